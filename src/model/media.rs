@@ -1,0 +1,288 @@
+//! Media models: play sources, recognize options and results, DTMF tones (SPEC §2.3, §3.3).
+
+use serde::{Deserialize, Serialize};
+
+use super::{open_enum, Extra};
+use crate::{CommunicationIdentifier, FieldError};
+
+open_enum! {
+    /// A DTMF tone.
+    pub enum Tone {
+        /// 0
+        Zero = "zero",
+        /// 1
+        One = "one",
+        /// 2
+        Two = "two",
+        /// 3
+        Three = "three",
+        /// 4
+        Four = "four",
+        /// 5
+        Five = "five",
+        /// 6
+        Six = "six",
+        /// 7
+        Seven = "seven",
+        /// 8
+        Eight = "eight",
+        /// 9
+        Nine = "nine",
+        /// A
+        A = "a",
+        /// B
+        B = "b",
+        /// C
+        C = "c",
+        /// D
+        D = "d",
+        /// #
+        Pound = "pound",
+        /// *
+        Asterisk = "asterisk",
+    }
+}
+
+open_enum! {
+    /// `kind` of a play source.
+    pub enum PlaySourceKind {
+        /// An audio file by URI (WAV, mono, 16-bit, 16 kHz).
+        File = "file",
+        /// Text to speech.
+        Text = "text",
+        /// SSML to speech.
+        Ssml = "ssml",
+    }
+}
+
+open_enum! {
+    /// `recognizeInputType`.
+    pub enum RecognizeInputType {
+        /// DTMF digits (not available in calls with Teams users).
+        Dtmf = "dtmf",
+        /// Free speech.
+        Speech = "speech",
+        /// Speech or DTMF, whichever comes first.
+        SpeechOrDtmf = "speechOrDtmf",
+        /// One of a list of choices.
+        Choices = "choices",
+    }
+}
+
+/// `file` member of a play source.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileSource {
+    /// Where ACS fetches the audio.
+    pub uri: String,
+}
+
+/// `text` member of a play source.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TextSource {
+    /// The text.
+    pub text: String,
+    /// Other members (`sourceLocale`, `voiceKind`, `voiceName`, `customVoiceEndpointId`).
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+/// `ssml` member of a play source.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SsmlSource {
+    /// The SSML document.
+    pub ssml_text: String,
+    /// Other members (`customVoiceEndpointId`).
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+/// A `PlaySource`: what to play.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PlaySource {
+    /// Which member below applies.
+    pub kind: PlaySourceKind,
+    /// Cache key for the media (reused for an hour).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub play_source_cache_id: Option<String>,
+    /// For `file`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<FileSource>,
+    /// For `text`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<TextSource>,
+    /// For `ssml`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ssml: Option<SsmlSource>,
+}
+
+impl PlaySource {
+    /// An audio file by URI.
+    pub fn file(uri: impl Into<String>) -> Self {
+        Self {
+            kind: PlaySourceKind::File,
+            play_source_cache_id: None,
+            file: Some(FileSource { uri: uri.into() }),
+            text: None,
+            ssml: None,
+        }
+    }
+
+    /// Checks the member matching `kind` is there and a file URI is an absolute http(s) URL.
+    pub fn validate(&self) -> Result<(), FieldError> {
+        match self.kind {
+            PlaySourceKind::File => match &self.file {
+                None => Err(FieldError::new("file", "is required when kind is \"file\"")),
+                Some(f) if !(f.uri.starts_with("https://") || f.uri.starts_with("http://")) => {
+                    Err(FieldError::new(
+                        "file.uri",
+                        format!("{:?} is not an absolute http(s) URL", f.uri),
+                    ))
+                }
+                Some(_) => Ok(()),
+            },
+            PlaySourceKind::Text => match &self.text {
+                Some(t) if !t.text.is_empty() => Ok(()),
+                _ => Err(FieldError::new(
+                    "text.text",
+                    "is required when kind is \"text\"",
+                )),
+            },
+            PlaySourceKind::Ssml => match &self.ssml {
+                Some(s) if !s.ssml_text.is_empty() => Ok(()),
+                _ => Err(FieldError::new(
+                    "ssml.ssmlText",
+                    "is required when kind is \"ssml\"",
+                )),
+            },
+            PlaySourceKind::Other(ref k) => Err(FieldError::new(
+                "kind",
+                format!("unknown play source kind {k:?}; expected file, text or ssml"),
+            )),
+        }
+    }
+}
+
+/// `playOptions`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlayOptions {
+    /// Repeat until cancelled.
+    #[serde(rename = "loop")]
+    pub loop_: bool,
+}
+
+/// `dtmfOptions` of a recognize request.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DtmfOptions {
+    /// 1–60 s between tones.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inter_tone_timeout_in_seconds: Option<i32>,
+    /// How many tones to collect.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_tones_to_collect: Option<i32>,
+    /// Tones that end collection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stop_tones: Option<Vec<Tone>>,
+}
+
+/// One choice of a `choices` recognize.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RecognitionChoice {
+    /// The label reported back.
+    pub label: String,
+    /// Phrases that select it.
+    pub phrases: Vec<String>,
+    /// A tone that selects it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tone: Option<Tone>,
+}
+
+/// `recognizeOptions`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RecognizeOptions {
+    /// Whose input to recognize.
+    pub target_participant: CommunicationIdentifier,
+    /// Let input interrupt the prompt.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interrupt_prompt: Option<bool>,
+    /// 0–300 s.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub initial_silence_timeout_in_seconds: Option<i32>,
+    /// DTMF settings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dtmf_options: Option<DtmfOptions>,
+    /// Choices.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub choices: Option<Vec<RecognitionChoice>>,
+    /// Other members (`speechLanguage`, `speechOptions`, `speechRecognitionModelEndpointId`).
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+/// `dtmfResult` (legacy `collectTonesResult`) of RecognizeCompleted.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DtmfResult {
+    /// The tones collected.
+    #[serde(default)]
+    pub tones: Vec<Tone>,
+}
+
+/// `choiceResult` of RecognizeCompleted.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChoiceResult {
+    /// The matched choice's label.
+    #[serde(default)]
+    pub label: String,
+    /// What was heard.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recognized_phrase: Option<String>,
+    /// 0–1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confidence: Option<f64>,
+}
+
+/// `speechResult` of RecognizeCompleted.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SpeechResult {
+    /// The recognized text.
+    #[serde(default)]
+    pub speech: String,
+    /// 0–1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confidence: Option<f64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn play_source_validation_names_the_field() {
+        assert_eq!(PlaySource::file("https://x/a.wav").validate(), Ok(()));
+        assert_eq!(
+            PlaySource::file("a.wav").validate().unwrap_err().field,
+            "file.uri"
+        );
+        let mut p = PlaySource::file("https://x/a.wav");
+        p.kind = PlaySourceKind::Text;
+        assert_eq!(p.validate().unwrap_err().field, "text.text");
+        p.kind = PlaySourceKind::parse("video");
+        assert_eq!(p.validate().unwrap_err().field, "kind");
+    }
+
+    #[test]
+    fn tones_round_trip() {
+        let t: Vec<Tone> = serde_json::from_str(r#"["nine","pound","Asterisk"]"#).unwrap();
+        assert_eq!(t, vec![Tone::Nine, Tone::Pound, Tone::Asterisk]);
+        assert_eq!(
+            serde_json::to_string(&t).unwrap(),
+            r#"["nine","pound","asterisk"]"#
+        );
+    }
+}

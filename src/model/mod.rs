@@ -1,0 +1,281 @@
+//! Wire models shared by operations and events: participants, result information, state enums,
+//! play sources, errors (SPEC §2, §3.2, §5.1, §6).
+
+mod media;
+mod open_enum;
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+pub use media::{
+    ChoiceResult, DtmfOptions, DtmfResult, FileSource, PlayOptions, PlaySource, PlaySourceKind,
+    RecognitionChoice, RecognizeInputType, RecognizeOptions, SpeechResult, SsmlSource, TextSource,
+    Tone,
+};
+pub(crate) use open_enum::open_enum;
+
+use crate::CommunicationIdentifier;
+
+/// Members this crate does not model, kept so nothing is lost on a round trip.
+pub type Extra = serde_json::Map<String, serde_json::Value>;
+
+/// A string that borrows from the input when it can (no escapes) and owns it otherwise.
+pub(crate) struct CowStr<'de>(pub Cow<'de, str>);
+
+impl<'de> Deserialize<'de> for CowStr<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = CowStr<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(CowStr(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(CowStr(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+                Ok(CowStr(Cow::Owned(v)))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+open_enum! {
+    /// `callConnectionState` (SPEC §6).
+    pub enum CallConnectionState {
+        /// State not reported.
+        Unknown = "unknown",
+        /// Placing or answering.
+        Connecting = "connecting",
+        /// Media flowing.
+        Connected = "connected",
+        /// A transfer is in progress.
+        Transferring = "transferring",
+        /// The transfer target accepted.
+        TransferAccepted = "transferAccepted",
+        /// Hanging up.
+        Disconnecting = "disconnecting",
+        /// Over (for this connection).
+        Disconnected = "disconnected",
+    }
+}
+
+open_enum! {
+    /// `recordingState` / `state` of a recording (SPEC §6).
+    pub enum RecordingState {
+        /// Recording media.
+        Active = "active",
+        /// Started paused, paused, or stopped.
+        Inactive = "inactive",
+    }
+}
+
+open_enum! {
+    /// Who owns a recording (SPEC §6; ACS sends both casings).
+    pub enum RecordingKind {
+        /// Started through Call Automation.
+        AzureCommunicationServices = "azureCommunicationServices",
+        /// Started by a Teams user.
+        Teams = "teams",
+        /// A Teams compliance-recording policy.
+        TeamsCompliance = "teamsCompliance",
+    }
+}
+
+/// `resultInformation` of an event: `code` is HTTP-like, `subCode` says why (SPEC §5.2).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResultInformation {
+    /// 2xx success, 4xx/5xx failure, 6xx global (603 declined).
+    #[serde(default)]
+    pub code: i32,
+    /// The precise reason (e.g. 8522 not found, 7604 unauthorized Teams interop).
+    #[serde(default)]
+    pub sub_code: i32,
+    /// Human-readable text (may end with `DiagCode: ...` tags).
+    #[serde(default)]
+    pub message: String,
+    /// SIP details when a PSTN leg failed (casing unverified; kept as received).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sip_details: Option<serde_json::Value>,
+    /// Q.850 cause when a PSTN leg failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub q850_details: Option<serde_json::Value>,
+}
+
+impl ResultInformation {
+    /// True for a 2xx code.
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.code)
+    }
+}
+
+/// A participant as ACS lists it: identifier plus mute and hold flags.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CallParticipant {
+    /// Who.
+    pub identifier: CommunicationIdentifier,
+    /// Muted by the service (only ACS users can be muted).
+    #[serde(default)]
+    pub is_muted: bool,
+    /// On hold (absent in older payloads).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_on_hold: Option<bool>,
+}
+
+/// `PhoneNumberIdentifierModel`: the bare phone model of `sourceCallerIdNumber` and `answeredFor`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PhoneNumberModel {
+    /// E.164 number.
+    pub value: String,
+    /// Withheld caller id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_anonymous: Option<bool>,
+    /// Distinguishes repeated joins of one number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub asserted_id: Option<String>,
+}
+
+impl PhoneNumberModel {
+    /// A caller id in E.164 form.
+    pub fn new(value: impl Into<String>) -> Self {
+        Self {
+            value: value.into(),
+            is_anonymous: None,
+            asserted_id: None,
+        }
+    }
+}
+
+/// `CommunicationUserIdentifierModel`: the bare `{ "id": ... }` of `source` and `answeredBy`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommunicationUserModel {
+    /// The ACS user id.
+    pub id: String,
+}
+
+/// `MicrosoftTeamsAppIdentifierModel`: `teamsAppSource` of CreateCall.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TeamsAppModel {
+    /// The Teams app / resource account object id.
+    pub app_id: String,
+    /// `public`, `dod` or `gcch`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cloud: Option<String>,
+}
+
+/// `customCallingContext`: VoIP headers (for ACS and Teams targets) and SIP headers (PSTN legs).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CustomCallingContext {
+    /// Delivered to VoIP (ACS / Teams) targets.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub voip_headers: Option<BTreeMap<String, String>>,
+    /// Delivered to SIP (PSTN / Direct Routing) targets; `X-MS-Custom-` and `User-to-User`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sip_headers: Option<BTreeMap<String, String>>,
+    /// Preview members (e.g. `teamsPhoneCallDetails`).
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+/// `CallLocator`: names an existing call by group, server call or room id.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CallLocator {
+    /// Group call id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group_call_id: Option<String>,
+    /// Server call id (what events and IncomingCall carry).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_call_id: Option<String>,
+    /// Rooms id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub room_id: Option<String>,
+    /// `groupCallLocator`, `serverCallLocator` or `roomCallLocator`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+}
+
+/// `CommunicationErrorResponse`: the body of every non-success REST answer (SPEC §5.1).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommunicationErrorResponse {
+    /// The error.
+    pub error: CommunicationError,
+}
+
+/// One `CommunicationError` (code is a string on REST answers, e.g. `"8522"`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommunicationError {
+    /// Error code.
+    pub code: String,
+    /// Message.
+    pub message: String,
+    /// The field or resource the error is about.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    /// Nested errors.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub details: Option<Vec<CommunicationError>>,
+    /// Inner error.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub innererror: Option<Box<CommunicationError>>,
+}
+
+impl CommunicationErrorResponse {
+    /// An error body with `code` and `message`.
+    pub fn new(code: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            error: CommunicationError {
+                code: code.into(),
+                message: message.into(),
+                target: None,
+                details: None,
+                innererror: None,
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn open_enums_accept_both_casings_and_keep_unknown_values() {
+        assert_eq!(
+            RecordingKind::parse("TeamsCompliance"),
+            RecordingKind::TeamsCompliance
+        );
+        assert_eq!(
+            serde_json::to_string(&RecordingKind::parse("AzureCommunicationServices")).unwrap(),
+            "\"azureCommunicationServices\""
+        );
+        let future: CallConnectionState = serde_json::from_str("\"onHoldSomewhere\"").unwrap();
+        assert_eq!(future, CallConnectionState::Other("onHoldSomewhere".into()));
+        assert_eq!(
+            serde_json::to_string(&future).unwrap(),
+            "\"onHoldSomewhere\""
+        );
+        assert!(!future.is_known());
+        // Escaped input (no borrow possible) still parses.
+        let escaped: RecordingState = serde_json::from_str("\"\\u0061ctive\"").unwrap();
+        assert_eq!(escaped, RecordingState::Active);
+    }
+
+    #[test]
+    fn result_information_tolerates_missing_members() {
+        let r: ResultInformation = serde_json::from_str(r#"{"code":200}"#).unwrap();
+        assert!(r.is_success());
+        assert_eq!((r.sub_code, r.message.as_str()), (0, ""));
+    }
+}

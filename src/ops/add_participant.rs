@@ -1,0 +1,113 @@
+//! `AddParticipant` — `POST .../{callConnectionId}/participants:add` → 202 (SPEC §2.2): invite
+//! one more participant, e.g. a Teams expert by Entra object id. The outcome arrives as
+//! `AddParticipantSucceeded` / `AddParticipantFailed`; cancel a ringing invite with its
+//! `invitationId`.
+
+use serde::{Deserialize, Serialize};
+
+use super::macros::operation;
+use super::{validate, Body};
+use crate::model::{CallParticipant, CustomCallingContext, Extra, PhoneNumberModel};
+use crate::{CommunicationIdentifier, FieldError, IdentifierKind};
+
+/// `invitationTimeoutInSeconds` bounds ACS accepts.
+pub const INVITATION_TIMEOUT_RANGE: std::ops::RangeInclusive<i32> = 0..=180;
+
+operation! {
+    /// Adds a participant to a connected call.
+    pub struct AddParticipant = "addParticipant";
+    Post "/calling/callConnections/{callConnectionId}/participants:add" => [202];
+    repeatable: true;
+    path { call_connection_id = "callConnectionId" }
+    body: AddParticipantRequest;
+    response: AddParticipantResponse;
+}
+
+/// `AddParticipantRequest`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AddParticipantRequest {
+    /// Who to invite.
+    pub participant_to_add: CommunicationIdentifier,
+    /// Caller id for a PSTN invitee (required for phone numbers).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_caller_id_number: Option<PhoneNumberModel>,
+    /// Name in the invitee's toast (PSTN; Teams desktop and web only). The roster is unchanged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_display_name: Option<String>,
+    /// How long it rings, 0–180 s.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invitation_timeout_in_seconds: Option<i32>,
+    /// Echoed in events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operation_context: Option<String>,
+    /// Overrides the call's callback URI for this operation's events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operation_callback_uri: Option<String>,
+    /// VoIP headers (Teams / ACS targets) or SIP headers (PSTN).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub custom_calling_context: Option<CustomCallingContext>,
+    /// Members this crate does not model.
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+impl AddParticipantRequest {
+    /// An invitation for `participant`.
+    pub fn new(participant: CommunicationIdentifier) -> Self {
+        Self {
+            participant_to_add: participant,
+            source_caller_id_number: None,
+            source_display_name: None,
+            invitation_timeout_in_seconds: None,
+            operation_context: None,
+            operation_callback_uri: None,
+            custom_calling_context: None,
+            extra: Extra::new(),
+        }
+    }
+}
+
+impl Body for AddParticipantRequest {
+    fn validate(&self) -> Result<(), FieldError> {
+        validate::target("participantToAdd", &self.participant_to_add)?;
+        validate::in_range(
+            "invitationTimeoutInSeconds",
+            self.invitation_timeout_in_seconds,
+            INVITATION_TIMEOUT_RANGE,
+        )?;
+        if matches!(
+            self.participant_to_add.kind(),
+            IdentifierKind::PhoneNumber(_)
+        ) && self.source_caller_id_number.is_none()
+        {
+            return Err(FieldError::new(
+                "sourceCallerIdNumber",
+                "is required when adding a phone number",
+            ));
+        }
+        validate::opt_callback_uri("operationCallbackUri", &self.operation_callback_uri)
+    }
+
+    fn extra(&self) -> Option<&Extra> {
+        Some(&self.extra)
+    }
+}
+
+/// `AddParticipantResponse`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AddParticipantResponse {
+    /// The invitee as ACS will list it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub participant: Option<CallParticipant>,
+    /// Echo.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operation_context: Option<String>,
+    /// For `cancelAddParticipant` while it rings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invitation_id: Option<String>,
+    /// Members this crate does not model.
+    #[serde(flatten)]
+    pub extra: Extra,
+}

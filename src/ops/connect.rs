@@ -1,0 +1,62 @@
+//! `Connect` — `POST /calling/callConnections:connect` → 200 (SPEC §2.1): take control of an
+//! existing call (group, server call or room).
+
+use serde::{Deserialize, Serialize};
+
+use super::macros::operation;
+use super::properties::CallConnectionProperties;
+use super::{validate, Body};
+use crate::model::{CallLocator, Extra};
+use crate::FieldError;
+
+operation! {
+    /// Connects Call Automation to an existing call.
+    pub struct Connect = "connect";
+    Post "/calling/callConnections:connect" => [200];
+    repeatable: true;
+    path {}
+    body: ConnectRequest;
+    response: CallConnectionProperties;
+}
+
+/// `ConnectRequest`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConnectRequest {
+    /// Which call.
+    pub call_locator: CallLocator,
+    /// Where ACS posts this call's events.
+    pub callback_uri: String,
+    /// Echoed in events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operation_context: Option<String>,
+    /// `{cognitiveServicesEndpoint}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_intelligence_options: Option<serde_json::Value>,
+    /// Media streaming (polymorphic).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media_streaming_options: Option<serde_json::Value>,
+    /// Transcription (polymorphic).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transcription_options: Option<serde_json::Value>,
+    /// Members this crate does not model.
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+impl Body for ConnectRequest {
+    fn validate(&self) -> Result<(), FieldError> {
+        let l = &self.call_locator;
+        if l.group_call_id.is_none() && l.server_call_id.is_none() && l.room_id.is_none() {
+            return Err(FieldError::new(
+                "callLocator",
+                "needs groupCallId, serverCallId or roomId",
+            ));
+        }
+        validate::callback_uri("callbackUri", &self.callback_uri)
+    }
+
+    fn extra(&self) -> Option<&Extra> {
+        Some(&self.extra)
+    }
+}

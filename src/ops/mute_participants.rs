@@ -1,0 +1,44 @@
+//! `Mute` — `POST .../{callConnectionId}/participants:mute` → **200** (SPEC §2.2). Only ACS
+//! users can be muted; there is no event, the change shows in `ParticipantsUpdated`.
+
+use serde::{Deserialize, Serialize};
+
+use super::macros::operation;
+use super::properties::OperationContextResponse;
+use super::{validate, Body};
+use crate::model::Extra;
+use crate::{CommunicationIdentifier, FieldError};
+
+operation! {
+    /// Mutes participants (ACS users only).
+    pub struct MuteParticipants = "muteParticipants";
+    Post "/calling/callConnections/{callConnectionId}/participants:mute" => [200];
+    repeatable: true;
+    path { call_connection_id = "callConnectionId" }
+    body: MuteParticipantsRequest;
+    response: OperationContextResponse;
+}
+
+/// `MuteParticipantsRequest` (also the shape of the preview `unmuteParticipantsRequest`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MuteParticipantsRequest {
+    /// Who to (un)mute.
+    pub target_participants: Vec<CommunicationIdentifier>,
+    /// Echo.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operation_context: Option<String>,
+    /// Members this crate does not model.
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+impl Body for MuteParticipantsRequest {
+    fn validate(&self) -> Result<(), FieldError> {
+        validate::targets("targetParticipants", &self.target_participants)
+    }
+
+    fn extra(&self) -> Option<&Extra> {
+        Some(&self.extra)
+    }
+}

@@ -1,0 +1,43 @@
+//! `RedirectCall` — `POST /calling/callConnections:redirect` → 204 (SPEC §2.1): forward a
+//! ringing call, e.g. to a Teams user, without answering it.
+
+use serde::{Deserialize, Serialize};
+
+use super::macros::operation;
+use super::{validate, Body, NoContent};
+use crate::model::Extra;
+use crate::{CommunicationIdentifier, FieldError};
+
+operation! {
+    /// Redirects an incoming call that has not been answered.
+    pub struct RedirectCall = "redirectCall";
+    Post "/calling/callConnections:redirect" => [204];
+    repeatable: true;
+    path {}
+    body: RedirectCallRequest;
+    response: NoContent;
+}
+
+/// `RedirectCallRequest`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RedirectCallRequest {
+    /// The opaque context from IncomingCall.
+    pub incoming_call_context: String,
+    /// Where the call goes.
+    pub target: CommunicationIdentifier,
+    /// Members this crate does not model.
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+impl Body for RedirectCallRequest {
+    fn validate(&self) -> Result<(), FieldError> {
+        validate::non_empty("incomingCallContext", &self.incoming_call_context)?;
+        validate::target("target", &self.target)
+    }
+
+    fn extra(&self) -> Option<&Extra> {
+        Some(&self.extra)
+    }
+}

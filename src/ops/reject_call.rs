@@ -1,0 +1,61 @@
+//! `RejectCall` — `POST /calling/callConnections:reject` → 204 (SPEC §2.1).
+
+use serde::{Deserialize, Serialize};
+
+use super::macros::operation;
+use super::{validate, Body, NoContent};
+use crate::model::{open_enum, Extra};
+use crate::FieldError;
+
+operation! {
+    /// Rejects an incoming call that has not been answered.
+    pub struct RejectCall = "rejectCall";
+    Post "/calling/callConnections:reject" => [204];
+    repeatable: true;
+    path {}
+    body: RejectCallRequest;
+    response: NoContent;
+}
+
+open_enum! {
+    /// `callRejectReason`.
+    pub enum CallRejectReason {
+        /// No reason given.
+        None = "none",
+        /// Busy.
+        Busy = "busy",
+        /// Forbidden.
+        Forbidden = "forbidden",
+    }
+}
+
+/// `RejectCallRequest`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RejectCallRequest {
+    /// The opaque context from IncomingCall.
+    pub incoming_call_context: String,
+    /// Why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_reject_reason: Option<CallRejectReason>,
+    /// Members this crate does not model.
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+impl Body for RejectCallRequest {
+    fn validate(&self) -> Result<(), FieldError> {
+        validate::non_empty("incomingCallContext", &self.incoming_call_context)?;
+        match &self.call_reject_reason {
+            Some(CallRejectReason::Other(r)) => Err(FieldError::new(
+                "callRejectReason",
+                format!("{r:?} is not one of none, busy, forbidden"),
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    fn extra(&self) -> Option<&Extra> {
+        Some(&self.extra)
+    }
+}

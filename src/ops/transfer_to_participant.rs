@@ -1,0 +1,75 @@
+//! `TransferToParticipant` — `POST .../{callConnectionId}:transferToParticipant` → 202
+//! (SPEC §2.2): blind transfer; in a group call `transferee` says who is moved.
+
+use serde::{Deserialize, Serialize};
+
+use super::macros::operation;
+use super::properties::OperationContextResponse;
+use super::{validate, Body};
+use crate::model::{CustomCallingContext, Extra, PhoneNumberModel};
+use crate::{CommunicationIdentifier, FieldError};
+
+operation! {
+    /// Transfers the call to another participant (`CallTransferAccepted` / `CallTransferFailed`).
+    pub struct TransferToParticipant = "transferToParticipant";
+    Post "/calling/callConnections/{callConnectionId}:transferToParticipant" => [202];
+    repeatable: true;
+    path { call_connection_id = "callConnectionId" }
+    body: TransferToParticipantRequest;
+    response: OperationContextResponse;
+}
+
+/// `TransferToParticipantRequest`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TransferToParticipantRequest {
+    /// Where the call goes.
+    pub target_participant: CommunicationIdentifier,
+    /// Echoed in events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operation_context: Option<String>,
+    /// Who is transferred away (needed in multi-party calls).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transferee: Option<CommunicationIdentifier>,
+    /// Overrides the call's callback URI for this operation's events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operation_callback_uri: Option<String>,
+    /// VoIP / SIP headers for the target.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub custom_calling_context: Option<CustomCallingContext>,
+    /// Caller id shown when transferring to PSTN.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_caller_id_number: Option<PhoneNumberModel>,
+    /// Members this crate does not model.
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+impl TransferToParticipantRequest {
+    /// A blind transfer to `target`.
+    pub fn new(target: CommunicationIdentifier) -> Self {
+        Self {
+            target_participant: target,
+            operation_context: None,
+            transferee: None,
+            operation_callback_uri: None,
+            custom_calling_context: None,
+            source_caller_id_number: None,
+            extra: Extra::new(),
+        }
+    }
+}
+
+impl Body for TransferToParticipantRequest {
+    fn validate(&self) -> Result<(), FieldError> {
+        validate::target("targetParticipant", &self.target_participant)?;
+        if let Some(t) = &self.transferee {
+            validate::target("transferee", t)?;
+        }
+        validate::opt_callback_uri("operationCallbackUri", &self.operation_callback_uri)
+    }
+
+    fn extra(&self) -> Option<&Extra> {
+        Some(&self.extra)
+    }
+}
