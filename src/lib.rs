@@ -16,6 +16,7 @@ pub mod events;
 pub mod ids;
 pub mod model;
 pub mod ops;
+pub mod time;
 
 #[cfg(feature = "js")]
 mod js;

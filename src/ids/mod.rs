@@ -307,13 +307,13 @@ impl CommunicationIdentifier {
 
 #[derive(Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
-struct CommunicationUserModel {
+pub(crate) struct CommunicationUserModel {
     id: String,
 }
 
 #[derive(Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
-struct PhoneNumberModel {
+pub(crate) struct PhoneNumberModel {
     value: String,
     #[serde(default)]
     is_anonymous: bool,
@@ -323,7 +323,7 @@ struct PhoneNumberModel {
 
 #[derive(Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct TeamsUserModel {
+pub(crate) struct TeamsUserModel {
     user_id: String,
     #[serde(default)]
     is_anonymous: bool,
@@ -333,7 +333,7 @@ struct TeamsUserModel {
 
 #[derive(Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct TeamsAppModel {
+pub(crate) struct TeamsAppModel {
     app_id: String,
     #[serde(default)]
     cloud: Option<String>,
@@ -341,7 +341,7 @@ struct TeamsAppModel {
 
 #[derive(Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct TeamsExtensionUserModel {
+pub(crate) struct TeamsExtensionUserModel {
     user_id: String,
     tenant_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -352,21 +352,21 @@ struct TeamsExtensionUserModel {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct IdentifierModelIn {
+pub(crate) struct IdentifierModelIn {
     #[serde(default)]
-    kind: Option<String>,
+    pub(crate) kind: Option<String>,
     #[serde(default)]
-    raw_id: Option<String>,
+    pub(crate) raw_id: Option<String>,
     #[serde(default)]
-    communication_user: Option<CommunicationUserModel>,
+    pub(crate) communication_user: Option<CommunicationUserModel>,
     #[serde(default)]
-    phone_number: Option<PhoneNumberModel>,
+    pub(crate) phone_number: Option<PhoneNumberModel>,
     #[serde(default)]
-    microsoft_teams_user: Option<TeamsUserModel>,
+    pub(crate) microsoft_teams_user: Option<TeamsUserModel>,
     #[serde(default)]
-    microsoft_teams_app: Option<TeamsAppModel>,
+    pub(crate) microsoft_teams_app: Option<TeamsAppModel>,
     #[serde(default)]
-    teams_extension_user: Option<TeamsExtensionUserModel>,
+    pub(crate) teams_extension_user: Option<TeamsExtensionUserModel>,
 }
 
 const KINDS: [&str; 6] = [
@@ -394,7 +394,7 @@ fn cloud(field: &str, value: Option<String>) -> Result<TeamsCloud, FieldError> {
 }
 
 impl IdentifierModelIn {
-    fn into_identifier(self) -> Result<CommunicationIdentifier, FieldError> {
+    pub(crate) fn into_identifier(self) -> Result<CommunicationIdentifier, FieldError> {
         let raw_id = match self.raw_id {
             Some(r) => Some(RawId::new(r).map_err(|e| FieldError::new("rawId", e.to_string()))?),
             None => None,

@@ -117,7 +117,10 @@ impl ResultInformation {
 }
 
 /// A participant as ACS lists it: identifier plus mute and hold flags.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// Also reads the 2022 shape of ParticipantsUpdated, where each entry was a bare identifier
+/// (the recording bot even as `{rawId}` without `kind`, SPEC §9).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CallParticipant {
     /// Who.
@@ -128,6 +131,57 @@ pub struct CallParticipant {
     /// On hold (absent in older payloads).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_on_hold: Option<bool>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CallParticipantIn {
+    #[serde(default)]
+    identifier: Option<CommunicationIdentifier>,
+    #[serde(default)]
+    is_muted: bool,
+    #[serde(default)]
+    is_on_hold: Option<bool>,
+    // The bare-identifier shape.
+    #[serde(default)]
+    kind: Option<String>,
+    #[serde(default)]
+    raw_id: Option<String>,
+    #[serde(default)]
+    communication_user: Option<crate::ids::CommunicationUserModel>,
+    #[serde(default)]
+    phone_number: Option<crate::ids::PhoneNumberModel>,
+    #[serde(default)]
+    microsoft_teams_user: Option<crate::ids::TeamsUserModel>,
+    #[serde(default)]
+    microsoft_teams_app: Option<crate::ids::TeamsAppModel>,
+    #[serde(default)]
+    teams_extension_user: Option<crate::ids::TeamsExtensionUserModel>,
+}
+
+impl<'de> Deserialize<'de> for CallParticipant {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let p = CallParticipantIn::deserialize(d)?;
+        let identifier = match p.identifier {
+            Some(id) => id,
+            None => crate::ids::IdentifierModelIn {
+                kind: p.kind,
+                raw_id: p.raw_id,
+                communication_user: p.communication_user,
+                phone_number: p.phone_number,
+                microsoft_teams_user: p.microsoft_teams_user,
+                microsoft_teams_app: p.microsoft_teams_app,
+                teams_extension_user: p.teams_extension_user,
+            }
+            .into_identifier()
+            .map_err(|e| serde::de::Error::custom(e.within("identifier")))?,
+        };
+        Ok(Self {
+            identifier,
+            is_muted: p.is_muted,
+            is_on_hold: p.is_on_hold,
+        })
+    }
 }
 
 /// `PhoneNumberIdentifierModel`: the bare phone model of `sourceCallerIdNumber` and `answeredFor`.
@@ -270,6 +324,36 @@ mod tests {
         // Escaped input (no borrow possible) still parses.
         let escaped: RecordingState = serde_json::from_str("\"\\u0061ctive\"").unwrap();
         assert_eq!(escaped, RecordingState::Active);
+    }
+
+    #[test]
+    fn participants_in_current_and_2022_shapes() {
+        let now: CallParticipant = serde_json::from_str(
+            r#"{"identifier":{"rawId":"4:+1555"},"isMuted":true,"isOnHold":false}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            (
+                now.identifier.raw_id().as_str(),
+                now.is_muted,
+                now.is_on_hold
+            ),
+            ("4:+1555", true, Some(false))
+        );
+        let bare: CallParticipant = serde_json::from_str(r#"{"rawId":"28:bot"}"#).unwrap();
+        assert_eq!(
+            (bare.identifier.kind_name(), bare.is_muted),
+            ("unknown", false)
+        );
+        let bare_typed: CallParticipant = serde_json::from_str(
+            r#"{"kind":"communicationUser","communicationUser":{"id":"8:acs:r_u"}}"#,
+        )
+        .unwrap();
+        assert_eq!(bare_typed.identifier.raw_id().as_str(), "8:acs:r_u");
+        let e = serde_json::from_str::<CallParticipant>(r#"{"isMuted":true}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("identifier: an identifier needs"), "{e}");
     }
 
     #[test]

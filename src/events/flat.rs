@@ -1,0 +1,105 @@
+//! The flat JSON shape of an event for JavaScript: the data's members at the top level, in ACS's
+//! own names, plus `type` (without the `Microsoft.Communication.` prefix), `id`, `time`,
+//! `source`, `subject`. Built by splicing the received `data` text (nothing is lost, nothing is
+//! re-serialised) and appending normalised members only where a legacy payload used other
+//! names; JSON.parse keeps the last of duplicate keys, so the appended members win.
+
+use super::{Event, EventData};
+
+fn push_str_member(out: &mut String, key: &str, value: &str) {
+    if !out.ends_with('{') {
+        out.push(',');
+    }
+    out.push('"');
+    out.push_str(key);
+    out.push_str("\":");
+    // Serialising a &str cannot fail.
+    out.push_str(&serde_json::to_string(value).unwrap_or_default());
+}
+
+fn push_raw_member(out: &mut String, key: &str, raw: &str) {
+    if !out.ends_with('{') {
+        out.push(',');
+    }
+    out.push('"');
+    out.push_str(key);
+    out.push_str("\":");
+    out.push_str(raw);
+}
+
+fn push_envelope(out: &mut String, e: &Event) {
+    push_str_member(out, "id", &e.id);
+    for (key, value) in [
+        ("time", &e.time),
+        ("source", &e.source),
+        ("subject", &e.subject),
+    ] {
+        if let Some(v) = value {
+            push_str_member(out, key, v);
+        }
+    }
+}
+
+/// Appends one event in the flat shape to `out`.
+pub fn to_flat_json(e: &Event, out: &mut String) {
+    out.push('{');
+    if let EventData::Unknown(u) = &e.data {
+        push_str_member(out, "type", "Unknown");
+        push_str_member(out, "eventType", &u.event_type);
+        push_envelope(out, e);
+        push_raw_member(out, "raw", e.raw_json());
+        out.push('}');
+        return;
+    }
+    let data = e.raw_data().unwrap_or("{}").trim();
+    if let Some(inner) = data.strip_prefix('{').and_then(|d| d.strip_suffix('}')) {
+        if !inner.trim().is_empty() {
+            out.push_str(inner);
+        }
+    } else {
+        // RecordingFileStatusUpdated accepts any JSON data; keep a non-object under `data`.
+        push_raw_member(out, "data", data);
+    }
+    normalise(e, data, out);
+    push_str_member(out, "type", e.name());
+    push_envelope(out, e);
+    out.push('}');
+}
+
+/// Members legacy payloads spell differently (SPEC §3.3 "legacy field names", §9 shape drift).
+fn normalise(e: &Event, data: &str, out: &mut String) {
+    if let (Some(c), true) = (e.data.common(), e.connection_from_source) {
+        push_str_member(out, "callConnectionId", c.call_connection_id);
+    }
+    let legacy = |old: &str, new: &str| data.contains(old) && !data.contains(new);
+    if legacy("\"resultInfo\"", "\"resultInformation\"") {
+        if let Some(r) = e.data.common().and_then(|c| c.result_information) {
+            push_raw_member(
+                out,
+                "resultInformation",
+                &serde_json::to_string(r).unwrap_or_default(),
+            );
+        }
+    }
+    match &e.data {
+        EventData::RecognizeCompleted(r) if legacy("\"collectTonesResult\"", "\"dtmfResult\"") => {
+            if let Some(d) = &r.dtmf_result {
+                push_raw_member(
+                    out,
+                    "dtmfResult",
+                    &serde_json::to_string(d).unwrap_or_default(),
+                );
+            }
+        }
+        EventData::ParticipantsUpdated(p)
+            if !p.participants.is_empty() && !data.contains("\"identifier\"") =>
+        {
+            push_raw_member(
+                out,
+                "participants",
+                &serde_json::to_string(&p.participants).unwrap_or_default(),
+            );
+        }
+        _ => {}
+    }
+}
