@@ -1,1 +1,27 @@
-//! placeholder
+//! One call's truth and what may be done next: the [`CallState`] reducer and the capability
+//! [`rules`] (the seed's Teams-interop table as code).
+
+mod action;
+mod commands;
+mod participant;
+mod presence;
+mod recording;
+pub mod rules;
+mod state;
+
+pub use action::Action;
+pub use commands::CommandResponse;
+pub use participant::{Invitation, Participant, ParticipantStatus, Stay};
+pub use recording::{Recording, RecordingStatus};
+pub use rules::{check, Refusal, Rule, RULES};
+pub use state::{Applied, CallError, CallState, Change, IncomingOffer, PendingOperation};
+
+impl CallState {
+    /// Whether `action` is allowed now (see [`rules::check`]).
+    pub fn can(&self, action: &Action) -> Result<(), Refusal> {
+        rules::check(self, action)
+    }
+}
+
+#[cfg(test)]
+mod tests;

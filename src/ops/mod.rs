@@ -42,11 +42,11 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 pub use build::{build_request, encode_component, HttpRequest, RequestOptions};
-pub(crate) use params::field_error;
 pub use params::{
     build_by_name, from_params, operation_by_name, parse_by_name, parse_response_by_name, OpError,
     ParsedOperation, OPERATIONS,
 };
+pub(crate) use params::{field_error, from_value_at};
 pub use response::{parse_response, NoContent, ResponseError};
 
 use crate::model::Extra;

@@ -52,6 +52,14 @@ pub(crate) fn from_value<T: DeserializeOwned>(value: Value) -> Result<T, FieldEr
     })
 }
 
+/// [`from_value`], with the error's field under `field`.
+pub(crate) fn from_value_at<T: DeserializeOwned>(
+    field: &str,
+    value: Value,
+) -> Result<T, FieldError> {
+    from_value(value).map_err(|e| e.within(field))
+}
+
 fn take_string(params: &mut Extra, name: &str) -> Result<String, FieldError> {
     match params.remove(name) {
         Some(Value::String(s)) if !s.trim().is_empty() => Ok(s),

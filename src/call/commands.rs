@@ -1,0 +1,181 @@
+//! The commands this app sends, as inputs of the reducer: recorded before sending (so their
+//! outcome events can be matched) and after their synchronous answer.
+
+use super::action::Action;
+use super::participant::{Invitation, ParticipantStatus};
+use super::recording::{Recording, RecordingStatus};
+use super::state::{CallError, CallState, Change, PendingOperation};
+use crate::model::ResultInformation;
+
+/// What a command's synchronous HTTP answer taught (see [`CallState::record_response`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CommandResponse {
+    /// addParticipant answered 202 with this invitation id.
+    Invitation {
+        /// For cancelAddParticipant.
+        invitation_id: String,
+    },
+    /// startRecording answered with this recording id.
+    Recording {
+        /// For pause / resume / stop.
+        recording_id: String,
+    },
+    /// createCall / answerCall answered with this call connection id.
+    Connection {
+        /// The id.
+        call_connection_id: String,
+    },
+    /// The service refused the command (4xx/5xx, after retries).
+    Refused {
+        /// REST name.
+        operation: String,
+        /// The HTTP status as code, the service's error code as subCode when numeric, its message.
+        result: ResultInformation,
+        /// When (Unix ms).
+        at: Option<i64>,
+    },
+}
+
+impl CallState {
+    /// Records a command this app is sending (before it is sent), so its outcome can be matched:
+    /// it becomes pending under its operation context, an add-participant target starts ringing,
+    /// a recording start remembers who asked. `at` is the send time (Unix ms), `by` who asked.
+    pub fn record_command(
+        &mut self,
+        action: &Action,
+        operation_context: Option<&str>,
+        at: Option<i64>,
+        by: Option<&str>,
+    ) -> Vec<Change> {
+        if let Some(ctx) = operation_context {
+            self.pending.retain(|p| p.operation_context != ctx);
+            self.pending.push(PendingOperation {
+                operation: action.operation.to_owned(),
+                operation_context: ctx.to_owned(),
+                sent_at: at,
+                target: action.targets.first().map(|t| t.raw_id().clone()),
+            });
+        }
+        let before: Vec<ParticipantStatus> = self.participants.iter().map(|p| p.status).collect();
+        let mut changes = Vec::new();
+        match action.operation {
+            "addParticipant" => {
+                if let Some(target) = action.targets.first() {
+                    let p = self.participant_mut(target);
+                    p.invitation = Some(Invitation {
+                        operation_context: operation_context.map(str::to_owned),
+                        invitation_id: None,
+                        invited_at: at,
+                        source_display_name: action.source_display_name.clone(),
+                        status: ParticipantStatus::Ringing,
+                        changed_at: at,
+                    });
+                }
+            }
+            "startRecording" => {
+                let mut rec = Recording::new(None);
+                rec.started_by = by.map(str::to_owned);
+                rec.requested_at = at;
+                self.recording = Some(rec);
+                changes.push(Change::Recording {
+                    status: RecordingStatus::Starting,
+                });
+            }
+            "stopRecording" => {
+                if let Some(rec) = &mut self.recording {
+                    rec.stop_requested = true;
+                }
+            }
+            "answerCall" | "redirectCall" | "rejectCall" => {
+                if let Some(offer) = &mut self.incoming {
+                    offer.handled = Some(action.operation.to_owned());
+                }
+            }
+            _ => {}
+        }
+        self.refresh_presence(&before, &mut changes);
+        changes
+    }
+
+    /// Records what a command's synchronous answer taught: the add's `invitationId`, the
+    /// recording's id. A refused command (4xx/5xx) concludes its pending operation as failed.
+    pub fn record_response(
+        &mut self,
+        operation_context: Option<&str>,
+        outcome: &CommandResponse,
+    ) -> Vec<Change> {
+        let before: Vec<ParticipantStatus> = self.participants.iter().map(|p| p.status).collect();
+        let mut changes = Vec::new();
+        let ringing_for = |i: &Invitation| {
+            operation_context.is_some() && i.operation_context.as_deref() == operation_context
+        };
+        match outcome {
+            CommandResponse::Invitation { invitation_id } => {
+                if let Some(inv) = self
+                    .participants
+                    .iter_mut()
+                    .filter_map(|p| p.invitation.as_mut())
+                    .find(|i| ringing_for(i))
+                {
+                    inv.invitation_id = Some(invitation_id.clone());
+                }
+            }
+            CommandResponse::Recording { recording_id } => {
+                let rec = self.recording.get_or_insert_with(|| Recording::new(None));
+                rec.recording_id = Some(recording_id.clone());
+            }
+            CommandResponse::Connection { call_connection_id } => {
+                self.call_connection_id
+                    .get_or_insert_with(|| call_connection_id.clone());
+            }
+            CommandResponse::Refused {
+                operation,
+                result,
+                at,
+            } => {
+                if let Some(ctx) = operation_context {
+                    self.pending.retain(|p| p.operation_context != ctx);
+                }
+                if operation == "addParticipant" {
+                    if let Some(p) = self.participants.iter_mut().find(|p| {
+                        p.invitation.as_ref().is_some_and(|i| {
+                            ringing_for(i) && i.status == ParticipantStatus::Ringing
+                        })
+                    }) {
+                        p.last_result = Some(result.clone());
+                        if let Some(inv) = &mut p.invitation {
+                            inv.status = ParticipantStatus::Failed;
+                            inv.changed_at = *at;
+                        }
+                    }
+                }
+                if operation == "startRecording" {
+                    if let Some(rec) = self
+                        .recording
+                        .as_mut()
+                        .filter(|r| r.status == RecordingStatus::Starting)
+                    {
+                        rec.status = RecordingStatus::Failed;
+                        changes.push(Change::Recording { status: rec.status });
+                    }
+                }
+                if let Some(ctx) = operation_context {
+                    changes.push(Change::Operation {
+                        operation_context: ctx.to_owned(),
+                        operation: Some(operation.clone()),
+                        succeeded: false,
+                        event: "Refused",
+                    });
+                }
+                self.last_error = Some(CallError {
+                    source: operation.clone(),
+                    operation_context: operation_context.map(str::to_owned),
+                    result: result.clone(),
+                    at: *at,
+                });
+            }
+        }
+        self.refresh_presence(&before, &mut changes);
+        changes
+    }
+}

@@ -1,0 +1,579 @@
+//! `CallState`: one call's truth, folded from events (and the commands this app sent).
+//!
+//! Idempotent under duplicate deliveries (event id) and independent of delivery order for the
+//! roster: every ParticipantsUpdated is kept and presence is recomputed from the timeline
+//! ordered by `sequenceNumber` (see `presence`). Outcome events never undo a later fact.
+
+use std::collections::{BTreeSet, VecDeque};
+
+use serde::{Deserialize, Serialize};
+
+use super::participant::{Participant, ParticipantStatus};
+use super::presence::{self, Roster};
+use super::recording::{Recording, RecordingStatus};
+use crate::events::{Event, EventData};
+use crate::model::{CallConnectionState, RecordingKind, RecordingState, ResultInformation};
+use crate::{CommunicationIdentifier, RawId};
+
+/// How many event ids are remembered for deduplication (a long call sees a few hundred).
+const SEEN_CAPACITY: usize = 4096;
+
+/// An incoming call offered by Event Grid and not yet handled.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IncomingOffer {
+    /// The caller.
+    pub from: CommunicationIdentifier,
+    /// The called identity (our ACS user or number).
+    pub to: CommunicationIdentifier,
+    /// Caller display name (often empty).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub caller_display_name: Option<String>,
+    /// The single-use context for answer / redirect / reject. Kept out of snapshots.
+    pub incoming_call_context: String,
+    /// Already answered, redirected or rejected (the context is spent).
+    pub handled: Option<String>,
+    /// When it arrived (Unix ms).
+    pub offered_at: Option<i64>,
+}
+
+/// An operation sent and not yet concluded, keyed by its operation context.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PendingOperation {
+    /// REST name (`addParticipant`).
+    pub operation: String,
+    /// Its operation context (the correlation key of its events).
+    pub operation_context: String,
+    /// When it was sent (Unix ms).
+    pub sent_at: Option<i64>,
+    /// The participant it is about, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<RawId>,
+}
+
+/// The latest failure seen on the call.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CallError {
+    /// The event type that reported it (`AddParticipantFailed`) or the operation name for a
+    /// synchronous refusal.
+    pub source: String,
+    /// Operation context, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operation_context: Option<String>,
+    /// Code, subCode and message.
+    pub result: ResultInformation,
+    /// When (Unix ms).
+    pub at: Option<i64>,
+}
+
+/// What applying an event did.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase", tag = "outcome")]
+pub enum Applied {
+    /// Folded in; `changes` says what moved.
+    Applied {
+        /// What changed, in plain facts.
+        changes: Vec<Change>,
+    },
+    /// Same event id seen before; nothing changed.
+    Duplicate,
+    /// A roster older than the newest one applied (lower `sequenceNumber`): it only filled in
+    /// history, who is in the call now is unchanged.
+    Stale,
+    /// About another call; ignored.
+    OtherCall,
+}
+
+/// One fact that changed, for pushing to consoles ("Dana joined", "recording paused").
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase", tag = "change")]
+pub enum Change {
+    /// The connection state moved.
+    Connection {
+        /// New state.
+        state: CallConnectionState,
+    },
+    /// An incoming call is offered.
+    Offered,
+    /// A participant's status moved (joined, left, removed, invitation failed or cancelled).
+    Participant {
+        /// Who.
+        raw_id: RawId,
+        /// New status.
+        status: ParticipantStatus,
+        /// ACS's result, when an invitation failed.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        result: Option<ResultInformation>,
+    },
+    /// Mute or hold flags moved.
+    Flags {
+        /// Who.
+        raw_id: RawId,
+    },
+    /// The recording state moved.
+    Recording {
+        /// New status.
+        status: RecordingStatus,
+    },
+    /// An operation concluded.
+    Operation {
+        /// Its context.
+        operation_context: String,
+        /// REST name if it was sent by this app.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        operation: Option<String>,
+        /// Success or failure.
+        succeeded: bool,
+        /// The event that concluded it.
+        event: &'static str,
+    },
+}
+
+/// One call's state. Serialisable in full (a Durable Object stores it); [`CallState::snapshot`]
+/// is the view for consoles.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CallState {
+    /// The call connection id, once known.
+    pub call_connection_id: Option<String>,
+    /// The server call id, once known.
+    pub server_call_id: Option<String>,
+    /// Correlation id, once known.
+    pub correlation_id: Option<String>,
+    /// Connection state (None until the first event says otherwise).
+    pub connection_state: Option<CallConnectionState>,
+    /// When the call ended (`Some(None)`: ended, time unknown).
+    pub ended_at: Option<Option<i64>>,
+    /// The incoming offer, for calls that arrived through Event Grid.
+    pub incoming: Option<IncomingOffer>,
+    /// This app's own leg, excluded when counting "the others" (e.g. for 1:1 transfer).
+    pub app_raw_id: Option<RawId>,
+    /// Everyone seen, in order of first appearance.
+    pub participants: Vec<Participant>,
+    /// The recording, if one was started.
+    pub recording: Option<Recording>,
+    /// Operations awaiting their outcome.
+    pub pending: Vec<PendingOperation>,
+    /// The latest failure.
+    pub last_error: Option<CallError>,
+    /// Latest event time seen (Unix ms).
+    pub last_event_at: Option<i64>,
+    /// Events folded in (duplicates excluded).
+    pub events_applied: u64,
+    pub(crate) rosters: Vec<Roster>,
+    seen: VecDeque<String>,
+    #[serde(skip)]
+    seen_index: BTreeSet<String>,
+}
+
+impl CallState {
+    /// An empty state, bound to the first call it hears of.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// An empty state for a known call connection.
+    pub fn for_call(call_connection_id: impl Into<String>) -> Self {
+        Self {
+            call_connection_id: Some(call_connection_id.into()),
+            ..Self::default()
+        }
+    }
+
+    /// Rebuilds indexes after deserialisation (call once after loading from storage).
+    pub fn restore_indexes(&mut self) {
+        self.seen_index = self.seen.iter().cloned().collect();
+    }
+
+    /// The participant with this raw id (folding the phone `+` drift).
+    pub fn participant(&self, raw_id: &RawId) -> Option<&Participant> {
+        self.participants
+            .iter()
+            .find(|p| p.identifier.raw_id().same_participant(raw_id))
+    }
+
+    /// The participant for `id`, created when first seen.
+    pub(crate) fn participant_mut(&mut self, id: &CommunicationIdentifier) -> &mut Participant {
+        let pos = self
+            .participants
+            .iter()
+            .position(|p| p.identifier.raw_id().same_participant(id.raw_id()));
+        let i = pos.unwrap_or_else(|| {
+            self.participants.push(Participant::new(id.clone()));
+            self.participants.len() - 1
+        });
+        &mut self.participants[i]
+    }
+
+    /// Participants in the call now, excluding this app's own leg.
+    pub fn others_in_call(&self) -> impl Iterator<Item = &Participant> {
+        self.participants.iter().filter(move |p| {
+            p.status == ParticipantStatus::Connected
+                && !self
+                    .app_raw_id
+                    .as_ref()
+                    .is_some_and(|a| a.same_participant(p.identifier.raw_id()))
+        })
+    }
+
+    /// Teams users in the call or ringing.
+    pub fn teams_users_active(&self) -> impl Iterator<Item = &Participant> {
+        self.participants
+            .iter()
+            .filter(|p| p.identifier.is_teams_user() && p.status.is_active())
+    }
+
+    /// When a Teams user first joined the call (Unix ms).
+    pub fn teams_first_joined_at(&self) -> Option<i64> {
+        self.participants
+            .iter()
+            .filter(|p| p.identifier.is_teams_user())
+            .filter_map(Participant::first_joined_at)
+            .min()
+    }
+
+    /// True after `CallDisconnected` (or a failed create / answer / connect).
+    pub fn is_ended(&self) -> bool {
+        self.ended_at.is_some()
+    }
+
+    fn remember(&mut self, id: &str) -> bool {
+        if self.seen_index.len() != self.seen.len() {
+            self.restore_indexes();
+        }
+        if !self.seen_index.insert(id.to_owned()) {
+            return false;
+        }
+        self.seen.push_back(id.to_owned());
+        if self.seen.len() > SEEN_CAPACITY {
+            if let Some(old) = self.seen.pop_front() {
+                self.seen_index.remove(&old);
+            }
+        }
+        true
+    }
+
+    fn belongs(&self, event: &Event) -> bool {
+        if let (Some(theirs), Some(ours)) = (event.call_connection_id(), &self.call_connection_id) {
+            return theirs == ours;
+        }
+        match (&event.data, &self.server_call_id, &self.incoming) {
+            (EventData::IncomingCall(c), Some(ours), Some(_)) => {
+                c.server_call_id.as_deref().is_none_or(|s| s == ours)
+            }
+            _ => true,
+        }
+    }
+
+    /// Folds one event in. Time comes from the event (`time`), never from a clock.
+    pub fn apply(&mut self, event: &Event) -> Applied {
+        if !self.belongs(event) {
+            return Applied::OtherCall;
+        }
+        if !self.remember(&event.id) {
+            return Applied::Duplicate;
+        }
+        let at = event.time_millis().or(self.last_event_at);
+        self.events_applied += 1;
+        self.last_event_at = self.last_event_at.max(at);
+        if let Some(c) = event.data.common() {
+            if self.call_connection_id.is_none() && !c.call_connection_id.is_empty() {
+                self.call_connection_id = Some(c.call_connection_id.to_owned());
+            }
+            if let Some(s) = c.server_call_id {
+                self.server_call_id.get_or_insert_with(|| s.to_owned());
+            }
+            if let Some(s) = c.correlation_id {
+                self.correlation_id.get_or_insert_with(|| s.to_owned());
+            }
+        }
+        let before: Vec<ParticipantStatus> = self.participants.iter().map(|p| p.status).collect();
+        let mut changes = Vec::new();
+        let newest = self.fold(event, at, &mut changes);
+        self.refresh_presence(&before, &mut changes);
+        self.conclude_operation(event, &mut changes);
+        if newest {
+            Applied::Applied { changes }
+        } else {
+            Applied::Stale
+        }
+    }
+
+    /// Recomputes presence and reports every participant whose status moved.
+    pub(crate) fn refresh_presence(
+        &mut self,
+        before: &[ParticipantStatus],
+        changes: &mut Vec<Change>,
+    ) {
+        presence::recompute(&mut self.participants, &self.rosters, self.ended_at);
+        for (i, p) in self.participants.iter().enumerate() {
+            if before.get(i) != Some(&p.status)
+                && (i < before.len() || p.status != ParticipantStatus::Left)
+            {
+                let result = matches!(p.status, ParticipantStatus::Failed)
+                    .then(|| p.last_result.clone())
+                    .flatten();
+                changes.push(Change::Participant {
+                    raw_id: p.identifier.raw_id().clone(),
+                    status: p.status,
+                    result,
+                });
+            }
+        }
+    }
+
+    fn set_connection(&mut self, state: CallConnectionState, changes: &mut Vec<Change>) {
+        if self.is_ended() || self.connection_state.as_ref() == Some(&state) {
+            return;
+        }
+        self.connection_state = Some(state.clone());
+        changes.push(Change::Connection { state });
+    }
+
+    /// Folds the event's own facts. Returns false for a roster older than the newest one.
+    fn fold(&mut self, event: &Event, at: Option<i64>, changes: &mut Vec<Change>) -> bool {
+        use EventData as E;
+        match &event.data {
+            E::IncomingCall(c)
+                if self.incoming.is_none() => {
+                    self.server_call_id = c.server_call_id.clone().or(self.server_call_id.take());
+                    self.correlation_id = c.correlation_id.clone().or(self.correlation_id.take());
+                    self.incoming = Some(IncomingOffer {
+                        from: c.from.clone(),
+                        to: c.to.clone(),
+                        caller_display_name: c
+                            .caller_display_name
+                            .clone()
+                            .filter(|n| !n.is_empty()),
+                        incoming_call_context: c.incoming_call_context.clone(),
+                        handled: None,
+                        offered_at: at,
+                    });
+                    changes.push(Change::Offered);
+                }
+            E::CallConnected(_) => self.set_connection(CallConnectionState::Connected, changes),
+            E::CallDisconnected(_)
+            | E::CreateCallFailed(_)
+            | E::AnswerFailed(_)
+            | E::ConnectFailed(_) => {
+                self.set_connection(CallConnectionState::Disconnected, changes);
+                if self.ended_at.is_none() {
+                    self.ended_at = Some(at);
+                }
+                for p in &mut self.participants {
+                    if let Some(inv) = p
+                        .invitation
+                        .as_mut()
+                        .filter(|i| i.status == ParticipantStatus::Ringing)
+                    {
+                        inv.status = ParticipantStatus::Cancelled;
+                        inv.changed_at = at;
+                    }
+                }
+                if let Some(r) = &mut self.recording {
+                    if r.end(at) {
+                        changes.push(Change::Recording { status: r.status });
+                    }
+                }
+                self.pending.clear();
+            }
+            E::CallTransferAccepted(_) => {
+                self.set_connection(CallConnectionState::TransferAccepted, changes)
+            }
+            E::ParticipantsUpdated(update) => {
+                let roster = Roster {
+                    seq: update.sequence_number,
+                    at,
+                    raw_ids: update
+                        .participants
+                        .iter()
+                        .map(|p| p.identifier.raw_id().clone())
+                        .collect(),
+                };
+                let newest = presence::insert(&mut self.rosters, roster);
+                for entry in &update.participants {
+                    let p = self.participant_mut(&entry.identifier);
+                    let on_hold = entry.is_on_hold.unwrap_or(false);
+                    if newest && (p.is_muted, p.is_on_hold) != (entry.is_muted, on_hold) {
+                        p.is_muted = entry.is_muted;
+                        p.is_on_hold = on_hold;
+                        changes.push(Change::Flags {
+                            raw_id: entry.identifier.raw_id().clone(),
+                        });
+                    }
+                }
+                return newest;
+            }
+            E::AddParticipantSucceeded(d) => {
+                if let Some(id) = &d.participant {
+                    let p = self.participant_mut(id);
+                    p.joined_hint = match (p.joined_hint, at) {
+                        (Some(a), Some(b)) => Some(a.min(b)),
+                        (a, b) => a.or(b),
+                    };
+                }
+            }
+            E::AddParticipantFailed(d) => {
+                if let Some(id) = &d.participant {
+                    let p = self.participant_mut(id);
+                    p.last_result = d.result_information.clone();
+                    let inv = p
+                        .invitation
+                        .get_or_insert_with(|| super::participant::Invitation {
+                            operation_context: d.operation_context.clone(),
+                            invitation_id: None,
+                            invited_at: None,
+                            source_display_name: None,
+                            status: ParticipantStatus::Ringing,
+                            changed_at: None,
+                        });
+                    if inv.status == ParticipantStatus::Ringing {
+                        inv.status = ParticipantStatus::Failed;
+                        inv.changed_at = at;
+                    }
+                }
+            }
+            E::RemoveParticipantSucceeded(d) => {
+                if let Some(id) = &d.participant {
+                    let p = self.participant_mut(id);
+                    p.removed_at = p.removed_at.max(at).or(at);
+                }
+            }
+            E::CancelAddParticipantSucceeded(d) => {
+                let (id, ctx) = (d.invitation_id.as_deref(), d.operation_context.as_deref());
+                // The event names the invitation (or the cancel's context), not the participant.
+                let inv = self
+                    .participants
+                    .iter_mut()
+                    .filter_map(|p| p.invitation.as_mut())
+                    .find(|i| {
+                        i.status == ParticipantStatus::Ringing
+                            && ((id.is_some() && i.invitation_id.as_deref() == id)
+                                || (id.is_none()
+                                    && ctx.is_some()
+                                    && i.operation_context.as_deref() == ctx))
+                    });
+                if let Some(inv) = inv {
+                    inv.status = ParticipantStatus::Cancelled;
+                    inv.changed_at = at;
+                }
+            }
+            E::RecordingStateChanged(r)
+            | E::TeamsRecordingStateChanged(r)
+            | E::TeamsComplianceRecordingStateChanged(r) => {
+                let started = r
+                    .start_date_time
+                    .as_deref()
+                    .and_then(crate::time::parse_rfc3339_millis);
+                let rec = self
+                    .recording
+                    .get_or_insert_with(|| Recording::new(r.recording_id.clone()));
+                if rec.recording_id.is_none() {
+                    rec.recording_id = r.recording_id.clone();
+                }
+                if let Some(kind) = &r.recording_kind {
+                    rec.kind = Some(kind.clone());
+                } else if matches!(event.data, E::TeamsRecordingStateChanged(_)) {
+                    rec.kind.get_or_insert(RecordingKind::Teams);
+                }
+                let before = rec.status;
+                match r.state {
+                    Some(RecordingState::Active) => rec.activate(started.or(at)),
+                    Some(RecordingState::Inactive) => rec.deactivate(at),
+                    _ => {}
+                }
+                if rec.status != before {
+                    changes.push(Change::Recording { status: rec.status });
+                }
+            }
+            E::StartRecordingFailed(_) => {
+                if let Some(rec) = self
+                    .recording
+                    .as_mut()
+                    .filter(|r| r.status == RecordingStatus::Starting)
+                {
+                    rec.status = RecordingStatus::Failed;
+                    changes.push(Change::Recording { status: rec.status });
+                }
+            }
+            _ => {}
+        }
+        // Failures are remembered, whatever the event type.
+        if let Some(c) = event.data.common() {
+            if let Some(r) = c.result_information.filter(|r| r.code >= 400) {
+                self.last_error = Some(CallError {
+                    source: event.name().to_owned(),
+                    operation_context: c.operation_context.map(str::to_owned),
+                    result: r.clone(),
+                    at,
+                });
+            }
+        }
+        true
+    }
+
+    fn conclude_operation(&mut self, event: &Event, changes: &mut Vec<Change>) {
+        let Some(c) = event.data.common() else { return };
+        let Some(ctx) = c.operation_context else {
+            return;
+        };
+        let name = event.name();
+        let terminal = name.ends_with("Succeeded")
+            || name.ends_with("Failed")
+            || name.ends_with("Completed")
+            || name.ends_with("Canceled")
+            || matches!(
+                name,
+                "CallTransferAccepted" | "CallConnected" | "CallDisconnected"
+            );
+        if !terminal {
+            return;
+        }
+        let pending = self
+            .pending
+            .iter()
+            .position(|p| p.operation_context == ctx)
+            .map(|i| self.pending.remove(i));
+        let succeeded = c
+            .result_information
+            .is_none_or(ResultInformation::is_success)
+            && !name.ends_with("Failed");
+        changes.push(Change::Operation {
+            operation_context: ctx.to_owned(),
+            operation: pending.map(|p| p.operation),
+            succeeded,
+            event: name,
+        });
+    }
+
+    /// The console view: everything but the single-use incoming-call context and bookkeeping,
+    /// plus derived facts.
+    pub fn snapshot(&self) -> serde_json::Value {
+        let mut v = serde_json::to_value(self).unwrap_or_default();
+        if let Some(obj) = v.as_object_mut() {
+            obj.remove("seen");
+            obj.remove("rosters");
+            if let Some(offer) = obj.get_mut("incoming").and_then(|o| o.as_object_mut()) {
+                offer.remove("incomingCallContext");
+            }
+            obj.insert(
+                "teamsUsersActive".into(),
+                self.teams_users_active().count().into(),
+            );
+            obj.insert("othersInCall".into(), self.others_in_call().count().into());
+            obj.insert("ended".into(), self.is_ended().into());
+            if let (Some(rec), Some(r)) = (
+                obj.get_mut("recording").and_then(|r| r.as_object_mut()),
+                &self.recording,
+            ) {
+                rec.insert(
+                    "startedAfterTeamsJoined".into(),
+                    r.started_after(self.teams_first_joined_at()).into(),
+                );
+            }
+        }
+        v
+    }
+}
