@@ -14,6 +14,7 @@ pub mod call;
 mod error;
 pub mod events;
 pub mod ids;
+pub mod json_path;
 pub mod model;
 pub mod ops;
 pub mod time;

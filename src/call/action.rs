@@ -3,9 +3,9 @@
 //! (`{operation: 'recognize', recognizeInputType: 'dtmf'}`), so a console can ask before the
 //! agent has filled everything in.
 
-use serde_json::Value;
+use serde::Deserialize;
 
-use crate::model::{Extra, PlaySourceKind, RecognizeInputType};
+use crate::model::{PlaySourceKind, RecognizeInputType};
 use crate::ops::operation_by_name;
 use crate::{CommunicationIdentifier, FieldError};
 
@@ -31,20 +31,32 @@ pub struct Action {
     pub source_display_name: Option<String>,
 }
 
-const SINGLE_TARGETS: [&str; 4] = [
-    "participantToAdd",
-    "targetParticipant",
-    "participantToRemove",
-    "target",
-];
-const LIST_TARGETS: [&str; 3] = ["targets", "targetParticipants", "playTo"];
+/// The members rules look at, read from params text in one pass.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct ActionIn {
+    operation: Option<String>,
+    participant_to_add: Option<CommunicationIdentifier>,
+    target_participant: Option<CommunicationIdentifier>,
+    participant_to_remove: Option<CommunicationIdentifier>,
+    target: Option<CommunicationIdentifier>,
+    targets: Option<Vec<CommunicationIdentifier>>,
+    target_participants: Option<Vec<CommunicationIdentifier>>,
+    play_to: Option<Vec<CommunicationIdentifier>>,
+    participant_raw_id: Option<String>,
+    transferee: Option<CommunicationIdentifier>,
+    recognize_input_type: Option<RecognizeInputType>,
+    invitation_timeout_in_seconds: Option<i64>,
+    invitation_id: Option<String>,
+    source_display_name: Option<String>,
+    play_sources: Option<Vec<KindOnly>>,
+    play_prompts: Option<Vec<KindOnly>>,
+    play_prompt: Option<KindOnly>,
+}
 
-fn identifier(field: &str, v: &Value) -> Result<CommunicationIdentifier, FieldError> {
-    match v {
-        // A raw id string is accepted where an identifier is expected (handy in consoles).
-        Value::String(s) if !s.is_empty() => Ok(CommunicationIdentifier::from_raw_id(s)),
-        _ => crate::ops::from_value_at(field, v.clone()),
-    }
+#[derive(Deserialize)]
+struct KindOnly {
+    kind: PlaySourceKind,
 }
 
 impl Action {
@@ -59,89 +71,57 @@ impl Action {
         })
     }
 
-    /// From `{operation, ...params}`.
-    pub fn from_json(value: &Extra) -> Result<Self, FieldError> {
-        match value.get("operation") {
-            Some(Value::String(op)) => Self::from_params(op, value),
-            Some(_) => Err(FieldError::new("operation", "must be a string")),
-            None => Err(FieldError::new("operation", "is required")),
-        }
+    /// From `{operation, ...params}` text.
+    pub fn parse(text: &str) -> Result<Self, FieldError> {
+        let a: ActionIn = crate::json_path::from_text(text)?;
+        let op = a
+            .operation
+            .clone()
+            .ok_or_else(|| FieldError::new("operation", "is required"))?;
+        Self::from_in(&op, a)
     }
 
-    /// From an operation name and its (possibly partial) params.
-    pub fn from_params(operation: &str, params: &Extra) -> Result<Self, FieldError> {
-        let mut a = Self::new(operation)?;
-        for field in SINGLE_TARGETS {
-            if let Some(v) = params.get(field).filter(|v| !v.is_null()) {
-                a.targets.push(identifier(field, v)?);
-            }
-        }
-        for field in LIST_TARGETS {
-            match params.get(field) {
-                None | Some(Value::Null) => {}
-                Some(Value::Array(items)) => {
-                    for (i, v) in items.iter().enumerate() {
-                        a.targets.push(identifier(&format!("{field}[{i}]"), v)?);
-                    }
-                }
-                Some(_) => return Err(FieldError::new(field, "must be an array of identifiers")),
-            }
-        }
-        if let Some(v) = params.get("participantRawId") {
-            let raw = v
-                .as_str()
-                .filter(|s| !s.is_empty())
-                .ok_or_else(|| FieldError::new("participantRawId", "must be a non-empty string"))?;
-            a.targets.push(CommunicationIdentifier::from_raw_id(raw));
-        }
-        if let Some(v) = params.get("transferee").filter(|v| !v.is_null()) {
-            a.transferee = Some(identifier("transferee", v)?);
-        }
-        if let Some(v) = params.get("recognizeInputType") {
-            let s = v
-                .as_str()
-                .ok_or_else(|| FieldError::new("recognizeInputType", "must be a string"))?;
-            a.recognize_input_type = Some(RecognizeInputType::parse(s));
-        }
-        if let Some(v) = params
-            .get("invitationTimeoutInSeconds")
-            .filter(|v| !v.is_null())
+    /// From an operation name and its (possibly partial) params text.
+    pub fn from_params(operation: &str, params: &str) -> Result<Self, FieldError> {
+        Self::from_in(operation, crate::json_path::from_text(params)?)
+    }
+
+    fn from_in(operation: &str, a: ActionIn) -> Result<Self, FieldError> {
+        let mut action = Self::new(operation)?;
+        let singles = [
+            a.participant_to_add,
+            a.target_participant,
+            a.participant_to_remove,
+            a.target,
+        ];
+        action.targets.extend(singles.into_iter().flatten());
+        for list in [a.targets, a.target_participants, a.play_to]
+            .into_iter()
+            .flatten()
         {
-            a.invitation_timeout_in_seconds = Some(v.as_i64().ok_or_else(|| {
-                FieldError::new("invitationTimeoutInSeconds", "must be an integer")
-            })?);
+            action.targets.extend(list);
         }
-        for key in ["invitationId", "sourceDisplayName"] {
-            if let Some(v) = params.get(key).filter(|v| !v.is_null()) {
-                let s = v
-                    .as_str()
-                    .ok_or_else(|| FieldError::new(key, "must be a string"))?
-                    .to_owned();
-                if key == "invitationId" {
-                    a.invitation_id = Some(s);
-                } else {
-                    a.source_display_name = Some(s);
-                }
+        if let Some(raw) = a.participant_raw_id {
+            if raw.is_empty() {
+                return Err(FieldError::new("participantRawId", "must not be empty"));
             }
+            action
+                .targets
+                .push(CommunicationIdentifier::from_raw_id(&raw));
         }
-        for field in ["playSources", "playPrompts"] {
-            if let Some(Value::Array(sources)) = params.get(field) {
-                for (i, s) in sources.iter().enumerate() {
-                    let kind = s.get("kind").and_then(Value::as_str).ok_or_else(|| {
-                        FieldError::new(format!("{field}[{i}].kind"), "is required")
-                    })?;
-                    a.play_source_kinds.push(PlaySourceKind::parse(kind));
-                }
-            }
-        }
-        if let Some(kind) = params
-            .get("playPrompt")
-            .and_then(|p| p.get("kind"))
-            .and_then(Value::as_str)
-        {
-            a.play_source_kinds.push(PlaySourceKind::parse(kind));
-        }
-        Ok(a)
+        action.transferee = a.transferee;
+        action.recognize_input_type = a.recognize_input_type;
+        action.invitation_timeout_in_seconds = a.invitation_timeout_in_seconds;
+        action.invitation_id = a.invitation_id;
+        action.source_display_name = a.source_display_name;
+        let prompts = a
+            .play_sources
+            .into_iter()
+            .chain(a.play_prompts)
+            .flatten()
+            .chain(a.play_prompt);
+        action.play_source_kinds = prompts.map(|k| k.kind).collect();
+        Ok(action)
     }
 }
 
@@ -150,37 +130,36 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn obj(v: Value) -> Extra {
-        v.as_object().unwrap().clone()
+    fn parse(v: serde_json::Value) -> Result<Action, FieldError> {
+        Action::parse(&v.to_string())
     }
 
     #[test]
     fn reads_partial_and_full_params() {
-        let a = Action::from_json(&obj(
-            json!({"operation": "recognize", "recognizeInputType": "dtmf"}),
-        ))
-        .unwrap();
+        let a = parse(json!({"operation": "recognize", "recognizeInputType": "dtmf"})).unwrap();
         assert_eq!(
             (a.operation, a.recognize_input_type),
             ("recognize", Some(RecognizeInputType::Dtmf))
         );
-        let a = Action::from_json(&obj(
+        let a = parse(
             json!({"operation": "playToAll", "playSources": [{"kind": "file"}, {"kind": "text"}]}),
-        ))
+        )
         .unwrap();
         assert_eq!((a.operation, a.play_source_kinds.len()), ("play", 2));
-        let a = Action::from_json(&obj(json!({"operation": "addParticipant", "participantToAdd": "8:orgid:x", "invitationTimeoutInSeconds": 200}))).unwrap();
+        let a = parse(json!({"operation": "addParticipant", "participantToAdd": {"rawId": "8:orgid:x"}, "invitationTimeoutInSeconds": 200})).unwrap();
         assert_eq!(
             (a.targets[0].kind_name(), a.invitation_timeout_in_seconds),
             ("microsoftTeamsUser", Some(200))
         );
-        let a = Action::from_json(&obj(json!({"operation": "muteParticipants", "targetParticipants": [{"rawId": "4:+1555"}, "8:acs:r_u"]}))).unwrap();
+        let a = parse(json!({"operation": "muteParticipants", "targetParticipants": [{"rawId": "4:+1555"}, {"rawId": "8:acs:r_u"}]})).unwrap();
         assert_eq!(a.targets.len(), 2);
+        let a = Action::from_params("getParticipant", r#"{"participantRawId":"4:+1555"}"#).unwrap();
+        assert_eq!(a.targets[0].raw_id().as_str(), "4:+1555");
     }
 
     #[test]
     fn names_the_bad_field() {
-        let e = |v| Action::from_json(&obj(v)).unwrap_err().field;
+        let e = |v| parse(v).unwrap_err().field;
         assert_eq!(e(json!({})), "operation");
         assert_eq!(e(json!({"operation": "teleport"})), "operation");
         assert_eq!(
@@ -201,5 +180,6 @@ mod tests {
             e(json!({"operation": "play", "playSources": [{}]})),
             "playSources[0].kind"
         );
+        assert_eq!(e(json!({"operation": 5})), "operation");
     }
 }

@@ -336,23 +336,19 @@ impl CallState {
     fn fold(&mut self, event: &Event, at: Option<i64>, changes: &mut Vec<Change>) -> bool {
         use EventData as E;
         match &event.data {
-            E::IncomingCall(c)
-                if self.incoming.is_none() => {
-                    self.server_call_id = c.server_call_id.clone().or(self.server_call_id.take());
-                    self.correlation_id = c.correlation_id.clone().or(self.correlation_id.take());
-                    self.incoming = Some(IncomingOffer {
-                        from: c.from.clone(),
-                        to: c.to.clone(),
-                        caller_display_name: c
-                            .caller_display_name
-                            .clone()
-                            .filter(|n| !n.is_empty()),
-                        incoming_call_context: c.incoming_call_context.clone(),
-                        handled: None,
-                        offered_at: at,
-                    });
-                    changes.push(Change::Offered);
-                }
+            E::IncomingCall(c) if self.incoming.is_none() => {
+                self.server_call_id = c.server_call_id.clone().or(self.server_call_id.take());
+                self.correlation_id = c.correlation_id.clone().or(self.correlation_id.take());
+                self.incoming = Some(IncomingOffer {
+                    from: c.from.clone(),
+                    to: c.to.clone(),
+                    caller_display_name: c.caller_display_name.clone().filter(|n| !n.is_empty()),
+                    incoming_call_context: c.incoming_call_context.clone(),
+                    handled: None,
+                    offered_at: at,
+                });
+                changes.push(Change::Offered);
+            }
             E::CallConnected(_) => self.set_connection(CallConnectionState::Connected, changes),
             E::CallDisconnected(_)
             | E::CreateCallFailed(_)

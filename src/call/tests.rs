@@ -67,7 +67,7 @@ fn expert_id() -> RawId {
 }
 
 fn action(v: Value) -> Action {
-    Action::from_json(v.as_object().unwrap()).unwrap()
+    Action::parse(&v.to_string()).unwrap()
 }
 
 #[test]
@@ -743,7 +743,7 @@ fn rule_no_duplicate_invitation() {
     assert_eq!(
         refused(
             &s,
-            json!({"operation": "addParticipant", "participantToAdd": "4:14255550123"})
+            json!({"operation": "addParticipant", "participantToAdd": {"rawId": "4:14255550123"}})
         ),
         "no_duplicate_invitation"
     );

@@ -157,7 +157,7 @@ macro_rules! event_data {
 
             /// Parses `data` for the short type name `name`; `None` when the type is not a
             /// callback event type known here.
-            fn parse_callback(name: &str, data: &str) -> Option<Result<Self, serde_path_to_error::Error<serde_json::Error>>> {
+            fn parse_callback(name: &str, data: &str) -> Option<Result<Self, crate::FieldError>> {
                 Some(match name {
                     $(stringify!($variant) => parse::typed::<$ty>(data).map(Self::$variant),)+
                     _ => return None,

@@ -42,24 +42,20 @@ struct Envelope<'a> {
     data: Option<&'a RawValue>,
 }
 
-pub(super) fn typed<'a, T: Deserialize<'a>>(
-    data: &'a str,
-) -> Result<T, serde_path_to_error::Error<serde_json::Error>> {
-    let mut de = serde_json::Deserializer::from_str(data);
-    serde_path_to_error::deserialize(&mut de)
+pub(super) fn typed<'a, T: Deserialize<'a>>(data: &'a str) -> Result<T, crate::FieldError> {
+    crate::json_path::from_text(data)
 }
 
-fn envelope_error(index: usize, e: serde_path_to_error::Error<serde_json::Error>) -> EventError {
-    let field = e.path().to_string();
-    let field = if field == "." {
+fn envelope_error(index: usize, e: crate::FieldError) -> EventError {
+    let field = if e.field.is_empty() {
         "event".to_owned()
     } else {
-        field
+        e.field
     };
     EventError::Envelope {
         index,
         field,
-        message: e.into_inner().to_string(),
+        message: e.message,
     }
 }
 
@@ -190,13 +186,8 @@ fn unknown(event_type: &str, data: Option<&RawValue>) -> EventData {
     })
 }
 
-fn path_error(
-    e: serde_path_to_error::Error<serde_json::Error>,
-    make: &dyn Fn(String, String) -> EventError,
-) -> EventError {
-    let path = e.path().to_string();
-    let fe = crate::ops::field_error(path, e.into_inner().to_string());
-    make(fe.field, fe.message)
+fn path_error(e: crate::FieldError, make: &dyn Fn(String, String) -> EventError) -> EventError {
+    make(e.field, e.message)
 }
 
 /// Parses a webhook body (array or single event, CloudEvents or Event Grid schema).

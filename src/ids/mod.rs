@@ -499,9 +499,25 @@ impl IdentifierModelIn {
 
 impl<'de> Deserialize<'de> for CommunicationIdentifier {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        IdentifierModelIn::deserialize(d)?
-            .into_identifier()
-            .map_err(D::Error::custom)
+        // Checked inside the object's own visit so a JSON deserializer reports the error at
+        // this object (json_path maps positions to field names).
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = CommunicationIdentifier;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a CommunicationIdentifier object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let model = IdentifierModelIn::deserialize(
+                    serde::de::value::MapAccessDeserializer::new(map),
+                )?;
+                model.into_identifier().map_err(A::Error::custom)
+            }
+        }
+        d.deserialize_map(V)
     }
 }
 

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{open_enum, Extra};
+use super::open_enum;
 use crate::{CommunicationIdentifier, FieldError};
 
 open_enum! {
@@ -82,9 +82,18 @@ pub struct FileSource {
 pub struct TextSource {
     /// The text.
     pub text: String,
-    /// Other members (`sourceLocale`, `voiceKind`, `voiceName`, `customVoiceEndpointId`).
-    #[serde(flatten)]
-    pub extra: Extra,
+    /// Language, e.g. `en-US`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_locale: Option<String>,
+    /// `male` or `female`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub voice_kind: Option<String>,
+    /// A neural voice name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub voice_name: Option<String>,
+    /// Custom neural voice deployment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub custom_voice_endpoint_id: Option<String>,
 }
 
 /// `ssml` member of a play source.
@@ -93,9 +102,9 @@ pub struct TextSource {
 pub struct SsmlSource {
     /// The SSML document.
     pub ssml_text: String,
-    /// Other members (`customVoiceEndpointId`).
-    #[serde(flatten)]
-    pub extra: Extra,
+    /// Custom neural voice deployment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub custom_voice_endpoint_id: Option<String>,
 }
 
 /// A `PlaySource`: what to play.
@@ -219,9 +228,15 @@ pub struct RecognizeOptions {
     /// Choices.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub choices: Option<Vec<RecognitionChoice>>,
-    /// Other members (`speechLanguage`, `speechOptions`, `speechRecognitionModelEndpointId`).
-    #[serde(flatten)]
-    pub extra: Extra,
+    /// Speech language (default `en-US`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub speech_language: Option<String>,
+    /// Custom speech model.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub speech_recognition_model_endpoint_id: Option<String>,
+    /// `{endSilenceTimeoutInMs}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub speech_options: Option<serde_json::Value>,
 }
 
 /// `dtmfResult` (legacy `collectTonesResult`) of RecognizeCompleted.

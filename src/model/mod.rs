@@ -1,6 +1,7 @@
 //! Wire models shared by operations and events: participants, result information, state enums,
 //! play sources, errors (SPEC §2, §3.2, §5.1, §6).
 
+mod keep;
 mod media;
 mod open_enum;
 
@@ -9,6 +10,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+pub(crate) use keep::keeps_unknown;
+pub use keep::{from_text, struct_fields, KeepsUnknown};
 pub use media::{
     ChoiceResult, DtmfOptions, DtmfResult, FileSource, PlayOptions, PlaySource, PlaySourceKind,
     RecognitionChoice, RecognizeInputType, RecognizeOptions, SpeechResult, SsmlSource, TextSource,
@@ -161,7 +164,29 @@ struct CallParticipantIn {
 
 impl<'de> Deserialize<'de> for CallParticipant {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let p = CallParticipantIn::deserialize(d)?;
+        // Checked inside the object's own visit, as for identifiers (see json_path).
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = CallParticipant;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a participant object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let p = CallParticipantIn::deserialize(
+                    serde::de::value::MapAccessDeserializer::new(map),
+                )?;
+                CallParticipant::from_in(p).map_err(serde::de::Error::custom)
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+impl CallParticipant {
+    fn from_in(p: CallParticipantIn) -> Result<Self, crate::FieldError> {
         let identifier = match p.identifier {
             Some(id) => id,
             None => crate::ids::IdentifierModelIn {
@@ -174,7 +199,7 @@ impl<'de> Deserialize<'de> for CallParticipant {
                 teams_extension_user: p.teams_extension_user,
             }
             .into_identifier()
-            .map_err(|e| serde::de::Error::custom(e.within("identifier")))?,
+            .map_err(|e| e.within("identifier"))?,
         };
         Ok(Self {
             identifier,
@@ -183,6 +208,8 @@ impl<'de> Deserialize<'de> for CallParticipant {
         })
     }
 }
+
+impl KeepsUnknown for CallParticipant {}
 
 /// `PhoneNumberIdentifierModel`: the bare phone model of `sourceCallerIdNumber` and `answeredFor`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -237,9 +264,9 @@ pub struct CustomCallingContext {
     /// Delivered to SIP (PSTN / Direct Routing) targets; `X-MS-Custom-` and `User-to-User`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sip_headers: Option<BTreeMap<String, String>>,
-    /// Preview members (e.g. `teamsPhoneCallDetails`).
-    #[serde(flatten)]
-    pub extra: Extra,
+    /// Teams Phone extensibility call card (preview, SPEC §2.2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub teams_phone_call_details: Option<serde_json::Value>,
 }
 
 /// `CallLocator`: names an existing call by group, server call or room id.

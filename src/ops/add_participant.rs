@@ -48,7 +48,7 @@ pub struct AddParticipantRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_calling_context: Option<CustomCallingContext>,
     /// Members this crate does not model.
-    #[serde(flatten)]
+    #[serde(default, flatten, skip_deserializing)]
     pub extra: Extra,
 }
 
@@ -108,6 +108,8 @@ pub struct AddParticipantResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub invitation_id: Option<String>,
     /// Members this crate does not model.
-    #[serde(flatten)]
+    #[serde(default, flatten, skip_deserializing)]
     pub extra: Extra,
 }
+
+crate::model::keeps_unknown!(AddParticipantRequest, AddParticipantResponse);

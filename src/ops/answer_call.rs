@@ -42,7 +42,7 @@ pub struct AnswerCallRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transcription_options: Option<serde_json::Value>,
     /// Members this crate does not model.
-    #[serde(flatten)]
+    #[serde(default, flatten, skip_deserializing)]
     pub extra: Extra,
 }
 
@@ -72,3 +72,5 @@ impl Body for AnswerCallRequest {
         Some(&self.extra)
     }
 }
+
+crate::model::keeps_unknown!(AnswerCallRequest);

@@ -1,6 +1,6 @@
 //! Operation → HTTP request value (method, URL with `api-version`, headers, body bytes), signed.
 
-use super::{Body, Method, Operation};
+use super::{Body, Method, Operation, OperationMeta};
 use crate::auth::{self, ConnectionString, HttpDate, Repeatability};
 use crate::FieldError;
 
@@ -96,11 +96,10 @@ fn check_api_version(v: &str) -> Result<(), FieldError> {
     }
 }
 
-fn fill_path<O: Operation>(op: &O) -> Result<String, FieldError> {
-    let values = op.path_values();
-    let mut out = String::with_capacity(O::META.path.len() + 64);
-    let mut rest = O::META.path;
-    for (name, value) in O::META.params.iter().zip(values) {
+fn fill_path(meta: &OperationMeta, values: &[&str]) -> Result<String, FieldError> {
+    let mut out = String::with_capacity(meta.path.len() + 64);
+    let mut rest = meta.path;
+    for (name, value) in meta.params.iter().zip(values) {
         let token = rest.find('{').unwrap_or(rest.len());
         out.push_str(&rest[..token]);
         rest = &rest[(token + name.len() + 2).min(rest.len())..];
@@ -152,16 +151,40 @@ pub fn build_request<O: Operation>(
     cs: &ConnectionString,
     opts: &RequestOptions<'_>,
 ) -> Result<HttpRequest, FieldError> {
-    check_api_version(opts.api_version)?;
     op.body().validate()?;
-    let path_and_query = match op.url_override() {
-        Some(link) => resolve_link(link, cs, opts.api_version)?,
-        None => format!("{}?api-version={}", fill_path(op)?, opts.api_version),
-    };
     let body = if <O::Body as Body>::PRESENT {
         serde_json::to_vec(op.body()).map_err(|e| FieldError::new("", e.to_string()))?
     } else {
         Vec::new()
+    };
+    assemble(
+        &O::META,
+        &op.path_values(),
+        op.url_override(),
+        body,
+        cs,
+        opts,
+    )
+}
+
+/// The operation-independent part of building: URL, headers, signature. Kept out of the
+/// generic [`build_request`] so it exists once in the binary, not once per operation.
+pub(crate) fn assemble(
+    meta: &OperationMeta,
+    path_values: &[&str],
+    url_override: Option<&str>,
+    body: Vec<u8>,
+    cs: &ConnectionString,
+    opts: &RequestOptions<'_>,
+) -> Result<HttpRequest, FieldError> {
+    check_api_version(opts.api_version)?;
+    let path_and_query = match url_override {
+        Some(link) => resolve_link(link, cs, opts.api_version)?,
+        None => format!(
+            "{}?api-version={}",
+            fill_path(meta, path_values)?,
+            opts.api_version
+        ),
     };
     let mut headers: Vec<(&'static str, String)> = Vec::with_capacity(8);
     headers.push(("Accept", "application/json".to_owned()));
@@ -171,12 +194,9 @@ pub fn build_request<O: Operation>(
     if let Some(id) = opts.client_request_id {
         headers.push(("x-ms-client-request-id", id.to_owned()));
     }
-    if O::META.repeatable {
+    if meta.repeatable {
         let r = opts.repeatability.ok_or_else(|| {
-            FieldError::new(
-                "repeatabilityRequestId",
-                format!("{} takes Repeatability headers: create one per command and reuse it on every retry", O::META.name),
-            )
+            FieldError::new("repeatabilityRequestId", format!("{} takes Repeatability headers: create one per command and reuse it on every retry", meta.name))
         })?;
         crate::EntraObjectId::parse(&r.request_id).map_err(|_| {
             FieldError::new(
@@ -187,7 +207,7 @@ pub fn build_request<O: Operation>(
         headers.extend(r.pairs());
     }
     let signed = auth::hmac::sign(
-        O::META.method.as_str(),
+        meta.method.as_str(),
         &path_and_query,
         cs.endpoint().host(),
         &body,
@@ -196,7 +216,7 @@ pub fn build_request<O: Operation>(
     );
     headers.extend(signed.pairs().map(|(n, v)| (n, v.to_owned())));
     Ok(HttpRequest {
-        method: O::META.method,
+        method: meta.method,
         url: format!("{}{path_and_query}", cs.endpoint().origin()),
         headers,
         body,

@@ -31,7 +31,7 @@ pub struct CancelAddParticipantRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operation_callback_uri: Option<String>,
     /// Members this crate does not model.
-    #[serde(flatten)]
+    #[serde(default, flatten, skip_deserializing)]
     pub extra: Extra,
 }
 
@@ -57,6 +57,8 @@ pub struct CancelAddParticipantResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operation_context: Option<String>,
     /// Members this crate does not model.
-    #[serde(flatten)]
+    #[serde(default, flatten, skip_deserializing)]
     pub extra: Extra,
 }
+
+crate::model::keeps_unknown!(CancelAddParticipantRequest, CancelAddParticipantResponse);

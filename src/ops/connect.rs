@@ -40,7 +40,7 @@ pub struct ConnectRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transcription_options: Option<serde_json::Value>,
     /// Members this crate does not model.
-    #[serde(flatten)]
+    #[serde(default, flatten, skip_deserializing)]
     pub extra: Extra,
 }
 
@@ -60,3 +60,5 @@ impl Body for ConnectRequest {
         Some(&self.extra)
     }
 }
+
+crate::model::keeps_unknown!(ConnectRequest);

@@ -57,7 +57,7 @@ pub struct CreateCallRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_calling_context: Option<CustomCallingContext>,
     /// Members this crate does not model.
-    #[serde(flatten)]
+    #[serde(default, flatten, skip_deserializing)]
     pub extra: Extra,
 }
 
@@ -106,3 +106,5 @@ impl Body for CreateCallRequest {
         Some(&self.extra)
     }
 }
+
+crate::model::keeps_unknown!(CreateCallRequest);

@@ -28,6 +28,8 @@ pub struct GetParticipantsResponse {
     pub next_link: Option<String>,
 }
 
+impl crate::model::KeepsUnknown for GetParticipantsResponse {}
+
 impl Operation for GetParticipants {
     const META: OperationMeta = OperationMeta {
         name: "getParticipants",

@@ -44,7 +44,7 @@ pub struct HoldRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operation_callback_uri: Option<String>,
     /// Members this crate does not model.
-    #[serde(flatten)]
+    #[serde(default, flatten, skip_deserializing)]
     pub extra: Extra,
 }
 
@@ -61,3 +61,5 @@ impl Body for HoldRequest {
         Some(&self.extra)
     }
 }
+
+crate::model::keeps_unknown!(HoldRequest);

@@ -33,7 +33,7 @@ pub struct InterruptAudioAndAnnounceRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operation_context: Option<String>,
     /// Members this crate does not model.
-    #[serde(flatten)]
+    #[serde(default, flatten, skip_deserializing)]
     pub extra: Extra,
 }
 
@@ -41,8 +41,11 @@ impl Body for InterruptAudioAndAnnounceRequest {
     fn validate(&self) -> Result<(), FieldError> {
         validate_sources("playSources", &self.play_sources)?;
         if let Some(to) = &self.play_to {
-            let ids: Vec<CommunicationIdentifier> = serde_json::from_value(to.clone())
-                .map_err(|_| FieldError::new("playTo", "must be an array of identifiers"))?;
+            let ids: Vec<CommunicationIdentifier> =
+                crate::json_path::from_text(&to.to_string()).map_err(|e| e.within("playTo"))?;
+            if !to.is_array() {
+                return Err(FieldError::new("playTo", "must be an array of identifiers"));
+            }
             for (i, t) in ids.iter().enumerate() {
                 super::validate::target(&format!("playTo[{i}]"), t)?;
             }
@@ -54,3 +57,5 @@ impl Body for InterruptAudioAndAnnounceRequest {
         Some(&self.extra)
     }
 }
+
+crate::model::keeps_unknown!(InterruptAudioAndAnnounceRequest);

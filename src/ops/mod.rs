@@ -46,10 +46,9 @@ pub use params::{
     build_by_name, from_params, operation_by_name, parse_by_name, parse_response_by_name, OpError,
     ParsedOperation, OPERATIONS,
 };
-pub(crate) use params::{field_error, from_value_at};
 pub use response::{parse_response, NoContent, ResponseError};
 
-use crate::model::Extra;
+use crate::model::{Extra, KeepsUnknown};
 use crate::FieldError;
 
 /// HTTP method of an operation.
@@ -100,7 +99,7 @@ pub struct OperationMeta {
 }
 
 /// A request body: serialisable, checkable before sending, and honest about unknown members.
-pub trait Body: Serialize + DeserializeOwned {
+pub trait Body: Serialize + DeserializeOwned + KeepsUnknown {
     /// False only for [`NoBody`].
     const PRESENT: bool = true;
 
@@ -132,6 +131,8 @@ impl<'de> serde::Deserialize<'de> for NoBody {
     }
 }
 
+impl KeepsUnknown for NoBody {}
+
 impl Body for NoBody {
     const PRESENT: bool = false;
 }
@@ -143,7 +144,7 @@ pub trait Operation: Sized {
     /// Request body type ([`NoBody`] when none is sent).
     type Body: Body;
     /// Success response type ([`NoContent`] when none comes back).
-    type Response: DeserializeOwned + Serialize;
+    type Response: DeserializeOwned + Serialize + KeepsUnknown;
 
     /// Path parameter values in template order (raw, not yet encoded).
     fn path_values(&self) -> Vec<&str>;

@@ -29,7 +29,7 @@ pub struct MuteParticipantsRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operation_context: Option<String>,
     /// Members this crate does not model.
-    #[serde(flatten)]
+    #[serde(default, flatten, skip_deserializing)]
     pub extra: Extra,
 }
 
@@ -42,3 +42,5 @@ impl Body for MuteParticipantsRequest {
         Some(&self.extra)
     }
 }
+
+crate::model::keeps_unknown!(MuteParticipantsRequest);

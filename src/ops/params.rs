@@ -3,13 +3,15 @@
 //!
 //! Params mirror the REST body in camelCase plus the path parameters (`callConnectionId`,
 //! `participantRawId`, `recordingId`), e.g. `{callConnectionId, participantToAdd, sourceDisplayName}`.
+//! They are read straight from the JSON text (one pass, no intermediate tree).
 
-use serde::de::DeserializeOwned;
+use serde::Deserialize;
 use serde_json::Value;
 
+use super::build;
 use super::*;
 use crate::auth::ConnectionString;
-use crate::model::Extra;
+use crate::model::from_text;
 use crate::FieldError;
 
 /// Why a by-name operation could not be built.
@@ -23,133 +25,139 @@ pub enum OpError {
     Invalid(#[from] FieldError),
 }
 
-/// Turns a serde error into a field error: the path where it happened plus any field path the
-/// inner message already carries (identifier errors say `microsoftTeamsUser.userId: ...`).
-pub(crate) fn field_error(path: String, message: String) -> FieldError {
-    let path = if path == "." { String::new() } else { path };
-    if let Some(rest) = message.strip_prefix("missing field `") {
-        if let Some(end) = rest.find('`') {
-            return FieldError::new(&rest[..end], "is required").within(&path);
+/// Parameters that are not body members. Typed as raw values so a wrong type is reported by
+/// name instead of failing the whole read.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct NonBody {
+    call_connection_id: Option<Value>,
+    participant_raw_id: Option<Value>,
+    recording_id: Option<Value>,
+    next_link: Option<Value>,
+}
+
+const NON_BODY: [&str; 4] = [
+    "callConnectionId",
+    "participantRawId",
+    "recordingId",
+    "nextLink",
+];
+
+impl NonBody {
+    fn take(&mut self, name: &str) -> Option<Value> {
+        match name {
+            "callConnectionId" => self.call_connection_id.take(),
+            "participantRawId" => self.participant_raw_id.take(),
+            "recordingId" => self.recording_id.take(),
+            "nextLink" => self.next_link.take(),
+            _ => None,
         }
     }
-    if let Some((inner, msg)) = message.split_once(": ") {
-        if !inner.is_empty()
-            && inner
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"._[]".contains(&b))
-        {
-            return FieldError::new(inner, msg).within(&path);
-        }
-    }
-    FieldError::new(path, message)
 }
 
-/// Deserialises `T` from a JSON value, reporting the failing field's path.
-pub(crate) fn from_value<T: DeserializeOwned>(value: Value) -> Result<T, FieldError> {
-    serde_path_to_error::deserialize(value).map_err(|e| {
-        let path = e.path().to_string();
-        field_error(path, e.into_inner().to_string())
-    })
-}
-
-/// [`from_value`], with the error's field under `field`.
-pub(crate) fn from_value_at<T: DeserializeOwned>(
-    field: &str,
-    value: Value,
-) -> Result<T, FieldError> {
-    from_value(value).map_err(|e| e.within(field))
-}
-
-fn take_string(params: &mut Extra, name: &str) -> Result<String, FieldError> {
-    match params.remove(name) {
+fn path_value(name: &str, v: Option<Value>) -> Result<String, FieldError> {
+    match v {
         Some(Value::String(s)) if !s.trim().is_empty() => Ok(s),
         Some(Value::String(_)) => Err(FieldError::new(name, "must not be empty")),
+        Some(Value::Null) | None => Err(FieldError::new(name, "is required")),
         Some(_) => Err(FieldError::new(name, "must be a string")),
-        None => Err(FieldError::new(name, "is required")),
     }
 }
 
-/// Builds operation `O` from a params object. With `strict`, a member the body does not model is
-/// refused (a typo such as `sourceDisplayname` would otherwise be sent and silently ignored).
-pub fn from_params<O: Operation>(mut params: Extra, strict: bool) -> Result<O, FieldError> {
-    let mut path = Vec::with_capacity(O::META.params.len());
-    for name in O::META.params {
-        path.push(take_string(&mut params, name)?);
+fn params_object(text: &str) -> Result<NonBody, FieldError> {
+    if !text.trim_start().starts_with('{') {
+        return Err(FieldError::new("", "params must be a JSON object"));
     }
-    let mut extra = Extra::new();
-    for name in O::EXTRA_PARAMS {
-        if let Some(v) = params.remove(*name) {
-            extra.insert((*name).to_owned(), v);
+    crate::json_path::from_text(text)
+}
+
+/// The path parameters and paging link of operation `meta` from params text.
+fn split_params(
+    meta: &OperationMeta,
+    body_fields: &[&str],
+    text: &str,
+) -> Result<(Vec<String>, Option<String>), FieldError> {
+    let mut non_body = params_object(text)?;
+    let mut path = Vec::with_capacity(meta.params.len());
+    for p in meta.params {
+        path.push(path_value(p, non_body.take(p))?);
+    }
+    let next_link = match non_body.next_link.take() {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) if meta.name == "getParticipants" && !s.is_empty() => Some(s),
+        Some(_) if meta.name == "getParticipants" => {
+            return Err(FieldError::new("nextLink", "must be a non-empty string"))
         }
-    }
-    let body: O::Body = if <O::Body as Body>::PRESENT {
-        from_value(Value::Object(params))?
-    } else {
-        if let Some(k) = params.keys().next() {
+        Some(_) => {
             return Err(FieldError::new(
-                k.as_str(),
-                format!("is not a parameter of {} (it sends no body)", O::META.name),
+                "nextLink",
+                format!("is not a parameter of {}", meta.name),
+            ))
+        }
+    };
+    for name in NON_BODY {
+        if non_body.take(name).is_some()
+            && !meta.params.contains(&name)
+            && !body_fields.contains(&name)
+        {
+            return Err(FieldError::new(
+                name,
+                format!("is not a parameter of {}", meta.name),
             ));
         }
-        from_value(Value::Null)?
-    };
+    }
+    Ok((path, next_link))
+}
+
+/// Reads one body type from params text: unknown members refused when `strict`.
+fn body_of<B: Body>(text: &str, strict: bool, operation: &'static str) -> Result<B, FieldError> {
+    if !B::PRESENT {
+        let extra: crate::model::Extra = crate::json_path::from_text::<crate::model::Extra>(text)?;
+        if let Some(k) = extra.keys().find(|k| !NON_BODY.contains(&k.as_str())) {
+            return Err(FieldError::new(
+                k.as_str(),
+                format!("is not a parameter of {operation} (it sends no body)"),
+            ));
+        }
+        return crate::json_path::from_text("null");
+    }
+    let body: B = from_text(text, &NON_BODY)?;
     if strict {
         if let Some(k) = body.extra().and_then(|e| e.keys().next()) {
-            return Err(FieldError::new(
-                k.as_str(),
-                format!("is not a field of the {} request; check the spelling, or allow unknown fields to send it anyway", O::META.name),
-            ));
+            return Err(FieldError::new(k.as_str(), format!("is not a field of the {operation} request; check the spelling, or allow unknown fields to send it anyway")));
         }
     }
-    let mut op = O::from_parts(path, body);
-    op.set_extra_params(extra)?;
-    Ok(op)
+    Ok(body)
 }
 
-macro_rules! by_name {
-    ($($name:literal => $ty:ty),+ $(,)?) => {
-        /// Every operation's metadata, in SPEC §2 order (the route table of the emulator).
-        pub const OPERATIONS: &[OperationMeta] = &[$(<$ty as Operation>::META),+];
+/// Deserialises, checks and serialises one body type; one instance per body type.
+type BodyFn = fn(&str, bool, &'static str) -> Result<Vec<u8>, FieldError>;
 
-        /// Builds and signs the operation called `name` from JSON params.
-        pub fn build_by_name(name: &str, params: Extra, cs: &ConnectionString, opts: &RequestOptions<'_>, strict: bool) -> Result<HttpRequest, OpError> {
-            fn go<O: Operation>(params: Extra, cs: &ConnectionString, opts: &RequestOptions<'_>, strict: bool) -> Result<HttpRequest, OpError> {
-                Ok(build_request(&from_params::<O>(params, strict)?, cs, opts)?)
-            }
-            match canonical_name(name, &params)? {
-                $($name => go::<$ty>(params, cs, opts, strict),)+
-                _ => Err(OpError::UnknownOperation(name.to_owned())),
-            }
-        }
+fn body_bytes<B: Body>(
+    text: &str,
+    strict: bool,
+    operation: &'static str,
+) -> Result<Vec<u8>, FieldError> {
+    let body: B = body_of(text, strict, operation)?;
+    if !B::PRESENT {
+        return Ok(Vec::new());
+    }
+    body.validate()?;
+    serde_json::to_vec(&body).map_err(|e| FieldError::new("", e.to_string()))
+}
 
-        /// Parses the operation called `name` from JSON params without signing anything: its
-        /// canonical name, its body as JSON (what would be sent) and whether that body would pass
-        /// [`Body::validate`].
-        pub fn parse_by_name(name: &str, params: Extra, strict: bool) -> Result<ParsedOperation, OpError> {
-            fn go<O: Operation>(params: Extra, strict: bool) -> Result<ParsedOperation, OpError> {
-                let op = from_params::<O>(params, strict)?;
-                let body = serde_json::to_value(op.body()).map_err(|e| FieldError::new("", e.to_string()))?;
-                Ok(ParsedOperation { meta: &O::META, body, invalid: op.body().validate().err() })
-            }
-            match canonical_name(name, &params)? {
-                $($name => go::<$ty>(params, strict),)+
-                _ => Err(OpError::UnknownOperation(name.to_owned())),
-            }
-        }
-
-        /// Parses a response to the operation called `name` into its typed success body (returned
-        /// re-serialised as JSON) or the service's error.
-        pub fn parse_response_by_name(name: &str, status: u16, body: &[u8]) -> Result<Result<Value, ResponseError>, OpError> {
-            fn go<O: Operation>(status: u16, body: &[u8]) -> Result<Value, ResponseError> {
-                let typed = parse_response::<O>(status, body)?;
-                serde_json::to_value(&typed).map_err(|e| ResponseError::Malformed { status, message: e.to_string() })
-            }
-            match canonical_name(name, &Extra::new())? {
-                $($name => Ok(go::<$ty>(status, body)),)+
-                _ => Err(OpError::UnknownOperation(name.to_owned())),
-            }
-        }
-    };
+/// Builds operation `O` from params text. With `strict`, a member the body does not model is
+/// refused (a typo such as `sourceDisplayname` would otherwise be sent and silently ignored).
+pub fn from_params<O: Operation>(text: &str, strict: bool) -> Result<O, FieldError> {
+    let (path, next_link) = split_params(&O::META, crate::model::struct_fields::<O::Body>(), text)?;
+    let body = body_of::<O::Body>(text, strict, O::META.name)?;
+    let mut op = O::from_parts(path, body);
+    if let Some(link) = next_link {
+        let mut extra = crate::model::Extra::new();
+        extra.insert("nextLink".into(), Value::String(link));
+        op.set_extra_params(extra)?;
+    }
+    Ok(op)
 }
 
 /// An operation parsed by name (see [`parse_by_name`]).
@@ -163,12 +171,68 @@ pub struct ParsedOperation {
     pub invalid: Option<FieldError>,
 }
 
+macro_rules! by_name {
+    ($($name:literal => $ty:ty),+ $(,)?) => {
+        /// Every operation's metadata, in SPEC §2 order (the route table of the emulator).
+        pub const OPERATIONS: &[OperationMeta] = &[$(<$ty as Operation>::META),+];
+
+        /// Builds and signs the operation called `name` from JSON params text.
+        pub fn build_by_name(name: &str, params: &str, cs: &ConnectionString, opts: &RequestOptions<'_>, strict: bool) -> Result<HttpRequest, OpError> {
+            let canonical = canonical_name(name, params)?;
+            let (body_fn, fields): (BodyFn, &[&str]) = match canonical {
+                $($name => (body_bytes::<<$ty as Operation>::Body>, crate::model::struct_fields::<<$ty as Operation>::Body>()),)+
+                _ => return Err(OpError::UnknownOperation(name.to_owned())),
+            };
+            let meta = operation_by_name(canonical).ok_or_else(|| OpError::UnknownOperation(name.to_owned()))?;
+            let (path, next_link) = split_params(meta, fields, params)?;
+            let body = body_fn(params, strict, meta.name)?;
+            let path: Vec<&str> = path.iter().map(String::as_str).collect();
+            Ok(build::assemble(meta, &path, next_link.as_deref(), body, cs, opts)?)
+        }
+
+        /// Parses the operation called `name` from params text without signing anything: its
+        /// metadata, its body as JSON (what would be sent) and whether that body would pass
+        /// [`Body::validate`].
+        pub fn parse_by_name(name: &str, params: &str, strict: bool) -> Result<ParsedOperation, OpError> {
+            fn go<O: Operation>(params: &str, strict: bool) -> Result<ParsedOperation, OpError> {
+                let op = from_params::<O>(params, strict)?;
+                let body = serde_json::to_value(op.body()).map_err(|e| FieldError::new("", e.to_string()))?;
+                Ok(ParsedOperation { meta: operation_by_name(O::META.name).unwrap_or(&OPERATIONS[0]), body, invalid: op.body().validate().err() })
+            }
+            match canonical_name(name, params)? {
+                $($name => go::<$ty>(params, strict),)+
+                _ => Err(OpError::UnknownOperation(name.to_owned())),
+            }
+        }
+
+        /// Parses a response to the operation called `name` into its typed success body (returned
+        /// re-serialised as JSON) or the service's error.
+        pub fn parse_response_by_name(name: &str, status: u16, body: &[u8]) -> Result<Result<Value, ResponseError>, OpError> {
+            fn go<O: Operation>(status: u16, body: &[u8]) -> Result<Value, ResponseError> {
+                let typed = parse_response::<O>(status, body)?;
+                serde_json::to_value(&typed).map_err(|e| ResponseError::Malformed { status, message: e.to_string() })
+            }
+            match canonical_name(name, "{}")? {
+                $($name => Ok(go::<$ty>(status, body)),)+
+                _ => Err(OpError::UnknownOperation(name.to_owned())),
+            }
+        }
+    };
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PlayTo {
+    play_to: Option<Value>,
+}
+
 /// Maps aliases to the REST name: `playToAll` is `play` without `playTo` (SPEC §2.3), `mute` is
 /// `muteParticipants`, `hangUp` is `hangupCall`.
-fn canonical_name<'a>(name: &'a str, params: &Extra) -> Result<&'a str, FieldError> {
+fn canonical_name<'a>(name: &'a str, params: &str) -> Result<&'a str, FieldError> {
     Ok(match name {
         "playToAll" => {
-            match params.get("playTo") {
+            let p: PlayTo = crate::json_path::from_text(params)?;
+            match p.play_to {
                 None | Some(Value::Null) => {}
                 Some(Value::Array(a)) if a.is_empty() => {}
                 Some(_) => {
@@ -188,7 +252,12 @@ fn canonical_name<'a>(name: &'a str, params: &Extra) -> Result<&'a str, FieldErr
 
 /// The metadata of the operation called `name` (aliases included).
 pub fn operation_by_name(name: &str) -> Option<&'static OperationMeta> {
-    let name = canonical_name(name, &Extra::new()).ok()?;
+    let name = match name {
+        "playToAll" => "play",
+        "mute" => "muteParticipants",
+        "hangUp" => "hangupCall",
+        other => other,
+    };
     OPERATIONS.iter().find(|m| m.name == name)
 }
 
@@ -228,42 +297,4 @@ by_name! {
     "stopRecording" => recording::StopRecording,
     "pauseRecording" => recording::PauseRecording,
     "resumeRecording" => recording::ResumeRecording,
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn serde_messages_become_field_paths() {
-        assert_eq!(
-            field_error(
-                "participantToAdd".into(),
-                "microsoftTeamsUser.userId: must not be empty".into()
-            ),
-            FieldError::new(
-                "participantToAdd.microsoftTeamsUser.userId",
-                "must not be empty"
-            )
-        );
-        assert_eq!(
-            field_error(".".into(), "missing field `participantToAdd`".into()),
-            FieldError::new("participantToAdd", "is required")
-        );
-        assert_eq!(
-            field_error("playSources[0]".into(), "missing field `kind`".into()).field,
-            "playSources[0].kind"
-        );
-        let e = field_error(
-            "invitationTimeoutInSeconds".into(),
-            "invalid type: string \"x\", expected i32".into(),
-        );
-        assert_eq!(
-            (e.field.as_str(), e.message.as_str()),
-            (
-                "invitationTimeoutInSeconds",
-                "invalid type: string \"x\", expected i32"
-            )
-        );
-    }
 }

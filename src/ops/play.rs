@@ -40,7 +40,7 @@ pub struct PlayRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operation_callback_uri: Option<String>,
     /// Members this crate does not model.
-    #[serde(flatten)]
+    #[serde(default, flatten, skip_deserializing)]
     pub extra: Extra,
 }
 
@@ -84,3 +84,5 @@ impl Body for PlayRequest {
         Some(&self.extra)
     }
 }
+
+crate::model::keeps_unknown!(PlayRequest);

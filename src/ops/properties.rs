@@ -55,7 +55,7 @@ pub struct CallConnectionProperties {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transcription_subscription: Option<serde_json::Value>,
     /// Members this crate does not model.
-    #[serde(flatten)]
+    #[serde(default, flatten, skip_deserializing)]
     pub extra: Extra,
 }
 
@@ -67,7 +67,7 @@ pub struct OperationContextResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operation_context: Option<String>,
     /// Members this crate does not model.
-    #[serde(flatten)]
+    #[serde(default, flatten, skip_deserializing)]
     pub extra: Extra,
 }
 
@@ -85,7 +85,7 @@ pub struct RecordingStateResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recording_kind: Option<RecordingKind>,
     /// Members this crate does not model.
-    #[serde(flatten)]
+    #[serde(default, flatten, skip_deserializing)]
     pub extra: Extra,
 }
 
@@ -103,7 +103,7 @@ pub struct TargetParticipantRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operation_callback_uri: Option<String>,
     /// Members this crate does not model.
-    #[serde(flatten)]
+    #[serde(default, flatten, skip_deserializing)]
     pub extra: Extra,
 }
 
@@ -142,7 +142,7 @@ pub struct OperationContextRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operation_callback_uri: Option<String>,
     /// Members this crate does not model.
-    #[serde(flatten)]
+    #[serde(default, flatten, skip_deserializing)]
     pub extra: Extra,
 }
 
@@ -155,3 +155,11 @@ impl super::Body for OperationContextRequest {
         Some(&self.extra)
     }
 }
+
+crate::model::keeps_unknown!(
+    CallConnectionProperties,
+    OperationContextResponse,
+    RecordingStateResponse,
+    TargetParticipantRequest,
+    OperationContextRequest
+);

@@ -43,7 +43,7 @@ pub struct RecognizeRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operation_callback_uri: Option<String>,
     /// Members this crate does not model.
-    #[serde(flatten)]
+    #[serde(default, flatten, skip_deserializing)]
     pub extra: Extra,
 }
 
@@ -93,3 +93,5 @@ impl Body for RecognizeRequest {
         Some(&self.extra)
     }
 }
+
+crate::model::keeps_unknown!(RecognizeRequest);

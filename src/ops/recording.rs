@@ -127,7 +127,7 @@ pub struct StartCallRecordingRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_storage: Option<serde_json::Value>,
     /// Members this crate does not model.
-    #[serde(flatten)]
+    #[serde(default, flatten, skip_deserializing)]
     pub extra: Extra,
 }
 
@@ -182,3 +182,5 @@ impl Body for StartCallRecordingRequest {
         Some(&self.extra)
     }
 }
+
+crate::model::keeps_unknown!(StartCallRecordingRequest);

@@ -27,7 +27,7 @@ pub struct RedirectCallRequest {
     /// Where the call goes.
     pub target: CommunicationIdentifier,
     /// Members this crate does not model.
-    #[serde(flatten)]
+    #[serde(default, flatten, skip_deserializing)]
     pub extra: Extra,
 }
 
@@ -41,3 +41,5 @@ impl Body for RedirectCallRequest {
         Some(&self.extra)
     }
 }
+
+crate::model::keeps_unknown!(RedirectCallRequest);

@@ -39,7 +39,7 @@ pub struct RejectCallRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub call_reject_reason: Option<CallRejectReason>,
     /// Members this crate does not model.
-    #[serde(flatten)]
+    #[serde(default, flatten, skip_deserializing)]
     pub extra: Extra,
 }
 
@@ -59,3 +59,5 @@ impl Body for RejectCallRequest {
         Some(&self.extra)
     }
 }
+
+crate::model::keeps_unknown!(RejectCallRequest);

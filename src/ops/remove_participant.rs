@@ -31,7 +31,7 @@ pub struct RemoveParticipantRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operation_callback_uri: Option<String>,
     /// Members this crate does not model.
-    #[serde(flatten)]
+    #[serde(default, flatten, skip_deserializing)]
     pub extra: Extra,
 }
 
@@ -49,3 +49,5 @@ impl Body for RemoveParticipantRequest {
         Some(&self.extra)
     }
 }
+
+crate::model::keeps_unknown!(RemoveParticipantRequest);

@@ -21,6 +21,8 @@ impl<'de> serde::Deserialize<'de> for NoContent {
     }
 }
 
+impl crate::model::KeepsUnknown for NoContent {}
+
 /// A response that is not the operation's success.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ResponseError {
@@ -66,12 +68,10 @@ impl ResponseError {
     }
 }
 
-fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, serde_json::Error> {
-    if body.iter().all(u8::is_ascii_whitespace) {
-        serde_json::from_value(serde_json::Value::Null)
-    } else {
-        serde_json::from_slice(body)
-    }
+fn parse<T: DeserializeOwned + crate::model::KeepsUnknown>(body: &[u8]) -> Result<T, String> {
+    let text = std::str::from_utf8(body).map_err(|e| e.to_string())?;
+    let text = if text.trim().is_empty() { "null" } else { text };
+    crate::model::from_text(text, &[]).map_err(|e| e.to_string())
 }
 
 /// Interprets a response to operation `O`: any of its success statuses gives the typed body;

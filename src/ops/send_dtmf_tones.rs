@@ -33,7 +33,7 @@ pub struct SendDtmfTonesRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operation_callback_uri: Option<String>,
     /// Members this crate does not model.
-    #[serde(flatten)]
+    #[serde(default, flatten, skip_deserializing)]
     pub extra: Extra,
 }
 
@@ -56,3 +56,5 @@ impl Body for SendDtmfTonesRequest {
         Some(&self.extra)
     }
 }
+
+crate::model::keeps_unknown!(SendDtmfTonesRequest);

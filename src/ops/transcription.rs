@@ -56,7 +56,7 @@ pub struct TranscriptionRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operation_callback_uri: Option<String>,
     /// Members this crate does not model.
-    #[serde(flatten)]
+    #[serde(default, flatten, skip_deserializing)]
     pub extra: Extra,
 }
 
@@ -69,3 +69,5 @@ impl Body for TranscriptionRequest {
         Some(&self.extra)
     }
 }
+
+crate::model::keeps_unknown!(TranscriptionRequest);

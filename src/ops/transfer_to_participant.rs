@@ -41,7 +41,7 @@ pub struct TransferToParticipantRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_caller_id_number: Option<PhoneNumberModel>,
     /// Members this crate does not model.
-    #[serde(flatten)]
+    #[serde(default, flatten, skip_deserializing)]
     pub extra: Extra,
 }
 
@@ -73,3 +73,5 @@ impl Body for TransferToParticipantRequest {
         Some(&self.extra)
     }
 }
+
+crate::model::keeps_unknown!(TransferToParticipantRequest);

@@ -1,0 +1,264 @@
+//! Which field a serde_json error is about, found from the error's position in the text.
+//!
+//! serde reports *where* (line, column) but not *which field*. Wrapping every deserializer to
+//! track the path (serde_path_to_error) doubles the generated code of every type — it was the
+//! largest item in the npm package's wasm. Instead, on the error path only, this walks the JSON
+//! text once and maps the error position to the dotted path of the value there.
+
+use crate::FieldError;
+
+struct Span {
+    start: usize,
+    end: usize,
+    path: String,
+}
+
+fn skip_ws(b: &[u8], mut i: usize) -> usize {
+    while i < b.len() && matches!(b[i], b' ' | b'\t' | b'\n' | b'\r') {
+        i += 1;
+    }
+    i
+}
+
+fn string_end(b: &[u8], mut i: usize) -> usize {
+    // `i` is at the opening quote.
+    i += 1;
+    while i < b.len() {
+        match b[i] {
+            b'\\' => i += 2,
+            b'"' => return i + 1,
+            _ => i += 1,
+        }
+    }
+    b.len()
+}
+
+fn join(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_owned()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+/// Records the span of the value at `i` (and of everything inside it); returns its end.
+fn value(b: &[u8], text: &str, i: usize, path: &str, spans: &mut Vec<Span>, depth: usize) -> usize {
+    let start = skip_ws(b, i);
+    if start >= b.len() || depth > 128 {
+        return b.len();
+    }
+    let end = match b[start] {
+        b'{' => {
+            let mut j = skip_ws(b, start + 1);
+            while j < b.len() && b[j] != b'}' {
+                if b[j] != b'"' {
+                    return b.len();
+                }
+                let key_end = string_end(b, j);
+                let key = text.get(j + 1..key_end.saturating_sub(1)).unwrap_or("");
+                j = skip_ws(b, key_end);
+                if b.get(j) != Some(&b':') {
+                    return b.len();
+                }
+                j = value(b, text, j + 1, &join(path, key), spans, depth + 1);
+                j = skip_ws(b, j);
+                if b.get(j) == Some(&b',') {
+                    j = skip_ws(b, j + 1);
+                }
+            }
+            (j + 1).min(b.len())
+        }
+        b'[' => {
+            let mut j = skip_ws(b, start + 1);
+            let mut index = 0;
+            while j < b.len() && b[j] != b']' {
+                j = value(b, text, j, &format!("{path}[{index}]"), spans, depth + 1);
+                index += 1;
+                j = skip_ws(b, j);
+                if b.get(j) == Some(&b',') {
+                    j = skip_ws(b, j + 1);
+                } else if b.get(j) != Some(&b']') {
+                    return b.len();
+                }
+            }
+            (j + 1).min(b.len())
+        }
+        b'"' => string_end(b, start),
+        _ => {
+            let mut j = start;
+            while j < b.len() && !matches!(b[j], b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r')
+            {
+                j += 1;
+            }
+            j
+        }
+    };
+    spans.push(Span {
+        start,
+        end,
+        path: path.to_owned(),
+    });
+    end
+}
+
+fn offset(text: &str, line: usize, column: usize) -> usize {
+    let mut start = 0;
+    for _ in 1..line {
+        match text[start..].find('\n') {
+            Some(i) => start += i + 1,
+            None => break,
+        }
+    }
+    (start + column).min(text.len())
+}
+
+/// The dotted path (`participantToAdd.microsoftTeamsUser.userId`, `targets[1]`) of the value
+/// a serde_json error at `line`/`column` of `text` is about.
+///
+/// serde_json reports an error raised after a value was read (a wrong number, a missing member,
+/// an identifier our own deserializer refuses at the end of its object) just after that value,
+/// and one raised on a peek (a wrong type) just inside it. So: the smallest value ending exactly
+/// there, else the smallest value starting at or around the position.
+pub fn path_at(text: &str, line: usize, column: usize) -> String {
+    let at = offset(text, line, column);
+    let mut spans = Vec::new();
+    value(text.as_bytes(), text, 0, "", &mut spans, 0);
+    let smallest = |f: &dyn Fn(&Span) -> bool| {
+        spans
+            .iter()
+            .filter(|s| f(s))
+            .min_by_key(|s| s.end - s.start)
+            .map(|s| s.path.clone())
+    };
+    smallest(&|s| s.end == at)
+        .or_else(|| smallest(&|s| s.start <= at && at < s.end))
+        .unwrap_or_default()
+}
+
+/// Turns a serde message plus the path where it happened into a [`FieldError`]: `missing field`
+/// names the member; identifier errors already say `microsoftTeamsUser.userId: ...`.
+pub fn field_error(path: String, message: String) -> FieldError {
+    if let Some(rest) = message.strip_prefix("missing field `") {
+        if let Some(end) = rest.find('`') {
+            return FieldError::new(&rest[..end], "is required").within(&path);
+        }
+    }
+    if let Some((inner, msg)) = message.split_once(": ") {
+        if !inner.is_empty()
+            && inner
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"._[]".contains(&b))
+        {
+            return FieldError::new(inner, msg).within(&path);
+        }
+    }
+    FieldError::new(path, message)
+}
+
+/// Deserialises `T` from JSON text; an error names the field (see the module doc).
+pub fn from_text<'a, T: serde::Deserialize<'a>>(text: &'a str) -> Result<T, FieldError> {
+    serde_json::from_str(text).map_err(|e| error(text, &e))
+}
+
+/// The [`FieldError`] for a serde_json error raised while reading `text`.
+pub fn error(text: &str, e: &serde_json::Error) -> FieldError {
+    let message = e.to_string();
+    // serde_json appends " at line L column C"; the path says it better.
+    let message = match message.rfind(" at line ") {
+        Some(i) => message[..i].to_owned(),
+        None => message,
+    };
+    if e.is_syntax() || e.is_eof() {
+        return FieldError::new(
+            "",
+            format!("{message} (line {}, column {})", e.line(), e.column()),
+        );
+    }
+    let path = path_at(text, e.line(), e.column());
+    field_error(path, message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Deserialize, Debug)]
+    #[serde(rename_all = "camelCase")]
+    #[allow(dead_code)]
+    struct Inner {
+        user_id: String,
+        n: Option<i32>,
+    }
+
+    #[derive(Deserialize, Debug)]
+    #[serde(rename_all = "camelCase")]
+    #[allow(dead_code)]
+    struct Outer {
+        a: Option<i32>,
+        items: Vec<Inner>,
+        id: Option<crate::CommunicationIdentifier>,
+    }
+
+    fn field(text: &str) -> String {
+        from_text::<Outer>(text).unwrap_err().field
+    }
+
+    #[test]
+    fn finds_the_field_of_each_kind_of_error() {
+        assert_eq!(field(r#"{"a":"x","items":[]}"#), "a");
+        assert_eq!(field(r#"{"a":1}"#), "items");
+        assert_eq!(
+            field(r#"{"items":[{"userId":"u"},{"n":1}]}"#),
+            "items[1].userId"
+        );
+        assert_eq!(
+            field(r#"{"items":[{"userId":"u","n":true}]}"#),
+            "items[0].n"
+        );
+        assert_eq!(field("{\n  \"items\": [],\n  \"id\": {\"kind\": \"microsoftTeamsUser\", \"microsoftTeamsUser\": {\"userId\": \"\"}}\n}"), "id.microsoftTeamsUser.userId");
+        assert_eq!(
+            field(
+                r#"{"items":[],"id":{"kind":"microsoftTeamsUser","microsoftTeamsUser":{"userId":"x","cloud":"mars"}},"a":1}"#
+            ),
+            "id.microsoftTeamsUser.cloud"
+        );
+        // The failing value last in its parent (serde_json then reports past the parent's `}`).
+        assert_eq!(
+            field(
+                r#"{"items":[],"id":{"kind":"microsoftTeamsUser","microsoftTeamsUser":{"userId":""}}}"#
+            ),
+            "id.microsoftTeamsUser.userId"
+        );
+        assert_eq!(
+            field(r#"{"items":[],"id":{"kind":"microsoftTeamsUser"}}"#),
+            "id.microsoftTeamsUser"
+        );
+        assert_eq!(field(r#"{"items":[{"userId":{}}]}"#), "items[0].userId");
+        assert_eq!(field(r#"{"items":[],"a":"#), "");
+        let e = from_text::<Outer>(r#"{"items":[],"a":1.5}"#).unwrap_err();
+        assert_eq!(
+            (e.field.as_str(), e.message.as_str()),
+            ("a", "invalid type: floating point `1.5`, expected i32")
+        );
+    }
+
+    #[test]
+    fn survives_hostile_text() {
+        for t in [
+            "",
+            "{",
+            "[[[[",
+            "{\"a\":",
+            "\"\\",
+            "{\"\\u00e9\":[1,2",
+            "{\"a\" 1}",
+            "}}}",
+        ] {
+            let _ = path_at(t, 1, t.len());
+            let _ = path_at(t, 9, 9);
+        }
+        let deep = "[".repeat(10_000);
+        assert_eq!(path_at(&deep, 1, 5000), "");
+    }
+}
