@@ -16,10 +16,7 @@ pub struct FieldError {
 impl FieldError {
     /// A new error for `field`.
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self {
-            field: field.into(),
-            message: message.into(),
-        }
+        Self { field: field.into(), message: message.into() }
     }
 
     /// Prefixes the field path with `parent` (`parent.field`), used when a nested check fails.
@@ -53,9 +50,7 @@ mod tests {
 
     #[test]
     fn within_builds_dotted_paths() {
-        let e = FieldError::new("userId", "bad")
-            .within("microsoftTeamsUser")
-            .within("targets[0]");
+        let e = FieldError::new("userId", "bad").within("microsoftTeamsUser").within("targets[0]");
         assert_eq!(e.field, "targets[0].microsoftTeamsUser.userId");
         assert_eq!(e.to_string(), "targets[0].microsoftTeamsUser.userId: bad");
         assert_eq!(FieldError::new("", "bad").within("body").field, "body");

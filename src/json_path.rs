@@ -86,18 +86,13 @@ fn value(b: &[u8], text: &str, i: usize, path: &str, spans: &mut Vec<Span>, dept
         b'"' => string_end(b, start),
         _ => {
             let mut j = start;
-            while j < b.len() && !matches!(b[j], b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r')
-            {
+            while j < b.len() && !matches!(b[j], b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r') {
                 j += 1;
             }
             j
         }
     };
-    spans.push(Span {
-        start,
-        end,
-        path: path.to_owned(),
-    });
+    spans.push(Span { start, end, path: path.to_owned() });
     end
 }
 
@@ -124,15 +119,9 @@ pub fn path_at(text: &str, line: usize, column: usize) -> String {
     let mut spans = Vec::new();
     value(text.as_bytes(), text, 0, "", &mut spans, 0);
     let smallest = |f: &dyn Fn(&Span) -> bool| {
-        spans
-            .iter()
-            .filter(|s| f(s))
-            .min_by_key(|s| s.end - s.start)
-            .map(|s| s.path.clone())
+        spans.iter().filter(|s| f(s)).min_by_key(|s| s.end - s.start).map(|s| s.path.clone())
     };
-    smallest(&|s| s.end == at)
-        .or_else(|| smallest(&|s| s.start <= at && at < s.end))
-        .unwrap_or_default()
+    smallest(&|s| s.end == at).or_else(|| smallest(&|s| s.start <= at && at < s.end)).unwrap_or_default()
 }
 
 /// Turns a serde message plus the path where it happened into a [`FieldError`]: `missing field`
@@ -144,11 +133,7 @@ pub fn field_error(path: String, message: String) -> FieldError {
         }
     }
     if let Some((inner, msg)) = message.split_once(": ") {
-        if !inner.is_empty()
-            && inner
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"._[]".contains(&b))
-        {
+        if !inner.is_empty() && inner.bytes().all(|b| b.is_ascii_alphanumeric() || b"._[]".contains(&b)) {
             return FieldError::new(inner, msg).within(&path);
         }
     }
@@ -169,10 +154,7 @@ pub fn error(text: &str, e: &serde_json::Error) -> FieldError {
         None => message,
     };
     if e.is_syntax() || e.is_eof() {
-        return FieldError::new(
-            "",
-            format!("{message} (line {}, column {})", e.line(), e.column()),
-        );
+        return FieldError::new("", format!("{message} (line {}, column {})", e.line(), e.column()));
     }
     let path = path_at(text, e.line(), e.column());
     field_error(path, message)
@@ -208,14 +190,8 @@ mod tests {
     fn finds_the_field_of_each_kind_of_error() {
         assert_eq!(field(r#"{"a":"x","items":[]}"#), "a");
         assert_eq!(field(r#"{"a":1}"#), "items");
-        assert_eq!(
-            field(r#"{"items":[{"userId":"u"},{"n":1}]}"#),
-            "items[1].userId"
-        );
-        assert_eq!(
-            field(r#"{"items":[{"userId":"u","n":true}]}"#),
-            "items[0].n"
-        );
+        assert_eq!(field(r#"{"items":[{"userId":"u"},{"n":1}]}"#), "items[1].userId");
+        assert_eq!(field(r#"{"items":[{"userId":"u","n":true}]}"#), "items[0].n");
         assert_eq!(field("{\n  \"items\": [],\n  \"id\": {\"kind\": \"microsoftTeamsUser\", \"microsoftTeamsUser\": {\"userId\": \"\"}}\n}"), "id.microsoftTeamsUser.userId");
         assert_eq!(
             field(
@@ -225,36 +201,19 @@ mod tests {
         );
         // The failing value last in its parent (serde_json then reports past the parent's `}`).
         assert_eq!(
-            field(
-                r#"{"items":[],"id":{"kind":"microsoftTeamsUser","microsoftTeamsUser":{"userId":""}}}"#
-            ),
+            field(r#"{"items":[],"id":{"kind":"microsoftTeamsUser","microsoftTeamsUser":{"userId":""}}}"#),
             "id.microsoftTeamsUser.userId"
         );
-        assert_eq!(
-            field(r#"{"items":[],"id":{"kind":"microsoftTeamsUser"}}"#),
-            "id.microsoftTeamsUser"
-        );
+        assert_eq!(field(r#"{"items":[],"id":{"kind":"microsoftTeamsUser"}}"#), "id.microsoftTeamsUser");
         assert_eq!(field(r#"{"items":[{"userId":{}}]}"#), "items[0].userId");
         assert_eq!(field(r#"{"items":[],"a":"#), "");
         let e = from_text::<Outer>(r#"{"items":[],"a":1.5}"#).unwrap_err();
-        assert_eq!(
-            (e.field.as_str(), e.message.as_str()),
-            ("a", "invalid type: floating point `1.5`, expected i32")
-        );
+        assert_eq!((e.field.as_str(), e.message.as_str()), ("a", "invalid type: floating point `1.5`, expected i32"));
     }
 
     #[test]
     fn survives_hostile_text() {
-        for t in [
-            "",
-            "{",
-            "[[[[",
-            "{\"a\":",
-            "\"\\",
-            "{\"\\u00e9\":[1,2",
-            "{\"a\" 1}",
-            "}}}",
-        ] {
+        for t in ["", "{", "[[[[", "{\"a\":", "\"\\", "{\"\\u00e9\":[1,2", "{\"a\" 1}", "}}}"] {
             let _ = path_at(t, 1, t.len());
             let _ = path_at(t, 9, 9);
         }

@@ -16,9 +16,7 @@ pub fn parse_rfc3339_millis(s: &str) -> Option<i64> {
     }
     let num = |r: std::ops::Range<usize>| -> Option<i64> {
         let part = s.get(r)?;
-        part.bytes()
-            .all(|c| c.is_ascii_digit())
-            .then(|| part.parse().ok())?
+        part.bytes().all(|c| c.is_ascii_digit()).then(|| part.parse().ok())?
     };
     let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
     let (h, mi, se) = (num(11..13)?, num(14..16)?, num(17..19)?);
@@ -67,12 +65,7 @@ pub fn format_rfc3339_millis(millis: i64) -> String {
     let ms = millis.rem_euclid(1000);
     let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
     let t = secs.rem_euclid(86_400);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{ms:03}Z",
-        t / 3600,
-        t % 3600 / 60,
-        t % 60
-    )
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{ms:03}Z", t / 3600, t % 3600 / 60, t % 60)
 }
 
 // Howard Hinnant's civil-date algorithms (public domain).
@@ -94,15 +87,7 @@ pub(crate) fn civil_from_days(z: i64) -> (i64, i64, i64) {
     let mp = (5 * doy + 2) / 153;
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (
-        if m <= 2 {
-            yoe + era * 400 + 1
-        } else {
-            yoe + era * 400
-        },
-        m,
-        d,
-    )
+    (if m <= 2 { yoe + era * 400 + 1 } else { yoe + era * 400 }, m, d)
 }
 
 #[cfg(test)]
@@ -111,22 +96,10 @@ mod tests {
 
     #[test]
     fn parses_acs_timestamps() {
-        assert_eq!(
-            parse_rfc3339_millis("2025-04-01T12:00:00Z"),
-            Some(1_743_508_800_000)
-        );
-        assert_eq!(
-            parse_rfc3339_millis("2025-04-01T12:00:00.2240104+00:00"),
-            Some(1_743_508_800_224)
-        );
-        assert_eq!(
-            parse_rfc3339_millis("2025-04-01T14:00:00.5+02:00"),
-            Some(1_743_508_800_500)
-        );
-        assert_eq!(
-            parse_rfc3339_millis("2025-04-01T12:00:00.05Z"),
-            Some(1_743_508_800_050)
-        );
+        assert_eq!(parse_rfc3339_millis("2025-04-01T12:00:00Z"), Some(1_743_508_800_000));
+        assert_eq!(parse_rfc3339_millis("2025-04-01T12:00:00.2240104+00:00"), Some(1_743_508_800_224));
+        assert_eq!(parse_rfc3339_millis("2025-04-01T14:00:00.5+02:00"), Some(1_743_508_800_500));
+        assert_eq!(parse_rfc3339_millis("2025-04-01T12:00:00.05Z"), Some(1_743_508_800_050));
         assert_eq!(parse_rfc3339_millis("1970-01-01T00:00:00Z"), Some(0));
     }
 
@@ -148,10 +121,7 @@ mod tests {
 
     #[test]
     fn formats_and_round_trips() {
-        assert_eq!(
-            format_rfc3339_millis(1_743_508_800_224),
-            "2025-04-01T12:00:00.224Z"
-        );
+        assert_eq!(format_rfc3339_millis(1_743_508_800_224), "2025-04-01T12:00:00.224Z");
         for ms in [0, 951_782_400_001, 1_743_508_800_224] {
             assert_eq!(parse_rfc3339_millis(&format_rfc3339_millis(ms)), Some(ms));
         }

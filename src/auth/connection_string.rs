@@ -61,9 +61,7 @@ impl ConnectionString {
                 continue;
             }
             any = true;
-            let (key, val) = part
-                .split_once('=')
-                .ok_or(ConnectionStringError::MissingEquals { index: i + 1 })?;
+            let (key, val) = part.split_once('=').ok_or(ConnectionStringError::MissingEquals { index: i + 1 })?;
             let key = key.trim().to_ascii_lowercase();
             let slot = match key.as_str() {
                 "endpoint" => &mut endpoint,
@@ -80,27 +78,18 @@ impl ConnectionString {
         let endpoint = Endpoint::parse(endpoint.ok_or(ConnectionStringError::MissingEndpoint)?)?;
         let key = access_key.ok_or(ConnectionStringError::MissingAccessKey)?;
         if key.is_empty() {
-            return Err(ConnectionStringError::AccessKey {
-                reason: "it is empty",
-            });
+            return Err(ConnectionStringError::AccessKey { reason: "it is empty" });
         }
-        let access_key = base64::engine::general_purpose::STANDARD
-            .decode(key)
-            .map_err(|_| ConnectionStringError::AccessKey {
+        let access_key =
+            base64::engine::general_purpose::STANDARD.decode(key).map_err(|_| ConnectionStringError::AccessKey {
                 reason: "it contains characters outside A-Z a-z 0-9 + / = or has bad padding",
             })?;
-        Ok(Self {
-            endpoint,
-            access_key,
-        })
+        Ok(Self { endpoint, access_key })
     }
 
     /// From parts (the emulator and tests build these directly).
     pub fn new(endpoint: Endpoint, access_key: Vec<u8>) -> Self {
-        Self {
-            endpoint,
-            access_key,
-        }
+        Self { endpoint, access_key }
     }
 
     /// The ACS resource origin.
@@ -132,14 +121,11 @@ mod tests {
 
     #[test]
     fn parses_the_usual_form_in_any_order_and_casing() {
-        let a = ConnectionString::parse(&format!(
-            "endpoint=https://contoso.communication.azure.com/;accesskey={KEY}"
-        ))
-        .unwrap();
-        let b = ConnectionString::parse(&format!(
-            " AccessKey={KEY} ; Endpoint=https://CONTOSO.communication.azure.com ; "
-        ))
-        .unwrap();
+        let a = ConnectionString::parse(&format!("endpoint=https://contoso.communication.azure.com/;accesskey={KEY}"))
+            .unwrap();
+        let b =
+            ConnectionString::parse(&format!(" AccessKey={KEY} ; Endpoint=https://CONTOSO.communication.azure.com ; "))
+                .unwrap();
         assert_eq!(a, b);
         assert_eq!(a.endpoint().host(), "contoso.communication.azure.com");
         assert_eq!(a.access_key(), (0u8..32).collect::<Vec<_>>());
@@ -154,34 +140,18 @@ mod tests {
         assert_eq!(err("endpoint"), MissingEquals { index: 1 });
         assert_eq!(err(&format!("accesskey={KEY}")), MissingEndpoint);
         assert_eq!(err("endpoint=https://a.b/"), MissingAccessKey);
+        assert_eq!(err("endpoint=https://a.b/;accesskey="), AccessKey { reason: "it is empty" });
+        assert!(matches!(err("endpoint=https://a.b/;accesskey=not*base64"), AccessKey { .. }));
         assert_eq!(
-            err("endpoint=https://a.b/;accesskey="),
-            AccessKey {
-                reason: "it is empty"
-            }
+            err(&format!("endpoint=https://a.b/;endpoint=https://c.d/;accesskey={KEY}")),
+            Duplicate { key: "endpoint".into() }
         );
-        assert!(matches!(
-            err("endpoint=https://a.b/;accesskey=not*base64"),
-            AccessKey { .. }
-        ));
-        assert_eq!(
-            err(&format!(
-                "endpoint=https://a.b/;endpoint=https://c.d/;accesskey={KEY}"
-            )),
-            Duplicate {
-                key: "endpoint".into()
-            }
-        );
-        assert!(matches!(
-            err(&format!("endpoint=ftp://a.b/;accesskey={KEY}")),
-            Endpoint(_)
-        ));
+        assert!(matches!(err(&format!("endpoint=ftp://a.b/;accesskey={KEY}")), Endpoint(_)));
     }
 
     #[test]
     fn debug_never_shows_the_key() {
-        let cs =
-            ConnectionString::parse(&format!("endpoint=https://a.b/;accesskey={KEY}")).unwrap();
+        let cs = ConnectionString::parse(&format!("endpoint=https://a.b/;accesskey={KEY}")).unwrap();
         let shown = format!("{cs:?}");
         assert!(!shown.contains(KEY) && shown.contains("redacted"));
         let e = ConnectionString::parse("endpoint=https://a.b/;accesskey=sec*ret").unwrap_err();

@@ -7,9 +7,7 @@ use std::fmt;
 use crate::time::{civil_from_days, days_from_civil};
 
 const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
-const MONTHS: [&str; 12] = [
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-];
+const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
 /// A point in time with one-second precision, printed as `Tue, 01 Apr 2025 12:00:00 GMT`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -25,9 +23,7 @@ impl HttpDate {
 
     /// From milliseconds since the Unix epoch (what `Date.now()` gives), truncated to seconds.
     pub fn from_unix_millis(millis: i64) -> Self {
-        Self {
-            unix_seconds: millis.div_euclid(1000),
-        }
+        Self { unix_seconds: millis.div_euclid(1000) }
     }
 
     /// Seconds since the Unix epoch.
@@ -59,9 +55,7 @@ impl HttpDate {
         if !(1..=days_in_month(year, month)).contains(&day) || h > 23 || mi > 59 || s > 60 {
             return None;
         }
-        let date = Self {
-            unix_seconds: days_from_civil(year, month, day) * 86_400 + h * 3600 + mi * 60 + s,
-        };
+        let date = Self { unix_seconds: days_from_civil(year, month, day) * 86_400 + h * 3600 + mi * 60 + s };
         (date.to_string()[..3] == value[..3]).then_some(date)
     }
 }
@@ -105,22 +99,10 @@ mod tests {
     #[test]
     fn formats_the_spec_date() {
         // 2025-04-01T12:00:00Z, the SPEC §1.3 test vector's date.
-        assert_eq!(
-            HttpDate::from_unix_seconds(1_743_508_800).to_string(),
-            "Tue, 01 Apr 2025 12:00:00 GMT"
-        );
-        assert_eq!(
-            HttpDate::from_unix_seconds(784_111_777).to_string(),
-            "Sun, 06 Nov 1994 08:49:37 GMT"
-        );
-        assert_eq!(
-            HttpDate::from_unix_seconds(0).to_string(),
-            "Thu, 01 Jan 1970 00:00:00 GMT"
-        );
-        assert_eq!(
-            HttpDate::from_unix_millis(1_709_164_800_999).to_string(),
-            "Thu, 29 Feb 2024 00:00:00 GMT"
-        );
+        assert_eq!(HttpDate::from_unix_seconds(1_743_508_800).to_string(), "Tue, 01 Apr 2025 12:00:00 GMT");
+        assert_eq!(HttpDate::from_unix_seconds(784_111_777).to_string(), "Sun, 06 Nov 1994 08:49:37 GMT");
+        assert_eq!(HttpDate::from_unix_seconds(0).to_string(), "Thu, 01 Jan 1970 00:00:00 GMT");
+        assert_eq!(HttpDate::from_unix_millis(1_709_164_800_999).to_string(), "Thu, 29 Feb 2024 00:00:00 GMT");
     }
 
     #[test]

@@ -19,7 +19,9 @@ pub enum EndpointError {
     #[error("{0:?} has an invalid port")]
     Port(String),
     /// The endpoint has a path, query or fragment (the SDKs refuse these too, SPEC §8).
-    #[error("{0:?} must be an origin without a path, query or fragment, e.g. https://contoso.communication.azure.com/")]
+    #[error(
+        "{0:?} must be an origin without a path, query or fragment, e.g. https://contoso.communication.azure.com/"
+    )]
     NotAnOrigin(String),
     /// Plain http to a non-loopback host.
     #[error("{0:?} uses plain http; only a loopback host (the local emulator) may, ACS itself needs https")]
@@ -54,11 +56,7 @@ impl Endpoint {
 
     /// `https://host[:port]`, without a trailing slash.
     pub fn origin(&self) -> String {
-        format!(
-            "{}://{}",
-            if self.secure { "https" } else { "http" },
-            self.host
-        )
+        format!("{}://{}", if self.secure { "https" } else { "http" }, self.host)
     }
 
     /// True for `https`.
@@ -69,11 +67,7 @@ impl Endpoint {
     /// True for `localhost`, `127.0.0.0/8` and `[::1]`.
     pub fn is_loopback(&self) -> bool {
         let name = match self.host.rsplit_once(':') {
-            Some((h, p))
-                if !h.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) && !h.ends_with(':') =>
-            {
-                h
-            }
+            Some((h, p)) if !h.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) && !h.ends_with(':') => h,
             _ => &self.host,
         };
         name == "localhost" || name == "[::1]" || name.starts_with("127.")
@@ -107,15 +101,9 @@ pub fn split(url: &str) -> Result<(Endpoint, &str), EndpointError> {
         return Err(EndpointError::Host(url.to_owned()));
     }
     let (name, port) = if authority.starts_with('[') {
-        let close = authority
-            .find(']')
-            .ok_or_else(|| EndpointError::Host(url.to_owned()))?;
+        let close = authority.find(']').ok_or_else(|| EndpointError::Host(url.to_owned()))?;
         let inner = &authority[1..close];
-        if inner.is_empty()
-            || !inner
-                .bytes()
-                .all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.')
-        {
+        if inner.is_empty() || !inner.bytes().all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.') {
             return Err(EndpointError::Host(url.to_owned()));
         }
         let tail = &authority[close + 1..];
@@ -131,10 +119,7 @@ pub fn split(url: &str) -> Result<(Endpoint, &str), EndpointError> {
         }
     };
     if !name.starts_with('[')
-        && (name.is_empty()
-            || !name
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.' || b == b'_'))
+        && (name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.' || b == b'_'))
     {
         return Err(EndpointError::Host(url.to_owned()));
     }
@@ -172,21 +157,12 @@ mod tests {
         let e = Endpoint::parse("https://Contoso.Communication.Azure.com/").unwrap();
         assert_eq!(
             (e.host(), e.origin().as_str()),
-            (
-                "contoso.communication.azure.com",
-                "https://contoso.communication.azure.com"
-            )
+            ("contoso.communication.azure.com", "https://contoso.communication.azure.com")
         );
         assert_eq!(Endpoint::parse("https://a.b:443").unwrap().host(), "a.b");
-        assert_eq!(
-            Endpoint::parse("https://a.b:8443/").unwrap().host(),
-            "a.b:8443"
-        );
+        assert_eq!(Endpoint::parse("https://a.b:8443/").unwrap().host(), "a.b:8443");
         let local = Endpoint::parse("http://127.0.0.1:8788/").unwrap();
-        assert_eq!(
-            (local.host(), local.is_secure(), local.is_loopback()),
-            ("127.0.0.1:8788", false, true)
-        );
+        assert_eq!((local.host(), local.is_secure(), local.is_loopback()), ("127.0.0.1:8788", false, true));
         assert!(Endpoint::parse("http://localhost").unwrap().is_loopback());
         assert!(Endpoint::parse("http://[::1]:8788").unwrap().is_loopback());
     }
@@ -195,15 +171,9 @@ mod tests {
     fn refuses_what_the_sdk_refuses() {
         use EndpointError::*;
         let err = |s: &str| Endpoint::parse(s).unwrap_err();
-        assert!(matches!(
-            err("http://127.0.0.1:8787/emulator/"),
-            NotAnOrigin(_)
-        ));
+        assert!(matches!(err("http://127.0.0.1:8787/emulator/"), NotAnOrigin(_)));
         assert!(matches!(err("https://a.b/?x=1"), NotAnOrigin(_)));
-        assert!(matches!(
-            err("http://contoso.communication.azure.com/"),
-            InsecureHttp(_)
-        ));
+        assert!(matches!(err("http://contoso.communication.azure.com/"), InsecureHttp(_)));
         assert!(matches!(err("contoso.communication.azure.com"), Scheme(_)));
         assert!(matches!(err("ftp://a.b"), Scheme(_)));
         assert!(matches!(err("https:///"), NoHost(_)));
@@ -217,21 +187,11 @@ mod tests {
 
     #[test]
     fn split_keeps_path_and_query_and_drops_fragment() {
-        let (e, pq) =
-            split("https://a.b:8080/calling/callConnections?api-version=2025-05-15#x").unwrap();
-        assert_eq!(
-            (e.host(), pq),
-            (
-                "a.b:8080",
-                "/calling/callConnections?api-version=2025-05-15"
-            )
-        );
+        let (e, pq) = split("https://a.b:8080/calling/callConnections?api-version=2025-05-15#x").unwrap();
+        assert_eq!((e.host(), pq), ("a.b:8080", "/calling/callConnections?api-version=2025-05-15"));
         assert_eq!(split("https://a.b").unwrap().1, "");
         assert_eq!(path_and_query(split("https://a.b").unwrap().1), "/");
         assert_eq!(path_and_query(split("https://a.b?x=1").unwrap().1), "/?x=1");
-        assert!(matches!(
-            Endpoint::parse("https://a.b/#f"),
-            Err(EndpointError::NotAnOrigin(_))
-        ));
+        assert!(matches!(Endpoint::parse("https://a.b/#f"), Err(EndpointError::NotAnOrigin(_))));
     }
 }

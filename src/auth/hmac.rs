@@ -18,16 +18,9 @@ pub fn content_hash(body: &[u8]) -> String {
 }
 
 /// `verb \n pathAndQuery \n date;host;contentHash` — no trailing newline.
-pub fn string_to_sign(
-    method: &str,
-    path_and_query: &str,
-    date: &str,
-    host: &str,
-    content_hash: &str,
-) -> String {
-    let mut s = String::with_capacity(
-        method.len() + path_and_query.len() + date.len() + host.len() + content_hash.len() + 4,
-    );
+pub fn string_to_sign(method: &str, path_and_query: &str, date: &str, host: &str, content_hash: &str) -> String {
+    let mut s =
+        String::with_capacity(method.len() + path_and_query.len() + date.len() + host.len() + content_hash.len() + 4);
     s.push_str(&method.to_ascii_uppercase());
     s.push('\n');
     s.push_str(path_and_query);
@@ -75,24 +68,12 @@ impl SignedHeaders {
 }
 
 /// Signs one request. `host` is the authority (`host[:port]` when the port is not the default).
-pub fn sign(
-    method: &str,
-    path_and_query: &str,
-    host: &str,
-    body: &[u8],
-    date: HttpDate,
-    key: &[u8],
-) -> SignedHeaders {
+pub fn sign(method: &str, path_and_query: &str, host: &str, body: &[u8], date: HttpDate, key: &[u8]) -> SignedHeaders {
     let date = date.to_string();
     let content_sha256 = content_hash(body);
-    let sig = signature(
-        key,
-        &string_to_sign(method, path_and_query, &date, host, &content_sha256),
-    );
+    let sig = signature(key, &string_to_sign(method, path_and_query, &date, host, &content_sha256));
     SignedHeaders {
-        authorization: format!(
-            "HMAC-SHA256 SignedHeaders=x-ms-date;host;x-ms-content-sha256&Signature={sig}"
-        ),
+        authorization: format!("HMAC-SHA256 SignedHeaders=x-ms-date;host;x-ms-content-sha256&Signature={sig}"),
         date,
         content_sha256,
     }
@@ -153,12 +134,8 @@ pub const MAX_SKEW_SECONDS: i64 = 15 * 60;
 /// (`localhost:8080:8080`, SPEC §1.3), so every SDK version works against the emulator.
 pub fn verify(req: &IncomingRequest<'_>, key: &[u8], now: HttpDate) -> Result<(), VerifyError> {
     let date = req.date.ok_or(VerifyError::MissingHeader("x-ms-date"))?;
-    let hash = req
-        .content_sha256
-        .ok_or(VerifyError::MissingHeader("x-ms-content-sha256"))?;
-    let auth = req
-        .authorization
-        .ok_or(VerifyError::MissingHeader("Authorization"))?;
+    let hash = req.content_sha256.ok_or(VerifyError::MissingHeader("x-ms-content-sha256"))?;
+    let auth = req.authorization.ok_or(VerifyError::MissingHeader("Authorization"))?;
     let given = auth
         .strip_prefix("HMAC-SHA256 ")
         .and_then(|rest| rest.trim_start().strip_prefix("SignedHeaders="))
@@ -166,24 +143,16 @@ pub fn verify(req: &IncomingRequest<'_>, key: &[u8], now: HttpDate) -> Result<()
         .filter(|(headers, _)| headers.eq_ignore_ascii_case("x-ms-date;host;x-ms-content-sha256"))
         .map(|(_, sig)| sig)
         .ok_or(VerifyError::MalformedAuthorization)?;
-    let given = B64
-        .decode(given)
-        .map_err(|_| VerifyError::MalformedAuthorization)?;
+    let given = B64.decode(given).map_err(|_| VerifyError::MalformedAuthorization)?;
     let sent = HttpDate::parse(date).ok_or(VerifyError::MalformedDate)?;
     let skew = (now.unix_seconds() - sent.unix_seconds()).abs();
     if skew > MAX_SKEW_SECONDS {
-        return Err(VerifyError::StaleDate {
-            skew_seconds: skew,
-            limit_seconds: MAX_SKEW_SECONDS,
-        });
+        return Err(VerifyError::StaleDate { skew_seconds: skew, limit_seconds: MAX_SKEW_SECONDS });
     }
     if content_hash(req.body) != hash {
         return Err(VerifyError::ContentHashMismatch);
     }
-    let doubled = req
-        .host
-        .rsplit_once(':')
-        .map(|(_, port)| format!("{}:{port}", req.host));
+    let doubled = req.host.rsplit_once(':').map(|(_, port)| format!("{}:{port}", req.host));
     let hosts = std::iter::once(req.host.to_owned()).chain(doubled);
     for host in hosts {
         let sts = string_to_sign(req.method, req.path_and_query, date, &host, hash);
@@ -213,10 +182,7 @@ mod tests {
 
     #[test]
     fn reproduces_the_spec_test_vector() {
-        assert_eq!(
-            content_hash(BODY.as_bytes()),
-            "CXVHrrDJ6nq2H04mjTFL1V6endG5kZukCwKPsfAHwc4="
-        );
+        assert_eq!(content_hash(BODY.as_bytes()), "CXVHrrDJ6nq2H04mjTFL1V6endG5kZukCwKPsfAHwc4=");
         assert_eq!(
             string_to_sign("post", PQ, "Tue, 01 Apr 2025 12:00:00 GMT", "contoso.communication.azure.com", "CXVHrrDJ6nq2H04mjTFL1V6endG5kZukCwKPsfAHwc4="),
             "POST\n/calling/callConnections?api-version=2025-05-15\nTue, 01 Apr 2025 12:00:00 GMT;contoso.communication.azure.com;CXVHrrDJ6nq2H04mjTFL1V6endG5kZukCwKPsfAHwc4="
@@ -252,34 +218,10 @@ mod tests {
     #[test]
     fn verify_accepts_a_good_request_and_the_doubled_port_quirk() {
         let now = HttpDate::from_unix_seconds(DATE + 60);
-        let h = sign(
-            "POST",
-            PQ,
-            "localhost:8080",
-            BODY.as_bytes(),
-            HttpDate::from_unix_seconds(DATE),
-            &KEY,
-        );
-        assert_eq!(
-            verify(&incoming(&h, "localhost:8080", BODY.as_bytes()), &KEY, now),
-            Ok(())
-        );
-        let old_sdk = sign(
-            "POST",
-            PQ,
-            "localhost:8080:8080",
-            BODY.as_bytes(),
-            HttpDate::from_unix_seconds(DATE),
-            &KEY,
-        );
-        assert_eq!(
-            verify(
-                &incoming(&old_sdk, "localhost:8080", BODY.as_bytes()),
-                &KEY,
-                now
-            ),
-            Ok(())
-        );
+        let h = sign("POST", PQ, "localhost:8080", BODY.as_bytes(), HttpDate::from_unix_seconds(DATE), &KEY);
+        assert_eq!(verify(&incoming(&h, "localhost:8080", BODY.as_bytes()), &KEY, now), Ok(()));
+        let old_sdk = sign("POST", PQ, "localhost:8080:8080", BODY.as_bytes(), HttpDate::from_unix_seconds(DATE), &KEY);
+        assert_eq!(verify(&incoming(&old_sdk, "localhost:8080", BODY.as_bytes()), &KEY, now), Ok(()));
     }
 
     #[test]
@@ -287,55 +229,30 @@ mod tests {
         let signed_at = HttpDate::from_unix_seconds(DATE);
         let h = sign("POST", PQ, "a.b", BODY.as_bytes(), signed_at, &KEY);
         let ok_now = HttpDate::from_unix_seconds(DATE + MAX_SKEW_SECONDS);
-        assert_eq!(
-            verify(&incoming(&h, "a.b", BODY.as_bytes()), &KEY, ok_now),
-            Ok(())
-        );
+        assert_eq!(verify(&incoming(&h, "a.b", BODY.as_bytes()), &KEY, ok_now), Ok(()));
         let late = HttpDate::from_unix_seconds(DATE + MAX_SKEW_SECONDS + 1);
         assert!(matches!(
             verify(&incoming(&h, "a.b", BODY.as_bytes()), &KEY, late),
-            Err(VerifyError::StaleDate {
-                skew_seconds: 901,
-                ..
-            })
+            Err(VerifyError::StaleDate { skew_seconds: 901, .. })
         ));
-        assert_eq!(
-            verify(&incoming(&h, "a.b", b"{}"), &KEY, ok_now),
-            Err(VerifyError::ContentHashMismatch)
-        );
-        assert_eq!(
-            verify(&incoming(&h, "c.d", BODY.as_bytes()), &KEY, ok_now),
-            Err(VerifyError::SignatureMismatch)
-        );
+        assert_eq!(verify(&incoming(&h, "a.b", b"{}"), &KEY, ok_now), Err(VerifyError::ContentHashMismatch));
+        assert_eq!(verify(&incoming(&h, "c.d", BODY.as_bytes()), &KEY, ok_now), Err(VerifyError::SignatureMismatch));
         assert_eq!(
             verify(&incoming(&h, "a.b", BODY.as_bytes()), &[1u8; 32], ok_now),
             Err(VerifyError::SignatureMismatch)
         );
         let mut r = incoming(&h, "a.b", BODY.as_bytes());
         r.method = "PUT";
-        assert_eq!(
-            verify(&r, &KEY, ok_now),
-            Err(VerifyError::SignatureMismatch)
-        );
+        assert_eq!(verify(&r, &KEY, ok_now), Err(VerifyError::SignatureMismatch));
         r = incoming(&h, "a.b", BODY.as_bytes());
         r.authorization = Some("Bearer x");
-        assert_eq!(
-            verify(&r, &KEY, ok_now),
-            Err(VerifyError::MalformedAuthorization)
-        );
-        r.authorization =
-            Some("HMAC-SHA256 SignedHeaders=x-ms-date;host;x-ms-content-sha256&Signature=***");
-        assert_eq!(
-            verify(&r, &KEY, ok_now),
-            Err(VerifyError::MalformedAuthorization)
-        );
+        assert_eq!(verify(&r, &KEY, ok_now), Err(VerifyError::MalformedAuthorization));
+        r.authorization = Some("HMAC-SHA256 SignedHeaders=x-ms-date;host;x-ms-content-sha256&Signature=***");
+        assert_eq!(verify(&r, &KEY, ok_now), Err(VerifyError::MalformedAuthorization));
         r = incoming(&h, "a.b", BODY.as_bytes());
         r.date = Some("yesterday");
         assert_eq!(verify(&r, &KEY, ok_now), Err(VerifyError::MalformedDate));
         r.date = None;
-        assert_eq!(
-            verify(&r, &KEY, ok_now),
-            Err(VerifyError::MissingHeader("x-ms-date"))
-        );
+        assert_eq!(verify(&r, &KEY, ok_now), Err(VerifyError::MissingHeader("x-ms-date")));
     }
 }

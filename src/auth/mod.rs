@@ -23,14 +23,7 @@ pub fn sign_url(
     key: &[u8],
 ) -> Result<SignedHeaders, EndpointError> {
     let (endpoint, rest) = split_url(url)?;
-    Ok(hmac::sign(
-        method,
-        &path_and_query(rest),
-        endpoint.host(),
-        body,
-        date,
-        key,
-    ))
+    Ok(hmac::sign(method, &path_and_query(rest), endpoint.host(), body, date, key))
 }
 
 #[cfg(test)]
@@ -48,8 +41,6 @@ mod tests {
             &key,
         )
         .unwrap();
-        assert!(h
-            .authorization
-            .ends_with("Signature=haiRn2MCzmA67QRey7V70MKLGyUjCsDIeX/At/IWJQU="));
+        assert!(h.authorization.ends_with("Signature=haiRn2MCzmA67QRey7V70MKLGyUjCsDIeX/At/IWJQU="));
     }
 }

@@ -17,10 +17,7 @@ pub struct Repeatability {
 impl Repeatability {
     /// From 16 random bytes (randomness is an input of the core) and the first-send time.
     pub fn from_random(bytes: [u8; 16], first_sent: HttpDate) -> Self {
-        Self {
-            request_id: uuid_v4(bytes),
-            first_sent,
-        }
+        Self { request_id: uuid_v4(bytes), first_sent }
     }
 
     /// As `(name, value)` header pairs.

@@ -3,7 +3,7 @@
 //! (`{operation: 'recognize', recognizeInputType: 'dtmf'}`), so a console can ask before the
 //! agent has filled everything in.
 
-use serde::Deserialize;
+use serde_json::{Map, Value};
 
 use crate::model::{PlaySourceKind, RecognizeInputType};
 use crate::ops::operation_by_name;
@@ -31,97 +31,88 @@ pub struct Action {
     pub source_display_name: Option<String>,
 }
 
-/// The members rules look at, read from params text in one pass.
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
-struct ActionIn {
-    operation: Option<String>,
-    participant_to_add: Option<CommunicationIdentifier>,
-    target_participant: Option<CommunicationIdentifier>,
-    participant_to_remove: Option<CommunicationIdentifier>,
-    target: Option<CommunicationIdentifier>,
-    targets: Option<Vec<CommunicationIdentifier>>,
-    target_participants: Option<Vec<CommunicationIdentifier>>,
-    play_to: Option<Vec<CommunicationIdentifier>>,
-    participant_raw_id: Option<String>,
-    transferee: Option<CommunicationIdentifier>,
-    recognize_input_type: Option<RecognizeInputType>,
-    invitation_timeout_in_seconds: Option<i64>,
-    invitation_id: Option<String>,
-    source_display_name: Option<String>,
-    play_sources: Option<Vec<KindOnly>>,
-    play_prompts: Option<Vec<KindOnly>>,
-    play_prompt: Option<KindOnly>,
-}
-
-#[derive(Deserialize)]
-struct KindOnly {
-    kind: PlaySourceKind,
-}
-
 impl Action {
     /// An action with only its operation (unknown names are refused, naming `operation`).
     pub fn new(operation: &str) -> Result<Self, FieldError> {
-        let meta = operation_by_name(operation).ok_or_else(|| {
-            FieldError::new("operation", format!("unknown operation {operation:?}"))
-        })?;
-        Ok(Self {
-            operation: meta.name,
-            ..Self::default()
-        })
+        let meta = operation_by_name(operation)
+            .ok_or_else(|| FieldError::new("operation", format!("unknown operation {operation:?}")))?;
+        Ok(Self { operation: meta.name, ..Self::default() })
     }
 
     /// From `{operation, ...params}` text.
     pub fn parse(text: &str) -> Result<Self, FieldError> {
-        let a: ActionIn = crate::json_path::from_text(text)?;
-        let op = a
-            .operation
-            .clone()
-            .ok_or_else(|| FieldError::new("operation", "is required"))?;
-        Self::from_in(&op, a)
+        let members: Map<String, Value> = crate::json_path::from_text(text)?;
+        match members.get("operation") {
+            Some(Value::String(op)) => Self::from_members(op, &members),
+            Some(_) => Err(FieldError::new("operation", "must be a string")),
+            None => Err(FieldError::new("operation", "is required")),
+        }
     }
 
     /// From an operation name and its (possibly partial) params text.
     pub fn from_params(operation: &str, params: &str) -> Result<Self, FieldError> {
-        Self::from_in(operation, crate::json_path::from_text(params)?)
+        Self::from_members(operation, &crate::json_path::from_text(params)?)
     }
 
-    fn from_in(operation: &str, a: ActionIn) -> Result<Self, FieldError> {
-        let mut action = Self::new(operation)?;
-        let singles = [
-            a.participant_to_add,
-            a.target_participant,
-            a.participant_to_remove,
-            a.target,
-        ];
-        action.targets.extend(singles.into_iter().flatten());
-        for list in [a.targets, a.target_participants, a.play_to]
-            .into_iter()
-            .flatten()
-        {
-            action.targets.extend(list);
-        }
-        if let Some(raw) = a.participant_raw_id {
-            if raw.is_empty() {
-                return Err(FieldError::new("participantRawId", "must not be empty"));
+    /// From an operation name and its (possibly partial) params, already parsed.
+    pub fn from_members(operation: &str, params: &Map<String, Value>) -> Result<Self, FieldError> {
+        let mut a = Self::new(operation)?;
+        let id = |field: &str, v: &Value| CommunicationIdentifier::from_json_value(v).map_err(|e| e.within(field));
+        for field in ["participantToAdd", "targetParticipant", "participantToRemove", "target"] {
+            if let Some(v) = params.get(field).filter(|v| !v.is_null()) {
+                a.targets.push(id(field, v)?);
             }
-            action
-                .targets
-                .push(CommunicationIdentifier::from_raw_id(&raw));
         }
-        action.transferee = a.transferee;
-        action.recognize_input_type = a.recognize_input_type;
-        action.invitation_timeout_in_seconds = a.invitation_timeout_in_seconds;
-        action.invitation_id = a.invitation_id;
-        action.source_display_name = a.source_display_name;
-        let prompts = a
-            .play_sources
-            .into_iter()
-            .chain(a.play_prompts)
-            .flatten()
-            .chain(a.play_prompt);
-        action.play_source_kinds = prompts.map(|k| k.kind).collect();
-        Ok(action)
+        for field in ["targets", "targetParticipants", "playTo"] {
+            match params.get(field) {
+                None | Some(Value::Null) => {}
+                Some(Value::Array(items)) => {
+                    for (i, v) in items.iter().enumerate() {
+                        a.targets.push(id(&format!("{field}[{i}]"), v)?);
+                    }
+                }
+                Some(_) => return Err(FieldError::new(field, "must be an array of identifiers")),
+            }
+        }
+        if let Some(v) = params.get("participantRawId").filter(|v| !v.is_null()) {
+            let raw = v
+                .as_str()
+                .filter(|s| !s.is_empty())
+                .ok_or_else(|| FieldError::new("participantRawId", "must be a non-empty string"))?;
+            a.targets.push(CommunicationIdentifier::from_raw_id(raw));
+        }
+        if let Some(v) = params.get("transferee").filter(|v| !v.is_null()) {
+            a.transferee = Some(id("transferee", v)?);
+        }
+        let text = |k: &str| -> Result<Option<String>, FieldError> {
+            match params.get(k) {
+                None | Some(Value::Null) => Ok(None),
+                Some(Value::String(s)) => Ok(Some(s.clone())),
+                Some(_) => Err(FieldError::new(k, "must be a string")),
+            }
+        };
+        a.recognize_input_type = text("recognizeInputType")?.map(|t| RecognizeInputType::parse(&t));
+        a.invitation_id = text("invitationId")?;
+        a.source_display_name = text("sourceDisplayName")?;
+        if let Some(v) = params.get("invitationTimeoutInSeconds").filter(|v| !v.is_null()) {
+            a.invitation_timeout_in_seconds =
+                Some(v.as_i64().ok_or_else(|| FieldError::new("invitationTimeoutInSeconds", "must be an integer"))?);
+        }
+        for field in ["playSources", "playPrompts"] {
+            if let Some(Value::Array(sources)) = params.get(field) {
+                for (i, s) in sources.iter().enumerate() {
+                    let kind = s
+                        .get("kind")
+                        .and_then(Value::as_str)
+                        .ok_or_else(|| FieldError::new(format!("{field}[{i}].kind"), "is required"))?;
+                    a.play_source_kinds.push(PlaySourceKind::parse(kind));
+                }
+            }
+        }
+        if let Some(kind) = params.get("playPrompt").and_then(|p| p.get("kind")).and_then(Value::as_str) {
+            a.play_source_kinds.push(PlaySourceKind::parse(kind));
+        }
+        Ok(a)
     }
 }
 
@@ -137,20 +128,11 @@ mod tests {
     #[test]
     fn reads_partial_and_full_params() {
         let a = parse(json!({"operation": "recognize", "recognizeInputType": "dtmf"})).unwrap();
-        assert_eq!(
-            (a.operation, a.recognize_input_type),
-            ("recognize", Some(RecognizeInputType::Dtmf))
-        );
-        let a = parse(
-            json!({"operation": "playToAll", "playSources": [{"kind": "file"}, {"kind": "text"}]}),
-        )
-        .unwrap();
+        assert_eq!((a.operation, a.recognize_input_type), ("recognize", Some(RecognizeInputType::Dtmf)));
+        let a = parse(json!({"operation": "playToAll", "playSources": [{"kind": "file"}, {"kind": "text"}]})).unwrap();
         assert_eq!((a.operation, a.play_source_kinds.len()), ("play", 2));
         let a = parse(json!({"operation": "addParticipant", "participantToAdd": {"rawId": "8:orgid:x"}, "invitationTimeoutInSeconds": 200})).unwrap();
-        assert_eq!(
-            (a.targets[0].kind_name(), a.invitation_timeout_in_seconds),
-            ("microsoftTeamsUser", Some(200))
-        );
+        assert_eq!((a.targets[0].kind_name(), a.invitation_timeout_in_seconds), ("microsoftTeamsUser", Some(200)));
         let a = parse(json!({"operation": "muteParticipants", "targetParticipants": [{"rawId": "4:+1555"}, {"rawId": "8:acs:r_u"}]})).unwrap();
         assert_eq!(a.targets.len(), 2);
         let a = Action::from_params("getParticipant", r#"{"participantRawId":"4:+1555"}"#).unwrap();
@@ -163,23 +145,15 @@ mod tests {
         assert_eq!(e(json!({})), "operation");
         assert_eq!(e(json!({"operation": "teleport"})), "operation");
         assert_eq!(
-            e(
-                json!({"operation": "addParticipant", "participantToAdd": {"kind": "microsoftTeamsUser"}})
-            ),
+            e(json!({"operation": "addParticipant", "participantToAdd": {"kind": "microsoftTeamsUser"}})),
             "participantToAdd.microsoftTeamsUser"
         );
-        assert_eq!(
-            e(json!({"operation": "muteParticipants", "targetParticipants": "x"})),
-            "targetParticipants"
-        );
+        assert_eq!(e(json!({"operation": "muteParticipants", "targetParticipants": "x"})), "targetParticipants");
         assert_eq!(
             e(json!({"operation": "addParticipant", "invitationTimeoutInSeconds": "10"})),
             "invitationTimeoutInSeconds"
         );
-        assert_eq!(
-            e(json!({"operation": "play", "playSources": [{}]})),
-            "playSources[0].kind"
-        );
+        assert_eq!(e(json!({"operation": "play", "playSources": [{}]})), "playSources[0].kind");
         assert_eq!(e(json!({"operation": 5})), "operation");
     }
 }

@@ -77,9 +77,7 @@ impl CallState {
                 rec.started_by = by.map(str::to_owned);
                 rec.requested_at = at;
                 self.recording = Some(rec);
-                changes.push(Change::Recording {
-                    status: RecordingStatus::Starting,
-                });
+                changes.push(Change::Recording { status: RecordingStatus::Starting });
             }
             "stopRecording" => {
                 if let Some(rec) = &mut self.recording {
@@ -99,23 +97,15 @@ impl CallState {
 
     /// Records what a command's synchronous answer taught: the add's `invitationId`, the
     /// recording's id. A refused command (4xx/5xx) concludes its pending operation as failed.
-    pub fn record_response(
-        &mut self,
-        operation_context: Option<&str>,
-        outcome: &CommandResponse,
-    ) -> Vec<Change> {
+    pub fn record_response(&mut self, operation_context: Option<&str>, outcome: &CommandResponse) -> Vec<Change> {
         let before: Vec<ParticipantStatus> = self.participants.iter().map(|p| p.status).collect();
         let mut changes = Vec::new();
-        let ringing_for = |i: &Invitation| {
-            operation_context.is_some() && i.operation_context.as_deref() == operation_context
-        };
+        let ringing_for =
+            |i: &Invitation| operation_context.is_some() && i.operation_context.as_deref() == operation_context;
         match outcome {
             CommandResponse::Invitation { invitation_id } => {
-                if let Some(inv) = self
-                    .participants
-                    .iter_mut()
-                    .filter_map(|p| p.invitation.as_mut())
-                    .find(|i| ringing_for(i))
+                if let Some(inv) =
+                    self.participants.iter_mut().filter_map(|p| p.invitation.as_mut()).find(|i| ringing_for(i))
                 {
                     inv.invitation_id = Some(invitation_id.clone());
                 }
@@ -125,22 +115,15 @@ impl CallState {
                 rec.recording_id = Some(recording_id.clone());
             }
             CommandResponse::Connection { call_connection_id } => {
-                self.call_connection_id
-                    .get_or_insert_with(|| call_connection_id.clone());
+                self.call_connection_id.get_or_insert_with(|| call_connection_id.clone());
             }
-            CommandResponse::Refused {
-                operation,
-                result,
-                at,
-            } => {
+            CommandResponse::Refused { operation, result, at } => {
                 if let Some(ctx) = operation_context {
                     self.pending.retain(|p| p.operation_context != ctx);
                 }
                 if operation == "addParticipant" {
                     if let Some(p) = self.participants.iter_mut().find(|p| {
-                        p.invitation.as_ref().is_some_and(|i| {
-                            ringing_for(i) && i.status == ParticipantStatus::Ringing
-                        })
+                        p.invitation.as_ref().is_some_and(|i| ringing_for(i) && i.status == ParticipantStatus::Ringing)
                     }) {
                         p.last_result = Some(result.clone());
                         if let Some(inv) = &mut p.invitation {
@@ -150,11 +133,7 @@ impl CallState {
                     }
                 }
                 if operation == "startRecording" {
-                    if let Some(rec) = self
-                        .recording
-                        .as_mut()
-                        .filter(|r| r.status == RecordingStatus::Starting)
-                    {
+                    if let Some(rec) = self.recording.as_mut().filter(|r| r.status == RecordingStatus::Starting) {
                         rec.status = RecordingStatus::Failed;
                         changes.push(Change::Recording { status: rec.status });
                     }

@@ -7,6 +7,7 @@ mod participant;
 mod presence;
 mod recording;
 pub mod rules;
+mod snapshot;
 mod state;
 
 pub use action::Action;
@@ -14,6 +15,7 @@ pub use commands::CommandResponse;
 pub use participant::{Invitation, Participant, ParticipantStatus, Stay};
 pub use recording::{Recording, RecordingStatus};
 pub use rules::{check, Refusal, Rule, RULES};
+pub use snapshot::{OfferView, RecordingView, Snapshot};
 pub use state::{Applied, CallError, CallState, Change, IncomingOffer, PendingOperation};
 
 impl CallState {

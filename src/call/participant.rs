@@ -126,9 +126,7 @@ impl Participant {
     pub(crate) fn derive_status(&mut self) {
         let presence = self.stays.last().map(|s| match s.left_at {
             None => (s.joined_at, ParticipantStatus::Connected),
-            Some(t) if self.removed_at.is_some_and(|r| r <= t) => {
-                (Some(t), ParticipantStatus::Removed)
-            }
+            Some(t) if self.removed_at.is_some_and(|r| r <= t) => (Some(t), ParticipantStatus::Removed),
             Some(t) => (Some(t), ParticipantStatus::Left),
         });
         let invite = self.invitation.as_ref().map(|i| (i.changed_at, i.status));

@@ -40,9 +40,7 @@ fn order(a: &Roster, b: &Roster) -> Ordering {
 /// Inserts `roster` in timeline order. Returns false when it is older than the newest roster
 /// already known (it only fills in history).
 pub(crate) fn insert(rosters: &mut Vec<Roster>, roster: Roster) -> bool {
-    let newest = rosters
-        .last()
-        .is_none_or(|last| order(&roster, last) == Ordering::Greater);
+    let newest = rosters.last().is_none_or(|last| order(&roster, last) == Ordering::Greater);
     let pos = rosters.partition_point(|r| order(r, &roster) != Ordering::Greater);
     rosters.insert(pos, roster);
     newest
@@ -50,11 +48,7 @@ pub(crate) fn insert(rosters: &mut Vec<Roster>, roster: Roster) -> bool {
 
 /// Recomputes every participant's stays and status from the rosters, the join/removal hints
 /// of outcome events, and the end of the call.
-pub(crate) fn recompute(
-    participants: &mut [Participant],
-    rosters: &[Roster],
-    ended_at: Option<Option<i64>>,
-) {
+pub(crate) fn recompute(participants: &mut [Participant], rosters: &[Roster], ended_at: Option<Option<i64>>) {
     for p in participants.iter_mut() {
         let id = p.identifier.raw_id().clone();
         let mut stays = Vec::new();
@@ -65,16 +59,12 @@ pub(crate) fn recompute(
                 // Joined between the previous roster and this one; an AddParticipantSucceeded
                 // in that window says when exactly.
                 (true, None) => {
-                    let hint = p.joined_hint.filter(|h| {
-                        previous_at.is_none_or(|pa| *h > pa) && r.at.is_none_or(|a| *h <= a)
-                    });
+                    let hint =
+                        p.joined_hint.filter(|h| previous_at.is_none_or(|pa| *h > pa) && r.at.is_none_or(|a| *h <= a));
                     open = Some(hint.or(r.at));
                 }
                 (false, Some(joined_at)) => {
-                    stays.push(Stay {
-                        joined_at,
-                        left_at: r.at.or(joined_at),
-                    });
+                    stays.push(Stay { joined_at, left_at: r.at.or(joined_at) });
                     open = None;
                 }
                 _ => {}
@@ -87,24 +77,15 @@ pub(crate) fn recompute(
             removed.or_else(|| ended_at.and_then(|e| e.or(joined_at)))
         };
         if let Some(joined_at) = open {
-            stays.push(Stay {
-                joined_at,
-                left_at: close(joined_at),
-            });
+            stays.push(Stay { joined_at, left_at: close(joined_at) });
         }
         if stays.is_empty() {
             // Never on a roster: an AddParticipantSucceeded is the evidence; the first roster
             // after it without them says they had left by then.
             if let Some(t) = p.joined_hint {
-                let next = rosters
-                    .iter()
-                    .find(|r| r.at.is_some_and(|a| a > t))
-                    .and_then(|r| r.at);
+                let next = rosters.iter().find(|r| r.at.is_some_and(|a| a > t)).and_then(|r| r.at);
                 let left_at = next.or_else(|| close(Some(t)));
-                stays.push(Stay {
-                    joined_at: Some(t),
-                    left_at,
-                });
+                stays.push(Stay { joined_at: Some(t), left_at });
             }
         }
         if let Some(inv) = &mut p.invitation {
@@ -126,11 +107,7 @@ mod tests {
     use super::*;
 
     fn roster(seq: i64, at: i64, ids: &[&str]) -> Roster {
-        Roster {
-            seq: Some(seq),
-            at: Some(at),
-            raw_ids: ids.iter().map(|i| RawId::new(*i).unwrap()).collect(),
-        }
+        Roster { seq: Some(seq), at: Some(at), raw_ids: ids.iter().map(|i| RawId::new(*i).unwrap()).collect() }
     }
 
     #[test]
@@ -140,36 +117,18 @@ mod tests {
         assert!(!insert(&mut rs, roster(1, 10, &["a"])));
         assert!(insert(&mut rs, roster(5, 50, &[])));
         assert!(!insert(&mut rs, roster(4, 40, &["a", "b"])));
-        assert_eq!(
-            rs.iter().map(|r| r.seq.unwrap()).collect::<Vec<_>>(),
-            [1, 3, 4, 5]
-        );
+        assert_eq!(rs.iter().map(|r| r.seq.unwrap()).collect::<Vec<_>>(), [1, 3, 4, 5]);
     }
 
     #[test]
     fn stays_come_from_the_whole_timeline() {
-        let mut ps = vec![Participant::new(
-            crate::CommunicationIdentifier::from_raw_id("b"),
-        )];
-        let rs = vec![
-            roster(1, 10, &["a"]),
-            roster(2, 20, &["a", "b"]),
-            roster(3, 30, &["a"]),
-            roster(4, 40, &["a", "b"]),
-        ];
+        let mut ps = vec![Participant::new(crate::CommunicationIdentifier::from_raw_id("b"))];
+        let rs =
+            vec![roster(1, 10, &["a"]), roster(2, 20, &["a", "b"]), roster(3, 30, &["a"]), roster(4, 40, &["a", "b"])];
         recompute(&mut ps, &rs, None);
         assert_eq!(
             ps[0].stays,
-            vec![
-                Stay {
-                    joined_at: Some(20),
-                    left_at: Some(30)
-                },
-                Stay {
-                    joined_at: Some(40),
-                    left_at: None
-                }
-            ]
+            vec![Stay { joined_at: Some(20), left_at: Some(30) }, Stay { joined_at: Some(40), left_at: None }]
         );
         assert_eq!(ps[0].status, ParticipantStatus::Connected);
         recompute(&mut ps, &rs, Some(Some(99)));

@@ -58,10 +58,7 @@ impl Recording {
     }
 
     pub(crate) fn activate(&mut self, at: Option<i64>) {
-        if matches!(
-            self.status,
-            RecordingStatus::Active | RecordingStatus::Stopped
-        ) {
+        if matches!(self.status, RecordingStatus::Active | RecordingStatus::Stopped) {
             return;
         }
         self.status = RecordingStatus::Active;
@@ -76,19 +73,12 @@ impl Recording {
             return;
         }
         self.close(at);
-        self.status = if self.stop_requested {
-            RecordingStatus::Stopped
-        } else {
-            RecordingStatus::Paused
-        };
+        self.status = if self.stop_requested { RecordingStatus::Stopped } else { RecordingStatus::Paused };
     }
 
     /// The call ended: the recording is over. False if it already was.
     pub(crate) fn end(&mut self, at: Option<i64>) -> bool {
-        if matches!(
-            self.status,
-            RecordingStatus::Stopped | RecordingStatus::Failed
-        ) {
+        if matches!(self.status, RecordingStatus::Stopped | RecordingStatus::Failed) {
             return false;
         }
         self.close(at);

@@ -70,27 +70,16 @@ rules! {
     TEAMS_CALLS_PLAY_FILES_ONLY = "teams_calls_play_files_only": "In calls with Microsoft Teams users, audio plays from files only (no text-to-speech or SSML).";
 }
 
-const READS: [&str; 4] = [
-    "getCall",
-    "getParticipants",
-    "getParticipant",
-    "getRecordingProperties",
-];
+const READS: [&str; 4] = ["getCall", "getParticipants", "getParticipant", "getRecordingProperties"];
 const PRE_ANSWER: [&str; 3] = ["answerCall", "redirectCall", "rejectCall"];
 const ANY_STATE: [&str; 3] = ["hangupCall", "terminateCall", "createCall"];
 
 fn refuse(rule: &Rule, reason: impl Into<String>) -> Result<(), Refusal> {
-    Err(Refusal {
-        rule: rule.name,
-        reason: reason.into(),
-    })
+    Err(Refusal { rule: rule.name, reason: reason.into() })
 }
 
 fn teams_names(state: &CallState) -> String {
-    let ids: Vec<&str> = state
-        .teams_users_active()
-        .map(|p| p.identifier.raw_id().as_str())
-        .collect();
+    let ids: Vec<&str> = state.teams_users_active().map(|p| p.identifier.raw_id().as_str()).collect();
     ids.join(", ")
 }
 
@@ -102,18 +91,10 @@ pub fn check(state: &CallState, action: &Action) -> Result<(), Refusal> {
     }
     if PRE_ANSWER.contains(&op) {
         return match &state.incoming {
-            None => refuse(
-                &BEFORE_ANSWER_ONLY,
-                "this call did not arrive as an incoming call",
-            ),
+            None => refuse(&BEFORE_ANSWER_ONLY, "this call did not arrive as an incoming call"),
             Some(offer) => match &offer.handled {
-                Some(how) => refuse(
-                    &BEFORE_ANSWER_ONLY,
-                    format!("the incoming call was already handled ({how})"),
-                ),
-                None if state.connection_state.is_some() => {
-                    refuse(&BEFORE_ANSWER_ONLY, "the call is already answered")
-                }
+                Some(how) => refuse(&BEFORE_ANSWER_ONLY, format!("the incoming call was already handled ({how})")),
+                None if state.connection_state.is_some() => refuse(&BEFORE_ANSWER_ONLY, "the call is already answered"),
                 None => Ok(()),
             },
         };
@@ -122,14 +103,8 @@ pub fn check(state: &CallState, action: &Action) -> Result<(), Refusal> {
         && !ANY_STATE.contains(&op)
         && state.connection_state != Some(crate::model::CallConnectionState::Connected)
     {
-        let now = state
-            .connection_state
-            .as_ref()
-            .map_or("not connected yet", |s| s.as_str());
-        return refuse(
-            &CALL_CONNECTED,
-            format!("the call is not connected (state: {now})"),
-        );
+        let now = state.connection_state.as_ref().map_or("not connected yet", |s| s.as_str());
+        return refuse(&CALL_CONNECTED, format!("the call is not connected (state: {now})"));
     }
     match op {
         "recognize" | "startContinuousDtmfRecognition" => {
@@ -143,52 +118,42 @@ pub fn check(state: &CallState, action: &Action) -> Result<(), Refusal> {
             }
         }
         "play" => {
-            let tts = action
-                .play_source_kinds
-                .iter()
-                .find(|k| **k != PlaySourceKind::File);
+            let tts = action.play_source_kinds.iter().find(|k| **k != PlaySourceKind::File);
             if let (Some(kind), true) = (tts, state.teams_users_active().next().is_some()) {
-                return refuse(&TEAMS_CALLS_PLAY_FILES_ONLY, format!("a {} play source cannot be used while a Teams user is in the call; play an audio file", kind.as_str()));
+                return refuse(
+                    &TEAMS_CALLS_PLAY_FILES_ONLY,
+                    format!(
+                        "a {} play source cannot be used while a Teams user is in the call; play an audio file",
+                        kind.as_str()
+                    ),
+                );
             }
         }
         "transferToParticipant" => {
             let others = state.others_in_call().count();
             if others != 1 {
-                return refuse(&BLIND_TRANSFER_ONE_TO_ONE, format!("blind transfer needs a 1:1 call; this call has {others} other participants"));
+                return refuse(
+                    &BLIND_TRANSFER_ONE_TO_ONE,
+                    format!("blind transfer needs a 1:1 call; this call has {others} other participants"),
+                );
             }
         }
         "muteParticipants" => {
-            if let Some(t) = action
-                .targets
-                .iter()
-                .find(|t| !matches!(t.kind(), IdentifierKind::CommunicationUser(_)))
-            {
+            if let Some(t) = action.targets.iter().find(|t| !matches!(t.kind(), IdentifierKind::CommunicationUser(_))) {
                 return refuse(
                     &MUTE_ACS_USERS_ONLY,
-                    format!(
-                        "{} is a {}; only ACS users can be muted",
-                        t.raw_id(),
-                        t.kind_name()
-                    ),
+                    format!("{} is a {}; only ACS users can be muted", t.raw_id(), t.kind_name()),
                 );
             }
         }
         "addParticipant" => {
             if let Some(t) = action.invitation_timeout_in_seconds.filter(|t| {
-                !(i64::from(*INVITATION_TIMEOUT_RANGE.start())
-                    ..=i64::from(*INVITATION_TIMEOUT_RANGE.end()))
-                    .contains(t)
+                !(i64::from(*INVITATION_TIMEOUT_RANGE.start())..=i64::from(*INVITATION_TIMEOUT_RANGE.end())).contains(t)
             }) {
-                return refuse(
-                    &INVITATION_TIMEOUT_RANGE_RULE,
-                    format!("{t} s is outside 0–180 s"),
-                );
+                return refuse(&INVITATION_TIMEOUT_RANGE_RULE, format!("{t} s is outside 0–180 s"));
             }
             for t in &action.targets {
-                if let Some(p) = state
-                    .participant(t.raw_id())
-                    .filter(|p| p.status.is_active())
-                {
+                if let Some(p) = state.participant(t.raw_id()).filter(|p| p.status.is_active()) {
                     let how = if p.status == ParticipantStatus::Ringing {
                         "is already being invited"
                     } else {
@@ -200,37 +165,22 @@ pub fn check(state: &CallState, action: &Action) -> Result<(), Refusal> {
         }
         "removeParticipant" => {
             for t in &action.targets {
-                if state
-                    .participant(t.raw_id())
-                    .is_none_or(|p| p.status != ParticipantStatus::Connected)
-                {
-                    return refuse(
-                        &PARTICIPANT_PRESENT,
-                        format!("{} is not in the call", t.raw_id()),
-                    );
+                if state.participant(t.raw_id()).is_none_or(|p| p.status != ParticipantStatus::Connected) {
+                    return refuse(&PARTICIPANT_PRESENT, format!("{} is not in the call", t.raw_id()));
                 }
             }
         }
         "cancelAddParticipant" => {
-            let ringing = state
-                .participants
-                .iter()
-                .filter(|p| p.status == ParticipantStatus::Ringing);
+            let ringing = state.participants.iter().filter(|p| p.status == ParticipantStatus::Ringing);
             let mut found = false;
             for p in ringing {
-                let inv = p
-                    .invitation
-                    .as_ref()
-                    .and_then(|i| i.invitation_id.as_deref());
+                let inv = p.invitation.as_ref().and_then(|i| i.invitation_id.as_deref());
                 if action.invitation_id.is_none() || action.invitation_id.as_deref() == inv {
                     found = true;
                 }
             }
             if !found {
-                return refuse(
-                    &CANCEL_NEEDS_RINGING_INVITATION,
-                    "no invitation with this id is ringing",
-                );
+                return refuse(&CANCEL_NEEDS_RINGING_INVITATION, "no invitation with this id is ringing");
             }
         }
         "startRecording" => {
@@ -239,15 +189,10 @@ pub fn check(state: &CallState, action: &Action) -> Result<(), Refusal> {
                 .as_ref()
                 .filter(|r| !matches!(r.status, RecordingStatus::Stopped | RecordingStatus::Failed))
             {
-                return refuse(
-                    &ONE_RECORDING_AT_A_TIME,
-                    format!("a recording is already {}", status_word(r.status)),
-                );
+                return refuse(&ONE_RECORDING_AT_A_TIME, format!("a recording is already {}", status_word(r.status)));
             }
         }
-        "pauseRecording" | "resumeRecording" | "stopRecording" => {
-            return check_recording(state, op)
-        }
+        "pauseRecording" | "resumeRecording" | "stopRecording" => return check_recording(state, op),
         _ => {}
     }
     Ok(())
@@ -270,16 +215,10 @@ fn check_recording(state: &CallState, op: &str) -> Result<(), Refusal> {
     let needed = match op {
         "pauseRecording" => r.status == RecordingStatus::Active,
         "resumeRecording" => r.status == RecordingStatus::Paused,
-        _ => matches!(
-            r.status,
-            RecordingStatus::Active | RecordingStatus::Paused | RecordingStatus::Starting
-        ),
+        _ => matches!(r.status, RecordingStatus::Active | RecordingStatus::Paused | RecordingStatus::Starting),
     };
     if !needed {
-        return refuse(
-            &RECORDING_STATE,
-            format!("the recording is {}", status_word(r.status)),
-        );
+        return refuse(&RECORDING_STATE, format!("the recording is {}", status_word(r.status)));
     }
     if op == "stopRecording" && r.started_after(state.teams_first_joined_at()) {
         return refuse(&STOP_RECORDING_PREVIEW_LIMIT, "this recording started after a Teams user joined; during the preview it cannot be stopped (pause it instead)");

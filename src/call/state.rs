@@ -176,10 +176,7 @@ impl CallState {
 
     /// An empty state for a known call connection.
     pub fn for_call(call_connection_id: impl Into<String>) -> Self {
-        Self {
-            call_connection_id: Some(call_connection_id.into()),
-            ..Self::default()
-        }
+        Self { call_connection_id: Some(call_connection_id.into()), ..Self::default() }
     }
 
     /// Rebuilds indexes after deserialisation (call once after loading from storage).
@@ -189,17 +186,12 @@ impl CallState {
 
     /// The participant with this raw id (folding the phone `+` drift).
     pub fn participant(&self, raw_id: &RawId) -> Option<&Participant> {
-        self.participants
-            .iter()
-            .find(|p| p.identifier.raw_id().same_participant(raw_id))
+        self.participants.iter().find(|p| p.identifier.raw_id().same_participant(raw_id))
     }
 
     /// The participant for `id`, created when first seen.
     pub(crate) fn participant_mut(&mut self, id: &CommunicationIdentifier) -> &mut Participant {
-        let pos = self
-            .participants
-            .iter()
-            .position(|p| p.identifier.raw_id().same_participant(id.raw_id()));
+        let pos = self.participants.iter().position(|p| p.identifier.raw_id().same_participant(id.raw_id()));
         let i = pos.unwrap_or_else(|| {
             self.participants.push(Participant::new(id.clone()));
             self.participants.len() - 1
@@ -211,27 +203,18 @@ impl CallState {
     pub fn others_in_call(&self) -> impl Iterator<Item = &Participant> {
         self.participants.iter().filter(move |p| {
             p.status == ParticipantStatus::Connected
-                && !self
-                    .app_raw_id
-                    .as_ref()
-                    .is_some_and(|a| a.same_participant(p.identifier.raw_id()))
+                && !self.app_raw_id.as_ref().is_some_and(|a| a.same_participant(p.identifier.raw_id()))
         })
     }
 
     /// Teams users in the call or ringing.
     pub fn teams_users_active(&self) -> impl Iterator<Item = &Participant> {
-        self.participants
-            .iter()
-            .filter(|p| p.identifier.is_teams_user() && p.status.is_active())
+        self.participants.iter().filter(|p| p.identifier.is_teams_user() && p.status.is_active())
     }
 
     /// When a Teams user first joined the call (Unix ms).
     pub fn teams_first_joined_at(&self) -> Option<i64> {
-        self.participants
-            .iter()
-            .filter(|p| p.identifier.is_teams_user())
-            .filter_map(Participant::first_joined_at)
-            .min()
+        self.participants.iter().filter(|p| p.identifier.is_teams_user()).filter_map(Participant::first_joined_at).min()
     }
 
     /// True after `CallDisconnected` (or a failed create / answer / connect).
@@ -260,9 +243,7 @@ impl CallState {
             return theirs == ours;
         }
         match (&event.data, &self.server_call_id, &self.incoming) {
-            (EventData::IncomingCall(c), Some(ours), Some(_)) => {
-                c.server_call_id.as_deref().is_none_or(|s| s == ours)
-            }
+            (EventData::IncomingCall(c), Some(ours), Some(_)) => c.server_call_id.as_deref().is_none_or(|s| s == ours),
             _ => true,
         }
     }
@@ -302,24 +283,12 @@ impl CallState {
     }
 
     /// Recomputes presence and reports every participant whose status moved.
-    pub(crate) fn refresh_presence(
-        &mut self,
-        before: &[ParticipantStatus],
-        changes: &mut Vec<Change>,
-    ) {
+    pub(crate) fn refresh_presence(&mut self, before: &[ParticipantStatus], changes: &mut Vec<Change>) {
         presence::recompute(&mut self.participants, &self.rosters, self.ended_at);
         for (i, p) in self.participants.iter().enumerate() {
-            if before.get(i) != Some(&p.status)
-                && (i < before.len() || p.status != ParticipantStatus::Left)
-            {
-                let result = matches!(p.status, ParticipantStatus::Failed)
-                    .then(|| p.last_result.clone())
-                    .flatten();
-                changes.push(Change::Participant {
-                    raw_id: p.identifier.raw_id().clone(),
-                    status: p.status,
-                    result,
-                });
+            if before.get(i) != Some(&p.status) && (i < before.len() || p.status != ParticipantStatus::Left) {
+                let result = matches!(p.status, ParticipantStatus::Failed).then(|| p.last_result.clone()).flatten();
+                changes.push(Change::Participant { raw_id: p.identifier.raw_id().clone(), status: p.status, result });
             }
         }
     }
@@ -350,20 +319,13 @@ impl CallState {
                 changes.push(Change::Offered);
             }
             E::CallConnected(_) => self.set_connection(CallConnectionState::Connected, changes),
-            E::CallDisconnected(_)
-            | E::CreateCallFailed(_)
-            | E::AnswerFailed(_)
-            | E::ConnectFailed(_) => {
+            E::CallDisconnected(_) | E::CreateCallFailed(_) | E::AnswerFailed(_) | E::ConnectFailed(_) => {
                 self.set_connection(CallConnectionState::Disconnected, changes);
                 if self.ended_at.is_none() {
                     self.ended_at = Some(at);
                 }
                 for p in &mut self.participants {
-                    if let Some(inv) = p
-                        .invitation
-                        .as_mut()
-                        .filter(|i| i.status == ParticipantStatus::Ringing)
-                    {
+                    if let Some(inv) = p.invitation.as_mut().filter(|i| i.status == ParticipantStatus::Ringing) {
                         inv.status = ParticipantStatus::Cancelled;
                         inv.changed_at = at;
                     }
@@ -375,18 +337,12 @@ impl CallState {
                 }
                 self.pending.clear();
             }
-            E::CallTransferAccepted(_) => {
-                self.set_connection(CallConnectionState::TransferAccepted, changes)
-            }
+            E::CallTransferAccepted(_) => self.set_connection(CallConnectionState::TransferAccepted, changes),
             E::ParticipantsUpdated(update) => {
                 let roster = Roster {
                     seq: update.sequence_number,
                     at,
-                    raw_ids: update
-                        .participants
-                        .iter()
-                        .map(|p| p.identifier.raw_id().clone())
-                        .collect(),
+                    raw_ids: update.participants.iter().map(|p| p.identifier.raw_id().clone()).collect(),
                 };
                 let newest = presence::insert(&mut self.rosters, roster);
                 for entry in &update.participants {
@@ -395,9 +351,7 @@ impl CallState {
                     if newest && (p.is_muted, p.is_on_hold) != (entry.is_muted, on_hold) {
                         p.is_muted = entry.is_muted;
                         p.is_on_hold = on_hold;
-                        changes.push(Change::Flags {
-                            raw_id: entry.identifier.raw_id().clone(),
-                        });
+                        changes.push(Change::Flags { raw_id: entry.identifier.raw_id().clone() });
                     }
                 }
                 return newest;
@@ -415,16 +369,14 @@ impl CallState {
                 if let Some(id) = &d.participant {
                     let p = self.participant_mut(id);
                     p.last_result = d.result_information.clone();
-                    let inv = p
-                        .invitation
-                        .get_or_insert_with(|| super::participant::Invitation {
-                            operation_context: d.operation_context.clone(),
-                            invitation_id: None,
-                            invited_at: None,
-                            source_display_name: None,
-                            status: ParticipantStatus::Ringing,
-                            changed_at: None,
-                        });
+                    let inv = p.invitation.get_or_insert_with(|| super::participant::Invitation {
+                        operation_context: d.operation_context.clone(),
+                        invitation_id: None,
+                        invited_at: None,
+                        source_display_name: None,
+                        status: ParticipantStatus::Ringing,
+                        changed_at: None,
+                    });
                     if inv.status == ParticipantStatus::Ringing {
                         inv.status = ParticipantStatus::Failed;
                         inv.changed_at = at;
@@ -440,17 +392,11 @@ impl CallState {
             E::CancelAddParticipantSucceeded(d) => {
                 let (id, ctx) = (d.invitation_id.as_deref(), d.operation_context.as_deref());
                 // The event names the invitation (or the cancel's context), not the participant.
-                let inv = self
-                    .participants
-                    .iter_mut()
-                    .filter_map(|p| p.invitation.as_mut())
-                    .find(|i| {
-                        i.status == ParticipantStatus::Ringing
-                            && ((id.is_some() && i.invitation_id.as_deref() == id)
-                                || (id.is_none()
-                                    && ctx.is_some()
-                                    && i.operation_context.as_deref() == ctx))
-                    });
+                let inv = self.participants.iter_mut().filter_map(|p| p.invitation.as_mut()).find(|i| {
+                    i.status == ParticipantStatus::Ringing
+                        && ((id.is_some() && i.invitation_id.as_deref() == id)
+                            || (id.is_none() && ctx.is_some() && i.operation_context.as_deref() == ctx))
+                });
                 if let Some(inv) = inv {
                     inv.status = ParticipantStatus::Cancelled;
                     inv.changed_at = at;
@@ -459,13 +405,8 @@ impl CallState {
             E::RecordingStateChanged(r)
             | E::TeamsRecordingStateChanged(r)
             | E::TeamsComplianceRecordingStateChanged(r) => {
-                let started = r
-                    .start_date_time
-                    .as_deref()
-                    .and_then(crate::time::parse_rfc3339_millis);
-                let rec = self
-                    .recording
-                    .get_or_insert_with(|| Recording::new(r.recording_id.clone()));
+                let started = r.start_date_time.as_deref().and_then(crate::time::parse_rfc3339_millis);
+                let rec = self.recording.get_or_insert_with(|| Recording::new(r.recording_id.clone()));
                 if rec.recording_id.is_none() {
                     rec.recording_id = r.recording_id.clone();
                 }
@@ -485,11 +426,7 @@ impl CallState {
                 }
             }
             E::StartRecordingFailed(_) => {
-                if let Some(rec) = self
-                    .recording
-                    .as_mut()
-                    .filter(|r| r.status == RecordingStatus::Starting)
-                {
+                if let Some(rec) = self.recording.as_mut().filter(|r| r.status == RecordingStatus::Starting) {
                     rec.status = RecordingStatus::Failed;
                     changes.push(Change::Recording { status: rec.status });
                 }
@@ -520,56 +457,17 @@ impl CallState {
             || name.ends_with("Failed")
             || name.ends_with("Completed")
             || name.ends_with("Canceled")
-            || matches!(
-                name,
-                "CallTransferAccepted" | "CallConnected" | "CallDisconnected"
-            );
+            || matches!(name, "CallTransferAccepted" | "CallConnected" | "CallDisconnected");
         if !terminal {
             return;
         }
-        let pending = self
-            .pending
-            .iter()
-            .position(|p| p.operation_context == ctx)
-            .map(|i| self.pending.remove(i));
-        let succeeded = c
-            .result_information
-            .is_none_or(ResultInformation::is_success)
-            && !name.ends_with("Failed");
+        let pending = self.pending.iter().position(|p| p.operation_context == ctx).map(|i| self.pending.remove(i));
+        let succeeded = c.result_information.is_none_or(ResultInformation::is_success) && !name.ends_with("Failed");
         changes.push(Change::Operation {
             operation_context: ctx.to_owned(),
             operation: pending.map(|p| p.operation),
             succeeded,
             event: name,
         });
-    }
-
-    /// The console view: everything but the single-use incoming-call context and bookkeeping,
-    /// plus derived facts.
-    pub fn snapshot(&self) -> serde_json::Value {
-        let mut v = serde_json::to_value(self).unwrap_or_default();
-        if let Some(obj) = v.as_object_mut() {
-            obj.remove("seen");
-            obj.remove("rosters");
-            if let Some(offer) = obj.get_mut("incoming").and_then(|o| o.as_object_mut()) {
-                offer.remove("incomingCallContext");
-            }
-            obj.insert(
-                "teamsUsersActive".into(),
-                self.teams_users_active().count().into(),
-            );
-            obj.insert("othersInCall".into(), self.others_in_call().count().into());
-            obj.insert("ended".into(), self.is_ended().into());
-            if let (Some(rec), Some(r)) = (
-                obj.get_mut("recording").and_then(|r| r.as_object_mut()),
-                &self.recording,
-            ) {
-                rec.insert(
-                    "startedAfterTeamsJoined".into(),
-                    r.started_after(self.teams_first_joined_at()).into(),
-                );
-            }
-        }
-        v
     }
 }

@@ -35,16 +35,9 @@ fn agent() -> Value {
 }
 
 fn roster(id: &str, seq: i64, at: u32, who: &[Value]) -> crate::events::Event {
-    let participants: Vec<Value> = who
-        .iter()
-        .map(|w| json!({"identifier": w, "isMuted": false, "isOnHold": false}))
-        .collect();
-    ev(
-        id,
-        "ParticipantsUpdated",
-        at,
-        json!({"sequenceNumber": seq, "participants": participants}),
-    )
+    let participants: Vec<Value> =
+        who.iter().map(|w| json!({"identifier": w, "isMuted": false, "isOnHold": false})).collect();
+    ev(id, "ParticipantsUpdated", at, json!({"sequenceNumber": seq, "participants": participants}))
 }
 
 fn changes(a: Applied) -> Vec<Change> {
@@ -73,11 +66,13 @@ fn action(v: Value) -> Action {
 #[test]
 fn expert_join_and_leave_history_is_visible() {
     let mut s = connected();
-    s.record_command(&action(json!({"operation": "addParticipant", "participantToAdd": teams(), "sourceDisplayName": "Contoso"})), Some("expert-1"), Some(1_743_508_805_000), Some("agent-7"));
-    assert_eq!(
-        s.participant(&expert_id()).unwrap().status,
-        ParticipantStatus::Ringing
+    s.record_command(
+        &action(json!({"operation": "addParticipant", "participantToAdd": teams(), "sourceDisplayName": "Contoso"})),
+        Some("expert-1"),
+        Some(1_743_508_805_000),
+        Some("agent-7"),
     );
+    assert_eq!(s.participant(&expert_id()).unwrap().status, ParticipantStatus::Ringing);
     let c = changes(s.apply(&ev("e3", "AddParticipantSucceeded", 20, json!({"operationContext": "expert-1", "participant": teams(), "resultInformation": {"code": 200, "subCode": 0, "message": "ok"}}))));
     assert!(c.contains(&Change::Participant {
         raw_id: expert_id(),
@@ -87,30 +82,10 @@ fn expert_join_and_leave_history_is_visible() {
     assert!(c.iter().any(|c| matches!(c, Change::Operation { operation_context, succeeded: true, operation: Some(op), .. } if operation_context == "expert-1" && op == "addParticipant")));
     s.apply(&roster("e4", 2, 21, &[phone(), agent(), teams()]));
     let c = changes(s.apply(&roster("e5", 3, 140, &[phone(), agent()])));
-    assert_eq!(
-        c,
-        vec![Change::Participant {
-            raw_id: expert_id(),
-            status: ParticipantStatus::Left,
-            result: None
-        }]
-    );
+    assert_eq!(c, vec![Change::Participant { raw_id: expert_id(), status: ParticipantStatus::Left, result: None }]);
     let p = s.participant(&expert_id()).unwrap();
-    assert_eq!(
-        p.stays,
-        vec![Stay {
-            joined_at: Some(1_743_508_820_000),
-            left_at: Some(1_743_508_940_000)
-        }]
-    );
-    assert_eq!(
-        p.invitation
-            .as_ref()
-            .unwrap()
-            .source_display_name
-            .as_deref(),
-        Some("Contoso")
-    );
+    assert_eq!(p.stays, vec![Stay { joined_at: Some(1_743_508_820_000), left_at: Some(1_743_508_940_000) }]);
+    assert_eq!(p.invitation.as_ref().unwrap().source_display_name.as_deref(), Some("Contoso"));
     // The customer and agent carry on.
     assert_eq!(s.others_in_call().count(), 2);
     assert!(s.pending.is_empty());
@@ -119,12 +94,7 @@ fn expert_join_and_leave_history_is_visible() {
 #[test]
 fn duplicate_events_change_nothing() {
     let mut s = connected();
-    let e = ev(
-        "e3",
-        "AddParticipantSucceeded",
-        20,
-        json!({"participant": teams()}),
-    );
+    let e = ev("e3", "AddParticipantSucceeded", 20, json!({"participant": teams()}));
     s.apply(&e);
     let before = s.clone();
     assert_eq!(s.apply(&e), Applied::Duplicate);
@@ -138,30 +108,16 @@ fn stale_rosters_are_ignored_and_late_success_does_not_rejoin() {
     // Roster 3 (expert gone) arrives before roster 2 (expert in) and before the success event.
     s.apply(&roster("e5", 3, 140, &[phone(), agent()]));
     // The older roster does not change who is in the call now, but fills in history.
-    assert_eq!(
-        s.apply(&roster("e4", 2, 21, &[phone(), agent(), teams()])),
-        Applied::Stale
-    );
+    assert_eq!(s.apply(&roster("e4", 2, 21, &[phone(), agent(), teams()])), Applied::Stale);
     let p = s.participant(&expert_id()).unwrap();
     assert_eq!(
         (p.status, p.stays.clone()),
-        (
-            ParticipantStatus::Left,
-            vec![Stay {
-                joined_at: Some(1_743_508_821_000),
-                left_at: Some(1_743_508_940_000)
-            }]
-        )
+        (ParticipantStatus::Left, vec![Stay { joined_at: Some(1_743_508_821_000), left_at: Some(1_743_508_940_000) }])
     );
     // A later roster with the expert again, then a delayed success from before they first left.
     s.apply(&roster("e6", 4, 150, &[phone(), agent(), teams()]));
     s.apply(&roster("e7", 5, 200, &[phone(), agent()]));
-    let c = changes(s.apply(&ev(
-        "e3",
-        "AddParticipantSucceeded",
-        20,
-        json!({"participant": teams()}),
-    )));
+    let c = changes(s.apply(&ev("e3", "AddParticipantSucceeded", 20, json!({"participant": teams()}))));
     assert!(c.is_empty(), "{c:?}");
     let p = s.participant(&expert_id()).unwrap();
     assert_eq!((p.status, p.stays.len()), (ParticipantStatus::Left, 2));
@@ -172,12 +128,7 @@ fn shuffled_delivery_reaches_the_same_state() {
     let events = vec![
         ev("e1", "CallConnected", 0, json!({})),
         roster("e2", 1, 1, &[phone(), agent()]),
-        ev(
-            "e3",
-            "AddParticipantSucceeded",
-            20,
-            json!({"participant": teams()}),
-        ),
+        ev("e3", "AddParticipantSucceeded", 20, json!({"participant": teams()})),
         roster("e4", 2, 21, &[phone(), agent(), teams()]),
         roster("e5", 3, 140, &[phone(), agent()]),
         ev("e6", "CallDisconnected", 300, json!({})),
@@ -192,24 +143,15 @@ fn shuffled_delivery_reaches_the_same_state() {
         shuffled.apply(e);
     }
     let view = |s: &CallState| {
-        s.participants
-            .iter()
-            .map(|p| (p.identifier.raw_id().clone(), p.status, p.stays.clone()))
-            .collect::<Vec<_>>()
+        s.participants.iter().map(|p| (p.identifier.raw_id().clone(), p.status, p.stays.clone())).collect::<Vec<_>>()
     };
     let mut a = view(&in_order);
     let mut b = view(&shuffled);
     a.sort_by(|x, y| x.0.cmp(&y.0));
     b.sort_by(|x, y| x.0.cmp(&y.0));
     assert_eq!(a, b);
-    assert_eq!(
-        shuffled.connection_state,
-        Some(CallConnectionState::Disconnected)
-    );
-    assert!(shuffled
-        .participants
-        .iter()
-        .all(|p| p.status != ParticipantStatus::Connected));
+    assert_eq!(shuffled.connection_state, Some(CallConnectionState::Disconnected));
+    assert!(shuffled.participants.iter().all(|p| p.status != ParticipantStatus::Connected));
 }
 
 #[test]
@@ -221,12 +163,7 @@ fn failed_and_cancelled_invitations() {
         None,
         None,
     );
-    s.record_response(
-        Some("x1"),
-        &CommandResponse::Invitation {
-            invitation_id: "inv-1".into(),
-        },
-    );
+    s.record_response(Some("x1"), &CommandResponse::Invitation { invitation_id: "inv-1".into() });
     let c = changes(s.apply(&ev("e3", "AddParticipantFailed", 30, json!({"operationContext": "x1", "participant": teams(), "resultInformation": {"code": 403, "subCode": 7604, "message": "Unauthorized Teams Interop Scenario"}}))));
     assert!(
         matches!(&c[0], Change::Participant { status: ParticipantStatus::Failed, result: Some(r), .. } if r.sub_code == 7604),
@@ -234,120 +171,46 @@ fn failed_and_cancelled_invitations() {
     );
     assert_eq!(s.last_error.as_ref().unwrap().result.code, 403);
     // Invite again (allowed: not active any more), then cancel by invitation id.
-    assert!(s
-        .can(&action(
-            json!({"operation": "addParticipant", "participantToAdd": teams()})
-        ))
-        .is_ok());
+    assert!(s.can(&action(json!({"operation": "addParticipant", "participantToAdd": teams()}))).is_ok());
     s.record_command(
         &action(json!({"operation": "addParticipant", "participantToAdd": teams()})),
         Some("x2"),
         None,
         None,
     );
-    s.record_response(
-        Some("x2"),
-        &CommandResponse::Invitation {
-            invitation_id: "inv-2".into(),
-        },
-    );
+    s.record_response(Some("x2"), &CommandResponse::Invitation { invitation_id: "inv-2".into() });
     let c = changes(s.apply(&ev(
         "e4",
         "CancelAddParticipantSucceeded",
         40,
         json!({"operationContext": "cancel-1", "invitationId": "inv-2"}),
     )));
-    assert!(
-        matches!(
-            &c[0],
-            Change::Participant {
-                status: ParticipantStatus::Cancelled,
-                ..
-            }
-        ),
-        "{c:?}"
-    );
+    assert!(matches!(&c[0], Change::Participant { status: ParticipantStatus::Cancelled, .. }), "{c:?}");
 }
 
 #[test]
 fn recording_state_and_who_started_it() {
     let mut s = connected();
-    s.record_command(
-        &action(json!({"operation": "startRecording"})),
-        None,
-        Some(1_743_508_810_000),
-        Some("agent-7"),
-    );
-    s.record_response(
-        None,
-        &CommandResponse::Recording {
-            recording_id: "rec-1".into(),
-        },
-    );
+    s.record_command(&action(json!({"operation": "startRecording"})), None, Some(1_743_508_810_000), Some("agent-7"));
+    s.record_response(None, &CommandResponse::Recording { recording_id: "rec-1".into() });
     let c = changes(s.apply(&ev("r1", "RecordingStateChanged", 11, json!({"recordingId": "rec-1", "state": "active", "startDateTime": t(11), "recordingKind": "azureCommunicationServices"}))));
-    assert_eq!(
-        c,
-        vec![Change::Recording {
-            status: RecordingStatus::Active
-        }]
-    );
+    assert_eq!(c, vec![Change::Recording { status: RecordingStatus::Active }]);
     let r = s.recording.as_ref().unwrap();
-    assert_eq!(
-        (r.started_by.as_deref(), r.started_at),
-        (Some("agent-7"), Some(1_743_508_811_000))
-    );
-    s.apply(&ev(
-        "r2",
-        "RecordingStateChanged",
-        20,
-        json!({"recordingId": "rec-1", "state": "inactive"}),
-    ));
-    assert_eq!(
-        s.recording.as_ref().unwrap().status,
-        RecordingStatus::Paused
-    );
-    s.apply(&ev(
-        "r3",
-        "RecordingStateChanged",
-        25,
-        json!({"recordingId": "rec-1", "state": "active"}),
-    ));
-    s.record_command(
-        &action(json!({"operation": "stopRecording"})),
-        None,
-        None,
-        None,
-    );
-    s.apply(&ev(
-        "r4",
-        "RecordingStateChanged",
-        30,
-        json!({"recordingId": "rec-1", "state": "inactive"}),
-    ));
+    assert_eq!((r.started_by.as_deref(), r.started_at), (Some("agent-7"), Some(1_743_508_811_000)));
+    s.apply(&ev("r2", "RecordingStateChanged", 20, json!({"recordingId": "rec-1", "state": "inactive"})));
+    assert_eq!(s.recording.as_ref().unwrap().status, RecordingStatus::Paused);
+    s.apply(&ev("r3", "RecordingStateChanged", 25, json!({"recordingId": "rec-1", "state": "active"})));
+    s.record_command(&action(json!({"operation": "stopRecording"})), None, None, None);
+    s.apply(&ev("r4", "RecordingStateChanged", 30, json!({"recordingId": "rec-1", "state": "inactive"})));
     let r = s.recording.as_ref().unwrap();
-    assert_eq!(
-        r.status,
-        RecordingStatus::Stopped,
-        "inactive after a stop means stopped"
-    );
+    assert_eq!(r.status, RecordingStatus::Stopped, "inactive after a stop means stopped");
     assert_eq!(
         r.spans,
-        vec![
-            (Some(1_743_508_811_000), Some(1_743_508_820_000)),
-            (Some(1_743_508_825_000), Some(1_743_508_830_000))
-        ]
+        vec![(Some(1_743_508_811_000), Some(1_743_508_820_000)), (Some(1_743_508_825_000), Some(1_743_508_830_000))]
     );
     // A stopped recording does not come back.
-    s.apply(&ev(
-        "r5",
-        "RecordingStateChanged",
-        31,
-        json!({"recordingId": "rec-1", "state": "active"}),
-    ));
-    assert_eq!(
-        s.recording.as_ref().unwrap().status,
-        RecordingStatus::Stopped
-    );
+    s.apply(&ev("r5", "RecordingStateChanged", 31, json!({"recordingId": "rec-1", "state": "active"})));
+    assert_eq!(s.recording.as_ref().unwrap().status, RecordingStatus::Stopped);
 }
 
 #[test]
@@ -360,14 +223,11 @@ fn snapshot_hides_the_incoming_call_context() {
     .unwrap();
     let e = parse_events(&body).unwrap().remove(0);
     assert!(matches!(s.apply(&e), Applied::Applied { .. }));
-    let snap = s.snapshot();
+    let snap = serde_json::to_value(s.snapshot()).unwrap();
     assert_eq!(snap["incoming"]["from"]["rawId"], "{caller-id}");
     assert!(snap["incoming"].get("incomingCallContext").is_none());
     assert!(!snap.to_string().contains("incoming-call-contextValue"));
-    assert_eq!(
-        s.incoming.as_ref().unwrap().incoming_call_context,
-        "{incoming-call-contextValue}"
-    );
+    assert_eq!(s.incoming.as_ref().unwrap().incoming_call_context, "{incoming-call-contextValue}");
 }
 
 #[test]
@@ -384,22 +244,12 @@ fn events_for_another_call_are_ignored() {
 #[test]
 fn state_survives_serialisation() {
     let mut s = connected();
-    s.apply(&ev(
-        "e3",
-        "AddParticipantSucceeded",
-        20,
-        json!({"participant": teams()}),
-    ));
+    s.apply(&ev("e3", "AddParticipantSucceeded", 20, json!({"participant": teams()})));
     let stored = serde_json::to_string(&s).unwrap();
     let mut back: CallState = serde_json::from_str(&stored).unwrap();
     back.restore_indexes();
     assert_eq!(
-        back.apply(&ev(
-            "e3",
-            "AddParticipantSucceeded",
-            20,
-            json!({"participant": teams()})
-        )),
+        back.apply(&ev("e3", "AddParticipantSucceeded", 20, json!({"participant": teams()}))),
         Applied::Duplicate
     );
 }
@@ -419,112 +269,53 @@ fn with_expert_joined() -> CallState {
 #[test]
 fn rule_call_not_ended() {
     let mut s = connected();
-    assert!(s
-        .can(&action(
-            json!({"operation": "playToAll", "playSources": [{"kind": "file"}]})
-        ))
-        .is_ok());
+    assert!(s.can(&action(json!({"operation": "playToAll", "playSources": [{"kind": "file"}]}))).is_ok());
     s.apply(&ev("e9", "CallDisconnected", 60, json!({})));
-    assert_eq!(
-        refused(&s, json!({"operation": "playToAll"})),
-        "call_not_ended"
-    );
-    assert_eq!(
-        refused(&s, json!({"operation": "terminateCall"})),
-        "call_not_ended"
-    );
+    assert_eq!(refused(&s, json!({"operation": "playToAll"})), "call_not_ended");
+    assert_eq!(refused(&s, json!({"operation": "terminateCall"})), "call_not_ended");
     assert!(s.can(&action(json!({"operation": "getCall"}))).is_ok());
 }
 
 #[test]
 fn rule_call_connected() {
     let s = CallState::for_call(CALL);
-    assert_eq!(
-        refused(
-            &s,
-            json!({"operation": "addParticipant", "participantToAdd": teams()})
-        ),
-        "call_connected"
-    );
+    assert_eq!(refused(&s, json!({"operation": "addParticipant", "participantToAdd": teams()})), "call_connected");
     assert!(s.can(&action(json!({"operation": "hangupCall"}))).is_ok());
-    assert!(connected()
-        .can(&action(
-            json!({"operation": "addParticipant", "participantToAdd": teams()})
-        ))
-        .is_ok());
+    assert!(connected().can(&action(json!({"operation": "addParticipant", "participantToAdd": teams()}))).is_ok());
 }
 
 #[test]
 fn rule_before_answer_only() {
     let mut s = CallState::new();
-    assert_eq!(
-        refused(&s, json!({"operation": "redirectCall", "target": teams()})),
-        "before_answer_only"
-    );
+    assert_eq!(refused(&s, json!({"operation": "redirectCall", "target": teams()})), "before_answer_only");
     let body = std::fs::read_to_string(format!(
         "{}/tests/fixtures/acs-examples/eventgrid/event-grid-schema/incoming_call.json",
         env!("CARGO_MANIFEST_DIR")
     ))
     .unwrap();
     s.apply(&parse_events(&body).unwrap().remove(0));
-    assert!(s
-        .can(&action(
-            json!({"operation": "redirectCall", "target": teams()})
-        ))
-        .is_ok());
+    assert!(s.can(&action(json!({"operation": "redirectCall", "target": teams()}))).is_ok());
     assert!(s.can(&action(json!({"operation": "rejectCall"}))).is_ok());
-    s.record_command(
-        &action(json!({"operation": "answerCall"})),
-        None,
-        None,
-        None,
-    );
-    let r = s
-        .can(&action(
-            json!({"operation": "redirectCall", "target": teams()}),
-        ))
-        .unwrap_err();
+    s.record_command(&action(json!({"operation": "answerCall"})), None, None, None);
+    let r = s.can(&action(json!({"operation": "redirectCall", "target": teams()}))).unwrap_err();
     assert_eq!(
         (r.rule, r.reason.as_str()),
-        (
-            "before_answer_only",
-            "the incoming call was already handled (answerCall)"
-        )
+        ("before_answer_only", "the incoming call was already handled (answerCall)")
     );
 }
 
 #[test]
 fn rule_dtmf_not_in_teams_calls() {
     let s = connected();
-    assert!(s
-        .can(&action(
-            json!({"operation": "recognize", "recognizeInputType": "dtmf"})
-        ))
-        .is_ok());
+    assert!(s.can(&action(json!({"operation": "recognize", "recognizeInputType": "dtmf"}))).is_ok());
     let s = with_expert_joined();
+    assert_eq!(refused(&s, json!({"operation": "recognize", "recognizeInputType": "dtmf"})), "dtmf_not_in_teams_calls");
     assert_eq!(
-        refused(
-            &s,
-            json!({"operation": "recognize", "recognizeInputType": "dtmf"})
-        ),
+        refused(&s, json!({"operation": "recognize", "recognizeInputType": "speechOrDtmf"})),
         "dtmf_not_in_teams_calls"
     );
-    assert_eq!(
-        refused(
-            &s,
-            json!({"operation": "recognize", "recognizeInputType": "speechOrDtmf"})
-        ),
-        "dtmf_not_in_teams_calls"
-    );
-    assert_eq!(
-        refused(&s, json!({"operation": "startContinuousDtmfRecognition"})),
-        "dtmf_not_in_teams_calls"
-    );
-    assert!(s
-        .can(&action(
-            json!({"operation": "recognize", "recognizeInputType": "speech"})
-        ))
-        .is_ok());
+    assert_eq!(refused(&s, json!({"operation": "startContinuousDtmfRecognition"})), "dtmf_not_in_teams_calls");
+    assert!(s.can(&action(json!({"operation": "recognize", "recognizeInputType": "speech"}))).is_ok());
     // A ringing Teams user counts too.
     let mut ringing = connected();
     ringing.record_command(
@@ -534,10 +325,7 @@ fn rule_dtmf_not_in_teams_calls() {
         None,
     );
     assert_eq!(
-        refused(
-            &ringing,
-            json!({"operation": "recognize", "recognizeInputType": "dtmf"})
-        ),
+        refused(&ringing, json!({"operation": "recognize", "recognizeInputType": "dtmf"})),
         "dtmf_not_in_teams_calls"
     );
 }
@@ -547,64 +335,42 @@ fn rule_blind_transfer_one_to_one() {
     let mut s = CallState::new();
     s.apply(&ev("e1", "CallConnected", 0, json!({})));
     s.apply(&roster("e2", 1, 1, &[phone()]));
-    assert!(s
-        .can(&action(
-            json!({"operation": "transferToParticipant", "targetParticipant": teams()})
-        ))
-        .is_ok());
+    assert!(s.can(&action(json!({"operation": "transferToParticipant", "targetParticipant": teams()}))).is_ok());
     let r = connected()
-        .can(&action(
-            json!({"operation": "transferToParticipant", "targetParticipant": teams()}),
-        ))
+        .can(&action(json!({"operation": "transferToParticipant", "targetParticipant": teams()})))
         .unwrap_err();
     assert_eq!(
         (r.rule, r.reason.as_str()),
-        (
-            "blind_transfer_one_to_one",
-            "blind transfer needs a 1:1 call; this call has 2 other participants"
-        )
+        ("blind_transfer_one_to_one", "blind transfer needs a 1:1 call; this call has 2 other participants")
     );
     // The app's own leg does not count.
     let mut with_app = CallState::new();
     with_app.app_raw_id = Some(RawId::new(AGENT).unwrap());
     with_app.apply(&ev("e1", "CallConnected", 0, json!({})));
     with_app.apply(&roster("e2", 1, 1, &[phone(), agent()]));
-    assert!(with_app
-        .can(&action(
-            json!({"operation": "transferToParticipant", "targetParticipant": teams()})
-        ))
-        .is_ok());
+    assert!(with_app.can(&action(json!({"operation": "transferToParticipant", "targetParticipant": teams()}))).is_ok());
 }
 
 #[test]
 fn rule_mute_acs_users_only() {
     let s = with_expert_joined();
-    assert!(s
-        .can(&action(
-            json!({"operation": "muteParticipants", "targetParticipants": [agent()]})
-        ))
-        .is_ok());
+    assert!(s.can(&action(json!({"operation": "muteParticipants", "targetParticipants": [agent()]}))).is_ok());
     assert_eq!(
-        refused(
-            &s,
-            json!({"operation": "muteParticipants", "targetParticipants": [agent(), teams()]})
-        ),
+        refused(&s, json!({"operation": "muteParticipants", "targetParticipants": [agent(), teams()]})),
         "mute_acs_users_only"
     );
-    assert_eq!(
-        refused(
-            &s,
-            json!({"operation": "mute", "targetParticipants": [phone()]})
-        ),
-        "mute_acs_users_only"
-    );
+    assert_eq!(refused(&s, json!({"operation": "mute", "targetParticipants": [phone()]})), "mute_acs_users_only");
 }
 
 #[test]
 fn rule_invitation_timeout_range() {
     let s = connected();
     for ok in [0, 30, 180] {
-        assert!(s.can(&action(json!({"operation": "addParticipant", "participantToAdd": teams(), "invitationTimeoutInSeconds": ok}))).is_ok());
+        assert!(s
+            .can(&action(
+                json!({"operation": "addParticipant", "participantToAdd": teams(), "invitationTimeoutInSeconds": ok})
+            ))
+            .is_ok());
     }
     for bad in [-1, 181] {
         assert_eq!(
@@ -621,12 +387,7 @@ fn rule_invitation_timeout_range() {
 fn rule_stop_recording_started_after_teams_joined() {
     // Started before the expert joined: stoppable.
     let mut before = connected();
-    before.record_command(
-        &action(json!({"operation": "startRecording"})),
-        None,
-        None,
-        None,
-    );
+    before.record_command(&action(json!({"operation": "startRecording"})), None, None, None);
     before.apply(&ev(
         "r1",
         "RecordingStateChanged",
@@ -634,17 +395,10 @@ fn rule_stop_recording_started_after_teams_joined() {
         json!({"recordingId": "r", "state": "active", "startDateTime": t(10)}),
     ));
     before.apply(&roster("e4", 2, 21, &[phone(), agent(), teams()]));
-    assert!(before
-        .can(&action(json!({"operation": "stopRecording"})))
-        .is_ok());
+    assert!(before.can(&action(json!({"operation": "stopRecording"}))).is_ok());
     // Started after: refused, even if the state event arrives before the roster (reordering).
     let mut after = connected();
-    after.record_command(
-        &action(json!({"operation": "startRecording"})),
-        None,
-        None,
-        None,
-    );
+    after.record_command(&action(json!({"operation": "startRecording"})), None, None, None);
     after.apply(&ev(
         "r1",
         "RecordingStateChanged",
@@ -652,76 +406,30 @@ fn rule_stop_recording_started_after_teams_joined() {
         json!({"recordingId": "r", "state": "active", "startDateTime": t(30)}),
     ));
     after.apply(&roster("e4", 2, 21, &[phone(), agent(), teams()]));
-    assert_eq!(
-        refused(&after, json!({"operation": "stopRecording"})),
-        "stop_recording_started_after_teams_joined"
-    );
-    assert!(after
-        .can(&action(json!({"operation": "pauseRecording"})))
-        .is_ok());
-    assert_eq!(
-        after.snapshot()["recording"]["startedAfterTeamsJoined"],
-        true
-    );
+    assert_eq!(refused(&after, json!({"operation": "stopRecording"})), "stop_recording_started_after_teams_joined");
+    assert!(after.can(&action(json!({"operation": "pauseRecording"}))).is_ok());
+    assert_eq!(serde_json::to_value(after.snapshot()).unwrap()["recording"]["startedAfterTeamsJoined"], true);
 }
 
 #[test]
 fn rule_one_recording_at_a_time() {
     let mut s = connected();
-    assert!(s
-        .can(&action(json!({"operation": "startRecording"})))
-        .is_ok());
-    s.record_command(
-        &action(json!({"operation": "startRecording"})),
-        None,
-        None,
-        None,
-    );
-    assert_eq!(
-        refused(&s, json!({"operation": "startRecording"})),
-        "one_recording_at_a_time"
-    );
+    assert!(s.can(&action(json!({"operation": "startRecording"}))).is_ok());
+    s.record_command(&action(json!({"operation": "startRecording"})), None, None, None);
+    assert_eq!(refused(&s, json!({"operation": "startRecording"})), "one_recording_at_a_time");
 }
 
 #[test]
 fn rule_recording_state() {
     let mut s = connected();
-    assert_eq!(
-        refused(&s, json!({"operation": "pauseRecording"})),
-        "recording_state"
-    );
-    s.record_command(
-        &action(json!({"operation": "startRecording"})),
-        None,
-        None,
-        None,
-    );
-    s.apply(&ev(
-        "r1",
-        "RecordingStateChanged",
-        10,
-        json!({"recordingId": "r", "state": "active"}),
-    ));
-    assert_eq!(
-        refused(&s, json!({"operation": "resumeRecording"})),
-        "recording_state"
-    );
-    assert!(s
-        .can(&action(json!({"operation": "pauseRecording"})))
-        .is_ok());
-    s.apply(&ev(
-        "r2",
-        "RecordingStateChanged",
-        11,
-        json!({"recordingId": "r", "state": "inactive"}),
-    ));
-    assert!(s
-        .can(&action(json!({"operation": "resumeRecording"})))
-        .is_ok());
-    assert_eq!(
-        refused(&s, json!({"operation": "pauseRecording"})),
-        "recording_state"
-    );
+    assert_eq!(refused(&s, json!({"operation": "pauseRecording"})), "recording_state");
+    s.record_command(&action(json!({"operation": "startRecording"})), None, None, None);
+    s.apply(&ev("r1", "RecordingStateChanged", 10, json!({"recordingId": "r", "state": "active"})));
+    assert_eq!(refused(&s, json!({"operation": "resumeRecording"})), "recording_state");
+    assert!(s.can(&action(json!({"operation": "pauseRecording"}))).is_ok());
+    s.apply(&ev("r2", "RecordingStateChanged", 11, json!({"recordingId": "r", "state": "inactive"})));
+    assert!(s.can(&action(json!({"operation": "resumeRecording"}))).is_ok());
+    assert_eq!(refused(&s, json!({"operation": "pauseRecording"})), "recording_state");
 }
 
 #[test]
@@ -730,21 +438,12 @@ fn rule_no_duplicate_invitation() {
     let add = json!({"operation": "addParticipant", "participantToAdd": teams()});
     assert!(s.can(&action(add.clone())).is_ok());
     s.record_command(&action(add.clone()), Some("x"), None, None);
-    assert_eq!(
-        s.can(&action(add.clone())).unwrap_err().reason,
-        format!("8:orgid:{EXPERT} is already being invited")
-    );
+    assert_eq!(s.can(&action(add.clone())).unwrap_err().reason, format!("8:orgid:{EXPERT} is already being invited"));
     s.apply(&roster("e4", 2, 21, &[phone(), agent(), teams()]));
-    assert_eq!(
-        s.can(&action(add)).unwrap_err().reason,
-        format!("8:orgid:{EXPERT} is already in the call")
-    );
+    assert_eq!(s.can(&action(add)).unwrap_err().reason, format!("8:orgid:{EXPERT} is already in the call"));
     // The phone `+` drift does not fool it.
     assert_eq!(
-        refused(
-            &s,
-            json!({"operation": "addParticipant", "participantToAdd": {"rawId": "4:14255550123"}})
-        ),
+        refused(&s, json!({"operation": "addParticipant", "participantToAdd": {"rawId": "4:14255550123"}})),
         "no_duplicate_invitation"
     );
 }
@@ -752,16 +451,9 @@ fn rule_no_duplicate_invitation() {
 #[test]
 fn rule_participant_present() {
     let s = with_expert_joined();
-    assert!(s
-        .can(&action(
-            json!({"operation": "removeParticipant", "participantToRemove": teams()})
-        ))
-        .is_ok());
+    assert!(s.can(&action(json!({"operation": "removeParticipant", "participantToRemove": teams()}))).is_ok());
     assert_eq!(
-        refused(
-            &connected(),
-            json!({"operation": "removeParticipant", "participantToRemove": teams()})
-        ),
+        refused(&connected(), json!({"operation": "removeParticipant", "participantToRemove": teams()})),
         "participant_present"
     );
 }
@@ -770,10 +462,7 @@ fn rule_participant_present() {
 fn rule_cancel_needs_ringing_invitation() {
     let mut s = connected();
     assert_eq!(
-        refused(
-            &s,
-            json!({"operation": "cancelAddParticipant", "invitationId": "inv-1"})
-        ),
+        refused(&s, json!({"operation": "cancelAddParticipant", "invitationId": "inv-1"})),
         "cancel_needs_ringing_invitation"
     );
     s.record_command(
@@ -782,22 +471,10 @@ fn rule_cancel_needs_ringing_invitation() {
         None,
         None,
     );
-    s.record_response(
-        Some("x"),
-        &CommandResponse::Invitation {
-            invitation_id: "inv-1".into(),
-        },
-    );
-    assert!(s
-        .can(&action(
-            json!({"operation": "cancelAddParticipant", "invitationId": "inv-1"})
-        ))
-        .is_ok());
+    s.record_response(Some("x"), &CommandResponse::Invitation { invitation_id: "inv-1".into() });
+    assert!(s.can(&action(json!({"operation": "cancelAddParticipant", "invitationId": "inv-1"}))).is_ok());
     assert_eq!(
-        refused(
-            &s,
-            json!({"operation": "cancelAddParticipant", "invitationId": "inv-9"})
-        ),
+        refused(&s, json!({"operation": "cancelAddParticipant", "invitationId": "inv-9"})),
         "cancel_needs_ringing_invitation"
     );
 }
@@ -806,25 +483,14 @@ fn rule_cancel_needs_ringing_invitation() {
 fn rule_teams_calls_play_files_only() {
     let tts = json!({"operation": "playToAll", "playSources": [{"kind": "text", "text": {"text": "hi"}}]});
     assert!(connected().can(&action(tts.clone())).is_ok());
-    assert_eq!(
-        refused(&with_expert_joined(), tts),
-        "teams_calls_play_files_only"
-    );
-    assert!(with_expert_joined()
-        .can(&action(
-            json!({"operation": "play", "playSources": [{"kind": "file"}]})
-        ))
-        .is_ok());
+    assert_eq!(refused(&with_expert_joined(), tts), "teams_calls_play_files_only");
+    assert!(with_expert_joined().can(&action(json!({"operation": "play", "playSources": [{"kind": "file"}]}))).is_ok());
 }
 
 #[test]
 fn every_rule_has_a_test_above() {
     let source = include_str!("tests.rs");
     for rule in RULES {
-        assert!(
-            source.contains(&format!("fn rule_{}()", rule.name)),
-            "no test for rule {}",
-            rule.name
-        );
+        assert!(source.contains(&format!("fn rule_{}()", rule.name)), "no test for rule {}", rule.name);
     }
 }

@@ -29,11 +29,7 @@ fn push_raw_member(out: &mut String, key: &str, raw: &str) {
 
 fn push_envelope(out: &mut String, e: &Event) {
     push_str_member(out, "id", &e.id);
-    for (key, value) in [
-        ("time", &e.time),
-        ("source", &e.source),
-        ("subject", &e.subject),
-    ] {
+    for (key, value) in [("time", &e.time), ("source", &e.source), ("subject", &e.subject)] {
         if let Some(v) = value {
             push_str_member(out, key, v);
         }
@@ -74,31 +70,17 @@ fn normalise(e: &Event, data: &str, out: &mut String) {
     let legacy = |old: &str, new: &str| data.contains(old) && !data.contains(new);
     if legacy("\"resultInfo\"", "\"resultInformation\"") {
         if let Some(r) = e.data.common().and_then(|c| c.result_information) {
-            push_raw_member(
-                out,
-                "resultInformation",
-                &serde_json::to_string(r).unwrap_or_default(),
-            );
+            push_raw_member(out, "resultInformation", &serde_json::to_string(r).unwrap_or_default());
         }
     }
     match &e.data {
         EventData::RecognizeCompleted(r) if legacy("\"collectTonesResult\"", "\"dtmfResult\"") => {
             if let Some(d) = &r.dtmf_result {
-                push_raw_member(
-                    out,
-                    "dtmfResult",
-                    &serde_json::to_string(d).unwrap_or_default(),
-                );
+                push_raw_member(out, "dtmfResult", &serde_json::to_string(d).unwrap_or_default());
             }
         }
-        EventData::ParticipantsUpdated(p)
-            if !p.participants.is_empty() && !data.contains("\"identifier\"") =>
-        {
-            push_raw_member(
-                out,
-                "participants",
-                &serde_json::to_string(&p.participants).unwrap_or_default(),
-            );
+        EventData::ParticipantsUpdated(p) if !p.participants.is_empty() && !data.contains("\"identifier\"") => {
+            push_raw_member(out, "participants", &serde_json::to_string(&p.participants).unwrap_or_default());
         }
         _ => {}
     }

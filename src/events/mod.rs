@@ -12,11 +12,7 @@ mod parse;
 
 use serde_json::value::RawValue;
 
-pub use data::{
-    CallEvent, CallEventData, Common, IncomingCallData, InvitationEvent, MediaStreamingEvent,
-    ParticipantEvent, ParticipantsUpdatedEvent, RecognizeCompletedEvent, RecordingEvent,
-    SubscriptionValidationData, ToneReceivedEvent, TranscriptionEvent, TransferAcceptedEvent,
-};
+pub use data::{CallEvent, Common, IncomingCallData, SubscriptionValidationData};
 pub use flat::to_flat_json;
 pub use parse::parse_events;
 
@@ -143,9 +139,17 @@ macro_rules! event_data {
                 }
             }
 
+            /// The callback data, for mid-call callback events.
+            pub fn call_event(&self) -> Option<&CallEvent> {
+                match self {
+                    $(Self::$variant(d) => Some(d),)+
+                    _ => None,
+                }
+            }
+
             fn set_call_connection_id(&mut self, id: String) {
                 match self {
-                    $(Self::$variant(d) => d.set_call_connection_id(id),)+
+                    $(Self::$variant(d) => d.call_connection_id = id,)+
                     _ => {}
                 }
             }
@@ -159,7 +163,7 @@ macro_rules! event_data {
             /// callback event type known here.
             fn parse_callback(name: &str, data: &str) -> Option<Result<Self, crate::FieldError>> {
                 Some(match name {
-                    $(stringify!($variant) => parse::typed::<$ty>(data).map(Self::$variant),)+
+                    $(stringify!($variant) => parse::typed::<CallEvent>(data).map(Self::$variant),)+
                     _ => return None,
                 })
             }
@@ -173,29 +177,29 @@ event_data! {
     CreateCallFailed(CallEvent),
     AnswerFailed(CallEvent),
     ConnectFailed(CallEvent),
-    CallTransferAccepted(TransferAcceptedEvent),
+    CallTransferAccepted(CallEvent),
     CallTransferFailed(CallEvent),
-    AddParticipantSucceeded(ParticipantEvent),
-    AddParticipantFailed(ParticipantEvent),
-    RemoveParticipantSucceeded(ParticipantEvent),
-    RemoveParticipantFailed(ParticipantEvent),
-    CancelAddParticipantSucceeded(InvitationEvent),
-    CancelAddParticipantFailed(InvitationEvent),
-    ParticipantsUpdated(ParticipantsUpdatedEvent),
-    RecordingStateChanged(RecordingEvent),
-    StartRecordingFailed(RecordingEvent),
-    TeamsRecordingStateChanged(RecordingEvent),
-    TeamsComplianceRecordingStateChanged(RecordingEvent),
+    AddParticipantSucceeded(CallEvent),
+    AddParticipantFailed(CallEvent),
+    RemoveParticipantSucceeded(CallEvent),
+    RemoveParticipantFailed(CallEvent),
+    CancelAddParticipantSucceeded(CallEvent),
+    CancelAddParticipantFailed(CallEvent),
+    ParticipantsUpdated(CallEvent),
+    RecordingStateChanged(CallEvent),
+    StartRecordingFailed(CallEvent),
+    TeamsRecordingStateChanged(CallEvent),
+    TeamsComplianceRecordingStateChanged(CallEvent),
     PlayStarted(CallEvent),
     PlayCompleted(CallEvent),
     PlayFailed(CallEvent),
     PlayCanceled(CallEvent),
     PlayPaused(CallEvent),
     PlayResumed(CallEvent),
-    RecognizeCompleted(RecognizeCompletedEvent),
+    RecognizeCompleted(CallEvent),
     RecognizeFailed(CallEvent),
     RecognizeCanceled(CallEvent),
-    ContinuousDtmfRecognitionToneReceived(ToneReceivedEvent),
+    ContinuousDtmfRecognitionToneReceived(CallEvent),
     ContinuousDtmfRecognitionToneFailed(CallEvent),
     ContinuousDtmfRecognitionStopped(CallEvent),
     SendDtmfTonesCompleted(CallEvent),
@@ -205,13 +209,13 @@ event_data! {
     HoldAudioPaused(CallEvent),
     HoldAudioResumed(CallEvent),
     HoldAudioCompleted(CallEvent),
-    MediaStreamingStarted(MediaStreamingEvent),
-    MediaStreamingStopped(MediaStreamingEvent),
-    MediaStreamingFailed(MediaStreamingEvent),
-    TranscriptionStarted(TranscriptionEvent),
-    TranscriptionStopped(TranscriptionEvent),
-    TranscriptionUpdated(TranscriptionEvent),
-    TranscriptionFailed(TranscriptionEvent),
+    MediaStreamingStarted(CallEvent),
+    MediaStreamingStopped(CallEvent),
+    MediaStreamingFailed(CallEvent),
+    TranscriptionStarted(CallEvent),
+    TranscriptionStopped(CallEvent),
+    TranscriptionUpdated(CallEvent),
+    TranscriptionFailed(CallEvent),
 }
 
 /// One parsed event: envelope members plus typed data. The element's raw JSON is kept, so
@@ -253,17 +257,12 @@ impl Event {
 
     /// The call connection a mid-call event is about (from `data`, or from `source`).
     pub fn call_connection_id(&self) -> Option<&str> {
-        self.data
-            .common()
-            .map(|c| c.call_connection_id)
-            .filter(|id| !id.is_empty())
+        self.data.common().map(|c| c.call_connection_id).filter(|id| !id.is_empty())
     }
 
     /// `time` in Unix milliseconds, when it is a valid RFC 3339 date-time.
     pub fn time_millis(&self) -> Option<i64> {
-        self.time
-            .as_deref()
-            .and_then(crate::time::parse_rfc3339_millis)
+        self.time.as_deref().and_then(crate::time::parse_rfc3339_millis)
     }
 
     /// The element exactly as received.

@@ -47,16 +47,8 @@ pub(super) fn typed<'a, T: Deserialize<'a>>(data: &'a str) -> Result<T, crate::F
 }
 
 fn envelope_error(index: usize, e: crate::FieldError) -> EventError {
-    let field = if e.field.is_empty() {
-        "event".to_owned()
-    } else {
-        e.field
-    };
-    EventError::Envelope {
-        index,
-        field,
-        message: e.message,
-    }
+    let field = if e.field.is_empty() { "event".to_owned() } else { e.field };
+    EventError::Envelope { index, field, message: e.message }
 }
 
 fn owned(v: Option<Cow<'_, str>>) -> Option<String> {
@@ -65,9 +57,7 @@ fn owned(v: Option<Cow<'_, str>>) -> Option<String> {
 
 /// `calling/callConnections/<id>` or `calling/callConnections/<id>/<EventName>` → `<id>`.
 fn connection_from_source_path(source: &str) -> Option<&str> {
-    let rest = source
-        .trim_start_matches('/')
-        .strip_prefix("calling/callConnections/")?;
+    let rest = source.trim_start_matches('/').strip_prefix("calling/callConnections/")?;
     let id = rest.split('/').next()?;
     (!id.is_empty()).then_some(id)
 }
@@ -75,11 +65,7 @@ fn connection_from_source_path(source: &str) -> Option<&str> {
 fn parse_element(index: usize, raw: &RawValue) -> Result<Event, EventError> {
     let text = raw.get();
     if !text.starts_with('{') {
-        return Err(EventError::Envelope {
-            index,
-            field: "event".into(),
-            message: "must be a JSON object".into(),
-        });
+        return Err(EventError::Envelope { index, field: "event".into(), message: "must be a JSON object".into() });
     }
     let env: Envelope<'_> = typed(text).map_err(|e| envelope_error(index, e))?;
     let (schema, event_type) = match (env.ce_type, env.eg_type) {
@@ -115,12 +101,8 @@ fn parse_element(index: usize, raw: &RawValue) -> Result<Event, EventError> {
         }
     };
     let data_text = env.data.map(RawValue::get);
-    let data_error = |field: String, message: String| EventError::Data {
-        index,
-        event_type: event_type.to_string(),
-        field,
-        message,
-    };
+    let data_error =
+        |field: String, message: String| EventError::Data { index, event_type: event_type.to_string(), field, message };
     let name = event_type.strip_prefix(TYPE_PREFIX);
     let mut data = if event_type == VALIDATION_TYPE {
         let text = data_text.ok_or_else(|| data_error(String::new(), "is required".into()))?;
@@ -130,31 +112,22 @@ fn parse_element(index: usize, raw: &RawValue) -> Result<Event, EventError> {
             (Some("IncomingCall"), Some(text)) => {
                 EventData::IncomingCall(typed(text).map_err(|e| path_error(e, &data_error))?)
             }
-            (Some("RecordingFileStatusUpdated"), Some(text)) => {
-                EventData::RecordingFileStatusUpdated(
-                    serde_json::from_str(text)
-                        .map_err(|e| data_error(String::new(), e.to_string()))?,
-                )
-            }
+            (Some("RecordingFileStatusUpdated"), Some(text)) => EventData::RecordingFileStatusUpdated(
+                serde_json::from_str(text).map_err(|e| data_error(String::new(), e.to_string()))?,
+            ),
             (Some(n), Some(text)) => match EventData::parse_callback(n, text) {
                 Some(parsed) => parsed.map_err(|e| path_error(e, &data_error))?,
                 None => unknown(&event_type, env.data),
             },
             (Some(n), None) if EventData::is_callback(n) || n == "IncomingCall" => {
-                return Err(data_error(
-                    String::new(),
-                    "is required for this event type".into(),
-                ))
+                return Err(data_error(String::new(), "is required for this event type".into()))
             }
             _ => unknown(&event_type, env.data),
         }
     };
     let source = owned(env.source.or(env.topic));
     let mut connection_from_source = false;
-    if data
-        .common()
-        .is_some_and(|c| c.call_connection_id.is_empty())
-    {
+    if data.common().is_some_and(|c| c.call_connection_id.is_empty()) {
         if let Some(id) = source.as_deref().and_then(connection_from_source_path) {
             data.set_call_connection_id(id.to_owned());
             connection_from_source = true;
@@ -180,10 +153,7 @@ fn parse_element(index: usize, raw: &RawValue) -> Result<Event, EventError> {
 }
 
 fn unknown(event_type: &str, data: Option<&RawValue>) -> EventData {
-    EventData::Unknown(UnknownEvent {
-        event_type: event_type.to_owned(),
-        data: data.map(RawValue::to_owned),
-    })
+    EventData::Unknown(UnknownEvent { event_type: event_type.to_owned(), data: data.map(RawValue::to_owned) })
 }
 
 fn path_error(e: crate::FieldError, make: &dyn Fn(String, String) -> EventError) -> EventError {
@@ -198,17 +168,11 @@ pub fn parse_events(body: &str) -> Result<Vec<Event>, EventError> {
     let trimmed = body.trim_start();
     match trimmed.as_bytes().first() {
         Some(b'[') => {
-            let items: Vec<&RawValue> =
-                serde_json::from_str(body).map_err(|e| EventError::Json(e.to_string()))?;
-            items
-                .into_iter()
-                .enumerate()
-                .map(|(i, raw)| parse_element(i, raw))
-                .collect()
+            let items: Vec<&RawValue> = serde_json::from_str(body).map_err(|e| EventError::Json(e.to_string()))?;
+            items.into_iter().enumerate().map(|(i, raw)| parse_element(i, raw)).collect()
         }
         Some(b'{') => {
-            let raw: &RawValue =
-                serde_json::from_str(body).map_err(|e| EventError::Json(e.to_string()))?;
+            let raw: &RawValue = serde_json::from_str(body).map_err(|e| EventError::Json(e.to_string()))?;
             Ok(vec![parse_element(0, raw)?])
         }
         Some(_) => match serde_json::from_str::<serde::de::IgnoredAny>(body) {

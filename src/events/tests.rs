@@ -2,10 +2,7 @@ use super::*;
 use crate::model::{RecordingKind, RecordingState};
 
 fn fixture(name: &str) -> String {
-    let path = format!(
-        "{}/tests/fixtures/events/{name}.json",
-        env!("CARGO_MANIFEST_DIR")
-    );
+    let path = format!("{}/tests/fixtures/events/{name}.json", env!("CARGO_MANIFEST_DIR"));
     std::fs::read_to_string(path).unwrap()
 }
 
@@ -18,17 +15,9 @@ fn one(body: &str) -> Event {
 #[test]
 fn callback_events_are_typed() {
     let e = one(&fixture("03_AddParticipantSucceeded"));
-    assert_eq!(
-        (e.name(), e.schema),
-        ("AddParticipantSucceeded", EventSchema::CloudEvents)
-    );
-    assert_eq!(
-        e.call_connection_id(),
-        Some("401f3500-62bd-46a9-8c09-9e1b06caca01")
-    );
-    let EventData::AddParticipantSucceeded(d) = &e.data else {
-        panic!()
-    };
+    assert_eq!((e.name(), e.schema), ("AddParticipantSucceeded", EventSchema::CloudEvents));
+    assert_eq!(e.call_connection_id(), Some("401f3500-62bd-46a9-8c09-9e1b06caca01"));
+    let EventData::AddParticipantSucceeded(d) = &e.data else { panic!() };
     assert!(d.participant.as_ref().unwrap().is_teams_user());
     assert_eq!(d.operation_context.as_deref(), Some("expert-1"));
     assert_eq!(e.time_millis(), Some(1_743_508_820_250));
@@ -37,13 +26,8 @@ fn callback_events_are_typed() {
 #[test]
 fn escaped_plus_is_decoded() {
     let e = one(&fixture("02_ParticipantsUpdated"));
-    let EventData::ParticipantsUpdated(p) = &e.data else {
-        panic!()
-    };
-    assert_eq!(
-        p.participants[0].identifier.raw_id().as_str(),
-        "4:+14255550123"
-    );
+    let EventData::ParticipantsUpdated(p) = &e.data else { panic!() };
+    assert_eq!(p.participants[0].identifier.raw_id().as_str(), "4:+14255550123");
     assert_eq!(p.sequence_number, Some(1));
     assert_eq!(e.time.as_deref(), Some("2025-04-01T12:00:00.5+00:00"));
 }
@@ -51,15 +35,10 @@ fn escaped_plus_is_decoded() {
 #[test]
 fn recording_kind_in_pascal_case_is_understood() {
     let e = one(&fixture("13_RecordingStateChanged"));
-    let EventData::RecordingStateChanged(r) = &e.data else {
-        panic!()
-    };
+    let EventData::RecordingStateChanged(r) = &e.data else { panic!() };
     assert_eq!(
         (r.state.clone(), r.recording_kind.clone()),
-        (
-            Some(RecordingState::Active),
-            Some(RecordingKind::AzureCommunicationServices)
-        )
+        (Some(RecordingState::Active), Some(RecordingKind::AzureCommunicationServices))
     );
     assert!(r.result_information.is_none() && r.operation_context.is_none());
 }
@@ -68,9 +47,7 @@ fn recording_kind_in_pascal_case_is_understood() {
 fn unknown_types_keep_their_raw_json() {
     let body = fixture("17_Unknown_TeamsFutureEvent");
     let e = one(&body);
-    let EventData::Unknown(u) = &e.data else {
-        panic!()
-    };
+    let EventData::Unknown(u) = &e.data else { panic!() };
     assert_eq!(u.event_type, "Microsoft.Communication.TeamsFutureEvent");
     assert!(u.data.as_ref().unwrap().get().contains("somethingNew"));
     let reparsed: serde_json::Value = serde_json::from_str(e.raw_json()).unwrap();
@@ -80,22 +57,10 @@ fn unknown_types_keep_their_raw_json() {
 
 #[test]
 fn every_fixture_and_example_event_parses_and_keeps_every_field() {
-    let mut dirs = vec![format!(
-        "{}/tests/fixtures/events",
-        env!("CARGO_MANIFEST_DIR")
-    )];
-    dirs.push(format!(
-        "{}/tests/fixtures/acs-examples/docs-extracted",
-        env!("CARGO_MANIFEST_DIR")
-    ));
-    dirs.push(format!(
-        "{}/tests/fixtures/acs-examples/eventgrid/cloud-events-schema",
-        env!("CARGO_MANIFEST_DIR")
-    ));
-    dirs.push(format!(
-        "{}/tests/fixtures/acs-examples/eventgrid/event-grid-schema",
-        env!("CARGO_MANIFEST_DIR")
-    ));
+    let mut dirs = vec![format!("{}/tests/fixtures/events", env!("CARGO_MANIFEST_DIR"))];
+    dirs.push(format!("{}/tests/fixtures/acs-examples/docs-extracted", env!("CARGO_MANIFEST_DIR")));
+    dirs.push(format!("{}/tests/fixtures/acs-examples/eventgrid/cloud-events-schema", env!("CARGO_MANIFEST_DIR")));
+    dirs.push(format!("{}/tests/fixtures/acs-examples/eventgrid/event-grid-schema", env!("CARGO_MANIFEST_DIR")));
     let mut n = 0;
     for dir in dirs {
         for entry in std::fs::read_dir(dir).unwrap() {
@@ -115,20 +80,14 @@ fn every_fixture_and_example_event_parses_and_keeps_every_field() {
                 let expect_unknown = path.to_string_lossy().contains("Unknown");
                 assert_eq!(e.name() == "Unknown", expect_unknown, "{}", path.display());
                 // Lossless: the raw element re-serialises to the original.
-                assert_eq!(
-                    &serde_json::from_str::<serde_json::Value>(e.raw_json()).unwrap(),
-                    el
-                );
+                assert_eq!(&serde_json::from_str::<serde_json::Value>(e.raw_json()).unwrap(), el);
                 // Every data member reaches the flat JS shape with its value.
                 let mut flat = String::new();
                 to_flat_json(e, &mut flat);
-                let flat: serde_json::Value = serde_json::from_str(&flat)
-                    .unwrap_or_else(|err| panic!("{}: {err}: {flat}", path.display()));
+                let flat: serde_json::Value =
+                    serde_json::from_str(&flat).unwrap_or_else(|err| panic!("{}: {err}: {flat}", path.display()));
                 if expect_unknown {
-                    assert_eq!(
-                        (&flat["type"], &flat["raw"]),
-                        (&serde_json::json!("Unknown"), el)
-                    );
+                    assert_eq!((&flat["type"], &flat["raw"]), (&serde_json::json!("Unknown"), el));
                     n += 1;
                     continue;
                 }
@@ -156,14 +115,8 @@ fn event_grid_schema_incoming_call() {
     .unwrap();
     let e = one(&body);
     assert_eq!(e.schema, EventSchema::EventGrid);
-    assert!(e
-        .source
-        .as_deref()
-        .unwrap()
-        .contains("Microsoft.Communication/communicationServices"));
-    let EventData::IncomingCall(c) = &e.data else {
-        panic!()
-    };
+    assert!(e.source.as_deref().unwrap().contains("Microsoft.Communication/communicationServices"));
+    let EventData::IncomingCall(c) = &e.data else { panic!() };
     assert_eq!(c.incoming_call_context, "{incoming-call-contextValue}");
     assert!(c.on_behalf_of_callee.is_some());
     assert_eq!(e.time.as_deref(), Some("2023-04-04T17:18:42.5542219Z"));
@@ -172,13 +125,15 @@ fn event_grid_schema_incoming_call() {
 #[test]
 fn spec_version_casing_and_single_objects() {
     // The recording example uses `specVersion` and is a single object, not an array.
-    let body = std::fs::read_to_string(format!("{}/tests/fixtures/acs-examples/eventgrid/cloud-events-schema/recording_file_status_updated.json", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    let body = std::fs::read_to_string(format!(
+        "{}/tests/fixtures/acs-examples/eventgrid/cloud-events-schema/recording_file_status_updated.json",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
     assert!(body.contains("specVersion"));
     assert_eq!(one(&body).name(), "RecordingFileStatusUpdated");
     let bad = r#"{"id":"1","type":"Microsoft.Communication.CallConnected","SPECVERSION":"0.3","data":{}}"#;
-    assert!(
-        matches!(parse_events(bad), Err(EventError::Envelope { field, .. }) if field == "specversion")
-    );
+    assert!(matches!(parse_events(bad), Err(EventError::Envelope { field, .. }) if field == "specversion"));
 }
 
 #[test]
@@ -189,9 +144,7 @@ fn legacy_names_are_normalised_in_the_flat_shape() {
     ))
     .unwrap();
     let e = one(&body);
-    let EventData::RecognizeCompleted(r) = &e.data else {
-        panic!()
-    };
+    let EventData::RecognizeCompleted(r) = &e.data else { panic!() };
     assert_eq!(r.dtmf_result.as_ref().unwrap().tones.len(), 5);
     let mut flat = String::new();
     to_flat_json(&e, &mut flat);
@@ -206,9 +159,7 @@ fn subscription_validation_and_old_participant_shape() {
     let v = one(
         r#"[{"id":"2d1781af-3a4c-4d7c-bd0c-e34b19da4e66","topic":"/subscriptions/x","subject":"","data":{"validationCode":"512d38b6-c7b8-40c8-89fe-f46f9e9622b6","validationUrl":"https://rp-eastus2.eventgrid.azure.net/x"},"eventType":"Microsoft.EventGrid.SubscriptionValidationEvent","eventTime":"2018-01-25T22:12:19.4556811Z","metadataVersion":"1","dataVersion":"1"}]"#,
     );
-    let EventData::SubscriptionValidation(s) = &v.data else {
-        panic!()
-    };
+    let EventData::SubscriptionValidation(s) = &v.data else { panic!() };
     assert_eq!(s.validation_code, "512d38b6-c7b8-40c8-89fe-f46f9e9622b6");
     // 2022 shape: bare identifiers, the recording bot with only a rawId; source suffix names the event.
     let old = one(
@@ -229,37 +180,22 @@ fn malformed_bodies_name_what_is_wrong() {
     assert_eq!(err("{").code(), "invalid_json");
     assert_eq!(err("42"), EventError::NotEvents);
     assert_eq!(err("[1]").field().as_deref(), Some("[0].event"));
+    assert_eq!(err(r#"[{"id":"1","data":{}}]"#).field().as_deref(), Some("[0].type"));
     assert_eq!(
-        err(r#"[{"id":"1","data":{}}]"#).field().as_deref(),
-        Some("[0].type")
-    );
-    assert_eq!(
-        err(r#"[{"type":"Microsoft.Communication.CallConnected","data":{}}]"#)
-            .field()
-            .as_deref(),
+        err(r#"[{"type":"Microsoft.Communication.CallConnected","data":{}}]"#).field().as_deref(),
         Some("[0].id")
     );
+    assert_eq!(err(r#"[{"id":5,"type":"x"}]"#).field().as_deref(), Some("[0].id"));
     assert_eq!(
-        err(r#"[{"id":5,"type":"x"}]"#).field().as_deref(),
-        Some("[0].id")
-    );
-    assert_eq!(
-        err(r#"[{"id":"1","type":"Microsoft.Communication.CallConnected"}]"#)
-            .field()
-            .as_deref(),
+        err(r#"[{"id":"1","type":"Microsoft.Communication.CallConnected"}]"#).field().as_deref(),
         Some("[0].data")
     );
     let e = err(
         r#"[{"id":"1","type":"Microsoft.Communication.ParticipantsUpdated","data":{"participants":[{"identifier":{"kind":"microsoftTeamsUser"}}]}}]"#,
     );
-    assert_eq!(
-        e.field().as_deref(),
-        Some("[0].data.participants[0].identifier.microsoftTeamsUser")
-    );
+    assert_eq!(e.field().as_deref(), Some("[0].data.participants[0].identifier.microsoftTeamsUser"));
     assert_eq!(e.code(), "invalid_event_data");
-    let e = err(
-        r#"[{"id":"1","type":"Microsoft.Communication.ParticipantsUpdated","data":{"sequenceNumber":"x"}}]"#,
-    );
+    let e = err(r#"[{"id":"1","type":"Microsoft.Communication.ParticipantsUpdated","data":{"sequenceNumber":"x"}}]"#);
     assert_eq!(e.field().as_deref(), Some("[0].data.sequenceNumber"));
     assert!(parse_events("[]").unwrap().is_empty());
 }

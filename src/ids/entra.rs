@@ -20,10 +20,7 @@ impl EntraObjectId {
     /// misplaced dash, or braces), because these ids are usually pasted by hand from the Teams
     /// admin centre or Graph Explorer.
     pub fn parse(value: &str) -> Result<Self, IdError> {
-        let bad = |reason: String| IdError::InvalidObjectId {
-            value: value.to_owned(),
-            reason,
-        };
+        let bad = |reason: String| IdError::InvalidObjectId { value: value.to_owned(), reason };
         if value.is_empty() {
             return Err(bad("it is empty".into()));
         }
@@ -45,11 +42,7 @@ impl EntraObjectId {
             for _ in 0..*len {
                 let c = chars[pos];
                 if !c.is_ascii_hexdigit() {
-                    return Err(bad(format!(
-                        "character {:?} at position {} is not a hexadecimal digit",
-                        c,
-                        pos + 1
-                    )));
+                    return Err(bad(format!("character {:?} at position {} is not a hexadecimal digit", c, pos + 1)));
                 }
                 pos += 1;
             }
@@ -111,22 +104,10 @@ mod tests {
             reason("8f4b6e2a-1c3d-4e5f-9a0b-1c2d3e4f5a6b0"),
             "expected 36 characters (8-4-4-4-12 hex digits with dashes), got 37"
         );
-        assert_eq!(
-            reason("8f4b6e2a01c3d-4e5f-9a0b-1c2d3e4f5a6b"),
-            "expected '-' at position 9"
-        );
-        assert_eq!(
-            reason("8f4b6e2a-1c3d04e5f-9a0b-1c2d3e4f5a6b"),
-            "expected '-' at position 14"
-        );
-        assert_eq!(
-            reason("{8f4b6e2a-1c3d-4e5f-9a0b-1c2d3e4f5a6b}"),
-            "remove the surrounding braces"
-        );
-        assert_eq!(
-            reason(" 8f4b6e2a-1c3d-4e5f-9a0b-1c2d3e4f5a6b"),
-            "it has leading or trailing whitespace"
-        );
+        assert_eq!(reason("8f4b6e2a01c3d-4e5f-9a0b-1c2d3e4f5a6b"), "expected '-' at position 9");
+        assert_eq!(reason("8f4b6e2a-1c3d04e5f-9a0b-1c2d3e4f5a6b"), "expected '-' at position 14");
+        assert_eq!(reason("{8f4b6e2a-1c3d-4e5f-9a0b-1c2d3e4f5a6b}"), "remove the surrounding braces");
+        assert_eq!(reason(" 8f4b6e2a-1c3d-4e5f-9a0b-1c2d3e4f5a6b"), "it has leading or trailing whitespace");
     }
 
     #[test]

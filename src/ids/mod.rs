@@ -67,12 +67,7 @@ impl TeamsCloud {
         [Self::Public, Self::Dod, Self::Gcch]
             .into_iter()
             .find(|c| c.as_str().eq_ignore_ascii_case(value))
-            .ok_or_else(|| {
-                FieldError::new(
-                    "cloud",
-                    format!("unknown cloud {value:?}; expected public, dod or gcch"),
-                )
-            })
+            .ok_or_else(|| FieldError::new("cloud", format!("unknown cloud {value:?}; expected public, dod or gcch")))
     }
 }
 
@@ -194,22 +189,17 @@ impl CommunicationIdentifier {
 
     /// Parses a raw id (never fails: unrecognised shapes become `unknown`).
     pub fn from_raw_id(raw: &str) -> Self {
-        Self {
-            kind: raw::parse(raw),
-            raw_id: RawId::new_unchecked(raw.to_owned()),
-        }
+        Self { kind: raw::parse(raw), raw_id: RawId::new_unchecked(raw.to_owned()) }
     }
 
     /// A Teams user by Entra object id in the given cloud; the id is validated as a GUID.
     pub fn teams_user(object_id: &str, cloud: TeamsCloud) -> Result<Self, IdError> {
         let oid = EntraObjectId::parse(object_id)?;
-        Ok(Self::new(IdentifierKind::MicrosoftTeamsUser(
-            MicrosoftTeamsUser {
-                user_id: oid.as_str().to_owned(),
-                is_anonymous: false,
-                cloud,
-            },
-        )))
+        Ok(Self::new(IdentifierKind::MicrosoftTeamsUser(MicrosoftTeamsUser {
+            user_id: oid.as_str().to_owned(),
+            is_anonymous: false,
+            cloud,
+        })))
     }
 
     /// An ACS user (`8:acs:...`).
@@ -251,9 +241,7 @@ impl CommunicationIdentifier {
     /// Errors name the field below the identifier (`microsoftTeamsUser.userId`).
     pub fn validate_target(&self) -> Result<(), FieldError> {
         fn guid(field: &str, value: &str) -> Result<(), FieldError> {
-            EntraObjectId::parse(value)
-                .map(drop)
-                .map_err(|e| FieldError::new(field, e.to_string()))
+            EntraObjectId::parse(value).map(drop).map_err(|e| FieldError::new(field, e.to_string()))
         }
         match &self.kind {
             IdentifierKind::CommunicationUser(u) => {
@@ -305,13 +293,13 @@ impl CommunicationIdentifier {
 
 // ---- JSON shape (SPEC §4.1) -------------------------------------------------------------------
 
-#[derive(Serialize, Deserialize, Default)]
+#[derive(Serialize, Default)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct CommunicationUserModel {
     id: String,
 }
 
-#[derive(Serialize, Deserialize, Default)]
+#[derive(Serialize, Default)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct PhoneNumberModel {
     value: String,
@@ -321,7 +309,7 @@ pub(crate) struct PhoneNumberModel {
     asserted_id: Option<String>,
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct TeamsUserModel {
     user_id: String,
@@ -331,7 +319,7 @@ pub(crate) struct TeamsUserModel {
     cloud: Option<String>,
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct TeamsAppModel {
     app_id: String,
@@ -339,7 +327,7 @@ pub(crate) struct TeamsAppModel {
     cloud: Option<String>,
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct TeamsExtensionUserModel {
     user_id: String,
@@ -350,33 +338,18 @@ pub(crate) struct TeamsExtensionUserModel {
     cloud: Option<String>,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
 pub(crate) struct IdentifierModelIn {
-    #[serde(default)]
     pub(crate) kind: Option<String>,
-    #[serde(default)]
     pub(crate) raw_id: Option<String>,
-    #[serde(default)]
     pub(crate) communication_user: Option<CommunicationUserModel>,
-    #[serde(default)]
     pub(crate) phone_number: Option<PhoneNumberModel>,
-    #[serde(default)]
     pub(crate) microsoft_teams_user: Option<TeamsUserModel>,
-    #[serde(default)]
     pub(crate) microsoft_teams_app: Option<TeamsAppModel>,
-    #[serde(default)]
     pub(crate) teams_extension_user: Option<TeamsExtensionUserModel>,
 }
 
-const KINDS: [&str; 6] = [
-    "communicationUser",
-    "phoneNumber",
-    "microsoftTeamsUser",
-    "microsoftTeamsApp",
-    "teamsExtensionUser",
-    "unknown",
-];
+const KINDS: [&str; 6] =
+    ["communicationUser", "phoneNumber", "microsoftTeamsUser", "microsoftTeamsApp", "teamsExtensionUser", "unknown"];
 
 fn non_empty(field: &str, value: String) -> Result<String, FieldError> {
     if value.is_empty() {
@@ -400,13 +373,10 @@ impl IdentifierModelIn {
             None => None,
         };
         // Which kind: the declared one (any casing), else the populated typed member.
-        let declared = self.kind.as_deref().map(|k| {
-            KINDS
-                .iter()
-                .copied()
-                .find(|known| known.eq_ignore_ascii_case(k))
-                .unwrap_or("unknown")
-        });
+        let declared = self
+            .kind
+            .as_deref()
+            .map(|k| KINDS.iter().copied().find(|known| known.eq_ignore_ascii_case(k)).unwrap_or("unknown"));
         let populated = [
             self.communication_user.is_some(),
             self.phone_number.is_some(),
@@ -473,10 +443,7 @@ impl IdentifierModelIn {
                     ));
                 };
                 let id = r.as_str().to_owned();
-                return Ok(CommunicationIdentifier::with_raw_id(
-                    IdentifierKind::Unknown(UnknownIdentifier { id }),
-                    r,
-                ));
+                return Ok(CommunicationIdentifier::with_raw_id(IdentifierKind::Unknown(UnknownIdentifier { id }), r));
             }
         };
         let typed: IdentifierKind = match typed {
@@ -497,24 +464,95 @@ impl IdentifierModelIn {
     }
 }
 
+impl CommunicationIdentifier {
+    /// Reads an identifier from an already-parsed JSON value (same rules as deserialising it).
+    pub fn from_json_value(v: &serde_json::Value) -> Result<Self, FieldError> {
+        let obj = v.as_object().ok_or_else(|| {
+            FieldError::new("", "must be an identifier object such as {\"rawId\": \"8:orgid:<guid>\"}")
+        })?;
+        Self::from_json_object(obj)
+    }
+
+    /// Reads an identifier from a parsed JSON object (the one implementation every reader uses).
+    pub fn from_json_object(obj: &serde_json::Map<String, serde_json::Value>) -> Result<Self, FieldError> {
+        use serde_json::Value;
+        fn text(o: &serde_json::Map<String, Value>, k: &str) -> Result<Option<String>, FieldError> {
+            match o.get(k) {
+                None | Some(Value::Null) => Ok(None),
+                Some(Value::String(s)) => Ok(Some(s.clone())),
+                Some(_) => Err(FieldError::new(k, "must be a string")),
+            }
+        }
+        fn required(o: &serde_json::Map<String, Value>, k: &str) -> Result<String, FieldError> {
+            text(o, k)?.ok_or_else(|| FieldError::new(k, "is required"))
+        }
+        fn flag(o: &serde_json::Map<String, Value>, k: &str) -> Result<bool, FieldError> {
+            match o.get(k) {
+                None | Some(Value::Null) => Ok(false),
+                Some(Value::Bool(b)) => Ok(*b),
+                Some(_) => Err(FieldError::new(k, "must be true or false")),
+            }
+        }
+        fn member<T>(
+            o: &serde_json::Map<String, Value>,
+            k: &str,
+            read: impl Fn(&serde_json::Map<String, Value>) -> Result<T, FieldError>,
+        ) -> Result<Option<T>, FieldError> {
+            match o.get(k) {
+                None | Some(Value::Null) => Ok(None),
+                Some(Value::Object(m)) => read(m).map(Some).map_err(|e| e.within(k)),
+                Some(_) => Err(FieldError::new(k, "must be an object")),
+            }
+        }
+        IdentifierModelIn {
+            kind: text(obj, "kind")?,
+            raw_id: text(obj, "rawId")?,
+            communication_user: member(obj, "communicationUser", |m| {
+                Ok(CommunicationUserModel { id: required(m, "id")? })
+            })?,
+            phone_number: member(obj, "phoneNumber", |m| {
+                Ok(PhoneNumberModel {
+                    value: required(m, "value")?,
+                    is_anonymous: flag(m, "isAnonymous")?,
+                    asserted_id: text(m, "assertedId")?,
+                })
+            })?,
+            microsoft_teams_user: member(obj, "microsoftTeamsUser", |m| {
+                Ok(TeamsUserModel {
+                    user_id: required(m, "userId")?,
+                    is_anonymous: flag(m, "isAnonymous")?,
+                    cloud: text(m, "cloud")?,
+                })
+            })?,
+            microsoft_teams_app: member(obj, "microsoftTeamsApp", |m| {
+                Ok(TeamsAppModel { app_id: required(m, "appId")?, cloud: text(m, "cloud")? })
+            })?,
+            teams_extension_user: member(obj, "teamsExtensionUser", |m| {
+                Ok(TeamsExtensionUserModel {
+                    user_id: required(m, "userId")?,
+                    tenant_id: required(m, "tenantId")?,
+                    resource_id: text(m, "resourceId")?,
+                    cloud: text(m, "cloud")?,
+                })
+            })?,
+        }
+        .into_identifier()
+    }
+}
+
 impl<'de> Deserialize<'de> for CommunicationIdentifier {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        // Checked inside the object's own visit so a JSON deserializer reports the error at
-        // this object (json_path maps positions to field names).
+        // Read as a plain object and checked inside the object's own visit, so a JSON
+        // deserializer reports an error at this object (json_path maps positions to fields).
         struct V;
         impl<'de> serde::de::Visitor<'de> for V {
             type Value = CommunicationIdentifier;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("a CommunicationIdentifier object")
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                map: A,
-            ) -> Result<Self::Value, A::Error> {
-                let model = IdentifierModelIn::deserialize(
-                    serde::de::value::MapAccessDeserializer::new(map),
-                )?;
-                model.into_identifier().map_err(A::Error::custom)
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                let obj = serde_json::Map::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+                CommunicationIdentifier::from_json_object(&obj).map_err(A::Error::custom)
             }
         }
         d.deserialize_map(V)
@@ -528,10 +566,9 @@ impl Serialize for CommunicationIdentifier {
         map.serialize_entry("kind", self.kind_name())?;
         map.serialize_entry("rawId", self.raw_id.as_str())?;
         match &self.kind {
-            IdentifierKind::CommunicationUser(u) => map.serialize_entry(
-                "communicationUser",
-                &CommunicationUserModel { id: u.id.clone() },
-            )?,
+            IdentifierKind::CommunicationUser(u) => {
+                map.serialize_entry("communicationUser", &CommunicationUserModel { id: u.id.clone() })?
+            }
             IdentifierKind::PhoneNumber(p) => map.serialize_entry(
                 "phoneNumber",
                 &PhoneNumberModel {
@@ -550,10 +587,7 @@ impl Serialize for CommunicationIdentifier {
             )?,
             IdentifierKind::MicrosoftTeamsApp(a) => map.serialize_entry(
                 "microsoftTeamsApp",
-                &TeamsAppModel {
-                    app_id: a.app_id.clone(),
-                    cloud: Some(a.cloud.as_str().to_owned()),
-                },
+                &TeamsAppModel { app_id: a.app_id.clone(), cloud: Some(a.cloud.as_str().to_owned()) },
             )?,
             IdentifierKind::TeamsExtensionUser(t) => map.serialize_entry(
                 "teamsExtensionUser",
@@ -601,12 +635,9 @@ mod tests {
 
     #[test]
     fn minimal_and_expanded_forms_are_the_same_identifier() {
-        let minimal =
-            from(json!({"kind":"microsoftTeamsUser","microsoftTeamsUser":{"userId":OID}})).unwrap();
-        let expanded = from(
-            json!({"kind":"microsoftTeamsUser","rawId":format!("8:orgid:{OID}"),
-            "microsoftTeamsUser":{"userId":OID,"isAnonymous":false,"cloud":"public"}}),
-        )
+        let minimal = from(json!({"kind":"microsoftTeamsUser","microsoftTeamsUser":{"userId":OID}})).unwrap();
+        let expanded = from(json!({"kind":"microsoftTeamsUser","rawId":format!("8:orgid:{OID}"),
+            "microsoftTeamsUser":{"userId":OID,"isAnonymous":false,"cloud":"public"}}))
         .unwrap();
         assert_eq!(minimal, expanded);
         // Round trip through the wire form is the identity.
@@ -627,24 +658,19 @@ mod tests {
                 cloud: TeamsCloud::Gcch
             })
         );
-        let pascal = from(
-            json!({"kind":"MicrosoftTeamsUser","microsoftTeamsUser":{"userId":OID,"cloud":"GCCH"}}),
-        )
-        .unwrap();
+        let pascal =
+            from(json!({"kind":"MicrosoftTeamsUser","microsoftTeamsUser":{"userId":OID,"cloud":"GCCH"}})).unwrap();
         assert_eq!(pascal.raw_id().as_str(), format!("8:gcch:{OID}"));
-        let kind_without_member =
-            from(json!({"kind":"communicationUser","rawId":"8:acs:r_u"})).unwrap();
+        let kind_without_member = from(json!({"kind":"communicationUser","rawId":"8:acs:r_u"})).unwrap();
         assert_eq!(kind_without_member.kind_name(), "communicationUser");
         let newer_kind = from(json!({"kind":"microsoftBot","rawId":"28:bot"})).unwrap();
-        assert_eq!(
-            (newer_kind.kind_name(), newer_kind.raw_id().as_str()),
-            ("unknown", "28:bot")
-        );
+        assert_eq!((newer_kind.kind_name(), newer_kind.raw_id().as_str()), ("unknown", "28:bot"));
     }
 
     #[test]
     fn service_raw_id_wins_over_the_built_one() {
-        let id = from(json!({"kind":"phoneNumber","rawId":"4:14255550123","phoneNumber":{"value":"+14255550123"}})).unwrap();
+        let id =
+            from(json!({"kind":"phoneNumber","rawId":"4:14255550123","phoneNumber":{"value":"+14255550123"}})).unwrap();
         assert_eq!(id.raw_id().as_str(), "4:14255550123");
     }
 
@@ -652,16 +678,11 @@ mod tests {
     fn malformed_identifiers_name_the_field() {
         let err = |v| from(v).unwrap_err();
         assert!(err(json!({})).contains("needs `kind`"));
-        assert!(err(json!({"kind":"microsoftTeamsUser"}))
-            .starts_with("microsoftTeamsUser: is required"));
-        assert!(
-            err(json!({"kind":"microsoftTeamsUser","microsoftTeamsUser":{"userId":""}}))
-                .starts_with("microsoftTeamsUser.userId: must not be empty")
-        );
-        assert!(err(
-            json!({"kind":"microsoftTeamsUser","microsoftTeamsUser":{"userId":OID,"cloud":"mars"}})
-        )
-        .starts_with("microsoftTeamsUser.cloud: unknown cloud"));
+        assert!(err(json!({"kind":"microsoftTeamsUser"})).starts_with("microsoftTeamsUser: is required"));
+        assert!(err(json!({"kind":"microsoftTeamsUser","microsoftTeamsUser":{"userId":""}}))
+            .starts_with("microsoftTeamsUser.userId: must not be empty"));
+        assert!(err(json!({"kind":"microsoftTeamsUser","microsoftTeamsUser":{"userId":OID,"cloud":"mars"}}))
+            .starts_with("microsoftTeamsUser.cloud: unknown cloud"));
         assert!(err(json!({"kind":"unknown"})).starts_with("rawId: is required"));
         assert!(err(json!({"rawId":""})).starts_with("rawId: rawId must not be empty"));
         assert!(err(json!("8:acs:x")).contains("invalid type"));
@@ -674,36 +695,18 @@ mod tests {
             field(json!({"kind":"microsoftTeamsUser","microsoftTeamsUser":{"userId":"bob"}})),
             "microsoftTeamsUser.userId"
         );
-        assert_eq!(
-            field(json!({"kind":"phoneNumber","phoneNumber":{"value":"0800 123"}})),
-            "phoneNumber.value"
-        );
+        assert_eq!(field(json!({"kind":"phoneNumber","phoneNumber":{"value":"0800 123"}})), "phoneNumber.value");
         assert_eq!(
             field(json!({"kind":"microsoftTeamsApp","microsoftTeamsApp":{"appId":"x"}})),
             "microsoftTeamsApp.appId"
         );
-        assert_eq!(
-            field(json!({"rawId":"8:teamsvisitor:x"})),
-            "microsoftTeamsUser.isAnonymous"
-        );
+        assert_eq!(field(json!({"rawId":"8:teamsvisitor:x"})), "microsoftTeamsUser.isAnonymous");
         assert_eq!(field(json!({"rawId":"99:x"})), "kind");
-        assert_eq!(
-            field(json!({"rawId":"8:acs:r_t_u"})),
-            "teamsExtensionUser.userId"
-        );
+        assert_eq!(field(json!({"rawId":"8:acs:r_t_u"})), "teamsExtensionUser.userId");
         let ok = |v| from(v).unwrap().validate_target();
-        assert_eq!(
-            ok(json!({"kind":"microsoftTeamsUser","microsoftTeamsUser":{"userId":OID}})),
-            Ok(())
-        );
-        assert_eq!(
-            ok(json!({"kind":"phoneNumber","phoneNumber":{"value":"+14255550123"}})),
-            Ok(())
-        );
-        assert_eq!(
-            ok(json!({"kind":"communicationUser","communicationUser":{"id":"8:acs:r_u"}})),
-            Ok(())
-        );
+        assert_eq!(ok(json!({"kind":"microsoftTeamsUser","microsoftTeamsUser":{"userId":OID}})), Ok(()));
+        assert_eq!(ok(json!({"kind":"phoneNumber","phoneNumber":{"value":"+14255550123"}})), Ok(()));
+        assert_eq!(ok(json!({"kind":"communicationUser","communicationUser":{"id":"8:acs:r_u"}})), Ok(()));
     }
 
     #[test]

@@ -4,8 +4,8 @@ use std::borrow::Cow;
 use std::fmt;
 
 use super::{
-    CommunicationIdentifier, IdError, IdentifierKind, MicrosoftTeamsApp, MicrosoftTeamsUser,
-    PhoneNumber, TeamsCloud, TeamsExtensionUser,
+    CommunicationIdentifier, IdError, IdentifierKind, MicrosoftTeamsApp, MicrosoftTeamsUser, PhoneNumber, TeamsCloud,
+    TeamsExtensionUser,
 };
 
 /// A participant's raw id (`8:orgid:<guid>`, `4:+14255550123`, `8:acs:<resource>_<user>`, ...).
@@ -24,10 +24,7 @@ impl RawId {
             return Err(IdError::EmptyRawId);
         }
         if value.chars().any(char::is_control) {
-            return Err(IdError::InvalidRawId {
-                value,
-                reason: "it contains a control character",
-            });
+            return Err(IdError::InvalidRawId { value, reason: "it contains a control character" });
         }
         Ok(Self(value))
     }
@@ -62,9 +59,7 @@ impl RawId {
 /// Canonical comparison form of a raw id string (see [`RawId::canonical`]).
 pub fn canonical(raw: &str) -> Cow<'_, str> {
     match raw.strip_prefix("4:") {
-        Some(rest) if rest.starts_with(|c: char| c.is_ascii_digit()) => {
-            Cow::Owned(format!("4:+{rest}"))
-        }
+        Some(rest) if rest.starts_with(|c: char| c.is_ascii_digit()) => Cow::Owned(format!("4:+{rest}")),
         _ => Cow::Borrowed(raw),
     }
 }
@@ -119,12 +114,7 @@ pub(super) fn build(kind: &IdentifierKind) -> String {
                 TeamsCloud::Dod => "8:dod-acs:",
                 TeamsCloud::Gcch => "8:gcch-acs:",
             };
-            format!(
-                "{prefix}{}_{}_{}",
-                t.resource_id.as_deref().unwrap_or(""),
-                t.tenant_id,
-                t.user_id
-            )
+            format!("{prefix}{}_{}_{}", t.resource_id.as_deref().unwrap_or(""), t.tenant_id, t.user_id)
         }
         IdentifierKind::Unknown(u) => u.id.clone(),
     }
@@ -137,39 +127,19 @@ pub(super) fn parse(raw: &str) -> IdentifierKind {
         let asserted_id = if is_anonymous {
             None
         } else {
-            rest.rfind('_')
-                .map(|i| &rest[i + 1..])
-                .filter(|s| !s.is_empty())
-                .map(str::to_owned)
+            rest.rfind('_').map(|i| &rest[i + 1..]).filter(|s| !s.is_empty()).map(str::to_owned)
         };
-        return IdentifierKind::PhoneNumber(PhoneNumber {
-            value: rest.to_owned(),
-            is_anonymous,
-            asserted_id,
-        });
+        return IdentifierKind::PhoneNumber(PhoneNumber { value: rest.to_owned(), is_anonymous, asserted_id });
     }
     let mut segments = raw.splitn(4, ':');
-    let (Some(a), Some(b), Some(suffix), None) = (
-        segments.next(),
-        segments.next(),
-        segments.next(),
-        segments.next(),
-    ) else {
+    let (Some(a), Some(b), Some(suffix), None) = (segments.next(), segments.next(), segments.next(), segments.next())
+    else {
         return unknown(raw);
     };
     let teams_user = |cloud, is_anonymous| {
-        IdentifierKind::MicrosoftTeamsUser(MicrosoftTeamsUser {
-            user_id: suffix.to_owned(),
-            is_anonymous,
-            cloud,
-        })
+        IdentifierKind::MicrosoftTeamsUser(MicrosoftTeamsUser { user_id: suffix.to_owned(), is_anonymous, cloud })
     };
-    let teams_app = |cloud| {
-        IdentifierKind::MicrosoftTeamsApp(MicrosoftTeamsApp {
-            app_id: suffix.to_owned(),
-            cloud,
-        })
-    };
+    let teams_app = |cloud| IdentifierKind::MicrosoftTeamsApp(MicrosoftTeamsApp { app_id: suffix.to_owned(), cloud });
     let acs = |cloud| {
         let parts: Vec<&str> = suffix.split('_').collect();
         if let [resource_id, tenant_id, user_id] = parts[..] {
@@ -217,41 +187,17 @@ mod tests {
     #[test]
     fn every_kind_round_trips_through_its_raw_id() {
         let cases = [
-            (
-                "8:acs:b9614373-fd0b-480c-8fd2-cb58b70eab9f_0f50d091-5bd3",
-                "communicationUser",
-            ),
+            ("8:acs:b9614373-fd0b-480c-8fd2-cb58b70eab9f_0f50d091-5bd3", "communicationUser"),
             ("8:spool:abc", "communicationUser"),
             ("4:+14255550123", "phoneNumber"),
             ("4:anonymous", "phoneNumber"),
-            (
-                "8:orgid:8f4b6e2a-1c3d-4e5f-9a0b-1c2d3e4f5a6b",
-                "microsoftTeamsUser",
-            ),
-            (
-                "8:dod:8f4b6e2a-1c3d-4e5f-9a0b-1c2d3e4f5a6b",
-                "microsoftTeamsUser",
-            ),
-            (
-                "8:gcch:8f4b6e2a-1c3d-4e5f-9a0b-1c2d3e4f5a6b",
-                "microsoftTeamsUser",
-            ),
-            (
-                "8:teamsvisitor:8f4b6e2a-1c3d-4e5f-9a0b-1c2d3e4f5a6b",
-                "microsoftTeamsUser",
-            ),
-            (
-                "28:orgid:45ab2481-1c1c-4005-be24-0ffb879b1130",
-                "microsoftTeamsApp",
-            ),
-            (
-                "28:dod:45ab2481-1c1c-4005-be24-0ffb879b1130",
-                "microsoftTeamsApp",
-            ),
-            (
-                "28:gcch:45ab2481-1c1c-4005-be24-0ffb879b1130",
-                "microsoftTeamsApp",
-            ),
+            ("8:orgid:8f4b6e2a-1c3d-4e5f-9a0b-1c2d3e4f5a6b", "microsoftTeamsUser"),
+            ("8:dod:8f4b6e2a-1c3d-4e5f-9a0b-1c2d3e4f5a6b", "microsoftTeamsUser"),
+            ("8:gcch:8f4b6e2a-1c3d-4e5f-9a0b-1c2d3e4f5a6b", "microsoftTeamsUser"),
+            ("8:teamsvisitor:8f4b6e2a-1c3d-4e5f-9a0b-1c2d3e4f5a6b", "microsoftTeamsUser"),
+            ("28:orgid:45ab2481-1c1c-4005-be24-0ffb879b1130", "microsoftTeamsApp"),
+            ("28:dod:45ab2481-1c1c-4005-be24-0ffb879b1130", "microsoftTeamsApp"),
+            ("28:gcch:45ab2481-1c1c-4005-be24-0ffb879b1130", "microsoftTeamsApp"),
             ("8:acs:res_tenant_user", "teamsExtensionUser"),
             ("8:dod-acs:res_tenant_user", "teamsExtensionUser"),
             ("8:gcch-acs:res_tenant_user", "teamsExtensionUser"),
@@ -272,14 +218,10 @@ mod tests {
 
     #[test]
     fn teams_user_clouds_and_anonymous() {
-        let IdentifierKind::MicrosoftTeamsUser(u) = parse(&format!("8:teamsvisitor:{OID}")) else {
-            panic!()
-        };
+        let IdentifierKind::MicrosoftTeamsUser(u) = parse(&format!("8:teamsvisitor:{OID}")) else { panic!() };
         assert!(u.is_anonymous);
         assert_eq!(u.user_id, OID);
-        let IdentifierKind::MicrosoftTeamsUser(u) = parse(&format!("8:gcch:{OID}")) else {
-            panic!()
-        };
+        let IdentifierKind::MicrosoftTeamsUser(u) = parse(&format!("8:gcch:{OID}")) else { panic!() };
         assert_eq!((u.cloud, u.is_anonymous), (TeamsCloud::Gcch, false));
     }
 
@@ -290,66 +232,40 @@ mod tests {
         assert!(with.same_participant(&without));
         assert_eq!(without.canonical(), "4:+14255550123");
         // The value is kept as given (latest SDK behaviour): no `+` is invented.
-        let IdentifierKind::PhoneNumber(p) = parse("4:14255550123") else {
-            panic!()
-        };
+        let IdentifierKind::PhoneNumber(p) = parse("4:14255550123") else { panic!() };
         assert_eq!(p.value, "14255550123");
         assert_eq!(kind_and_raw("4:14255550123").1, "4:14255550123");
         // Anonymous and alphanumeric phone ids are not given a `+`.
         assert_eq!(canonical("4:anonymous"), "4:anonymous");
-        assert!(!RawId::new("4:+1")
-            .unwrap()
-            .same_participant(&RawId::new("4:+2").unwrap()));
+        assert!(!RawId::new("4:+1").unwrap().same_participant(&RawId::new("4:+2").unwrap()));
     }
 
     #[test]
     fn phone_asserted_id_and_anonymous() {
-        let IdentifierKind::PhoneNumber(p) = parse("4:+14255550123_abc") else {
-            panic!()
-        };
+        let IdentifierKind::PhoneNumber(p) = parse("4:+14255550123_abc") else { panic!() };
         assert_eq!(p.asserted_id.as_deref(), Some("abc"));
-        let IdentifierKind::PhoneNumber(p) = parse("4:+14255550123_") else {
-            panic!()
-        };
+        let IdentifierKind::PhoneNumber(p) = parse("4:+14255550123_") else { panic!() };
         assert_eq!(p.asserted_id, None);
-        let IdentifierKind::PhoneNumber(p) = parse("4:anonymous") else {
-            panic!()
-        };
+        let IdentifierKind::PhoneNumber(p) = parse("4:anonymous") else { panic!() };
         assert!(p.is_anonymous);
         assert_eq!(p.asserted_id, None);
     }
 
     #[test]
     fn acs_with_two_underscores_is_a_teams_extension_user() {
-        let IdentifierKind::TeamsExtensionUser(t) = parse("8:gcch-acs:r_t_u") else {
-            panic!()
-        };
+        let IdentifierKind::TeamsExtensionUser(t) = parse("8:gcch-acs:r_t_u") else { panic!() };
         assert_eq!(
-            (
-                t.resource_id.as_deref(),
-                t.tenant_id.as_str(),
-                t.user_id.as_str(),
-                t.cloud
-            ),
+            (t.resource_id.as_deref(), t.tenant_id.as_str(), t.user_id.as_str(), t.cloud),
             (Some("r"), "t", "u", TeamsCloud::Gcch)
         );
         // One or three underscores: an ordinary ACS user keeping the whole raw id.
-        assert_eq!(
-            kind_and_raw("8:acs:r_u"),
-            ("communicationUser", "8:acs:r_u".into())
-        );
-        assert_eq!(
-            kind_and_raw("8:acs:a_b_c_d"),
-            ("communicationUser", "8:acs:a_b_c_d".into())
-        );
+        assert_eq!(kind_and_raw("8:acs:r_u"), ("communicationUser", "8:acs:r_u".into()));
+        assert_eq!(kind_and_raw("8:acs:a_b_c_d"), ("communicationUser", "8:acs:a_b_c_d".into()));
     }
 
     #[test]
     fn raw_id_refuses_empty_and_control_characters() {
         assert_eq!(RawId::new(""), Err(IdError::EmptyRawId));
-        assert!(matches!(
-            RawId::new("8:acs:\n"),
-            Err(IdError::InvalidRawId { .. })
-        ));
+        assert!(matches!(RawId::new("8:acs:\n"), Err(IdError::InvalidRawId { .. })));
     }
 }

@@ -41,24 +41,29 @@ fn object(code: &str, what: &str, text: &str) -> Result<Extra, JsValue> {
 }
 
 fn connection_string(cs: &str) -> Result<ConnectionString, JsValue> {
-    ConnectionString::parse(cs).map_err(|e| {
-        error(
-            "invalid_connection_string",
-            &e.to_string(),
-            Some("connectionString"),
-        )
-    })
+    ConnectionString::parse(cs)
+        .map_err(|e| error("invalid_connection_string", &e.to_string(), Some("connectionString")))
 }
 
 /// A date option: Unix ms (number), an IMF-fixdate or an RFC 3339 string; default now.
 fn date_option(options: &Extra, key: &str) -> Result<Option<HttpDate>, JsValue> {
     match options.get(key) {
         None | Some(Value::Null) => Ok(None),
-        Some(Value::Number(n)) => n.as_f64().filter(|f| f.is_finite()).map(|f| Some(HttpDate::from_unix_millis(f as i64))).ok_or_else(|| error("invalid_options", "must be a finite number of milliseconds", Some(key))),
+        Some(Value::Number(n)) => n
+            .as_f64()
+            .filter(|f| f.is_finite())
+            .map(|f| Some(HttpDate::from_unix_millis(f as i64)))
+            .ok_or_else(|| error("invalid_options", "must be a finite number of milliseconds", Some(key))),
         Some(Value::String(s)) => HttpDate::parse(s)
             .or_else(|| crate::time::parse_rfc3339_millis(s).map(HttpDate::from_unix_millis))
             .map(Some)
-            .ok_or_else(|| error("invalid_options", &format!("{s:?} is not a date (use a Date, Unix milliseconds, an RFC 1123 or an ISO 8601 string)"), Some(key))),
+            .ok_or_else(|| {
+                error(
+                    "invalid_options",
+                    &format!("{s:?} is not a date (use a Date, Unix milliseconds, an RFC 1123 or an ISO 8601 string)"),
+                    Some(key),
+                )
+            }),
         Some(_) => Err(error("invalid_options", "must be a Date, a number or a string", Some(key))),
     }
 }
@@ -69,13 +74,8 @@ fn now() -> HttpDate {
 
 fn random_uuid() -> Result<String, JsValue> {
     let mut bytes = [0u8; 16];
-    getrandom::fill(&mut bytes).map_err(|e| {
-        error(
-            "no_randomness",
-            &format!("crypto.getRandomValues is unavailable: {e}"),
-            None,
-        )
-    })?;
+    getrandom::fill(&mut bytes)
+        .map_err(|e| error("no_randomness", &format!("crypto.getRandomValues is unavailable: {e}"), None))?;
     Ok(auth::uuid_v4(bytes))
 }
 
@@ -114,8 +114,8 @@ pub fn identifier_from_raw_id(raw: &str) -> Result<String, JsValue> {
 /// `rawIdOf(identifier)`: the raw id of an identifier given as JSON.
 #[wasm_bindgen(js_name = rawIdOf)]
 pub fn raw_id_of(identifier: &str) -> Result<String, JsValue> {
-    let id: CommunicationIdentifier = crate::json_path::from_text(identifier)
-        .map_err(|e| field_error("invalid_identifier", &e))?;
+    let id: CommunicationIdentifier =
+        crate::json_path::from_text(identifier).map_err(|e| field_error("invalid_identifier", &e))?;
     Ok(id.raw_id().as_str().to_owned())
 }
 
@@ -131,33 +131,19 @@ pub fn sign_request(request: &str, connection: &str) -> Result<String, JsValue> 
         .map_err(|_| error("invalid_request", "must be a string", Some("url")))?
         .ok_or_else(|| error("invalid_request", "is required", Some("url")))?;
     let body = string_option(&req, "body")
-        .map_err(|_| {
-            error(
-                "invalid_request",
-                "must be a string (JSON text) or null",
-                Some("body"),
-            )
-        })?
+        .map_err(|_| error("invalid_request", "must be a string (JSON text) or null", Some("body")))?
         .unwrap_or("");
     let date = date_option(&req, "date")?.unwrap_or_else(now);
     let h = auth::sign_url(method, url, body.as_bytes(), date, cs.access_key())
         .map_err(|e| error("invalid_url", &e.to_string(), Some("url")))?;
-    let headers: serde_json::Map<String, Value> = h
-        .pairs()
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), Value::String((*v).to_owned())))
-        .collect();
+    let headers: serde_json::Map<String, Value> =
+        h.pairs().iter().map(|(k, v)| ((*k).to_owned(), Value::String((*v).to_owned()))).collect();
     Ok(Value::Object(headers).to_string())
 }
 
 /// `buildRequest(operation, params, connectionString, options)` → `{method, url, headers, body}`.
 #[wasm_bindgen(js_name = buildRequest)]
-pub fn build_request(
-    operation: &str,
-    params: &str,
-    connection: &str,
-    options: &str,
-) -> Result<String, JsValue> {
+pub fn build_request(operation: &str, params: &str, connection: &str, options: &str) -> Result<String, JsValue> {
     let options = object("invalid_options", "options", options)?;
     let cs = connection_string(connection)?;
     let date = date_option(&options, "date")?.unwrap_or_else(now);
@@ -166,10 +152,7 @@ pub fn build_request(
         None => random_uuid()?,
     };
     let first_sent = date_option(&options, "repeatabilityFirstSent")?.unwrap_or(date);
-    let repeatability = Repeatability {
-        request_id,
-        first_sent,
-    };
+    let repeatability = Repeatability { request_id, first_sent };
     let mut opts = RequestOptions::new(date).repeatability(&repeatability);
     if let Some(v) = string_option(&options, "apiVersion")? {
         opts = opts.api_version(v);
@@ -177,25 +160,18 @@ pub fn build_request(
     opts.client_request_id = string_option(&options, "clientRequestId")?;
     let strict = !matches!(options.get("allowUnknownFields"), Some(Value::Bool(true)));
     let req = ops::build_by_name(operation, params, &cs, &opts, strict).map_err(|e| match e {
-        OpError::UnknownOperation(_) => {
-            error("unknown_operation", &e.to_string(), Some("operation"))
-        }
+        OpError::UnknownOperation(_) => error("unknown_operation", &e.to_string(), Some("operation")),
         OpError::Invalid(f) if f.field == "apiVersion" || f.field == "repeatabilityRequestId" => {
             field_error("invalid_options", &f)
         }
         OpError::Invalid(f) => field_error("invalid_params", &f),
     })?;
-    let headers: serde_json::Map<String, Value> = req
-        .headers
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), Value::String(v)))
-        .collect();
-    let body = if req.body.is_empty() {
-        Value::Null
-    } else {
-        Value::String(String::from_utf8_lossy(&req.body).into_owned())
-    };
-    Ok(serde_json::json!({ "method": req.method.as_str(), "url": req.url, "headers": headers, "body": body }).to_string())
+    let headers: serde_json::Map<String, Value> =
+        req.headers.into_iter().map(|(k, v)| (k.to_owned(), Value::String(v))).collect();
+    let body =
+        if req.body.is_empty() { Value::Null } else { Value::String(String::from_utf8_lossy(&req.body).into_owned()) };
+    Ok(serde_json::json!({ "method": req.method.as_str(), "url": req.url, "headers": headers, "body": body })
+        .to_string())
 }
 
 /// `operations()`: every operation's metadata (name, method, path, success, repeatable).
@@ -214,12 +190,6 @@ pub fn rules() -> String {
     serde_json::to_string(crate::call::RULES).unwrap_or_default()
 }
 
-#[derive(serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct OperationContext {
-    operation_context: Option<String>,
-}
-
 /// One call's state, folded from events (the npm package's `CallState`).
 #[wasm_bindgen(js_name = CallState)]
 pub struct CallState {
@@ -228,24 +198,12 @@ pub struct CallState {
 
 #[wasm_bindgen(js_class = CallState)]
 impl CallState {
-    /// An empty state; `state` (JSON from `toJSON`) restores a saved one.
+    /// An empty state. (A state is the fold of its events: to restore one, apply its event log
+    /// again; the Worker keeps that log.)
     #[wasm_bindgen(constructor)]
-    pub fn new(state: Option<String>) -> Result<CallState, JsValue> {
-        let inner = match state {
-            Some(s) => {
-                let mut core: Core = serde_json::from_str(&s).map_err(|e| {
-                    error(
-                        "invalid_state",
-                        &format!("not a saved CallState: {e}"),
-                        None,
-                    )
-                })?;
-                core.restore_indexes();
-                core
-            }
-            None => Core::new(),
-        };
-        Ok(CallState { inner })
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> CallState {
+        CallState { inner: Core::new() }
     }
 
     /// Folds a webhook body in; returns one outcome per event (`applied` with its changes,
@@ -258,13 +216,7 @@ impl CallState {
 
     /// The console view (no single-use incoming-call context).
     pub fn snapshot(&self) -> String {
-        self.inner.snapshot().to_string()
-    }
-
-    /// The full state as JSON, for storage (restore with `new CallState(json)`).
-    #[wasm_bindgen(js_name = toJSON)]
-    pub fn to_json(&self) -> String {
-        serde_json::to_string(&self.inner).unwrap_or_default()
+        self.inner.snapshot_json()
     }
 
     /// `{allowed, rule?, reason?}` for `{operation, ...params}`.
@@ -272,29 +224,23 @@ impl CallState {
         let action = Action::parse(action).map_err(|e| field_error("invalid_action", &e))?;
         Ok(match self.inner.can(&action) {
             Ok(()) => r#"{"allowed":true}"#.to_owned(),
-            Err(r) => serde_json::json!({"allowed": false, "rule": r.rule, "reason": r.reason})
-                .to_string(),
+            Err(r) => serde_json::json!({"allowed": false, "rule": r.rule, "reason": r.reason}).to_string(),
         })
     }
 
     /// Records a command about to be sent (`{operation, ...params}`), so its outcome events are
     /// matched and an invitee shows as ringing. Returns the changes.
     #[wasm_bindgen(js_name = recordCommand)]
-    pub fn record_command(
-        &mut self,
-        action: &str,
-        at: Option<f64>,
-        by: Option<String>,
-    ) -> Result<String, JsValue> {
-        let a = Action::parse(action).map_err(|e| field_error("invalid_action", &e))?;
-        let ctx: OperationContext =
+    pub fn record_command(&mut self, action: &str, at: Option<f64>, by: Option<String>) -> Result<String, JsValue> {
+        let members: serde_json::Map<String, Value> =
             crate::json_path::from_text(action).map_err(|e| field_error("invalid_action", &e))?;
-        let changes = self.inner.record_command(
-            &a,
-            ctx.operation_context.as_deref(),
-            at.map(|t| t as i64),
-            by.as_deref(),
-        );
+        let op = members
+            .get("operation")
+            .and_then(Value::as_str)
+            .ok_or_else(|| error("invalid_action", "operation: is required", Some("operation")))?;
+        let a = Action::from_members(op, &members).map_err(|e| field_error("invalid_action", &e))?;
+        let ctx = members.get("operationContext").and_then(Value::as_str);
+        let changes = self.inner.record_command(&a, ctx, at.map(|t| t as i64), by.as_deref());
         serde_json::to_string(&changes).map_err(|e| error("internal", &e.to_string(), None))
     }
 
@@ -309,53 +255,30 @@ impl CallState {
         at: Option<f64>,
     ) -> Result<String, JsValue> {
         let meta = ops::operation_by_name(operation).ok_or_else(|| {
-            error(
-                "unknown_operation",
-                &format!("unknown operation {operation:?}"),
-                Some("operation"),
-            )
+            error("unknown_operation", &format!("unknown operation {operation:?}"), Some("operation"))
         })?;
         let parsed: Value = if body.trim().is_empty() {
             Value::Null
         } else {
-            serde_json::from_str(body)
-                .map_err(|e| error("invalid_response", &e.to_string(), None))?
+            serde_json::from_str(body).map_err(|e| error("invalid_response", &e.to_string(), None))?
         };
         let text = |k: &str| parsed.get(k).and_then(Value::as_str).map(str::to_owned);
         let outcome = if !(200..300).contains(&status) {
-            let code = parsed
-                .pointer("/error/code")
-                .and_then(Value::as_str)
-                .and_then(|c| c.parse().ok())
-                .unwrap_or(0);
-            let message = parsed
-                .pointer("/error/message")
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .to_owned();
+            let code = parsed.pointer("/error/code").and_then(Value::as_str).and_then(|c| c.parse().ok()).unwrap_or(0);
+            let message = parsed.pointer("/error/message").and_then(Value::as_str).unwrap_or("").to_owned();
             Some(CommandResponse::Refused {
                 operation: meta.name.to_owned(),
-                result: ResultInformation {
-                    code: i32::from(status),
-                    sub_code: code,
-                    message,
-                    ..Default::default()
-                },
+                result: ResultInformation { code: i32::from(status), sub_code: code, message, ..Default::default() },
                 at: at.map(|t| t as i64),
             })
-        } else if let Some(invitation_id) =
-            text("invitationId").filter(|_| meta.name == "addParticipant")
-        {
+        } else if let Some(invitation_id) = text("invitationId").filter(|_| meta.name == "addParticipant") {
             Some(CommandResponse::Invitation { invitation_id })
         } else if let Some(recording_id) = text("recordingId") {
             Some(CommandResponse::Recording { recording_id })
         } else {
-            text("callConnectionId")
-                .map(|call_connection_id| CommandResponse::Connection { call_connection_id })
+            text("callConnectionId").map(|call_connection_id| CommandResponse::Connection { call_connection_id })
         };
-        let changes = outcome
-            .map(|o| self.inner.record_response(operation_context.as_deref(), &o))
-            .unwrap_or_default();
+        let changes = outcome.map(|o| self.inner.record_response(operation_context.as_deref(), &o)).unwrap_or_default();
         serde_json::to_string(&changes).map_err(|e| error("internal", &e.to_string(), None))
     }
 }

@@ -107,10 +107,7 @@ fn members(text: &str) -> Vec<(Cow<'_, str>, &RawValue)> {
 /// Parses `T` from JSON text (errors name the field) and fills its `extra` map with the
 /// top-level members it does not model, other than those in `also_known` (e.g. path parameters
 /// that share a params object with the body).
-pub fn from_text<'a, T: Deserialize<'a> + KeepsUnknown>(
-    text: &'a str,
-    also_known: &[&str],
-) -> Result<T, FieldError> {
+pub fn from_text<'a, T: Deserialize<'a> + KeepsUnknown>(text: &'a str, also_known: &[&str]) -> Result<T, FieldError> {
     let mut value: T = crate::json_path::from_text(text)?;
     if let Some(extra) = value.extra_mut() {
         let fields = struct_fields::<T>();
@@ -148,9 +145,6 @@ mod tests {
         )
         .unwrap();
         assert_eq!(b.extra.len(), 2);
-        assert_eq!(
-            serde_json::to_string(&b).unwrap(),
-            r#"{"knownOne":1,"future":{"x":[1]},"future2":2}"#
-        );
+        assert_eq!(serde_json::to_string(&b).unwrap(), r#"{"knownOne":1,"future":{"x":[1]},"future2":2}"#);
     }
 }

@@ -13,9 +13,8 @@ use serde::{Deserialize, Serialize};
 pub(crate) use keep::keeps_unknown;
 pub use keep::{from_text, struct_fields, KeepsUnknown};
 pub use media::{
-    ChoiceResult, DtmfOptions, DtmfResult, FileSource, PlayOptions, PlaySource, PlaySourceKind,
-    RecognitionChoice, RecognizeInputType, RecognizeOptions, SpeechResult, SsmlSource, TextSource,
-    Tone,
+    ChoiceResult, DtmfOptions, DtmfResult, FileSource, PlayOptions, PlaySource, PlaySourceKind, RecognitionChoice,
+    RecognizeInputType, RecognizeOptions, SpeechResult, SsmlSource, TextSource, Tone,
 };
 pub(crate) use open_enum::open_enum;
 
@@ -136,32 +135,6 @@ pub struct CallParticipant {
     pub is_on_hold: Option<bool>,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct CallParticipantIn {
-    #[serde(default)]
-    identifier: Option<CommunicationIdentifier>,
-    #[serde(default)]
-    is_muted: bool,
-    #[serde(default)]
-    is_on_hold: Option<bool>,
-    // The bare-identifier shape.
-    #[serde(default)]
-    kind: Option<String>,
-    #[serde(default)]
-    raw_id: Option<String>,
-    #[serde(default)]
-    communication_user: Option<crate::ids::CommunicationUserModel>,
-    #[serde(default)]
-    phone_number: Option<crate::ids::PhoneNumberModel>,
-    #[serde(default)]
-    microsoft_teams_user: Option<crate::ids::TeamsUserModel>,
-    #[serde(default)]
-    microsoft_teams_app: Option<crate::ids::TeamsAppModel>,
-    #[serde(default)]
-    teams_extension_user: Option<crate::ids::TeamsExtensionUserModel>,
-}
-
 impl<'de> Deserialize<'de> for CallParticipant {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         // Checked inside the object's own visit, as for identifiers (see json_path).
@@ -171,14 +144,9 @@ impl<'de> Deserialize<'de> for CallParticipant {
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("a participant object")
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                map: A,
-            ) -> Result<Self::Value, A::Error> {
-                let p = CallParticipantIn::deserialize(
-                    serde::de::value::MapAccessDeserializer::new(map),
-                )?;
-                CallParticipant::from_in(p).map_err(serde::de::Error::custom)
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                let obj = serde_json::Map::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+                CallParticipant::from_json_object(&obj).map_err(serde::de::Error::custom)
             }
         }
         d.deserialize_map(V)
@@ -186,26 +154,20 @@ impl<'de> Deserialize<'de> for CallParticipant {
 }
 
 impl CallParticipant {
-    fn from_in(p: CallParticipantIn) -> Result<Self, crate::FieldError> {
-        let identifier = match p.identifier {
-            Some(id) => id,
-            None => crate::ids::IdentifierModelIn {
-                kind: p.kind,
-                raw_id: p.raw_id,
-                communication_user: p.communication_user,
-                phone_number: p.phone_number,
-                microsoft_teams_user: p.microsoft_teams_user,
-                microsoft_teams_app: p.microsoft_teams_app,
-                teams_extension_user: p.teams_extension_user,
-            }
-            .into_identifier()
-            .map_err(|e| e.within("identifier"))?,
+    fn from_json_object(obj: &serde_json::Map<String, serde_json::Value>) -> Result<Self, crate::FieldError> {
+        use serde_json::Value;
+        let flag = |k: &str| match obj.get(k) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Bool(b)) => Ok(Some(*b)),
+            Some(_) => Err(crate::FieldError::new(k, "must be true or false")),
         };
-        Ok(Self {
-            identifier,
-            is_muted: p.is_muted,
-            is_on_hold: p.is_on_hold,
-        })
+        let identifier = match obj.get("identifier") {
+            Some(id) => CommunicationIdentifier::from_json_value(id),
+            // The 2022 shape: the entry is the identifier itself.
+            None => CommunicationIdentifier::from_json_object(obj),
+        }
+        .map_err(|e| e.within("identifier"))?;
+        Ok(Self { identifier, is_muted: flag("isMuted")?.unwrap_or(false), is_on_hold: flag("isOnHold")? })
     }
 }
 
@@ -228,11 +190,7 @@ pub struct PhoneNumberModel {
 impl PhoneNumberModel {
     /// A caller id in E.164 form.
     pub fn new(value: impl Into<String>) -> Self {
-        Self {
-            value: value.into(),
-            is_anonymous: None,
-            asserted_id: None,
-        }
+        Self { value: value.into(), is_anonymous: None, asserted_id: None }
     }
 }
 
@@ -333,20 +291,14 @@ mod tests {
 
     #[test]
     fn open_enums_accept_both_casings_and_keep_unknown_values() {
-        assert_eq!(
-            RecordingKind::parse("TeamsCompliance"),
-            RecordingKind::TeamsCompliance
-        );
+        assert_eq!(RecordingKind::parse("TeamsCompliance"), RecordingKind::TeamsCompliance);
         assert_eq!(
             serde_json::to_string(&RecordingKind::parse("AzureCommunicationServices")).unwrap(),
             "\"azureCommunicationServices\""
         );
         let future: CallConnectionState = serde_json::from_str("\"onHoldSomewhere\"").unwrap();
         assert_eq!(future, CallConnectionState::Other("onHoldSomewhere".into()));
-        assert_eq!(
-            serde_json::to_string(&future).unwrap(),
-            "\"onHoldSomewhere\""
-        );
+        assert_eq!(serde_json::to_string(&future).unwrap(), "\"onHoldSomewhere\"");
         assert!(!future.is_known());
         // Escaped input (no borrow possible) still parses.
         let escaped: RecordingState = serde_json::from_str("\"\\u0061ctive\"").unwrap();
@@ -355,31 +307,15 @@ mod tests {
 
     #[test]
     fn participants_in_current_and_2022_shapes() {
-        let now: CallParticipant = serde_json::from_str(
-            r#"{"identifier":{"rawId":"4:+1555"},"isMuted":true,"isOnHold":false}"#,
-        )
-        .unwrap();
-        assert_eq!(
-            (
-                now.identifier.raw_id().as_str(),
-                now.is_muted,
-                now.is_on_hold
-            ),
-            ("4:+1555", true, Some(false))
-        );
+        let now: CallParticipant =
+            serde_json::from_str(r#"{"identifier":{"rawId":"4:+1555"},"isMuted":true,"isOnHold":false}"#).unwrap();
+        assert_eq!((now.identifier.raw_id().as_str(), now.is_muted, now.is_on_hold), ("4:+1555", true, Some(false)));
         let bare: CallParticipant = serde_json::from_str(r#"{"rawId":"28:bot"}"#).unwrap();
-        assert_eq!(
-            (bare.identifier.kind_name(), bare.is_muted),
-            ("unknown", false)
-        );
-        let bare_typed: CallParticipant = serde_json::from_str(
-            r#"{"kind":"communicationUser","communicationUser":{"id":"8:acs:r_u"}}"#,
-        )
-        .unwrap();
+        assert_eq!((bare.identifier.kind_name(), bare.is_muted), ("unknown", false));
+        let bare_typed: CallParticipant =
+            serde_json::from_str(r#"{"kind":"communicationUser","communicationUser":{"id":"8:acs:r_u"}}"#).unwrap();
         assert_eq!(bare_typed.identifier.raw_id().as_str(), "8:acs:r_u");
-        let e = serde_json::from_str::<CallParticipant>(r#"{"isMuted":true}"#)
-            .unwrap_err()
-            .to_string();
+        let e = serde_json::from_str::<CallParticipant>(r#"{"isMuted":true}"#).unwrap_err().to_string();
         assert!(e.starts_with("identifier: an identifier needs"), "{e}");
     }
 

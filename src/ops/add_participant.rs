@@ -6,9 +6,10 @@
 use serde::{Deserialize, Serialize};
 
 use super::macros::operation;
-use super::{validate, Body};
+use super::schema::{self, opt, req, Kind, Schema};
+use super::Body;
 use crate::model::{CallParticipant, CustomCallingContext, Extra, PhoneNumberModel};
-use crate::{CommunicationIdentifier, FieldError, IdentifierKind};
+use crate::{CommunicationIdentifier, FieldError};
 
 /// `invitationTimeoutInSeconds` bounds ACS accepts.
 pub const INVITATION_TIMEOUT_RANGE: std::ops::RangeInclusive<i32> = 0..=180;
@@ -68,26 +69,31 @@ impl AddParticipantRequest {
     }
 }
 
-impl Body for AddParticipantRequest {
-    fn validate(&self) -> Result<(), FieldError> {
-        validate::target("participantToAdd", &self.participant_to_add)?;
-        validate::in_range(
+static SCHEMA: Schema = Schema {
+    fields: &[
+        req("participantToAdd", Kind::Target),
+        opt("sourceCallerIdNumber", Kind::Object(&schema::PHONE_MODEL)),
+        opt("sourceDisplayName", Kind::Str),
+        opt(
             "invitationTimeoutInSeconds",
-            self.invitation_timeout_in_seconds,
-            INVITATION_TIMEOUT_RANGE,
-        )?;
-        if matches!(
-            self.participant_to_add.kind(),
-            IdentifierKind::PhoneNumber(_)
-        ) && self.source_caller_id_number.is_none()
+            Kind::Int(*INVITATION_TIMEOUT_RANGE.start() as i64, *INVITATION_TIMEOUT_RANGE.end() as i64),
+        ),
+        opt("operationContext", Kind::Str),
+        opt("operationCallbackUri", Kind::CallbackUri),
+        opt("customCallingContext", Kind::Object(&schema::CUSTOM_CALLING_CONTEXT)),
+    ],
+    check: Some(|body| {
+        if schema::is_phone(body.get("participantToAdd"))
+            && body.get("sourceCallerIdNumber").is_none_or(|v| v.is_null())
         {
-            return Err(FieldError::new(
-                "sourceCallerIdNumber",
-                "is required when adding a phone number",
-            ));
+            return Err(FieldError::new("sourceCallerIdNumber", "is required when adding a phone number"));
         }
-        validate::opt_callback_uri("operationCallbackUri", &self.operation_callback_uri)
-    }
+        Ok(())
+    }),
+};
+
+impl Body for AddParticipantRequest {
+    const SCHEMA: &'static schema::Schema = &SCHEMA;
 
     fn extra(&self) -> Option<&Extra> {
         Some(&self.extra)

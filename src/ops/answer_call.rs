@@ -4,9 +4,9 @@ use serde::{Deserialize, Serialize};
 
 use super::macros::operation;
 use super::properties::CallConnectionProperties;
-use super::{validate, Body};
+use super::schema::{self, opt, req, Kind, Schema};
+use super::Body;
 use crate::model::{CommunicationUserModel, Extra};
-use crate::FieldError;
 
 operation! {
     /// Answers an incoming call (from an IncomingCall event) and takes control of it.
@@ -62,11 +62,21 @@ impl AnswerCallRequest {
     }
 }
 
+static SCHEMA: Schema = Schema {
+    fields: &[
+        req("incomingCallContext", Kind::Text),
+        req("callbackUri", Kind::CallbackUri),
+        opt("operationContext", Kind::Str),
+        opt("callIntelligenceOptions", Kind::Any),
+        opt("answeredBy", Kind::Object(&schema::USER_MODEL)),
+        opt("mediaStreamingOptions", Kind::Any),
+        opt("transcriptionOptions", Kind::Any),
+    ],
+    check: None,
+};
+
 impl Body for AnswerCallRequest {
-    fn validate(&self) -> Result<(), FieldError> {
-        validate::non_empty("incomingCallContext", &self.incoming_call_context)?;
-        validate::callback_uri("callbackUri", &self.callback_uri)
-    }
+    const SCHEMA: &'static schema::Schema = &SCHEMA;
 
     fn extra(&self) -> Option<&Extra> {
         Some(&self.extra)

@@ -21,10 +21,7 @@ pub struct HttpRequest {
 impl HttpRequest {
     /// The value of a header (case-insensitive name).
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 }
 
@@ -44,12 +41,7 @@ pub struct RequestOptions<'a> {
 impl<'a> RequestOptions<'a> {
     /// Options for a request signed at `date`, default API version, no Repeatability.
     pub fn new(date: HttpDate) -> Self {
-        Self {
-            api_version: crate::DEFAULT_API_VERSION,
-            date,
-            repeatability: None,
-            client_request_id: None,
-        }
+        Self { api_version: crate::DEFAULT_API_VERSION, date, repeatability: None, client_request_id: None }
     }
 
     /// With the command's Repeatability pair.
@@ -83,16 +75,11 @@ pub fn encode_component(value: &str) -> String {
 }
 
 fn check_api_version(v: &str) -> Result<(), FieldError> {
-    let ok = v.len() >= 10
-        && v.bytes()
-            .all(|b| b.is_ascii_digit() || b.is_ascii_lowercase() || b == b'-');
+    let ok = v.len() >= 10 && v.bytes().all(|b| b.is_ascii_digit() || b.is_ascii_lowercase() || b == b'-');
     if ok {
         Ok(())
     } else {
-        Err(FieldError::new(
-            "apiVersion",
-            format!("{v:?} is not an API version like 2025-05-15"),
-        ))
+        Err(FieldError::new("apiVersion", format!("{v:?} is not an API version like 2025-05-15")))
     }
 }
 
@@ -114,31 +101,20 @@ fn fill_path(meta: &OperationMeta, values: &[&str]) -> Result<String, FieldError
 
 /// Resolves a paging `nextLink` against the endpoint: a relative link is taken as a path, an
 /// absolute one must point at the same origin (we never sign a request for another host).
-fn resolve_link(
-    link: &str,
-    cs: &ConnectionString,
-    api_version: &str,
-) -> Result<String, FieldError> {
+fn resolve_link(link: &str, cs: &ConnectionString, api_version: &str) -> Result<String, FieldError> {
     let path = if link.starts_with('/') {
         link.to_owned()
     } else {
-        let (origin, rest) =
-            auth::split_url(link).map_err(|e| FieldError::new("nextLink", e.to_string()))?;
+        let (origin, rest) = auth::split_url(link).map_err(|e| FieldError::new("nextLink", e.to_string()))?;
         if origin.host() != cs.endpoint().host() {
-            return Err(FieldError::new(
-                "nextLink",
-                "points at another host than the connection string's endpoint",
-            ));
+            return Err(FieldError::new("nextLink", "points at another host than the connection string's endpoint"));
         }
         auth::path_and_query(rest).into_owned()
     };
     Ok(if path.contains("api-version=") {
         path
     } else {
-        format!(
-            "{path}{}api-version={api_version}",
-            if path.contains('?') { '&' } else { '?' }
-        )
+        format!("{path}{}api-version={api_version}", if path.contains('?') { '&' } else { '?' })
     })
 }
 
@@ -157,14 +133,7 @@ pub fn build_request<O: Operation>(
     } else {
         Vec::new()
     };
-    assemble(
-        &O::META,
-        &op.path_values(),
-        op.url_override(),
-        body,
-        cs,
-        opts,
-    )
+    assemble(&O::META, &op.path_values(), op.url_override(), body, cs, opts)
 }
 
 /// The operation-independent part of building: URL, headers, signature. Kept out of the
@@ -180,11 +149,7 @@ pub(crate) fn assemble(
     check_api_version(opts.api_version)?;
     let path_and_query = match url_override {
         Some(link) => resolve_link(link, cs, opts.api_version)?,
-        None => format!(
-            "{}?api-version={}",
-            fill_path(meta, path_values)?,
-            opts.api_version
-        ),
+        None => format!("{}?api-version={}", fill_path(meta, path_values)?, opts.api_version),
     };
     let mut headers: Vec<(&'static str, String)> = Vec::with_capacity(8);
     headers.push(("Accept", "application/json".to_owned()));
@@ -196,14 +161,16 @@ pub(crate) fn assemble(
     }
     if meta.repeatable {
         let r = opts.repeatability.ok_or_else(|| {
-            FieldError::new("repeatabilityRequestId", format!("{} takes Repeatability headers: create one per command and reuse it on every retry", meta.name))
-        })?;
-        crate::EntraObjectId::parse(&r.request_id).map_err(|_| {
             FieldError::new(
                 "repeatabilityRequestId",
-                format!("{:?} is not a UUID", r.request_id),
+                format!(
+                    "{} takes Repeatability headers: create one per command and reuse it on every retry",
+                    meta.name
+                ),
             )
         })?;
+        crate::EntraObjectId::parse(&r.request_id)
+            .map_err(|_| FieldError::new("repeatabilityRequestId", format!("{:?} is not a UUID", r.request_id)))?;
         headers.extend(r.pairs());
     }
     let signed = auth::hmac::sign(
@@ -215,12 +182,7 @@ pub(crate) fn assemble(
         cs.access_key(),
     );
     headers.extend(signed.pairs().map(|(n, v)| (n, v.to_owned())));
-    Ok(HttpRequest {
-        method: meta.method,
-        url: format!("{}{path_and_query}", cs.endpoint().origin()),
-        headers,
-        body,
-    })
+    Ok(HttpRequest { method: meta.method, url: format!("{}{path_and_query}", cs.endpoint().origin()), headers, body })
 }
 
 #[cfg(test)]

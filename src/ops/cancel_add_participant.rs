@@ -4,9 +4,9 @@
 use serde::{Deserialize, Serialize};
 
 use super::macros::operation;
-use super::{validate, Body};
+use super::schema::{self, opt, req, Kind, Schema};
+use super::Body;
 use crate::model::Extra;
-use crate::FieldError;
 
 operation! {
     /// Cancels a pending add-participant invitation.
@@ -35,11 +35,17 @@ pub struct CancelAddParticipantRequest {
     pub extra: Extra,
 }
 
+static SCHEMA: Schema = Schema {
+    fields: &[
+        req("invitationId", Kind::Text),
+        opt("operationContext", Kind::Str),
+        opt("operationCallbackUri", Kind::CallbackUri),
+    ],
+    check: None,
+};
+
 impl Body for CancelAddParticipantRequest {
-    fn validate(&self) -> Result<(), FieldError> {
-        validate::non_empty("invitationId", &self.invitation_id)?;
-        validate::opt_callback_uri("operationCallbackUri", &self.operation_callback_uri)
-    }
+    const SCHEMA: &'static schema::Schema = &SCHEMA;
 
     fn extra(&self) -> Option<&Extra> {
         Some(&self.extra)

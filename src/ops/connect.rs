@@ -5,7 +5,8 @@ use serde::{Deserialize, Serialize};
 
 use super::macros::operation;
 use super::properties::CallConnectionProperties;
-use super::{validate, Body};
+use super::schema::{self, opt, req, Kind, Schema};
+use super::Body;
 use crate::model::{CallLocator, Extra};
 use crate::FieldError;
 
@@ -44,17 +45,28 @@ pub struct ConnectRequest {
     pub extra: Extra,
 }
 
-impl Body for ConnectRequest {
-    fn validate(&self) -> Result<(), FieldError> {
-        let l = &self.call_locator;
-        if l.group_call_id.is_none() && l.server_call_id.is_none() && l.room_id.is_none() {
-            return Err(FieldError::new(
-                "callLocator",
-                "needs groupCallId, serverCallId or roomId",
-            ));
+static SCHEMA: Schema = Schema {
+    fields: &[
+        req("callLocator", Kind::Object(&schema::CALL_LOCATOR)),
+        req("callbackUri", Kind::CallbackUri),
+        opt("operationContext", Kind::Str),
+        opt("callIntelligenceOptions", Kind::Any),
+        opt("mediaStreamingOptions", Kind::Any),
+        opt("transcriptionOptions", Kind::Any),
+    ],
+    check: Some(|body| {
+        let l = body.get("callLocator");
+        let has = |k: &str| l.and_then(|l| l.get(k)).is_some_and(|v| !v.is_null());
+        if has("groupCallId") || has("serverCallId") || has("roomId") {
+            Ok(())
+        } else {
+            Err(FieldError::new("callLocator", "needs groupCallId, serverCallId or roomId"))
         }
-        validate::callback_uri("callbackUri", &self.callback_uri)
-    }
+    }),
+};
+
+impl Body for ConnectRequest {
+    const SCHEMA: &'static schema::Schema = &SCHEMA;
 
     fn extra(&self) -> Option<&Extra> {
         Some(&self.extra)

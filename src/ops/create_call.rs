@@ -5,11 +5,10 @@ use serde::{Deserialize, Serialize};
 
 use super::macros::operation;
 use super::properties::CallConnectionProperties;
-use super::{validate, Body};
-use crate::model::{
-    CommunicationUserModel, CustomCallingContext, Extra, PhoneNumberModel, TeamsAppModel,
-};
-use crate::{CommunicationIdentifier, FieldError, IdentifierKind};
+use super::schema::{self, opt, req, Kind, Schema};
+use super::Body;
+use crate::model::{CommunicationUserModel, CustomCallingContext, Extra, PhoneNumberModel, TeamsAppModel};
+use crate::{CommunicationIdentifier, FieldError};
 
 operation! {
     /// Places a call to one target (1:1) or several (group call).
@@ -81,26 +80,32 @@ impl CreateCallRequest {
     }
 }
 
-impl Body for CreateCallRequest {
-    fn validate(&self) -> Result<(), FieldError> {
-        validate::targets("targets", &self.targets)?;
-        validate::callback_uri("callbackUri", &self.callback_uri)?;
-        let dials_pstn = self
-            .targets
-            .iter()
-            .any(|t| matches!(t.kind(), IdentifierKind::PhoneNumber(_)));
-        if dials_pstn && self.source_caller_id_number.is_none() {
-            return Err(FieldError::new(
-                "sourceCallerIdNumber",
-                "is required when a target is a phone number",
-            ));
-        }
-        if let Some(app) = &self.teams_app_source {
-            crate::EntraObjectId::parse(&app.app_id)
-                .map_err(|e| FieldError::new("teamsAppSource.appId", e.to_string()))?;
+static SCHEMA: Schema = Schema {
+    fields: &[
+        req("targets", Kind::List(&Kind::Target, 1)),
+        opt("sourceCallerIdNumber", Kind::Object(&schema::PHONE_MODEL)),
+        opt("sourceDisplayName", Kind::Str),
+        opt("source", Kind::Object(&schema::USER_MODEL)),
+        opt("operationContext", Kind::Str),
+        req("callbackUri", Kind::CallbackUri),
+        opt("callIntelligenceOptions", Kind::Any),
+        opt("mediaStreamingOptions", Kind::Any),
+        opt("transcriptionOptions", Kind::Any),
+        opt("teamsAppSource", Kind::Object(&schema::TEAMS_APP_MODEL)),
+        opt("customCallingContext", Kind::Object(&schema::CUSTOM_CALLING_CONTEXT)),
+    ],
+    check: Some(|body| {
+        let dials_pstn =
+            body.get("targets").and_then(|t| t.as_array()).is_some_and(|t| t.iter().any(|t| schema::is_phone(Some(t))));
+        if dials_pstn && body.get("sourceCallerIdNumber").is_none_or(|v| v.is_null()) {
+            return Err(FieldError::new("sourceCallerIdNumber", "is required when a target is a phone number"));
         }
         Ok(())
-    }
+    }),
+};
+
+impl Body for CreateCallRequest {
+    const SCHEMA: &'static schema::Schema = &SCHEMA;
 
     fn extra(&self) -> Option<&Extra> {
         Some(&self.extra)

@@ -53,10 +53,7 @@ impl Operation for GetParticipants {
     }
 
     fn from_parts(path: Vec<String>, _body: NoBody) -> Self {
-        Self {
-            call_connection_id: path.into_iter().next().unwrap_or_default(),
-            next_link: None,
-        }
+        Self { call_connection_id: path.into_iter().next().unwrap_or_default(), next_link: None }
     }
 
     fn url_override(&self) -> Option<&str> {

@@ -4,9 +4,10 @@ use serde::{Deserialize, Serialize};
 
 use super::macros::operation;
 use super::properties::TargetParticipantRequest;
-use super::{validate, Body, NoContent};
+use super::schema::{self, opt, req, Kind, Schema};
+use super::{Body, NoContent};
 use crate::model::{Extra, PlaySource};
-use crate::{CommunicationIdentifier, FieldError};
+use crate::CommunicationIdentifier;
 
 operation! {
     /// Puts a participant on hold, optionally with music.
@@ -48,14 +49,18 @@ pub struct HoldRequest {
     pub extra: Extra,
 }
 
+static SCHEMA: Schema = Schema {
+    fields: &[
+        req("targetParticipant", Kind::Target),
+        opt("playSourceInfo", Kind::Object(&schema::PLAY_SOURCE)),
+        opt("operationContext", Kind::Str),
+        opt("operationCallbackUri", Kind::CallbackUri),
+    ],
+    check: None,
+};
+
 impl Body for HoldRequest {
-    fn validate(&self) -> Result<(), FieldError> {
-        validate::target("targetParticipant", &self.target_participant)?;
-        if let Some(p) = &self.play_source_info {
-            p.validate().map_err(|e| e.within("playSourceInfo"))?;
-        }
-        validate::opt_callback_uri("operationCallbackUri", &self.operation_callback_uri)
-    }
+    const SCHEMA: &'static schema::Schema = &SCHEMA;
 
     fn extra(&self) -> Option<&Extra> {
         Some(&self.extra)

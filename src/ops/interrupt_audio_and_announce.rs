@@ -5,10 +5,9 @@
 use serde::{Deserialize, Serialize};
 
 use super::macros::operation;
-use super::play::validate_sources;
+use super::schema::{self, opt, req, Kind, Schema};
 use super::{Body, NoContent};
 use crate::model::{Extra, PlaySource};
-use crate::{CommunicationIdentifier, FieldError};
 
 operation! {
     /// Interrupts held audio for an announcement (preview).
@@ -37,21 +36,17 @@ pub struct InterruptAudioAndAnnounceRequest {
     pub extra: Extra,
 }
 
+static SCHEMA: Schema = Schema {
+    fields: &[
+        req("playSources", schema::PLAY_SOURCES),
+        opt("playTo", Kind::List(&Kind::Target, 0)),
+        opt("operationContext", Kind::Str),
+    ],
+    check: None,
+};
+
 impl Body for InterruptAudioAndAnnounceRequest {
-    fn validate(&self) -> Result<(), FieldError> {
-        validate_sources("playSources", &self.play_sources)?;
-        if let Some(to) = &self.play_to {
-            let ids: Vec<CommunicationIdentifier> =
-                crate::json_path::from_text(&to.to_string()).map_err(|e| e.within("playTo"))?;
-            if !to.is_array() {
-                return Err(FieldError::new("playTo", "must be an array of identifiers"));
-            }
-            for (i, t) in ids.iter().enumerate() {
-                super::validate::target(&format!("playTo[{i}]"), t)?;
-            }
-        }
-        Ok(())
-    }
+    const SCHEMA: &'static schema::Schema = &SCHEMA;
 
     fn extra(&self) -> Option<&Extra> {
         Some(&self.extra)

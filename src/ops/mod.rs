@@ -7,6 +7,7 @@ mod macros;
 mod params;
 pub mod properties;
 mod response;
+pub mod schema;
 mod validate;
 
 pub mod add_participant;
@@ -43,7 +44,7 @@ use serde::Serialize;
 
 pub use build::{build_request, encode_component, HttpRequest, RequestOptions};
 pub use params::{
-    build_by_name, from_params, operation_by_name, parse_by_name, parse_response_by_name, OpError,
+    build_by_name, from_params, operation_by_name, parse_by_name, parse_response_by_name, schema_by_name, OpError,
     ParsedOperation, OPERATIONS,
 };
 pub use response::{parse_response, NoContent, ResponseError};
@@ -103,10 +104,16 @@ pub trait Body: Serialize + DeserializeOwned + KeepsUnknown {
     /// False only for [`NoBody`].
     const PRESENT: bool = true;
 
-    /// Checks values ACS would refuse (identifier shapes, ranges, required combinations).
-    /// Errors name the field within the body.
+    /// The members, their kinds and cross-member rules (see [`schema`]).
+    const SCHEMA: &'static schema::Schema;
+
+    /// Checks values ACS would refuse (identifier shapes, ranges, required combinations), by the
+    /// body's [`Body::SCHEMA`]. Errors name the field within the body.
     fn validate(&self) -> Result<(), FieldError> {
-        Ok(())
+        match serde_json::to_value(self) {
+            Ok(serde_json::Value::Object(members)) => schema::check(Self::SCHEMA, &members),
+            _ => Ok(()),
+        }
     }
 
     /// Members this crate does not model (kept and sent as given).
@@ -135,6 +142,7 @@ impl KeepsUnknown for NoBody {}
 
 impl Body for NoBody {
     const PRESENT: bool = false;
+    const SCHEMA: &'static schema::Schema = &schema::Schema { fields: &[], check: None };
 }
 
 /// One REST operation: metadata, path parameters, body and response type.

@@ -5,9 +5,10 @@ use serde::{Deserialize, Serialize};
 
 use super::macros::operation;
 use super::properties::OperationContextResponse;
-use super::{validate, Body};
+use super::schema::{self, opt, req, Kind, Schema};
+use super::Body;
 use crate::model::Extra;
-use crate::{CommunicationIdentifier, FieldError};
+use crate::CommunicationIdentifier;
 
 operation! {
     /// Mutes participants (ACS users only).
@@ -33,10 +34,13 @@ pub struct MuteParticipantsRequest {
     pub extra: Extra,
 }
 
+static SCHEMA: Schema = Schema {
+    fields: &[req("targetParticipants", Kind::List(&Kind::Target, 1)), opt("operationContext", Kind::Str)],
+    check: None,
+};
+
 impl Body for MuteParticipantsRequest {
-    fn validate(&self) -> Result<(), FieldError> {
-        validate::targets("targetParticipants", &self.target_participants)
-    }
+    const SCHEMA: &'static schema::Schema = &SCHEMA;
 
     fn extra(&self) -> Option<&Extra> {
         Some(&self.extra)

@@ -5,8 +5,7 @@
 //! `participantRawId`, `recordingId`), e.g. `{callConnectionId, participantToAdd, sourceDisplayName}`.
 //! They are read straight from the JSON text (one pass, no intermediate tree).
 
-use serde::Deserialize;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use super::build;
 use super::*;
@@ -25,85 +24,49 @@ pub enum OpError {
     Invalid(#[from] FieldError),
 }
 
-/// Parameters that are not body members. Typed as raw values so a wrong type is reported by
-/// name instead of failing the whole read.
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
-struct NonBody {
-    call_connection_id: Option<Value>,
-    participant_raw_id: Option<Value>,
-    recording_id: Option<Value>,
-    next_link: Option<Value>,
-}
+/// Parameters that are not body members (unless a body names one, as startRecording does
+/// with `callConnectionId`).
+const NON_BODY: [&str; 4] = ["callConnectionId", "participantRawId", "recordingId", "nextLink"];
 
-const NON_BODY: [&str; 4] = [
-    "callConnectionId",
-    "participantRawId",
-    "recordingId",
-    "nextLink",
-];
-
-impl NonBody {
-    fn take(&mut self, name: &str) -> Option<Value> {
-        match name {
-            "callConnectionId" => self.call_connection_id.take(),
-            "participantRawId" => self.participant_raw_id.take(),
-            "recordingId" => self.recording_id.take(),
-            "nextLink" => self.next_link.take(),
-            _ => None,
-        }
-    }
-}
-
-fn path_value(name: &str, v: Option<Value>) -> Result<String, FieldError> {
+fn path_value(name: &str, v: Option<&Value>) -> Result<String, FieldError> {
     match v {
-        Some(Value::String(s)) if !s.trim().is_empty() => Ok(s),
+        Some(Value::String(s)) if !s.trim().is_empty() => Ok(s.clone()),
         Some(Value::String(_)) => Err(FieldError::new(name, "must not be empty")),
         Some(Value::Null) | None => Err(FieldError::new(name, "is required")),
         Some(_) => Err(FieldError::new(name, "must be a string")),
     }
 }
 
-fn params_object(text: &str) -> Result<NonBody, FieldError> {
+/// Params text as an object.
+fn members(text: &str) -> Result<Map<String, Value>, FieldError> {
     if !text.trim_start().starts_with('{') {
         return Err(FieldError::new("", "params must be a JSON object"));
     }
     crate::json_path::from_text(text)
 }
 
-/// The path parameters and paging link of operation `meta` from params text.
+/// The path parameters and paging link of operation `meta` from its params.
 fn split_params(
     meta: &OperationMeta,
     body_fields: &[&str],
-    text: &str,
+    params: &Map<String, Value>,
 ) -> Result<(Vec<String>, Option<String>), FieldError> {
-    let mut non_body = params_object(text)?;
     let mut path = Vec::with_capacity(meta.params.len());
     for p in meta.params {
-        path.push(path_value(p, non_body.take(p))?);
+        path.push(path_value(p, params.get(*p))?);
     }
-    let next_link = match non_body.next_link.take() {
+    let next_link = match params.get("nextLink") {
         None | Some(Value::Null) => None,
-        Some(Value::String(s)) if meta.name == "getParticipants" && !s.is_empty() => Some(s),
+        Some(Value::String(s)) if meta.name == "getParticipants" && !s.is_empty() => Some(s.clone()),
         Some(_) if meta.name == "getParticipants" => {
             return Err(FieldError::new("nextLink", "must be a non-empty string"))
         }
-        Some(_) => {
-            return Err(FieldError::new(
-                "nextLink",
-                format!("is not a parameter of {}", meta.name),
-            ))
-        }
+        Some(_) => return Err(FieldError::new("nextLink", format!("is not a parameter of {}", meta.name))),
     };
     for name in NON_BODY {
-        if non_body.take(name).is_some()
-            && !meta.params.contains(&name)
-            && !body_fields.contains(&name)
-        {
-            return Err(FieldError::new(
-                name,
-                format!("is not a parameter of {}", meta.name),
-            ));
+        let given = params.get(name).is_some_and(|v| !v.is_null());
+        if given && name != "nextLink" && !meta.params.contains(&name) && !body_fields.contains(&name) {
+            return Err(FieldError::new(name, format!("is not a parameter of {}", meta.name)));
         }
     }
     Ok((path, next_link))
@@ -114,10 +77,7 @@ fn body_of<B: Body>(text: &str, strict: bool, operation: &'static str) -> Result
     if !B::PRESENT {
         let extra: crate::model::Extra = crate::json_path::from_text::<crate::model::Extra>(text)?;
         if let Some(k) = extra.keys().find(|k| !NON_BODY.contains(&k.as_str())) {
-            return Err(FieldError::new(
-                k.as_str(),
-                format!("is not a parameter of {operation} (it sends no body)"),
-            ));
+            return Err(FieldError::new(k.as_str(), format!("is not a parameter of {operation} (it sends no body)")));
         }
         return crate::json_path::from_text("null");
     }
@@ -130,26 +90,10 @@ fn body_of<B: Body>(text: &str, strict: bool, operation: &'static str) -> Result
     Ok(body)
 }
 
-/// Deserialises, checks and serialises one body type; one instance per body type.
-type BodyFn = fn(&str, bool, &'static str) -> Result<Vec<u8>, FieldError>;
-
-fn body_bytes<B: Body>(
-    text: &str,
-    strict: bool,
-    operation: &'static str,
-) -> Result<Vec<u8>, FieldError> {
-    let body: B = body_of(text, strict, operation)?;
-    if !B::PRESENT {
-        return Ok(Vec::new());
-    }
-    body.validate()?;
-    serde_json::to_vec(&body).map_err(|e| FieldError::new("", e.to_string()))
-}
-
 /// Builds operation `O` from params text. With `strict`, a member the body does not model is
 /// refused (a typo such as `sourceDisplayname` would otherwise be sent and silently ignored).
 pub fn from_params<O: Operation>(text: &str, strict: bool) -> Result<O, FieldError> {
-    let (path, next_link) = split_params(&O::META, crate::model::struct_fields::<O::Body>(), text)?;
+    let (path, next_link) = split_params(&O::META, crate::model::struct_fields::<O::Body>(), &members(text)?)?;
     let body = body_of::<O::Body>(text, strict, O::META.name)?;
     let mut op = O::from_parts(path, body);
     if let Some(link) = next_link {
@@ -176,18 +120,12 @@ macro_rules! by_name {
         /// Every operation's metadata, in SPEC §2 order (the route table of the emulator).
         pub const OPERATIONS: &[OperationMeta] = &[$(<$ty as Operation>::META),+];
 
-        /// Builds and signs the operation called `name` from JSON params text.
-        pub fn build_by_name(name: &str, params: &str, cs: &ConnectionString, opts: &RequestOptions<'_>, strict: bool) -> Result<HttpRequest, OpError> {
-            let canonical = canonical_name(name, params)?;
-            let (body_fn, fields): (BodyFn, &[&str]) = match canonical {
-                $($name => (body_bytes::<<$ty as Operation>::Body>, crate::model::struct_fields::<<$ty as Operation>::Body>()),)+
-                _ => return Err(OpError::UnknownOperation(name.to_owned())),
-            };
-            let meta = operation_by_name(canonical).ok_or_else(|| OpError::UnknownOperation(name.to_owned()))?;
-            let (path, next_link) = split_params(meta, fields, params)?;
-            let body = body_fn(params, strict, meta.name)?;
-            let path: Vec<&str> = path.iter().map(String::as_str).collect();
-            Ok(build::assemble(meta, &path, next_link.as_deref(), body, cs, opts)?)
+        /// The body schema of the operation called `name` (canonical or alias).
+        pub fn schema_by_name(name: &str) -> Option<&'static schema::Schema> {
+            Some(match operation_by_name(name)?.name {
+                $($name => <<$ty as Operation>::Body as Body>::SCHEMA,)+
+                _ => return None,
+            })
         }
 
         /// Parses the operation called `name` from params text without signing anything: its
@@ -199,7 +137,7 @@ macro_rules! by_name {
                 let body = serde_json::to_value(op.body()).map_err(|e| FieldError::new("", e.to_string()))?;
                 Ok(ParsedOperation { meta: operation_by_name(O::META.name).unwrap_or(&OPERATIONS[0]), body, invalid: op.body().validate().err() })
             }
-            match canonical_name(name, params)? {
+            match canonical_name(name, &members(params)?)? {
                 $($name => go::<$ty>(params, strict),)+
                 _ => Err(OpError::UnknownOperation(name.to_owned())),
             }
@@ -212,7 +150,7 @@ macro_rules! by_name {
                 let typed = parse_response::<O>(status, body)?;
                 serde_json::to_value(&typed).map_err(|e| ResponseError::Malformed { status, message: e.to_string() })
             }
-            match canonical_name(name, "{}")? {
+            match canonical_name(name, &Map::new())? {
                 $($name => Ok(go::<$ty>(status, body)),)+
                 _ => Err(OpError::UnknownOperation(name.to_owned())),
             }
@@ -220,34 +158,49 @@ macro_rules! by_name {
     };
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct PlayTo {
-    play_to: Option<Value>,
+/// Builds and signs the operation called `name` from JSON params text, checked and normalised
+/// by the body's schema (no typed body in between: this is the npm package's path).
+pub fn build_by_name(
+    name: &str,
+    params: &str,
+    cs: &ConnectionString,
+    opts: &RequestOptions<'_>,
+    strict: bool,
+) -> Result<HttpRequest, OpError> {
+    let members = members(params)?;
+    let canonical = canonical_name(name, &members)?;
+    let meta = operation_by_name(canonical).ok_or_else(|| OpError::UnknownOperation(name.to_owned()))?;
+    let schema = schema_by_name(canonical).ok_or_else(|| OpError::UnknownOperation(name.to_owned()))?;
+    let body_fields: Vec<&str> = schema.fields.iter().map(|f| f.name).collect();
+    let (path, next_link) = split_params(meta, &body_fields, &members)?;
+    let body = if meta.has_body {
+        let skip: Vec<&str> = NON_BODY.iter().copied().filter(|n| !body_fields.contains(n)).collect();
+        schema::write_body(schema, &members, strict, &skip)?.into_bytes()
+    } else {
+        if let Some(k) = members.keys().find(|k| !NON_BODY.contains(&k.as_str())) {
+            return Err(
+                FieldError::new(k.as_str(), format!("is not a parameter of {} (it sends no body)", meta.name)).into()
+            );
+        }
+        Vec::new()
+    };
+    let path: Vec<&str> = path.iter().map(String::as_str).collect();
+    Ok(build::assemble(meta, &path, next_link.as_deref(), body, cs, opts)?)
 }
 
 /// Maps aliases to the REST name: `playToAll` is `play` without `playTo` (SPEC §2.3), `mute` is
 /// `muteParticipants`, `hangUp` is `hangupCall`.
-fn canonical_name<'a>(name: &'a str, params: &str) -> Result<&'a str, FieldError> {
-    Ok(match name {
-        "playToAll" => {
-            let p: PlayTo = crate::json_path::from_text(params)?;
-            match p.play_to {
-                None | Some(Value::Null) => {}
-                Some(Value::Array(a)) if a.is_empty() => {}
-                Some(_) => {
-                    return Err(FieldError::new(
-                        "playTo",
-                        "must be absent for playToAll (use play to target participants)",
-                    ))
-                }
+fn canonical_name<'a>(name: &'a str, params: &Map<String, Value>) -> Result<&'a str, FieldError> {
+    if name == "playToAll" {
+        match params.get("playTo") {
+            None | Some(Value::Null) => {}
+            Some(Value::Array(a)) if a.is_empty() => {}
+            Some(_) => {
+                return Err(FieldError::new("playTo", "must be absent for playToAll (use play to target participants)"))
             }
-            "play"
         }
-        "mute" => "muteParticipants",
-        "hangUp" => "hangupCall",
-        other => other,
-    })
+    }
+    Ok(operation_by_name(name).map_or(name, |m| m.name))
 }
 
 /// The metadata of the operation called `name` (aliases included).

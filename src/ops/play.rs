@@ -4,9 +4,10 @@
 use serde::{Deserialize, Serialize};
 
 use super::macros::operation;
-use super::{validate, Body, NoContent};
+use super::schema::{self, opt, req, Kind, Schema};
+use super::{Body, NoContent};
 use crate::model::{Extra, PlayOptions, PlaySource};
-use crate::{CommunicationIdentifier, FieldError};
+use crate::CommunicationIdentifier;
 
 operation! {
     /// Plays audio to everyone, or to `playTo`.
@@ -59,26 +60,22 @@ impl PlayRequest {
     }
 }
 
-/// Checks a list of play sources (non-empty, each well formed).
-pub(crate) fn validate_sources(field: &str, sources: &[PlaySource]) -> Result<(), FieldError> {
-    if sources.is_empty() {
-        return Err(FieldError::new(field, "must name at least one play source"));
-    }
-    for (i, s) in sources.iter().enumerate() {
-        s.validate()
-            .map_err(|e| e.within(&format!("{field}[{i}]")))?;
-    }
-    Ok(())
-}
+static SCHEMA: Schema = Schema {
+    fields: &[
+        req("playSources", schema::PLAY_SOURCES),
+        opt("playTo", Kind::List(&Kind::Target, 0)),
+        opt("interruptCallMediaOperation", Kind::Bool),
+        opt("playOptions", Kind::Object(&PLAY_OPTIONS)),
+        opt("operationContext", Kind::Str),
+        opt("operationCallbackUri", Kind::CallbackUri),
+    ],
+    check: None,
+};
+
+static PLAY_OPTIONS: Schema = Schema { fields: &[req("loop", Kind::Bool)], check: None };
 
 impl Body for PlayRequest {
-    fn validate(&self) -> Result<(), FieldError> {
-        validate_sources("playSources", &self.play_sources)?;
-        for (i, t) in self.play_to.iter().flatten().enumerate() {
-            validate::target(&format!("playTo[{i}]"), t)?;
-        }
-        validate::opt_callback_uri("operationCallbackUri", &self.operation_callback_uri)
-    }
+    const SCHEMA: &'static schema::Schema = &SCHEMA;
 
     fn extra(&self) -> Option<&Extra> {
         Some(&self.extra)

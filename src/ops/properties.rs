@@ -2,9 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::schema::{opt, req, Kind, Schema};
 use crate::model::{
-    CallConnectionState, CommunicationUserModel, Extra, PhoneNumberModel, RecordingKind,
-    RecordingState,
+    CallConnectionState, CommunicationUserModel, Extra, PhoneNumberModel, RecordingKind, RecordingState,
 };
 use crate::CommunicationIdentifier;
 
@@ -110,20 +110,21 @@ pub struct TargetParticipantRequest {
 impl TargetParticipantRequest {
     /// Acts on `target`.
     pub fn new(target: CommunicationIdentifier) -> Self {
-        Self {
-            target_participant: target,
-            operation_context: None,
-            operation_callback_uri: None,
-            extra: Extra::new(),
-        }
+        Self { target_participant: target, operation_context: None, operation_callback_uri: None, extra: Extra::new() }
     }
 }
 
+static TARGET_PARTICIPANT_SCHEMA: Schema = Schema {
+    fields: &[
+        req("targetParticipant", Kind::Target),
+        opt("operationContext", Kind::Str),
+        opt("operationCallbackUri", Kind::CallbackUri),
+    ],
+    check: None,
+};
+
 impl super::Body for TargetParticipantRequest {
-    fn validate(&self) -> Result<(), crate::FieldError> {
-        super::validate::target("targetParticipant", &self.target_participant)?;
-        super::validate::opt_callback_uri("operationCallbackUri", &self.operation_callback_uri)
-    }
+    const SCHEMA: &'static super::schema::Schema = &TARGET_PARTICIPANT_SCHEMA;
 
     fn extra(&self) -> Option<&Extra> {
         Some(&self.extra)
@@ -146,10 +147,13 @@ pub struct OperationContextRequest {
     pub extra: Extra,
 }
 
+static OPERATION_CONTEXT_SCHEMA: Schema = Schema {
+    fields: &[opt("operationContext", Kind::Str), opt("operationCallbackUri", Kind::CallbackUri)],
+    check: None,
+};
+
 impl super::Body for OperationContextRequest {
-    fn validate(&self) -> Result<(), crate::FieldError> {
-        super::validate::opt_callback_uri("operationCallbackUri", &self.operation_callback_uri)
-    }
+    const SCHEMA: &'static super::schema::Schema = &OPERATION_CONTEXT_SCHEMA;
 
     fn extra(&self) -> Option<&Extra> {
         Some(&self.extra)

@@ -4,8 +4,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::macros::operation;
-use super::play::validate_sources;
-use super::{validate, Body, NoContent};
+use super::schema::{self, opt, req, Kind, Schema};
+use super::{Body, NoContent};
 use crate::model::{Extra, PlaySource, RecognizeInputType, RecognizeOptions};
 use crate::FieldError;
 
@@ -47,47 +47,36 @@ pub struct RecognizeRequest {
     pub extra: Extra,
 }
 
-impl Body for RecognizeRequest {
-    fn validate(&self) -> Result<(), FieldError> {
-        if let RecognizeInputType::Other(t) = &self.recognize_input_type {
-            return Err(FieldError::new(
-                "recognizeInputType",
-                format!("{t:?} is not one of dtmf, speech, speechOrDtmf, choices"),
-            ));
-        }
-        validate::target(
-            "recognizeOptions.targetParticipant",
-            &self.recognize_options.target_participant,
-        )?;
-        let o = &self.recognize_options;
-        validate::in_range(
-            "recognizeOptions.initialSilenceTimeoutInSeconds",
-            o.initial_silence_timeout_in_seconds,
-            0..=300,
-        )?;
-        if let Some(d) = &o.dtmf_options {
-            validate::in_range(
-                "recognizeOptions.dtmfOptions.interToneTimeoutInSeconds",
-                d.inter_tone_timeout_in_seconds,
-                1..=60,
-            )?;
-        }
-        if self.recognize_input_type == RecognizeInputType::Choices
-            && o.choices.as_ref().is_none_or(Vec::is_empty)
-        {
+static SCHEMA: Schema = Schema {
+    fields: &[
+        req("recognizeInputType", schema::RECOGNIZE_INPUT_TYPE),
+        opt("playPrompt", Kind::Object(&schema::PLAY_SOURCE)),
+        opt("playPrompts", schema::PLAY_SOURCES),
+        opt("interruptCallMediaOperation", Kind::Bool),
+        req("recognizeOptions", Kind::Object(&schema::RECOGNIZE_OPTIONS)),
+        opt("operationContext", Kind::Str),
+        opt("operationCallbackUri", Kind::CallbackUri),
+    ],
+    check: Some(|body| {
+        let choices =
+            body.get("recognizeInputType").and_then(|t| t.as_str()).is_some_and(|t| t.eq_ignore_ascii_case("choices"));
+        let listed = body
+            .get("recognizeOptions")
+            .and_then(|o| o.get("choices"))
+            .and_then(|c| c.as_array())
+            .is_some_and(|c| !c.is_empty());
+        if choices && !listed {
             return Err(FieldError::new(
                 "recognizeOptions.choices",
                 "is required when recognizeInputType is \"choices\"",
             ));
         }
-        if let Some(p) = &self.play_prompt {
-            p.validate().map_err(|e| e.within("playPrompt"))?;
-        }
-        if let Some(ps) = &self.play_prompts {
-            validate_sources("playPrompts", ps)?;
-        }
-        validate::opt_callback_uri("operationCallbackUri", &self.operation_callback_uri)
-    }
+        Ok(())
+    }),
+};
+
+impl Body for RecognizeRequest {
+    const SCHEMA: &'static schema::Schema = &SCHEMA;
 
     fn extra(&self) -> Option<&Extra> {
         Some(&self.extra)

@@ -6,7 +6,8 @@ use serde::{Deserialize, Serialize};
 
 use super::macros::operation;
 use super::properties::RecordingStateResponse;
-use super::{validate, Body, NoBody, NoContent};
+use super::schema::{self, opt, Kind, Schema};
+use super::{Body, NoBody, NoContent};
 use crate::model::{open_enum, CallLocator, Extra};
 use crate::{CommunicationIdentifier, FieldError};
 
@@ -134,49 +135,47 @@ pub struct StartCallRecordingRequest {
 impl StartCallRecordingRequest {
     /// Records the call with this connection id.
     pub fn for_call_connection(call_connection_id: impl Into<String>) -> Self {
-        Self {
-            call_connection_id: Some(call_connection_id.into()),
-            ..Self::default()
-        }
+        Self { call_connection_id: Some(call_connection_id.into()), ..Self::default() }
     }
 }
 
-impl Body for StartCallRecordingRequest {
-    fn validate(&self) -> Result<(), FieldError> {
-        match (&self.call_locator, &self.call_connection_id) {
-            (Some(_), Some(_)) => {
-                return Err(FieldError::new(
-                    "callConnectionId",
-                    "give either callLocator or callConnectionId, not both",
-                ))
+static SCHEMA: Schema = Schema {
+    fields: &[
+        opt("callLocator", Kind::Object(&schema::CALL_LOCATOR)),
+        opt("callConnectionId", Kind::Text),
+        opt("recordingStateCallbackUri", Kind::CallbackUri),
+        opt("recordingContentType", Kind::Enum(RecordingContentType::KNOWN, false)),
+        opt("recordingChannelType", Kind::Enum(RecordingChannelType::KNOWN, false)),
+        opt("recordingFormatType", Kind::Enum(RecordingFormatType::KNOWN, false)),
+        opt("audioChannelParticipantOrdering", Kind::List(&Kind::Identifier, 0)),
+        opt("channelAffinity", Kind::List(&Kind::Any, 0)),
+        opt("pauseOnStart", Kind::Bool),
+        opt("externalStorage", Kind::Any),
+    ],
+    check: Some(|body| {
+        let present = |k: &str| body.get(k).is_some_and(|v| !v.is_null());
+        match (present("callLocator"), present("callConnectionId")) {
+            (true, true) => {
+                Err(FieldError::new("callConnectionId", "give either callLocator or callConnectionId, not both"))
             }
-            (None, None) => {
-                return Err(FieldError::new(
-                    "callConnectionId",
-                    "is required (or callLocator)",
-                ))
-            }
-            (None, Some(id)) => validate::non_empty("callConnectionId", id)?,
-            (Some(l), None) => {
-                if l.room_id.is_some() && l.group_call_id.is_none() && l.server_call_id.is_none() {
-                    return Err(FieldError::new(
-                        "callLocator.roomId",
-                        "rooms cannot be recorded by locator; use serverCallId",
-                    ));
-                }
-                if l.group_call_id.is_none() && l.server_call_id.is_none() {
-                    return Err(FieldError::new(
-                        "callLocator",
-                        "needs serverCallId or groupCallId",
-                    ));
+            (false, false) => Err(FieldError::new("callConnectionId", "is required (or callLocator)")),
+            (false, true) => Ok(()),
+            (true, false) => {
+                let has = |k: &str| body.get("callLocator").and_then(|l| l.get(k)).is_some_and(|v| !v.is_null());
+                if has("roomId") && !has("groupCallId") && !has("serverCallId") {
+                    Err(FieldError::new("callLocator.roomId", "rooms cannot be recorded by locator; use serverCallId"))
+                } else if !has("groupCallId") && !has("serverCallId") {
+                    Err(FieldError::new("callLocator", "needs serverCallId or groupCallId"))
+                } else {
+                    Ok(())
                 }
             }
         }
-        validate::opt_callback_uri(
-            "recordingStateCallbackUri",
-            &self.recording_state_callback_uri,
-        )
-    }
+    }),
+};
+
+impl Body for StartCallRecordingRequest {
+    const SCHEMA: &'static schema::Schema = &SCHEMA;
 
     fn extra(&self) -> Option<&Extra> {
         Some(&self.extra)

@@ -4,9 +4,10 @@
 use serde::{Deserialize, Serialize};
 
 use super::macros::operation;
-use super::{validate, Body, NoContent};
+use super::schema::{self, req, Kind, Schema};
+use super::{Body, NoContent};
 use crate::model::Extra;
-use crate::{CommunicationIdentifier, FieldError};
+use crate::CommunicationIdentifier;
 
 operation! {
     /// Redirects an incoming call that has not been answered.
@@ -31,11 +32,11 @@ pub struct RedirectCallRequest {
     pub extra: Extra,
 }
 
+static SCHEMA: Schema =
+    Schema { fields: &[req("incomingCallContext", Kind::Text), req("target", Kind::Target)], check: None };
+
 impl Body for RedirectCallRequest {
-    fn validate(&self) -> Result<(), FieldError> {
-        validate::non_empty("incomingCallContext", &self.incoming_call_context)?;
-        validate::target("target", &self.target)
-    }
+    const SCHEMA: &'static schema::Schema = &SCHEMA;
 
     fn extra(&self) -> Option<&Extra> {
         Some(&self.extra)

@@ -3,9 +3,9 @@
 use serde::{Deserialize, Serialize};
 
 use super::macros::operation;
-use super::{validate, Body, NoContent};
+use super::schema::{self, opt, req, Kind, Schema};
+use super::{Body, NoContent};
 use crate::model::{open_enum, Extra};
-use crate::FieldError;
 
 operation! {
     /// Rejects an incoming call that has not been answered.
@@ -43,17 +43,16 @@ pub struct RejectCallRequest {
     pub extra: Extra,
 }
 
+static SCHEMA: Schema = Schema {
+    fields: &[
+        req("incomingCallContext", Kind::Text),
+        opt("callRejectReason", Kind::Enum(CallRejectReason::KNOWN, true)),
+    ],
+    check: None,
+};
+
 impl Body for RejectCallRequest {
-    fn validate(&self) -> Result<(), FieldError> {
-        validate::non_empty("incomingCallContext", &self.incoming_call_context)?;
-        match &self.call_reject_reason {
-            Some(CallRejectReason::Other(r)) => Err(FieldError::new(
-                "callRejectReason",
-                format!("{r:?} is not one of none, busy, forbidden"),
-            )),
-            _ => Ok(()),
-        }
-    }
+    const SCHEMA: &'static schema::Schema = &SCHEMA;
 
     fn extra(&self) -> Option<&Extra> {
         Some(&self.extra)

@@ -4,9 +4,10 @@ use serde::{Deserialize, Serialize};
 
 use super::macros::operation;
 use super::properties::OperationContextResponse;
-use super::{validate, Body};
+use super::schema::{self, opt, req, Kind, Schema};
+use super::Body;
 use crate::model::Extra;
-use crate::{CommunicationIdentifier, FieldError};
+use crate::CommunicationIdentifier;
 
 operation! {
     /// Removes a participant (`RemoveParticipantSucceeded` / `RemoveParticipantFailed`).
@@ -35,15 +36,17 @@ pub struct RemoveParticipantRequest {
     pub extra: Extra,
 }
 
+static SCHEMA: Schema = Schema {
+    fields: &[
+        req("participantToRemove", Kind::Identifier),
+        opt("operationContext", Kind::Str),
+        opt("operationCallbackUri", Kind::CallbackUri),
+    ],
+    check: None,
+};
+
 impl Body for RemoveParticipantRequest {
-    fn validate(&self) -> Result<(), FieldError> {
-        // Removing does not need a callable identifier (any listed participant can be removed),
-        // but an empty one can never match.
-        if self.participant_to_remove.raw_id().as_str().is_empty() {
-            return Err(FieldError::new("participantToRemove", "is empty"));
-        }
-        validate::opt_callback_uri("operationCallbackUri", &self.operation_callback_uri)
-    }
+    const SCHEMA: &'static schema::Schema = &SCHEMA;
 
     fn extra(&self) -> Option<&Extra> {
         Some(&self.extra)

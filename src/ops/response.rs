@@ -56,9 +56,7 @@ impl ResponseError {
     /// The HTTP status.
     pub fn status(&self) -> u16 {
         match self {
-            Self::Service { status, .. }
-            | Self::Status { status, .. }
-            | Self::Malformed { status, .. } => *status,
+            Self::Service { status, .. } | Self::Status { status, .. } | Self::Malformed { status, .. } => *status,
         }
     }
 
@@ -76,21 +74,12 @@ fn parse<T: DeserializeOwned + crate::model::KeepsUnknown>(body: &[u8]) -> Resul
 
 /// Interprets a response to operation `O`: any of its success statuses gives the typed body;
 /// anything else gives the service's error.
-pub fn parse_response<O: Operation>(
-    status: u16,
-    body: &[u8],
-) -> Result<O::Response, ResponseError> {
+pub fn parse_response<O: Operation>(status: u16, body: &[u8]) -> Result<O::Response, ResponseError> {
     if O::META.success.contains(&status) || (200..300).contains(&status) {
-        return parse(body).map_err(|e| ResponseError::Malformed {
-            status,
-            message: e.to_string(),
-        });
+        return parse(body).map_err(|e| ResponseError::Malformed { status, message: e.to_string() });
     }
     match serde_json::from_slice::<CommunicationErrorResponse>(body) {
         Ok(error) => Err(ResponseError::Service { status, error }),
-        Err(_) => Err(ResponseError::Status {
-            status,
-            body: String::from_utf8_lossy(body).into_owned(),
-        }),
+        Err(_) => Err(ResponseError::Status { status, body: String::from_utf8_lossy(body).into_owned() }),
     }
 }

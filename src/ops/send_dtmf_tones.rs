@@ -4,9 +4,10 @@ use serde::{Deserialize, Serialize};
 
 use super::macros::operation;
 use super::properties::OperationContextResponse;
-use super::{validate, Body};
+use super::schema::{self, opt, req, Kind, Schema};
+use super::Body;
 use crate::model::{Extra, Tone};
-use crate::{CommunicationIdentifier, FieldError};
+use crate::CommunicationIdentifier;
 
 operation! {
     /// Sends DTMF tones to a participant (`SendDtmfTonesCompleted` / `...Failed`).
@@ -37,20 +38,18 @@ pub struct SendDtmfTonesRequest {
     pub extra: Extra,
 }
 
+static SCHEMA: Schema = Schema {
+    fields: &[
+        req("tones", Kind::List(&schema::TONE, 1)),
+        req("targetParticipant", Kind::Target),
+        opt("operationContext", Kind::Str),
+        opt("operationCallbackUri", Kind::CallbackUri),
+    ],
+    check: None,
+};
+
 impl Body for SendDtmfTonesRequest {
-    fn validate(&self) -> Result<(), FieldError> {
-        if self.tones.is_empty() {
-            return Err(FieldError::new("tones", "must name at least one tone"));
-        }
-        if let Some((i, t)) = self.tones.iter().enumerate().find(|(_, t)| !t.is_known()) {
-            return Err(FieldError::new(
-                format!("tones[{i}]"),
-                format!("{:?} is not a DTMF tone", t.as_str()),
-            ));
-        }
-        validate::target("targetParticipant", &self.target_participant)?;
-        validate::opt_callback_uri("operationCallbackUri", &self.operation_callback_uri)
-    }
+    const SCHEMA: &'static schema::Schema = &SCHEMA;
 
     fn extra(&self) -> Option<&Extra> {
         Some(&self.extra)

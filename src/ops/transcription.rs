@@ -5,9 +5,9 @@ use serde::{Deserialize, Serialize};
 
 use super::macros::operation;
 use super::properties::OperationContextRequest;
-use super::{validate, Body, NoContent};
+use super::schema::{self, opt, Kind, Schema};
+use super::{Body, NoContent};
 use crate::model::Extra;
-use crate::FieldError;
 
 operation! {
     /// Starts live transcription.
@@ -60,10 +60,18 @@ pub struct TranscriptionRequest {
     pub extra: Extra,
 }
 
+static SCHEMA: Schema = Schema {
+    fields: &[
+        opt("locale", Kind::Str),
+        opt("speechModelEndpointId", Kind::Str),
+        opt("operationContext", Kind::Str),
+        opt("operationCallbackUri", Kind::CallbackUri),
+    ],
+    check: None,
+};
+
 impl Body for TranscriptionRequest {
-    fn validate(&self) -> Result<(), FieldError> {
-        validate::opt_callback_uri("operationCallbackUri", &self.operation_callback_uri)
-    }
+    const SCHEMA: &'static schema::Schema = &SCHEMA;
 
     fn extra(&self) -> Option<&Extra> {
         Some(&self.extra)

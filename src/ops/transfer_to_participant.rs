@@ -5,9 +5,10 @@ use serde::{Deserialize, Serialize};
 
 use super::macros::operation;
 use super::properties::OperationContextResponse;
-use super::{validate, Body};
+use super::schema::{self, opt, req, Kind, Schema};
+use super::Body;
 use crate::model::{CustomCallingContext, Extra, PhoneNumberModel};
-use crate::{CommunicationIdentifier, FieldError};
+use crate::CommunicationIdentifier;
 
 operation! {
     /// Transfers the call to another participant (`CallTransferAccepted` / `CallTransferFailed`).
@@ -60,14 +61,20 @@ impl TransferToParticipantRequest {
     }
 }
 
+static SCHEMA: Schema = Schema {
+    fields: &[
+        req("targetParticipant", Kind::Target),
+        opt("operationContext", Kind::Str),
+        opt("transferee", Kind::Target),
+        opt("operationCallbackUri", Kind::CallbackUri),
+        opt("customCallingContext", Kind::Object(&schema::CUSTOM_CALLING_CONTEXT)),
+        opt("sourceCallerIdNumber", Kind::Object(&schema::PHONE_MODEL)),
+    ],
+    check: None,
+};
+
 impl Body for TransferToParticipantRequest {
-    fn validate(&self) -> Result<(), FieldError> {
-        validate::target("targetParticipant", &self.target_participant)?;
-        if let Some(t) = &self.transferee {
-            validate::target("transferee", t)?;
-        }
-        validate::opt_callback_uri("operationCallbackUri", &self.operation_callback_uri)
-    }
+    const SCHEMA: &'static schema::Schema = &SCHEMA;
 
     fn extra(&self) -> Option<&Extra> {
         Some(&self.extra)
