@@ -13,6 +13,8 @@ export function buildPackage() {
     log(`wasm-pack build --target ${target} → ${out}`);
     run('wasm-pack', ['build', '--target', target, '--out-dir', out, '--out-name', 'switchboard', '--release', '--no-pack', '--mode', 'no-install', '--', '--no-default-features', '--features', 'js']);
     rmSync(join(root, out, '.gitignore'), { force: true });
+    // The nodejs target is CommonJS inside an ESM package.
+    if (target === 'nodejs') writeFileSync(join(root, out, 'package.json'), '{ "type": "commonjs" }\n');
     const wasm = join(root, out, 'switchboard_bg.wasm');
     run(join(root, 'node_modules', '.bin', 'wasm-opt'), ['-Oz', '--strip-debug', '--strip-producers', ...WASM_OPT_FEATURES, wasm, '-o', wasm]);
   }

@@ -70,7 +70,7 @@ pub struct CallError {
 
 /// What applying an event did.
 #[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase", tag = "outcome")]
+#[serde(rename_all = "camelCase", rename_all_fields = "camelCase", tag = "outcome")]
 pub enum Applied {
     /// Folded in; `changes` says what moved.
     Applied {
@@ -88,7 +88,7 @@ pub enum Applied {
 
 /// One fact that changed, for pushing to consoles ("Dana joined", "recording paused").
 #[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase", tag = "change")]
+#[serde(rename_all = "camelCase", rename_all_fields = "camelCase", tag = "change")]
 pub enum Change {
     /// The connection state moved.
     Connection {

@@ -1,0 +1,27 @@
+// `npm test`: installs what is missing, then runs every test — Rust natively, the npm package's
+// wasm in Node, and its TypeScript types. Each step prints its name; the first failure stops it.
+import { ensureToolchain, log, run } from './setup.mjs';
+import { buildPackage } from './build.mjs';
+
+const steps = [
+  ['toolchain', () => ensureToolchain()],
+  ['rustfmt', () => run('cargo', ['fmt', '--check'])],
+  ['clippy (core, tests)', () => run('cargo', ['clippy', '--all-targets', '--', '-D', 'warnings'])],
+  ['clippy (npm package, wasm32)', () => run('cargo', ['clippy', '--features', 'js', '--target', 'wasm32-unknown-unknown', '--', '-D', 'warnings'])],
+  ['cargo test (unit, black-box, properties, doc)', () => run('cargo', ['test'])],
+  ['build pkg/ (wasm-pack, wasm-opt)', () => {
+    const s = buildPackage();
+    log(`pkg wasm ${s.wasm.raw} B raw / ${s.wasm.gzip} B gzip (goal <= 150 KB gzip); JS glue ${s.glue.gzip} + ${s.wrapper.gzip} B gzip`);
+  }],
+  ['npm package in Node (node:test)', () => run('node', ['--test', 'tests/js/'])],
+  ['TypeScript types (tsc --strict)', () => run('node_modules/.bin/tsc', ['-p', 'tests/js'])],
+];
+
+const started = Date.now();
+for (const [name, step] of steps) {
+  log(`▶ ${name}`);
+  const t = Date.now();
+  step();
+  log(`✔ ${name} (${((Date.now() - t) / 1000).toFixed(1)} s)`);
+}
+log(`all tests passed in ${((Date.now() - started) / 1000).toFixed(0)} s`);

@@ -1,0 +1,261 @@
+// The npm package (pkg/, nodejs target) tested in Node: every export, outputs and errors.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import { createHmac, createHash } from 'node:crypto';
+import * as sb from '../../pkg/node.js';
+
+const fixtures = new URL('../fixtures/', import.meta.url);
+const read = (p) => readFileSync(new URL(p, fixtures), 'utf8');
+const KEY = 'AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=';
+const CS = `endpoint=https://contoso.communication.azure.com/;accesskey=${KEY}`;
+const OID = '8f4b6e2a-1c3d-4e5f-9a0b-1c2d3e4f5a6b';
+const REP = '0f8fad5b-d9cb-469f-a165-70867728950e';
+const DATE = new Date(Date.UTC(2025, 3, 1, 12, 0, 0));
+
+function throwsCode(fn, code, field) {
+  let caught;
+  try {
+    fn();
+  } catch (e) {
+    caught = e;
+  }
+  assert.ok(caught instanceof Error, 'expected an Error');
+  assert.equal(caught.code, code, caught.message);
+  if (field !== undefined) assert.equal(caught.field, field, caught.message);
+  return caught;
+}
+
+test('init is a no-op in Node', async () => {
+  assert.equal(await sb.init(), undefined);
+});
+
+test('parseEvents: every callback fixture, flat ACS names, unknown kept', () => {
+  const dir = new URL('events/', fixtures);
+  const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
+  assert.equal(files.length, 17);
+  for (const f of files) {
+    const body = read(`events/${f}`);
+    const [ev] = sb.parseEvents(body);
+    const original = JSON.parse(body)[0];
+    assert.equal(ev.id, original.id);
+    if (f.includes('Unknown')) {
+      assert.equal(ev.type, 'Unknown');
+      assert.equal(ev.eventType, 'Microsoft.Communication.TeamsFutureEvent');
+      assert.deepEqual(ev.raw, original);
+    } else {
+      assert.equal(ev.type, original.type.replace('Microsoft.Communication.', ''));
+      for (const [k, v] of Object.entries(original.data)) assert.deepEqual(ev[k], v, `${f} ${k}`);
+    }
+  }
+});
+
+test('parseEvents: typed members of the expert-consultation events', () => {
+  const [added] = sb.parseEvents(read('events/03_AddParticipantSucceeded.json'));
+  assert.equal(added.type, 'AddParticipantSucceeded');
+  assert.equal(added.participant.rawId, `8:orgid:${OID}`);
+  assert.equal(added.operationContext, 'expert-1');
+  const [failed] = sb.parseEvents(read('events/05_AddParticipantFailed.json'));
+  assert.deepEqual([failed.resultInformation.code, failed.resultInformation.subCode], [403, 7604]);
+  // An already-parsed body works too, and Event Grid schema in a single object.
+  const [incoming] = sb.parseEvents(JSON.parse(read('acs-examples/eventgrid/event-grid-schema/incoming_call.json')));
+  assert.equal(incoming.type, 'IncomingCall');
+  assert.equal(incoming.incomingCallContext, '{incoming-call-contextValue}');
+});
+
+test('parseEvents: errors name what is wrong', () => {
+  throwsCode(() => sb.parseEvents('not json'), 'invalid_json');
+  throwsCode(() => sb.parseEvents('42'), 'not_events');
+  throwsCode(() => sb.parseEvents('[{"data":{}}]'), 'invalid_event', '[0].type');
+  throwsCode(
+    () => sb.parseEvents('[{"id":"1","type":"Microsoft.Communication.ParticipantsUpdated","data":{"sequenceNumber":"x"}}]'),
+    'invalid_event_data',
+    '[0].data.sequenceNumber',
+  );
+  assert.deepEqual(sb.parseEvents('[]'), []);
+});
+
+test('identifierFromRawId and rawIdOf round trip every kind', () => {
+  const cases = [
+    ['8:acs:r_u', 'communicationUser'],
+    ['4:+14255550123', 'phoneNumber'],
+    [`8:orgid:${OID}`, 'microsoftTeamsUser'],
+    [`8:gcch:${OID}`, 'microsoftTeamsUser'],
+    [`8:teamsvisitor:${OID}`, 'microsoftTeamsUser'],
+    [`28:orgid:${OID}`, 'microsoftTeamsApp'],
+    ['8:acs:r_t_u', 'teamsExtensionUser'],
+    ['48:x', 'unknown'],
+  ];
+  for (const [raw, kind] of cases) {
+    const id = sb.identifierFromRawId(raw);
+    assert.equal(id.kind, kind, raw);
+    assert.equal(sb.rawIdOf(id), raw);
+    // Rebuilt from the typed member alone (an unknown identifier has nothing but its raw id).
+    const { rawId, ...withoutRawId } = id;
+    if (kind !== 'unknown') assert.equal(sb.rawIdOf(withoutRawId), raw, `rebuilt ${raw}`);
+  }
+  assert.equal(sb.identifierFromRawId(`8:gcch:${OID}`).microsoftTeamsUser.cloud, 'gcch');
+  assert.equal(sb.rawIdOf({ microsoftTeamsUser: { userId: OID } }), `8:orgid:${OID}`);
+  throwsCode(() => sb.identifierFromRawId(''), 'invalid_raw_id', 'rawId');
+  throwsCode(() => sb.rawIdOf({}), 'invalid_identifier');
+  throwsCode(() => sb.rawIdOf({ kind: 'microsoftTeamsUser', microsoftTeamsUser: { userId: OID, cloud: 'mars' } }), 'invalid_identifier', 'microsoftTeamsUser.cloud');
+});
+
+test('signRequest reproduces the SPEC §1.3 vector and matches an independent HMAC', () => {
+  const body = '{"targets":[{"kind":"communicationUser","communicationUser":{"id":"8:acs:x_y"}}],"callbackUri":"https://app.example/cb"}';
+  const h = sb.signRequest({ method: 'POST', url: 'https://contoso.communication.azure.com/calling/callConnections?api-version=2025-05-15', body, date: DATE }, CS);
+  assert.equal(h['x-ms-date'], 'Tue, 01 Apr 2025 12:00:00 GMT');
+  assert.equal(h['x-ms-content-sha256'], 'CXVHrrDJ6nq2H04mjTFL1V6endG5kZukCwKPsfAHwc4=');
+  assert.equal(h.Authorization, 'HMAC-SHA256 SignedHeaders=x-ms-date;host;x-ms-content-sha256&Signature=haiRn2MCzmA67QRey7V70MKLGyUjCsDIeX/At/IWJQU=');
+  // Node's own crypto agrees for another request (port kept in the host, empty body).
+  const url = 'http://127.0.0.1:8788/calling/callConnections/c1?api-version=2025-05-15';
+  const h2 = sb.signRequest({ method: 'get', url, date: 0 }, 'endpoint=http://127.0.0.1:8788/;accesskey=' + KEY);
+  const hash = createHash('sha256').update('').digest('base64');
+  const sts = `GET\n/calling/callConnections/c1?api-version=2025-05-15\nThu, 01 Jan 1970 00:00:00 GMT;127.0.0.1:8788;${hash}`;
+  const sig = createHmac('sha256', Buffer.from(KEY, 'base64')).update(sts).digest('base64');
+  assert.equal(h2.Authorization, `HMAC-SHA256 SignedHeaders=x-ms-date;host;x-ms-content-sha256&Signature=${sig}`);
+  throwsCode(() => sb.signRequest({ url: 'nope' }, CS), 'invalid_url', 'url');
+  throwsCode(() => sb.signRequest({ url: 'https://a.b/' }, 'endpoint=https://a.b/'), 'invalid_connection_string', 'connectionString');
+  throwsCode(() => sb.signRequest({ method: 'GET' }, CS), 'invalid_request', 'url');
+});
+
+test('buildRequest: add a Teams expert, deterministic with options', () => {
+  const params = { callConnectionId: 'call-1', participantToAdd: { kind: 'microsoftTeamsUser', microsoftTeamsUser: { userId: OID } }, sourceDisplayName: 'Contoso Support', invitationTimeoutInSeconds: 30 };
+  const a = sb.buildRequest('addParticipant', params, CS, { date: DATE, repeatabilityRequestId: REP });
+  const b = sb.buildRequest('addParticipant', params, CS, { date: DATE, repeatabilityRequestId: REP });
+  assert.deepEqual(a, b);
+  assert.equal(a.method, 'POST');
+  assert.equal(a.url, 'https://contoso.communication.azure.com/calling/callConnections/call-1/participants:add?api-version=2025-05-15');
+  assert.deepEqual(JSON.parse(a.body), {
+    participantToAdd: { kind: 'microsoftTeamsUser', rawId: `8:orgid:${OID}`, microsoftTeamsUser: { userId: OID, isAnonymous: false, cloud: 'public' } },
+    sourceDisplayName: 'Contoso Support',
+    invitationTimeoutInSeconds: 30,
+  });
+  assert.equal(a.headers['Repeatability-Request-ID'], REP);
+  assert.equal(a.headers['Repeatability-First-Sent'], 'Tue, 01 Apr 2025 12:00:00 GMT');
+  // The signature covers exactly these bytes.
+  const sts = `POST\n/calling/callConnections/call-1/participants:add?api-version=2025-05-15\n${a.headers['x-ms-date']};contoso.communication.azure.com;${createHash('sha256').update(a.body).digest('base64')}`;
+  assert.ok(a.headers.Authorization.endsWith(createHmac('sha256', Buffer.from(KEY, 'base64')).update(sts).digest('base64')));
+  // Without options: a fresh UUID each time, current date.
+  const c = sb.buildRequest('addParticipant', params, CS);
+  const d = sb.buildRequest('addParticipant', params, CS);
+  assert.match(c.headers['Repeatability-Request-ID'], /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  assert.notEqual(c.headers['Repeatability-Request-ID'], d.headers['Repeatability-Request-ID']);
+});
+
+test('buildRequest: the other scenario operations', () => {
+  const opts = { date: DATE, repeatabilityRequestId: REP };
+  const create = sb.buildRequest('createCall', { targets: [{ rawId: `8:orgid:${OID}` }], callbackUri: 'https://app.example/cb', sourceDisplayName: 'Contoso' }, CS, opts);
+  assert.equal(create.url, 'https://contoso.communication.azure.com/calling/callConnections?api-version=2025-05-15');
+  const play = sb.buildRequest('playToAll', { callConnectionId: 'c', playSources: [{ kind: 'file', file: { uri: 'https://cdn.example/hello.wav' } }] }, CS, opts);
+  assert.equal(JSON.parse(play.body).playSources[0].file.uri, 'https://cdn.example/hello.wav');
+  assert.equal(play.headers['Repeatability-Request-ID'], undefined, 'play takes no Repeatability');
+  const term = sb.buildRequest('terminateCall', { callConnectionId: 'c' }, CS, opts);
+  assert.deepEqual([term.method, term.body, term.headers['Content-Type']], ['POST', null, undefined]);
+  const hang = sb.buildRequest('hangupCall', { callConnectionId: 'c' }, CS, opts);
+  assert.equal(hang.method, 'DELETE');
+  const get = sb.buildRequest('getParticipant', { callConnectionId: 'c', participantRawId: '8:acs:r_u' }, CS, opts);
+  assert.ok(get.url.endsWith('/participants/8%3Aacs%3Ar_u?api-version=2025-05-15'));
+  const rec = sb.buildRequest('startRecording', { callConnectionId: 'c', recordingContentType: 'audio' }, CS, { ...opts, apiVersion: '2026-03-12' });
+  assert.deepEqual(JSON.parse(rec.body), { callConnectionId: 'c', recordingContentType: 'audio' });
+  assert.ok(rec.url.endsWith('/calling/recordings?api-version=2026-03-12'));
+  const pause = sb.buildRequest('pauseRecording', { recordingId: 'eyJ/x==' }, CS, opts);
+  assert.ok(pause.url.endsWith('/calling/recordings/eyJ%2Fx%3D%3D:pause?api-version=2025-05-15'));
+  const transfer = sb.buildRequest('transferToParticipant', { callConnectionId: 'c', targetParticipant: { rawId: '4:+14255550100' } }, CS, opts);
+  assert.equal(JSON.parse(transfer.body).targetParticipant.phoneNumber.value, '+14255550100');
+});
+
+test('buildRequest: errors are typed and name the field', () => {
+  const p = { callConnectionId: 'c', participantToAdd: { rawId: `8:orgid:${OID}` } };
+  throwsCode(() => sb.buildRequest('teleport', {}, CS), 'unknown_operation', 'operation');
+  throwsCode(() => sb.buildRequest('addParticipant', { ...p, callConnectionId: undefined }, CS), 'invalid_params', 'callConnectionId');
+  throwsCode(() => sb.buildRequest('addParticipant', { callConnectionId: 'c', participantToAdd: { kind: 'microsoftTeamsUser', microsoftTeamsUser: { userId: 'not-a-guid' } } }, CS), 'invalid_params', 'participantToAdd.microsoftTeamsUser.userId');
+  throwsCode(() => sb.buildRequest('addParticipant', { ...p, invitationTimeoutInSeconds: 181 }, CS), 'invalid_params', 'invitationTimeoutInSeconds');
+  throwsCode(() => sb.buildRequest('addParticipant', { ...p, sourceDisplayname: 'typo' }, CS), 'invalid_params', 'sourceDisplayname');
+  throwsCode(() => sb.buildRequest('createCall', { targets: [], callbackUri: 'https://a.b/' }, CS), 'invalid_params', 'targets');
+  throwsCode(() => sb.buildRequest('createCall', { targets: [{ rawId: `8:orgid:${OID}` }], callbackUri: 'http://app.example/cb' }, CS), 'invalid_params', 'callbackUri');
+  throwsCode(() => sb.buildRequest('addParticipant', p, 'endpoint=http://127.0.0.1:8787/emulator/;accesskey=' + KEY), 'invalid_connection_string');
+  throwsCode(() => sb.buildRequest('addParticipant', p, CS, { date: 'yesterday' }), 'invalid_options', 'date');
+  throwsCode(() => sb.buildRequest('addParticipant', p, CS, { repeatabilityRequestId: 'abc' }), 'invalid_options', 'repeatabilityRequestId');
+  throwsCode(() => sb.buildRequest('addParticipant', '[1]', CS), 'invalid_params');
+  // Unknown members go through only when asked.
+  const loose = sb.buildRequest('addParticipant', { ...p, futureField: 1 }, CS, { allowUnknownFields: true });
+  assert.equal(JSON.parse(loose.body).futureField, 1);
+});
+
+test('operations() and rules() list the catalogue', () => {
+  const ops = sb.operations();
+  assert.equal(ops.length, 35);
+  const add = ops.find((o) => o.name === 'addParticipant');
+  assert.deepEqual(add, { name: 'addParticipant', method: 'POST', path: '/calling/callConnections/{callConnectionId}/participants:add', pathParams: ['callConnectionId'], success: [202], repeatable: true });
+  const names = sb.rules().map((r) => r.name);
+  assert.ok(names.includes('dtmf_not_in_teams_calls') && names.includes('stop_recording_started_after_teams_joined'));
+  assert.equal(names.length, 14);
+});
+
+test('CallState: expert joins and leaves, rules follow, duplicates ignored', () => {
+  const s = new sb.CallState();
+  const connected = s.apply(read('events/01_CallConnected.json'));
+  assert.deepEqual(connected[0].changes[0], { change: 'connection', state: 'connected' });
+  s.apply(read('events/02_ParticipantsUpdated.json'));
+  assert.deepEqual(s.can({ operation: 'recognize', recognizeInputType: 'dtmf' }), { allowed: true });
+  const ringing = s.recordCommand({ operation: 'addParticipant', participantToAdd: { rawId: `8:orgid:${OID}` }, operationContext: 'expert-1', sourceDisplayName: 'Contoso' }, { at: DATE, by: 'agent-7' });
+  assert.deepEqual(ringing, [{ change: 'participant', rawId: `8:orgid:${OID}`, status: 'ringing' }]);
+  assert.deepEqual(s.recordResponse('addParticipant', { status: 202, body: { invitationId: 'inv-1', operationContext: 'expert-1' }, operationContext: 'expert-1' }), []);
+  const joined = s.apply(read('events/04_ParticipantsUpdated_teams.json'));
+  assert.ok(joined[0].changes.some((c) => c.change === 'participant' && c.status === 'connected' && c.rawId === `8:orgid:${OID}`));
+  assert.deepEqual(s.apply(read('events/04_ParticipantsUpdated_teams.json')), [{ outcome: 'duplicate' }]);
+  const dtmf = s.can({ operation: 'recognize', recognizeInputType: 'dtmf' });
+  assert.equal(dtmf.allowed, false);
+  assert.equal(dtmf.rule, 'dtmf_not_in_teams_calls');
+  assert.equal(s.can({ operation: 'transferToParticipant', targetParticipant: { rawId: '4:+14255550100' } }).rule, 'blind_transfer_one_to_one');
+  const snap = s.snapshot();
+  const expert = snap.participants.find((p) => p.identifier.rawId === `8:orgid:${OID}`);
+  assert.equal(expert.status, 'connected');
+  assert.equal(expert.invitation.invitationId, 'inv-1');
+  assert.equal(expert.invitation.sourceDisplayName, 'Contoso');
+  assert.equal(snap.teamsUsersActive, 1);
+  const ended = s.apply(read('events/16_CallDisconnected.json'));
+  assert.ok(ended[0].changes.some((c) => c.change === 'connection' && c.state === 'disconnected'));
+  const after = s.snapshot();
+  assert.equal(after.ended, true);
+  assert.ok(after.participants.every((p) => p.status !== 'connected'));
+  assert.ok(after.participants.find((p) => p.identifier.rawId === `8:orgid:${OID}`).stays[0].leftAt > 0);
+  assert.equal(s.can({ operation: 'playToAll' }).rule, 'call_not_ended');
+  s.free();
+});
+
+test('CallState: refusals are recorded and errors are typed', () => {
+  const s = new sb.CallState();
+  s.apply(read('events/01_CallConnected.json'));
+  s.recordCommand({ operation: 'startRecording', operationContext: 'rec-1' }, { at: 1 });
+  const refused = s.recordResponse('startRecording', { status: 403, body: { error: { code: '7605', message: 'Unauthorized Teams recording interop' } }, operationContext: 'rec-1' });
+  assert.deepEqual(refused[0], { change: 'recording', status: 'failed' });
+  assert.equal(s.snapshot().lastError.result.subCode, 7605);
+  throwsCode(() => s.can({}), 'invalid_action', 'operation');
+  throwsCode(() => s.can({ operation: 'addParticipant', participantToAdd: { kind: 'microsoftTeamsUser' } }), 'invalid_action', 'participantToAdd.microsoftTeamsUser');
+  throwsCode(() => s.apply('{'), 'invalid_json');
+  throwsCode(() => s.recordResponse('fly', { status: 200 }), 'unknown_operation');
+  throwsCode(() => s.recordResponse('addParticipant', {}), 'invalid_response', 'status');
+});
+
+test('no input makes the wasm trap: random text into every parser', () => {
+  let seed = 42;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  const alphabet = '{}[]":,0123456789abc-+.\\ \n\u00e9\u{1F600}trufalsenul';
+  const s = new sb.CallState();
+  for (let i = 0; i < 2000; i++) {
+    let t = '';
+    const n = Math.floor(rand() * 40);
+    for (let j = 0; j < n; j++) t += alphabet[Math.floor(rand() * alphabet.length)];
+    for (const fn of [() => sb.parseEvents(t), () => sb.identifierFromRawId(t), () => sb.rawIdOf(t), () => s.apply(t), () => s.can(t), () => sb.buildRequest('addParticipant', t, CS)]) {
+      try {
+        fn();
+      } catch (e) {
+        assert.ok(typeof e.code === 'string', `untyped error for ${JSON.stringify(t)}: ${e}`);
+      }
+    }
+  }
+  // Still alive and correct afterwards.
+  assert.equal(sb.identifierFromRawId('4:+1').kind, 'phoneNumber');
+});
