@@ -6,9 +6,9 @@ import { buildPackage } from './build.mjs';
 const steps = [
   ['toolchain', () => ensureToolchain()],
   ['rustfmt', () => run('cargo', ['fmt', '--check'])],
-  ['clippy (core, tests)', () => run('cargo', ['clippy', '--all-targets', '--', '-D', 'warnings'])],
+  ['clippy (core, emulator, tests)', () => run('cargo', ['clippy', '--all-targets', '--features', 'emulator', '--', '-D', 'warnings'])],
   ['clippy (npm package, wasm32)', () => run('cargo', ['clippy', '--features', 'js', '--target', 'wasm32-unknown-unknown', '--', '-D', 'warnings'])],
-  ['cargo test (unit, black-box, properties, doc)', () => run('cargo', ['test'])],
+  ['cargo test (unit, black-box, emulator, properties, doc)', () => run('cargo', ['test', '--features', 'emulator'])],
   ['build pkg/ (wasm-pack, wasm-opt)', () => {
     const s = buildPackage();
     log(`pkg wasm ${s.wasm.raw} B raw / ${s.wasm.gzip} B gzip (goal <= 150 KB gzip); JS glue ${s.glue.gzip} + ${s.wrapper.gzip} B gzip`);

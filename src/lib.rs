@@ -39,6 +39,8 @@ compile_error!("features `js` and `worker` build two different artifacts; enable
 
 pub mod auth;
 pub mod call;
+#[cfg(feature = "emulator")]
+pub mod emulator;
 mod error;
 pub mod events;
 pub mod ids;

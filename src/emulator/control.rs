@@ -1,0 +1,197 @@
+//! The control API under `/control/`: inspect and change the simulated world, start inbound
+//! calls, read the log, set faults, move the clock; and Microsoft Graph presence in the shape of
+//! `getPresencesByUserId`.
+
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::config::{Behavior, Presence, TeamsClient};
+use super::{calls, Emulator, LogEntry, Request, Response};
+
+fn body<T: for<'de> Deserialize<'de>>(req: &Request) -> Result<T, Response> {
+    let text = std::str::from_utf8(&req.body).unwrap_or("");
+    let text = if text.trim().is_empty() { "{}" } else { text };
+    crate::json_path::from_text(text).map_err(|e| {
+        let mut v = json!({"error": {"code": "BadRequest", "message": e.to_string()}});
+        v["error"]["target"] = e.field.into();
+        Response::json(400, &v)
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Inbound {
+    from: String,
+    to: Option<String>,
+    #[serde(default)]
+    caller_display_name: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct TeamsPatch {
+    presence: Option<Presence>,
+    licensed: Option<bool>,
+    tenant_consent: Option<bool>,
+    client: Option<TeamsClient>,
+    behavior: Option<Behavior>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Clock {
+    advance_ms: i64,
+}
+
+#[derive(Deserialize)]
+struct Presences {
+    ids: Vec<String>,
+}
+
+/// The ground truth of every call (what tests and the chaos run compare against).
+fn calls_view(emu: &Emulator) -> Value {
+    let calls: Vec<Value> = emu
+        .calls
+        .values()
+        .map(|c| {
+            let recording = c.recording.as_ref().and_then(|r| emu.recordings.get(r));
+            json!({
+                "callConnectionId": c.id,
+                "serverCallId": c.server_call_id,
+                "state": c.state,
+                "ended": c.ended,
+                "participants": c.legs.iter().map(|l| json!({"rawId": l.id.raw_id(), "isMuted": l.muted, "isOnHold": l.on_hold})).collect::<Vec<_>>(),
+                "ringing": c.invites.iter().map(|i| i.target.raw_id().to_string()).collect::<Vec<_>>(),
+                "recording": recording.filter(|r| !r.stopped).map(|r| json!({"recordingId": r.id, "state": r.state})),
+            })
+        })
+        .collect();
+    Value::Array(calls)
+}
+
+fn world_view(emu: &Emulator) -> Value {
+    let w = &emu.world;
+    json!({
+        "connectionString": emu.connection_string(),
+        "resource": {"endpoint": format!("{}/", emu.origin), "immutableResourceId": w.resource.immutable_resource_id, "phoneNumbers": w.resource.phone_numbers, "botId": w.resource.bot_id},
+        "eventGrid": w.event_grid,
+        "eventGridValidated": emu.event_grid.validated,
+        "customers": w.customers,
+        "agents": w.agents,
+        "teams": w.teams,
+        "sightings": emu.sightings,
+        "faults": w.faults,
+        "faultCounts": emu.dice.counts,
+        "now": emu.now,
+    })
+}
+
+/// `/control/...` requests.
+pub(super) fn handle(emu: &mut Emulator, req: &Request, rest: &str) -> Response {
+    let (path, _) = rest.split_once('?').unwrap_or((rest, ""));
+    let res = match (req.method.as_str(), path) {
+        ("GET", "world") => Response::json(200, &world_view(emu)),
+        ("GET", "calls") => Response::json(200, &calls_view(emu)),
+        ("GET", "log") => {
+            let since: u64 = super::router::query(&req.path, "since").and_then(|s| s.parse().ok()).unwrap_or(0);
+            let entries: Vec<&LogEntry> = emu.log.iter().filter(|e| e.seq > since).collect();
+            return Response::json(200, &json!({"entries": entries, "next": emu.log.len()}));
+        }
+        ("POST", "inbound") => match body::<Inbound>(req) {
+            Ok(b) => calls::inbound(emu, &b.from, b.to.as_deref(), &b.caller_display_name),
+            Err(r) => r,
+        },
+        ("PUT", "faults") => match body::<super::faults::Faults>(req) {
+            Ok(f) => {
+                emu.world.faults = f;
+                Response::json(200, &json!({"faults": emu.world.faults}))
+            }
+            Err(r) => r,
+        },
+        ("POST", "clock") => match body::<Clock>(req) {
+            Ok(c) if c.advance_ms >= 0 => {
+                emu.clock_offset += c.advance_ms;
+                emu.now += c.advance_ms;
+                Response::json(200, &json!({"now": emu.now}))
+            }
+            Ok(_) => Response::error(400, "BadRequest", "advanceMs: must not be negative"),
+            Err(r) => r,
+        },
+        ("GET", "eventgrid/validate") => {
+            let code = super::router::query(&req.path, "code").unwrap_or("");
+            if Some(code) == emu.event_grid.validation_code.as_deref() {
+                emu.validate_event_grid();
+                Response::json(200, &json!({"validated": true}))
+            } else {
+                Response::error(400, "BadRequest", "code: does not match the validation code")
+            }
+        }
+        ("PATCH", p) if p.starts_with("teams/") => {
+            let oid = p.trim_start_matches("teams/");
+            match body::<TeamsPatch>(req) {
+                Ok(patch) => match emu.world.teams.iter_mut().find(|t| t.object_id.eq_ignore_ascii_case(oid)) {
+                    Some(t) => {
+                        if let Some(v) = patch.presence {
+                            t.presence = v;
+                        }
+                        if let Some(v) = patch.licensed {
+                            t.licensed = v;
+                        }
+                        if let Some(v) = patch.tenant_consent {
+                            t.tenant_consent = v;
+                        }
+                        if let Some(v) = patch.client {
+                            t.client = v;
+                        }
+                        if let Some(v) = patch.behavior {
+                            t.behavior = v;
+                        }
+                        Response::json(200, &serde_json::to_value(&*t).unwrap_or(Value::Null))
+                    }
+                    None => Response::error(404, "NotFound", &format!("no Teams user {oid} in the directory")),
+                },
+                Err(r) => r,
+            }
+        }
+        _ => Response::error(404, "NotFound", &format!("no control route {} /control/{path}", req.method)),
+    };
+    if req.method != "GET" {
+        let body = std::str::from_utf8(&req.body).ok().and_then(|t| serde_json::from_str(t).ok());
+        emu.push_log(LogEntry {
+            kind: "control",
+            method: Some(req.method.clone()),
+            path: Some(req.path.clone()),
+            status: Some(res.status),
+            body,
+            ..LogEntry::default()
+        });
+    }
+    res
+}
+
+/// Microsoft Graph `POST /v1.0/communications/getPresencesByUserId` (no auth checks).
+pub(super) fn presences(emu: &mut Emulator, req: &Request) -> Response {
+    let ids = match body::<Presences>(req) {
+        Ok(p) => p.ids,
+        Err(r) => return r,
+    };
+    let value: Vec<Value> = ids
+        .iter()
+        .map(|id| {
+            let p = emu.world.teams.iter().find(|t| t.object_id.eq_ignore_ascii_case(id)).map(|t| t.presence);
+            let (availability, activity) = match p {
+                Some(Presence::Available) => ("Available", "Available"),
+                Some(Presence::Busy) => ("Busy", "InACall"),
+                Some(Presence::DoNotDisturb) => ("DoNotDisturb", "Presenting"),
+                Some(Presence::Away) => ("Away", "Away"),
+                Some(Presence::Offline) => ("Offline", "OffWork"),
+                None => ("PresenceUnknown", "PresenceUnknown"),
+            };
+            json!({"@odata.type": "#microsoft.graph.presence", "id": id, "availability": availability, "activity": activity})
+        })
+        .collect();
+    Response::json(
+        200,
+        &json!({"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#Collection(microsoft.graph.presence)", "value": value}),
+    )
+}

@@ -1,0 +1,304 @@
+//! Media operations: play (to all or some), cancel all, recognize (DTMF refused with Teams
+//! users in the call), continuous DTMF, send DTMF, transcription and media streaming.
+
+use serde_json::{json, Map, Value};
+
+use super::calls::{live, Call};
+use super::events::result;
+use super::{Emulator, Job, Response};
+use crate::model::{PlaySource, PlaySourceKind, RecognizeInputType};
+use crate::ops::{interrupt_audio_and_announce, play, recognize};
+
+/// The media operation in progress on a call.
+#[derive(Clone, Debug)]
+pub(crate) struct MediaOp {
+    id: u64,
+    kind: Kind,
+    operation_context: Option<String>,
+    callback: String,
+    looped: bool,
+}
+
+#[derive(Clone, Debug)]
+enum Kind {
+    Play { ok: bool },
+    Recognize { outcome: Recognized },
+}
+
+#[derive(Clone, Debug)]
+enum Recognized {
+    Dtmf(Vec<String>),
+    Speech(String),
+    Choice(String),
+    Failed(i32, i32, &'static str),
+}
+
+fn members(pairs: &[(&str, Value)]) -> Map<String, Value> {
+    pairs.iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| ((*k).to_owned(), v.clone())).collect()
+}
+
+fn ctx(v: &Option<String>) -> Value {
+    v.as_ref().map_or(Value::Null, |s| Value::String(s.clone()))
+}
+
+fn connected<'a>(emu: &'a mut Emulator, call_id: &str) -> Result<&'a mut Call, Response> {
+    let c = live(emu, call_id)?;
+    if c.state != crate::model::CallConnectionState::Connected {
+        return Err(Response::error(400, "8501", "Action is not valid: the call is not established yet."));
+    }
+    Ok(c)
+}
+
+/// A file the service can play: WAV (or MP3) over http(s) (SPEC §7.20: 16 kHz mono 16-bit WAV).
+fn playable(sources: &[PlaySource]) -> bool {
+    sources.iter().all(|s| match (&s.kind, &s.file) {
+        (PlaySourceKind::File, Some(f)) => {
+            let path = f.uri.split(['?', '#']).next().unwrap_or("").to_ascii_lowercase();
+            path.ends_with(".wav") || path.ends_with(".mp3")
+        }
+        _ => true,
+    })
+}
+
+fn start(
+    emu: &mut Emulator,
+    call_id: &str,
+    kind: Kind,
+    operation_context: Option<String>,
+    callback: Option<String>,
+    looped: bool,
+) -> u64 {
+    let id = emu.next_seq();
+    let default_cb = emu.calls.get(call_id).map(|c| c.callback_uri.clone()).unwrap_or_default();
+    let previous = emu.calls.get_mut(call_id).and_then(|c| {
+        c.media.replace(MediaOp { id, kind, operation_context, callback: callback.unwrap_or(default_cb), looped })
+    });
+    if let Some(p) = previous {
+        // A new operation without interrupt replaces the old one, which is cancelled.
+        cancelled(emu, call_id, &p, emu.now);
+    }
+    let at = emu.now + emu.world.timing.event_delay_ms;
+    emu.schedule(at, Job::MediaStarted { call: call_id.to_owned(), op: id });
+    id
+}
+
+fn cancelled(emu: &mut Emulator, call_id: &str, op: &MediaOp, at: i64) {
+    let name = match op.kind {
+        Kind::Play { .. } => "PlayCanceled",
+        Kind::Recognize { .. } => "RecognizeCanceled",
+    };
+    emu.emit_call(
+        call_id,
+        &op.callback.clone(),
+        name,
+        at,
+        members(&[
+            ("operationContext", ctx(&op.operation_context)),
+            ("resultInformation", result(400, 8508, "Action falied, the operation was canceled.")),
+        ]),
+    );
+}
+
+pub(super) fn play(emu: &mut Emulator, call_id: &str, body: play::PlayRequest) -> Response {
+    let c = match connected(emu, call_id) {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    for t in body.play_to.iter().flatten() {
+        if c.leg(t).is_none() {
+            return Response::error(400, "8558", "A playTo participant is not present in the call.");
+        }
+    }
+    let ok = playable(&body.play_sources);
+    let looped = body.play_options.as_ref().is_some_and(|o| o.loop_);
+    start(emu, call_id, Kind::Play { ok }, body.operation_context, body.operation_callback_uri, looped);
+    Response::empty(202)
+}
+
+pub(super) fn interrupt(
+    emu: &mut Emulator,
+    call_id: &str,
+    body: interrupt_audio_and_announce::InterruptAudioAndAnnounceRequest,
+) -> Response {
+    if let Err(r) = connected(emu, call_id) {
+        return r;
+    }
+    let ok = playable(&body.play_sources);
+    start(emu, call_id, Kind::Play { ok }, body.operation_context, None, false);
+    Response::empty(202)
+}
+
+pub(super) fn recognize(emu: &mut Emulator, call_id: &str, body: recognize::RecognizeRequest) -> Response {
+    let world_customers = emu.world.customers.clone();
+    let c = match connected(emu, call_id) {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let target = body.recognize_options.target_participant.clone();
+    if c.leg(&target).is_none() {
+        return Response::error(400, "8558", "The recognize target is not present in the call.");
+    }
+    let teams_in_call = c.legs.iter().any(|l| l.id.is_teams_user());
+    let behavior = world_customers
+        .iter()
+        .find(|cu| crate::ids::canonical_raw_id(&format!("4:{}", cu.phone)) == target.raw_id().canonical())
+        .map(|cu| cu.behavior.clone())
+        .unwrap_or_default();
+    let outcome = match body.recognize_input_type {
+        // The seed's table: DTMF recognition is not available in calls with Teams users.
+        RecognizeInputType::Dtmf | RecognizeInputType::SpeechOrDtmf if teams_in_call => {
+            Recognized::Failed(400, 8520, "DTMF recognition is not supported in calls with Microsoft Teams users.")
+        }
+        RecognizeInputType::Dtmf | RecognizeInputType::SpeechOrDtmf => Recognized::Dtmf(
+            behavior.dtmf.unwrap_or_else(|| ["one", "two", "three", "pound"].map(String::from).to_vec()),
+        ),
+        RecognizeInputType::Speech => {
+            Recognized::Speech(behavior.speech.unwrap_or_else(|| "I need help with my invoice".into()))
+        }
+        RecognizeInputType::Choices => {
+            let first = body
+                .recognize_options
+                .choices
+                .as_ref()
+                .and_then(|c| c.first())
+                .map(|c| c.label.clone())
+                .unwrap_or_default();
+            Recognized::Choice(first)
+        }
+        RecognizeInputType::Other(_) => Recognized::Failed(400, 8523, "Unsupported recognizeInputType."),
+    };
+    start(emu, call_id, Kind::Recognize { outcome }, body.operation_context, body.operation_callback_uri, false);
+    Response::empty(202)
+}
+
+pub(super) fn cancel_all(emu: &mut Emulator, call_id: &str) -> Response {
+    let c = match live(emu, call_id) {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    if let Some(op) = c.media.take() {
+        let at = emu.now + emu.world.timing.event_delay_ms;
+        cancelled(emu, call_id, &op, at);
+    }
+    Response::empty(202)
+}
+
+/// PlayStarted (recognize has no start event).
+pub(super) fn started(emu: &mut Emulator, call_id: &str, op: u64, at: i64) {
+    let Some(m) = emu.calls.get(call_id).and_then(|c| c.media.clone()).filter(|m| m.id == op) else { return };
+    let duration = emu.world.timing.play_duration_ms;
+    match &m.kind {
+        Kind::Play { ok: true } => {
+            emu.emit_call(
+                call_id,
+                &m.callback,
+                "PlayStarted",
+                at,
+                members(&[
+                    ("operationContext", ctx(&m.operation_context)),
+                    ("resultInformation", result(200, 0, "Action completed successfully.")),
+                ]),
+            );
+            if !m.looped {
+                emu.schedule(at + duration, Job::MediaDone { call: call_id.to_owned(), op });
+            }
+        }
+        Kind::Play { ok: false } => emu.schedule(at, Job::MediaDone { call: call_id.to_owned(), op }),
+        Kind::Recognize { .. } => emu.schedule(at + duration / 2, Job::MediaDone { call: call_id.to_owned(), op }),
+    }
+}
+
+/// PlayCompleted / PlayFailed / RecognizeCompleted / RecognizeFailed.
+pub(super) fn done(emu: &mut Emulator, call_id: &str, op: u64, at: i64) {
+    let Some(m) = emu.calls.get_mut(call_id).and_then(|c| c.media.take_if(|m| m.id == op)) else { return };
+    let context = ctx(&m.operation_context);
+    let (name, extra): (&str, Vec<(&str, Value)>) = match m.kind {
+        Kind::Play { ok: true } => {
+            ("PlayCompleted", vec![("resultInformation", result(200, 0, "Action completed successfully."))])
+        }
+        Kind::Play { ok: false } => (
+            "PlayFailed",
+            vec![
+                ("failedPlaySourceIndex", json!(0)),
+                ("resultInformation", result(400, 8535, "Action failed, file format is invalid.")),
+            ],
+        ),
+        Kind::Recognize { outcome: Recognized::Dtmf(tones) } => (
+            "RecognizeCompleted",
+            vec![
+                ("recognitionType", json!("dtmf")),
+                ("dtmfResult", json!({"tones": tones})),
+                ("resultInformation", result(200, 8514, "Action completed, stop tone detected.")),
+            ],
+        ),
+        Kind::Recognize { outcome: Recognized::Speech(text) } => (
+            "RecognizeCompleted",
+            vec![
+                ("recognitionType", json!("speech")),
+                ("speechResult", json!({"speech": text, "confidence": 0.92})),
+                ("resultInformation", result(200, 8569, "Action completed, speech recognized.")),
+            ],
+        ),
+        Kind::Recognize { outcome: Recognized::Choice(label) } => (
+            "RecognizeCompleted",
+            vec![
+                ("recognitionType", json!("choices")),
+                ("choiceResult", json!({"label": label, "recognizedPhrase": label, "confidence": 0.9})),
+                ("resultInformation", result(200, 8545, "Action completed, recognized option matched.")),
+            ],
+        ),
+        Kind::Recognize { outcome: Recognized::Failed(code, sub, message) } => {
+            ("RecognizeFailed", vec![("resultInformation", result(code, sub, message))])
+        }
+    };
+    let mut pairs = vec![("operationContext", context)];
+    pairs.extend(extra);
+    emu.emit_call(call_id, &m.callback, name, at, members(&pairs));
+}
+
+/// Operations whose only observable effect is an event: continuous DTMF, send DTMF,
+/// transcription and media streaming. `status` is the HTTP success status.
+pub(super) fn simple(emu: &mut Emulator, call_id: &str, operation: &str, body: &Value, status: u16) -> Response {
+    let delay = emu.world.timing.event_delay_ms;
+    let c = match connected(emu, call_id) {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let teams_in_call = c.legs.iter().any(|l| l.id.is_teams_user());
+    let callback = body
+        .get("operationCallbackUri")
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+        .unwrap_or_else(|| c.callback_uri.clone());
+    let context = body.get("operationContext").cloned().unwrap_or(Value::Null);
+    let at = emu.now + delay;
+    let ok = result(200, 0, "Action completed successfully.");
+    let (event, info) = match operation {
+        "startContinuousDtmfRecognition" if teams_in_call => (
+            "ContinuousDtmfRecognitionToneFailed",
+            result(400, 8520, "DTMF recognition is not supported in calls with Microsoft Teams users."),
+        ),
+        "startContinuousDtmfRecognition" => ("", Value::Null),
+        "stopContinuousDtmfRecognition" => ("ContinuousDtmfRecognitionStopped", ok),
+        "sendDtmfTones" => ("SendDtmfTonesCompleted", ok),
+        "startTranscription" => ("TranscriptionStarted", ok),
+        "stopTranscription" => ("TranscriptionStopped", ok),
+        "updateTranscription" => ("TranscriptionUpdated", ok),
+        "startMediaStreaming" => ("MediaStreamingStarted", ok),
+        "stopMediaStreaming" => ("MediaStreamingStopped", ok),
+        _ => ("", Value::Null),
+    };
+    if !event.is_empty() {
+        emu.emit_call(
+            call_id,
+            &callback,
+            event,
+            at,
+            members(&[("operationContext", context.clone()), ("resultInformation", info)]),
+        );
+    }
+    if operation == "sendDtmfTones" {
+        return Response::json(status, &json!({"operationContext": context}));
+    }
+    Response::empty(status)
+}

@@ -1,0 +1,270 @@
+//! The emulator, driven in-process by a client built on the core: the expert-consultation
+//! scenario, the Teams-interop rules, authentication, Repeatability, faults, determinism.
+#![cfg(feature = "emulator")]
+
+mod harness;
+
+use harness::*;
+use serde_json::{json, Value};
+use switchboard::call::{Action, ParticipantStatus, RecordingStatus};
+use switchboard::events::EventData;
+use switchboard::RawId;
+
+fn body(res: &switchboard::emulator::Response) -> Value {
+    serde_json::from_str(&res.body).unwrap_or(Value::Null)
+}
+
+#[test]
+fn expert_consultation_end_to_end() {
+    let mut h = Harness::new(world());
+    let call = h.inbound_answered();
+    assert_eq!(h.names()[..3], ["IncomingCall", "CallConnected", "ParticipantsUpdated"]);
+    // Event Grid validated itself first.
+    assert_eq!(h.deliveries[0].kind, switchboard::emulator::DeliveryKind::Validation);
+
+    // The agent joins, then asks for Dana with a custom display name.
+    let agent = h.emu.world().agents[0].id.clone();
+    let res = h.call(
+        "addParticipant",
+        json!({"callConnectionId": call, "participantToAdd": {"rawId": agent}, "operationContext": "agent"}),
+    );
+    assert_eq!(res.status, 202);
+    h.run(2_000);
+    let res = h.call("addParticipant", json!({"callConnectionId": call, "participantToAdd": Harness::teams(DANA), "sourceDisplayName": "Contoso Support", "operationContext": "expert-1"}));
+    assert_eq!(res.status, 202, "{}", res.body);
+    let invitation = body(&res)["invitationId"].as_str().unwrap().to_owned();
+    assert!(!invitation.is_empty());
+    h.run(5_000);
+    let added = h.last("AddParticipantSucceeded");
+    assert_eq!(added.data.common().unwrap().operation_context, Some("expert-1"));
+    let dana = RawId::new(format!("8:orgid:{DANA}")).unwrap();
+    assert_eq!(h.state.participant(&dana).unwrap().status, ParticipantStatus::Connected);
+    // Dana's desktop client showed the custom name.
+    let world = h.control("GET", "/control/world", Value::Null);
+    assert_eq!(world["sightings"][0]["shownCaller"], "Contoso Support");
+    assert_eq!(world["sightings"][0]["customDisplayName"], true);
+
+    // DTMF recognition fails while a Teams user is in the call.
+    let res = h.call("recognize", json!({"callConnectionId": call, "recognizeInputType": "dtmf", "recognizeOptions": {"targetParticipant": {"rawId": format!("4:{CUSTOMER}")}}, "operationContext": "menu"}));
+    assert_eq!(res.status, 202);
+    h.run(3_000);
+    assert_eq!(h.result_of("RecognizeFailed"), (400, 8520));
+
+    // Recording started after Dana joined: cannot be stopped, can be paused and resumed.
+    let res = h.call("startRecording", json!({"callConnectionId": call}));
+    assert_eq!(res.status, 200, "{}", res.body);
+    let rec = body(&res);
+    assert_eq!(rec["recordingState"], "inactive");
+    let recording_id = rec["recordingId"].as_str().unwrap().to_owned();
+    h.run(500);
+    assert_eq!(h.state.recording.as_ref().unwrap().status, RecordingStatus::Active);
+    let stop = h.call("stopRecording", json!({"recordingId": recording_id}));
+    assert_eq!((stop.status, body(&stop)["error"]["code"].as_str()), (400, Some("8520")));
+    assert_eq!(h.call("pauseRecording", json!({"recordingId": recording_id})).status, 202);
+    h.run(500);
+    assert_eq!(h.state.recording.as_ref().unwrap().status, RecordingStatus::Paused);
+    assert_eq!(h.call("resumeRecording", json!({"recordingId": recording_id})).status, 202);
+    h.run(500);
+    assert_eq!(h.state.recording.as_ref().unwrap().status, RecordingStatus::Active);
+
+    // Play a greeting to everyone.
+    assert_eq!(h.call("playToAll", json!({"callConnectionId": call, "playSources": [{"kind": "file", "file": {"uri": "https://cdn.example/greeting.wav"}}], "operationContext": "greeting"})).status, 202);
+    h.run(4_000);
+    assert!(h.names().contains(&"PlayStarted") && h.names().contains(&"PlayCompleted"));
+
+    // Dana leaves after 90 s; the agent and the customer carry on.
+    h.run(90_000);
+    assert_eq!(h.state.participant(&dana).unwrap().status, ParticipantStatus::Left);
+    let stays = &h.state.participant(&dana).unwrap().stays;
+    assert_eq!(stays.len(), 1);
+    assert_eq!(stays[0].left_at.unwrap() - stays[0].joined_at.unwrap(), 90_000);
+    let list = h.call("getParticipants", json!({"callConnectionId": call}));
+    assert_eq!(body(&list)["value"].as_array().unwrap().len(), 2);
+
+    // Terminate ends it for everyone.
+    assert_eq!(h.call("terminateCall", json!({"callConnectionId": call})).status, 204);
+    h.run(500);
+    assert_eq!(h.names().last(), Some(&"CallDisconnected"));
+    assert!(h.state.is_ended());
+    assert_eq!(h.call("getCall", json!({"callConnectionId": call})).status, 404);
+    // The reducer's view equals the emulator's ground truth.
+    let truth = h.control("GET", "/control/calls", Value::Null);
+    assert_eq!(truth[0]["ended"], true);
+    assert_eq!(truth[0]["participants"].as_array().unwrap().len(), 0);
+}
+
+#[test]
+fn teams_rules_as_acs_applies_them() {
+    let mut h = Harness::new(world());
+    let call = h.inbound_answered();
+    fn outcome(h: &mut Harness, call: &str, oid: &str, extra: Value) -> (&'static str, i32, i32, i64) {
+        let mut params =
+            json!({"callConnectionId": call, "participantToAdd": Harness::teams(oid), "operationContext": oid});
+        params.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        let sent = h.now;
+        assert_eq!(h.call("addParticipant", params).status, 202);
+        h.run(120_000);
+        let e = h.events.iter().rev().find(|e| e.data.common().and_then(|c| c.operation_context) == Some(oid)).unwrap();
+        let r = e.data.common().unwrap().result_information.unwrap().clone();
+        (e.name(), r.code, r.sub_code, e.time_millis().unwrap() - sent)
+    }
+    let (name, code, sub, _) = outcome(&mut h, &call, SAM, json!({}));
+    assert_eq!((name, code, sub), ("AddParticipantFailed", 403, 7604)); // no Teams Phone licence
+    let (name, code, _, _) = outcome(&mut h, &call, ROBIN, json!({}));
+    assert_eq!((name, code), ("AddParticipantFailed", 603)); // declines
+    let (name, code, sub, after) = outcome(&mut h, &call, JO, json!({"invitationTimeoutInSeconds": 25}));
+    assert_eq!((name, code, sub), ("AddParticipantFailed", 408, 4506)); // never answers
+    assert!((25_000..25_100).contains(&after), "{after}");
+    h.control("PATCH", &format!("/control/teams/{DANA}"), json!({"tenantConsent": false}));
+    assert_eq!(outcome(&mut h, &call, DANA, json!({})).2, 5223);
+    h.control("PATCH", &format!("/control/teams/{DANA}"), json!({"tenantConsent": true, "client": "acsM365"}));
+    assert_eq!(outcome(&mut h, &call, DANA, json!({})).2, 7500);
+}
+
+#[test]
+fn custom_display_name_is_not_shown_on_mobile() {
+    let mut h = Harness::new(world());
+    let call = h.inbound_answered();
+    h.call("addParticipant", json!({"callConnectionId": call, "participantToAdd": Harness::teams(ROBIN), "sourceDisplayName": "Contoso Support"}));
+    let w = h.control("GET", "/control/world", Value::Null);
+    let s = &w["sightings"][0];
+    assert_eq!((s["client"].as_str(), s["customDisplayName"].as_bool()), (Some("ios"), Some(false)));
+    assert_eq!(s["shownCaller"], "+18005550100");
+}
+
+#[test]
+fn hmac_is_checked_like_acs() {
+    let mut h = Harness::new(world());
+    let good = h.build("getCall", json!({"callConnectionId": "x"}));
+    assert_eq!(h.send(&good).status, 404, "authenticated, call unknown");
+    let mut tampered = good.clone();
+    tampered.url = tampered.url.replace("/x?", "/y?");
+    let res = h.send(&tampered);
+    assert_eq!((res.status, body(&res)["error"]["code"].as_str()), (401, Some("7509")));
+    // 16 minutes later the same signed request is stale.
+    h.now += 16 * 60 * 1000;
+    assert_eq!(h.send(&good).status, 401);
+    assert!(body(&h.send(&good))["error"]["message"].as_str().unwrap().contains("x-ms-date"));
+    // A body that does not match its hash.
+    let mut post = h.build("createCall", json!({"targets": [{"rawId": "4:+14255550123"}], "callbackUri": CALLBACK, "sourceCallerIdNumber": {"value": "+18005550100"}}));
+    post.body.push(b' ');
+    assert_eq!(h.send(&post).status, 401);
+    // Unsupported API version: as the service answers a withdrawn preview (SPEC §1.1).
+    let mut v = h.build("getCall", json!({"callConnectionId": "x"}));
+    v.url = v.url.replace("2025-05-15", "2024-11-15-preview");
+    assert_eq!(h.send(&v).status, 404);
+}
+
+#[test]
+fn repeated_requests_do_not_act_twice() {
+    let mut h = Harness::new(world());
+    let call = h.inbound_answered();
+    let add = h.build("addParticipant", json!({"callConnectionId": call, "participantToAdd": Harness::teams(DANA)}));
+    let first = h.send(&add);
+    let second = h.send(&add);
+    assert_eq!(first, second);
+    h.run(5_000);
+    let added = h.names().iter().filter(|n| **n == "AddParticipantSucceeded").count();
+    assert_eq!(added, 1);
+    let log = h.control("GET", "/control/log", Value::Null);
+    let repeated: Vec<&Value> = log["entries"].as_array().unwrap().iter().filter(|e| e["repeated"] == true).collect();
+    assert_eq!(repeated.len(), 1);
+    // Same id, different request: refused.
+    let mut other = add.clone();
+    other.url = other.url.replace(&call, "someone-else");
+    h.resign(&mut other);
+    assert_eq!(h.send(&other).status, 409);
+}
+
+#[test]
+fn bad_bodies_answer_400_naming_the_field() {
+    let mut h = Harness::new(world());
+    let call = h.inbound_answered();
+    // Built by hand (the core would refuse to build it).
+    let mut req =
+        h.build("addParticipant", json!({"callConnectionId": call, "participantToAdd": Harness::teams(DANA)}));
+    req.body = br#"{"participantToAdd":{"kind":"microsoftTeamsUser","microsoftTeamsUser":{"userId":"bob"}}}"#.to_vec();
+    h.resign(&mut req);
+    let res = h.send(&req);
+    assert_eq!(res.status, 400);
+    assert_eq!(body(&res)["error"]["target"], "participantToAdd.microsoftTeamsUser.userId");
+}
+
+#[test]
+fn same_seed_same_log_byte_for_byte() {
+    let script = || {
+        let mut h = Harness::new(world());
+        let call = h.inbound_answered();
+        h.call(
+            "addParticipant",
+            json!({"callConnectionId": call, "participantToAdd": Harness::teams(DANA), "sourceDisplayName": "Contoso"}),
+        );
+        h.run(10_000);
+        h.call("startRecording", json!({"callConnectionId": call}));
+        h.run(100_000);
+        h.call("terminateCall", json!({"callConnectionId": call}));
+        h.run(1_000);
+        serde_json::to_string(h.emu.log()).unwrap()
+    };
+    let a = script();
+    assert!(a.len() > 5_000);
+    assert_eq!(a, script());
+}
+
+#[test]
+fn redirect_and_reject_consume_the_single_use_context() {
+    let mut h = Harness::new(world());
+    h.control("POST", "/control/inbound", json!({"from": CUSTOMER}));
+    h.run(100);
+    let ctx = match &h.last("IncomingCall").data {
+        EventData::IncomingCall(c) => c.incoming_call_context.clone(),
+        _ => unreachable!(),
+    };
+    assert_eq!(h.call("redirectCall", json!({"incomingCallContext": ctx, "target": Harness::teams(DANA)})).status, 204);
+    assert_eq!(h.call("answerCall", json!({"incomingCallContext": ctx, "callbackUri": CALLBACK})).status, 400);
+    assert_eq!(h.call("rejectCall", json!({"incomingCallContext": ctx})).status, 400);
+    h.run(1_000);
+    let w = h.control("GET", "/control/world", Value::Null);
+    assert_eq!(w["sightings"][0]["objectId"], DANA);
+}
+
+#[test]
+fn outbound_call_to_a_teams_user_and_hangup_versus_terminate() {
+    let mut h = Harness::new(world());
+    let res = h.call("createCall", json!({"targets": [Harness::teams(DANA)], "callbackUri": CALLBACK, "sourceDisplayName": "Contoso", "operationContext": "out"}));
+    assert_eq!(res.status, 201, "{}", res.body);
+    assert_eq!(body(&res)["callConnectionState"], "connecting");
+    let call = body(&res)["callConnectionId"].as_str().unwrap().to_owned();
+    h.run(5_000);
+    assert_eq!(h.names()[..2], ["CallConnected", "ParticipantsUpdated"]);
+    let one_to_one = Action::parse(
+        &json!({"operation": "transferToParticipant", "targetParticipant": {"rawId": "4:+14255550123"}}).to_string(),
+    )
+    .unwrap();
+    assert!(h.state.can(&one_to_one).is_ok());
+    // Hang up: the app leaves; with one other party the call ends.
+    assert_eq!(h.call("hangupCall", json!({"callConnectionId": call})).status, 204);
+    h.run(500);
+    assert_eq!(h.names().last(), Some(&"CallDisconnected"));
+    assert_eq!(h.call("terminateCall", json!({"callConnectionId": call})).status, 404);
+}
+
+#[test]
+fn blind_transfer_of_a_one_to_one_call() {
+    let mut h = Harness::new(world());
+    let call = h.inbound_answered();
+    let res = h.call(
+        "transferToParticipant",
+        json!({"callConnectionId": call, "targetParticipant": Harness::teams(DANA), "operationContext": "xfer"}),
+    );
+    assert_eq!(res.status, 202, "{}", res.body);
+    h.run(5_000);
+    assert_eq!(h.names()[h.names().len() - 2..], ["CallTransferAccepted", "CallDisconnected"]);
+    // With more people in the call and a Teams user involved, ACS refuses (the seed: 1:1 only).
+    let call = h.inbound_answered();
+    let agent = h.emu.world().agents[0].id.clone();
+    h.call("addParticipant", json!({"callConnectionId": call, "participantToAdd": {"rawId": agent}}));
+    h.run(2_000);
+    let res = h.call("transferToParticipant", json!({"callConnectionId": call, "targetParticipant": Harness::teams(DANA), "transferee": {"rawId": format!("4:{CUSTOMER}")}}));
+    assert_eq!(res.status, 400);
+}
