@@ -71,7 +71,10 @@ pub(crate) struct Call {
     pub connect_context: Option<String>,
     pub source: CommunicationIdentifier,
     pub source_display_name: Option<String>,
+    pub source_caller_id_number: Option<PhoneNumberModel>,
     pub answered_for: Option<PhoneNumberModel>,
+    pub media_streaming_subscription: Option<Value>,
+    pub transcription_subscription: Option<Value>,
     pub targets: Vec<CommunicationIdentifier>,
     pub legs: Vec<Leg>,
     pub invites: Vec<Invite>,
@@ -98,8 +101,11 @@ impl Call {
             callback_uri: Some(self.callback_uri.clone()),
             source: Some(self.source.clone()),
             source_display_name: self.source_display_name.clone(),
+            source_caller_id_number: self.source_caller_id_number.clone(),
             correlation_id: Some(self.correlation_id.clone()),
             answered_for: self.answered_for.clone(),
+            media_streaming_subscription: self.media_streaming_subscription.clone(),
+            transcription_subscription: self.transcription_subscription.clone(),
             ..Default::default()
         }
     }
@@ -186,7 +192,10 @@ impl Emulator {
                 connect_context: None,
                 source,
                 source_display_name: None,
+                source_caller_id_number: None,
                 answered_for: None,
+                media_streaming_subscription: None,
+                transcription_subscription: None,
                 targets: Vec::new(),
                 legs: Vec::new(),
                 invites: Vec::new(),
@@ -208,16 +217,17 @@ impl Emulator {
         let timeout_ms =
             i64::from(timeout_s.map_or(self.world.timing.default_invitation_timeout_s as i32, |t| t)) * 1000;
         let caller = self.calls.get(call_id).map(|c| caller_shown(&c.source, &self.world)).unwrap_or_default();
-        if let Some(s) = teams::sighting(&self.world, &target, display_name, &caller, self.now) {
+        let outcome = teams::decide(&self.world, &target, timeout_ms.max(1));
+        let rings = outcome.rings();
+        if let Some(s) = teams::sighting(&self.world, &target, display_name, &caller, self.now).filter(|_| rings) {
             self.push_log(super::LogEntry {
                 kind: "sighting",
-                body: serde_json::to_value(&s).ok(),
+                body: super::log::value(&s),
                 call_connection_id: Some(call_id.to_owned()),
                 ..Default::default()
             });
             self.sightings.push(s);
         }
-        let outcome = teams::decide(&self.world, &target, timeout_ms.max(1));
         let leave_after_ms = match &outcome {
             Outcome::Answers { leave_after_ms, .. } => *leave_after_ms,
             Outcome::Fails { .. } => None,
@@ -261,6 +271,39 @@ fn server_call_id(seed: &str) -> String {
         .encode(format!("https://api.flightproxy.skype.com/api/v2/cp/conv-emulator.conv.skype.com/conv/{seed}"))
 }
 
+/// The media streaming and transcription subscriptions a new call asked for, shaped as the
+/// examples' responses (`{id, state, subscribedContentTypes}`, `{id, state, subscribedResultTypes}`).
+/// The options come in the schema's members or, as the 2025-05-15 examples send them, under
+/// `transportOptions.config.websocketTransportOptions` (SPEC §7.1).
+fn subscribe(
+    emu: &mut Emulator,
+    call_id: &str,
+    media: Option<&Value>,
+    transcription: Option<&Value>,
+    extra: &Map<String, Value>,
+) {
+    let transport = extra.get("transportOptions").and_then(|t| t.pointer("/config/websocketTransportOptions"));
+    let media = media.or_else(|| transport.and_then(|t| t.get("mediaStreamingOptions")));
+    let transcription = transcription.or_else(|| transport.and_then(|t| t.get("transcriptionOptions")));
+    let state = |o: &Value, start: &str| if o[start] == true { "active" } else { "inactive" };
+    let media = media.map(|o| {
+        let content = o.get("contentType").and_then(Value::as_str).unwrap_or("audio");
+        json!({"id": emu.rng.uuid(), "state": state(o, "startMediaStreaming"), "subscribedContentTypes": [content]})
+    });
+    let transcription = transcription.map(|o| {
+        let mut v =
+            json!({"id": emu.rng.uuid(), "state": state(o, "startTranscription"), "subscribedResultTypes": ["final"]});
+        if let Some(locale) = o.get("locale").filter(|l| l.is_string()) {
+            v["locale"] = locale.clone();
+        }
+        v
+    });
+    if let Some(c) = emu.calls.get_mut(call_id) {
+        c.media_streaming_subscription = media;
+        c.transcription_subscription = transcription;
+    }
+}
+
 // ---- pre-connection operations ---------------------------------------------------------------
 
 pub(super) fn create(emu: &mut Emulator, body: create_call::CreateCallRequest) -> Response {
@@ -282,7 +325,9 @@ pub(super) fn create(emu: &mut Emulator, body: create_call::CreateCallRequest) -
         c.targets = body.targets.clone();
         c.connect_context = body.operation_context.clone();
         c.source_display_name = body.source_display_name.clone();
+        c.source_caller_id_number = body.source_caller_id_number.clone();
     }
+    subscribe(emu, &id, body.media_streaming_options.as_ref(), body.transcription_options.as_ref(), &body.extra);
     for t in &body.targets {
         emu.invite(
             &id,
@@ -321,6 +366,7 @@ pub(super) fn answer(emu: &mut Emulator, body: answer_call::AnswerCallRequest) -
         // SPEC §9: the answer response says "unknown" until CallConnected.
         c.state = CallConnectionState::Unknown;
     }
+    subscribe(emu, &id, body.media_streaming_options.as_ref(), body.transcription_options.as_ref(), &body.extra);
     let at = emu.now + emu.world.timing.connect_delay_ms;
     emu.schedule(at, Job::Connect { call: id.clone() });
     let res = ok_json(200, &emu.calls[&id].properties());
@@ -358,16 +404,16 @@ pub(super) fn reject(emu: &mut Emulator, body: reject_call::RejectCallRequest) -
 /// The redirected call rings its new target (no call connection: nothing is called back).
 pub(super) fn redirect_rings(emu: &mut Emulator, offer: Offer, target: CommunicationIdentifier, at: i64) {
     let caller = caller_shown(&offer.from, &emu.world);
-    if let Some(s) = teams::sighting(&emu.world, &target, None, &caller, at) {
+    let outcome = teams::decide(&emu.world, &target, emu.world.timing.default_invitation_timeout_s * 1000);
+    if let Some(s) = teams::sighting(&emu.world, &target, None, &caller, at).filter(|_| outcome.rings()) {
         emu.push_log(super::LogEntry {
             kind: "sighting",
-            body: serde_json::to_value(&s).ok(),
+            body: super::log::value(&s),
             note: Some("redirected call".into()),
             ..Default::default()
         });
         emu.sightings.push(s);
     }
-    let outcome = teams::decide(&emu.world, &target, emu.world.timing.default_invitation_timeout_s * 1000);
     let note = match outcome {
         Outcome::Answers { .. } => format!("redirected call answered by {}", target.raw_id()),
         Outcome::Fails { code, sub_code, .. } => {

@@ -156,7 +156,7 @@ pub(super) fn handle(emu: &mut Emulator, req: &Request, rest: &str) -> Response 
         _ => Response::error(404, "NotFound", &format!("no control route {} /control/{path}", req.method)),
     };
     if req.method != "GET" {
-        let body = std::str::from_utf8(&req.body).ok().and_then(|t| serde_json::from_str(t).ok());
+        let body = std::str::from_utf8(&req.body).ok().and_then(super::log::raw);
         emu.push_log(LogEntry {
             kind: "control",
             method: Some(req.method.clone()),

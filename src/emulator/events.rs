@@ -25,7 +25,20 @@ pub(crate) fn event_time(ms: i64) -> String {
 }
 
 fn s(v: &str) -> String {
-    Value::String(v.to_owned()).to_string()
+    let mut out = String::with_capacity(v.len() + 2);
+    push_json_str(&mut out, v);
+    out
+}
+
+/// Appends `v` as a JSON string literal (a fast path for the ids and paths events are made of).
+pub(crate) fn push_json_str(out: &mut String, v: &str) {
+    if v.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        out.push('"');
+        out.push_str(v);
+        out.push('"');
+    } else {
+        out.push_str(&Value::String(v.to_owned()).to_string());
+    }
 }
 
 /// A result information object.
@@ -50,20 +63,34 @@ impl Emulator {
     }
 
     /// Queues an event with an explicit `source` (recording events use a recordings path).
-    pub(super) fn emit_raw(&mut self, url: &str, name: &str, at: i64, source: &str, mut data: Map<String, Value>) {
+    pub(super) fn emit_raw(&mut self, url: &str, name: &str, at: i64, source: &str, data: Map<String, Value>) {
         let event_type = format!("{TYPE_PREFIX}{name}");
-        data.insert("version".into(), DATA_VERSION.into());
-        data.insert("publicEventType".into(), event_type.clone().into());
         let id = self.rng.uuid();
-        let body = format!(
-            r#"[{{"id":{},"source":{},"type":{},"data":{},"time":{},"specversion":"1.0","datacontenttype":"application/json","subject":{}}}]"#,
-            s(&id),
-            s(source),
-            s(&event_type),
-            Value::Object(data),
-            s(&event_time(at)),
-            s(source)
-        );
+        // Written straight into one buffer, members in wire order (SPEC §9).
+        let mut body = String::with_capacity(512);
+        body.push_str(r#"[{"id":"#);
+        push_json_str(&mut body, &id);
+        body.push_str(r#","source":"#);
+        push_json_str(&mut body, source);
+        body.push_str(r#","type":"#);
+        push_json_str(&mut body, &event_type);
+        body.push_str(r#","data":{"#);
+        for (k, v) in &data {
+            push_json_str(&mut body, k);
+            body.push(':');
+            // serde_json's writer, not Display: Display goes through fmt and was a sixth of the time.
+            body.push_str(&serde_json::to_string(v).unwrap_or_default());
+            body.push(',');
+        }
+        body.push_str(r#""version":"#);
+        push_json_str(&mut body, DATA_VERSION);
+        body.push_str(r#","publicEventType":"#);
+        push_json_str(&mut body, &event_type);
+        body.push_str(r#"},"time":"#);
+        push_json_str(&mut body, &event_time(at));
+        body.push_str(r#","specversion":"1.0","datacontenttype":"application/json","subject":"#);
+        push_json_str(&mut body, source);
+        body.push_str("}]");
         let d = Delivery {
             id: 0,
             due: at,
@@ -105,10 +132,13 @@ impl Emulator {
                 s(&crate::time::format_rfc3339_millis(at))
             ),
         };
-        let schema_header = match grid.schema {
-            EventGridSchema::EventGrid => ("aeg-event-type".to_owned(), "Notification".to_owned()),
+        let headers = match grid.schema {
+            EventGridSchema::EventGrid => vec![
+                ("Content-Type".to_owned(), "application/json".to_owned()),
+                ("aeg-event-type".to_owned(), "Notification".to_owned()),
+            ],
             EventGridSchema::CloudEvents => {
-                ("Content-Type".to_owned(), "application/cloudevents-batch+json; charset=utf-8".to_owned())
+                vec![("Content-Type".to_owned(), "application/cloudevents-batch+json; charset=utf-8".to_owned())]
             }
         };
         let d = Delivery {
@@ -117,7 +147,7 @@ impl Emulator {
             kind: DeliveryKind::EventGrid,
             method: "POST".into(),
             url: grid.webhook.clone(),
-            headers: vec![("Content-Type".into(), "application/json".into()), schema_header],
+            headers,
             body,
             event_type,
             event_id: id,

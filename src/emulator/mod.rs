@@ -75,7 +75,7 @@ impl Response {
         Self {
             status,
             headers: vec![("Content-Type".into(), "application/json".into())],
-            body: body.to_string(),
+            body: serde_json::to_string(body).unwrap_or_default(),
             deliver_first: Vec::new(),
         }
     }
@@ -141,6 +141,14 @@ enum Job {
     EventGridRetry { delivery: Box<Delivery>, attempt: u32 },
 }
 
+impl Job {
+    /// Whether the step calls the app back (an offer expiring, a redirected call ringing and an
+    /// Event Grid retry do not).
+    fn calls_back(&self) -> bool {
+        !matches!(self, Job::OfferExpires { .. } | Job::RedirectRings { .. } | Job::EventGridRetry { .. })
+    }
+}
+
 /// Event Grid subscription state.
 #[derive(Clone, Debug, Default)]
 struct EventGrid {
@@ -153,7 +161,7 @@ struct EventGrid {
 pub struct Emulator {
     world: WorldConfig,
     key: Vec<u8>,
-    signer: TokenSigner,
+    signer: std::sync::OnceLock<TokenSigner>,
     origin: String,
     rng: Rng,
     dice: FaultDice,
@@ -172,6 +180,8 @@ pub struct Emulator {
     log: Vec<LogEntry>,
     /// Deliveries caused by the request being handled (for the before-response fault).
     fresh: Vec<(i64, u64)>,
+    /// Jobs scheduled by the request being handled (for the before-response fault).
+    fresh_jobs: Vec<(i64, u64)>,
 }
 
 impl Emulator {
@@ -186,7 +196,7 @@ impl Emulator {
         let fault_seed = world.faults.seed.unwrap_or(seed);
         Ok(Self {
             key,
-            signer: TokenSigner::dev(),
+            signer: std::sync::OnceLock::new(),
             origin: origin.trim_end_matches('/').to_owned(),
             rng: Rng::new(seed),
             dice: FaultDice::new(fault_seed),
@@ -204,6 +214,7 @@ impl Emulator {
             sightings: Vec::new(),
             log: Vec::new(),
             fresh: Vec::new(),
+            fresh_jobs: Vec::new(),
             world,
         })
     }
@@ -228,6 +239,12 @@ impl Emulator {
         &self.dice.counts
     }
 
+    /// The token signer, built on first use (parsing the RSA key costs more than a whole
+    /// simulated call).
+    fn signer(&self) -> &TokenSigner {
+        self.signer.get_or_init(TokenSigner::dev)
+    }
+
     fn next_seq(&mut self) -> u64 {
         self.seq += 1;
         self.seq
@@ -241,13 +258,24 @@ impl Emulator {
     pub fn handle(&mut self, req: &Request, now: i64) -> Response {
         self.tick_clock(now);
         self.fresh.clear();
+        self.fresh_jobs.clear();
         let mut res = router::route(self, req);
-        if !self.fresh.is_empty() && self.dice.before_response(&self.world.faults.callbacks.clone()) {
+        let step = self.fresh_jobs.iter().copied().filter(|k| self.jobs.get(k).is_some_and(Job::calls_back)).min();
+        if (!self.fresh.is_empty() || step.is_some()) && self.dice.before_response(&self.world.faults.callbacks) {
+            if self.fresh.is_empty() {
+                // The first callback comes from a step the request scheduled (the invitee answers,
+                // the call connects): the service takes it at once, so its callback overtakes the
+                // response.
+                if let Some(job) = step.and_then(|k| self.jobs.remove(&k)) {
+                    self.run_job(self.now, job);
+                }
+            }
             // Deliver the first callback this request caused before the response.
-            let first = self.fresh[0];
-            if let Some((d, _)) = self.outbox.remove(&first) {
-                self.log_delivery(&d, "before response");
-                res.deliver_first.push(d);
+            if let Some(&first) = self.fresh.first() {
+                if let Some((d, _)) = self.outbox.remove(&first) {
+                    self.log_delivery(&d, "before response");
+                    res.deliver_first.push(d);
+                }
             }
         }
         res
@@ -266,6 +294,9 @@ impl Emulator {
     /// Runs the simulation up to `now` and returns the callbacks due, in due order.
     pub fn advance(&mut self, now: i64) -> Vec<Delivery> {
         self.tick_clock(now);
+        // Only a request's own effects count for the before-response fault.
+        self.fresh.clear();
+        self.fresh_jobs.clear();
         let mut out = Vec::new();
         loop {
             let job_at = self.jobs.keys().next().copied().filter(|k| k.0 <= self.now);
@@ -296,7 +327,7 @@ impl Emulator {
     /// The `Authorization` header of a callback (a fresh RS256 JWT, 5-minute lifetime).
     pub fn authorization(&self, delivery: &Delivery) -> Option<String> {
         (delivery.kind == DeliveryKind::Callback).then(|| {
-            let token = self.signer.token(
+            let token = self.signer().token(
                 &self.world.resource.immutable_resource_id,
                 delivery.due.div_euclid(1000),
                 &delivery.event_id,
@@ -325,7 +356,8 @@ impl Emulator {
                 let answered = serde_json::from_str::<serde_json::Value>(body)
                     .ok()
                     .and_then(|v| v.get("validationResponse").and_then(|c| c.as_str()).map(str::to_owned));
-                if ok && answered.as_deref() == Some(code.as_str()) {
+                // The CloudEvents handshake (OPTIONS) carries no code: a 2xx allows the origin.
+                if ok && (d.method == "OPTIONS" || answered.as_deref() == Some(code.as_str())) {
                     self.validate_event_grid();
                 }
             }
@@ -350,15 +382,23 @@ impl Emulator {
     }
 
     fn schedule(&mut self, at: i64, job: Job) {
-        let seq = self.next_seq();
-        self.jobs.insert((at.max(self.now), seq), job);
+        let key = (at.max(self.now), self.next_seq());
+        self.fresh_jobs.push(key);
+        self.jobs.insert(key, job);
     }
 
     /// Queues a delivery, through the callback faults when `faults` is set.
     fn queue_delivery(&mut self, d: Delivery, faults: bool) {
-        let times = if faults { self.dice.callback(&self.world.faults.callbacks.clone(), d.due) } else { vec![d.due] };
-        for at in times {
-            let mut copy = d.clone();
+        let times = if faults { self.dice.callback(&self.world.faults.callbacks, d.due) } else { vec![d.due] };
+        let last = times.len().saturating_sub(1);
+        let mut d = Some(d);
+        for (i, at) in times.into_iter().enumerate() {
+            // The last copy takes the original (no clone in the common single-delivery case).
+            let mut copy = if i == last {
+                d.take().unwrap_or_else(|| unreachable!())
+            } else {
+                d.clone().unwrap_or_else(|| unreachable!())
+            };
             copy.id = self.next_seq();
             copy.due = at;
             let key = (at, copy.id);
@@ -396,7 +436,7 @@ impl Emulator {
     }
 
     fn log_delivery(&mut self, d: &Delivery, note: &str) {
-        let body = serde_json::from_str(&d.body).ok();
+        let body = Some(log::RawJson::trusted(d.body.clone()));
         self.push_log(LogEntry {
             kind: match d.kind {
                 DeliveryKind::Callback => "callback",

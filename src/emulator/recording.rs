@@ -134,7 +134,9 @@ pub(super) fn resume(emu: &mut Emulator, id: &str) -> Response {
     let at = emu.now + emu.world.timing.event_delay_ms;
     match live(emu, id) {
         Ok(r) if r.state == RecordingState::Inactive => {
-            emu.schedule(at, Job::RecordingActive { recording: id.to_owned() });
+            // Active from now on (a pause right after a resume is valid); the event follows.
+            r.state = RecordingState::Active;
+            changed(emu, id, at);
             Response::empty(202)
         }
         Ok(_) => Response::error(400, "8523", "The recording is not paused."),

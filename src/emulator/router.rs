@@ -78,9 +78,9 @@ pub(super) fn route(emu: &mut Emulator, req: &Request) -> Response {
     }
     match (req.method.as_str(), path_only) {
         ("POST", "/v1.0/communications/getPresencesByUserId") => return control::presences(emu, req),
-        ("GET", "/calling/keys") => return Response::json(200, &emu.signer.jwks()),
+        ("GET", "/calling/keys") => return Response::json(200, &emu.signer().jwks()),
         ("GET", "/calling/.well-known/acsopenidconfiguration") => {
-            return Response::json(200, &emu.signer.openid_configuration(&emu.origin))
+            return Response::json(200, &emu.signer().openid_configuration(&emu.origin))
         }
         _ => {}
     }
@@ -104,13 +104,20 @@ fn log_request(
     fault: Option<&'static str>,
     repeated: bool,
 ) {
-    let body = std::str::from_utf8(&req.body).ok().and_then(|t| serde_json::from_str::<Value>(t).ok());
+    let body = std::str::from_utf8(&req.body).ok().and_then(super::log::raw);
+    #[derive(serde::Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct CallId {
+        call_connection_id: Option<String>,
+    }
     let call = req
         .path
         .strip_prefix("/calling/callConnections/")
         .map(|r| r.split([':', '/', '?']).next().unwrap_or("").to_owned())
         .filter(|s| !s.is_empty())
-        .or_else(|| body.as_ref().and_then(|b| b.get("callConnectionId")).and_then(Value::as_str).map(str::to_owned));
+        .or_else(|| {
+            body.as_ref().and_then(|b| serde_json::from_str::<CallId>(b.get()).ok()).and_then(|c| c.call_connection_id)
+        });
     emu.push_log(LogEntry {
         kind: "request",
         method: Some(req.method.clone()),
@@ -180,7 +187,7 @@ fn acs(emu: &mut Emulator, req: &Request, meta: &'static OperationMeta, params: 
         log_request(emu, req, Some(meta), &res, None, false);
         return res;
     }
-    let fault = emu.dice.request(&emu.world.faults.requests.clone());
+    let fault = emu.dice.request(&emu.world.faults.requests);
     match fault {
         RequestFault::Throttle => {
             let retry = emu.world.faults.requests.retry_after_s.unwrap_or(1);

@@ -43,6 +43,17 @@ pub enum Outcome {
     },
 }
 
+impl Outcome {
+    /// Whether the callee's client rang at all (declines and timeouts ring; a missing licence,
+    /// consent or an unsupported client is refused before anything rings).
+    pub fn rings(&self) -> bool {
+        match self {
+            Self::Answers { .. } => true,
+            Self::Fails { code, .. } => matches!(code, 603 | 408),
+        }
+    }
+}
+
 /// What a Teams client showed when it rang: the custom display name (desktop and web only)
 /// or the caller's own identity.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

@@ -8,6 +8,9 @@
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
 
+#[cfg(feature = "emulator")]
+mod emulator;
+
 use crate::auth::{self, ConnectionString, HttpDate, Repeatability};
 use crate::call::{Action, Applied, CallState as Core, CommandResponse};
 use crate::events::{self, EventError};

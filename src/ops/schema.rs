@@ -88,7 +88,7 @@ impl Out {
     fn write(&self, out: &mut String) {
         match self {
             Out::Raw(text) => out.push_str(text),
-            Out::Json(v) => out.push_str(&v.to_string()),
+            Out::Json(v) => out.push_str(&serde_json::to_string(v).unwrap_or_default()),
             Out::List(items) => {
                 out.push('[');
                 for (i, item) in items.iter().enumerate() {
@@ -105,7 +105,7 @@ impl Out {
                     if i > 0 {
                         out.push(',');
                     }
-                    out.push_str(&Value::String(k.clone()).to_string());
+                    out.push_str(&serde_json::to_string(k).unwrap_or_default());
                     out.push(':');
                     v.write(out);
                 }

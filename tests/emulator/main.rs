@@ -2,6 +2,8 @@
 //! scenario, the Teams-interop rules, authentication, Repeatability, faults, determinism.
 #![cfg(feature = "emulator")]
 
+mod examples;
+mod faults;
 mod harness;
 
 use harness::*;
