@@ -6,6 +6,9 @@
 //! the host at delivery time (`Emulator::authorization`), so they are measured separately.
 #![allow(clippy::disallowed_methods)] // a benchmark reads the clock; the core never does
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 

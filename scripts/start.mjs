@@ -14,8 +14,8 @@ const { startEmulator } = await import('../emulator/server.mjs');
 const { startDemoApp, runStory } = await import('./demo-app.mjs');
 
 const appUrl = 'http://127.0.0.1:8787';
-const { Emulator } = (await import('module')).createRequire(import.meta.url)('../emulator/wasm/switchboard_emulator.js');
-const world = JSON.parse(JSON.stringify(demoWorld(Emulator)));
+const { demoWorld } = (await import('node:module')).createRequire(import.meta.url)('../emulator/wasm/switchboard_emulator.js');
+const world = JSON.parse(demoWorld());
 world.eventGrid = { webhook: `${appUrl}/api/events/incoming` };
 const quiet = process.argv.includes('--quiet');
 const emulator = await startEmulator({ world, log: quiet ? null : (line) => console.log(`\x1b[2m  [acs] ${line}\x1b[0m`) });
@@ -41,10 +41,3 @@ if (process.argv.includes('--exit')) {
   process.exit(0);
 }
 
-function demoWorld(EmulatorClass) {
-  // The demo world lives in Rust (WorldConfig::demo); read it back through the control API.
-  const probe = new EmulatorClass(undefined, 'http://127.0.0.1:8788');
-  const out = JSON.parse(probe.handle('GET', '/control/world', '{}', new Uint8Array(), Date.now()));
-  const w = JSON.parse(out.body);
-  return { seed: 7, customers: w.customers, agents: w.agents, teams: w.teams };
-}

@@ -1,7 +1,7 @@
 // `npm test`: installs what is missing, then runs every test — Rust natively, the npm package's
 // wasm in Node, and its TypeScript types. Each step prints its name; the first failure stops it.
 import { ensureToolchain, log, run } from './setup.mjs';
-import { buildPackage } from './build.mjs';
+import { buildEmulator, buildPackage } from './build.mjs';
 
 const steps = [
   ['toolchain', () => ensureToolchain()],
@@ -13,7 +13,8 @@ const steps = [
     const s = buildPackage();
     log(`pkg wasm ${s.wasm.raw} B raw / ${s.wasm.gzip} B gzip (goal <= 150 KB gzip); JS glue ${s.glue.gzip} + ${s.wrapper.gzip} B gzip`);
   }],
-  ['npm package in Node (node:test)', () => run('node', ['--test', 'tests/js/'])],
+  ['build the emulator (wasm for the Node server)', () => buildEmulator()],
+  ['npm package and emulator in Node (node:test, official SDK)', () => run('node', ['--test', 'tests/js/'])],
   ['TypeScript types (tsc --strict)', () => run('node_modules/.bin/tsc', ['-p', 'tests/js'])],
 ];
 

@@ -342,10 +342,10 @@ impl CallState {
                 let roster = Roster {
                     seq: update.sequence_number,
                     at,
-                    raw_ids: update.participants.iter().map(|p| p.identifier.raw_id().clone()).collect(),
+                    raw_ids: update.participants.iter().flatten().map(|p| p.identifier.raw_id().clone()).collect(),
                 };
                 let newest = presence::insert(&mut self.rosters, roster);
-                for entry in &update.participants {
+                for entry in update.participants.iter().flatten() {
                     let p = self.participant_mut(&entry.identifier);
                     let on_hold = entry.is_on_hold.unwrap_or(false);
                     if newest && (p.is_muted, p.is_on_hold) != (entry.is_muted, on_hold) {

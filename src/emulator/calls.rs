@@ -4,9 +4,11 @@
 
 use serde_json::{json, Map, Value};
 
-use super::events::result;
+use super::events::info;
 use super::teams::{self, Outcome};
 use super::{Emulator, Job, Response};
+use crate::events::CallEvent;
+use crate::model::ResultInformation;
 use crate::model::{CallConnectionState, CallParticipant, PhoneNumberModel};
 use crate::ops::{
     add_participant, answer_call, cancel_add_participant, create_call, hold, mute_participants, properties,
@@ -112,20 +114,12 @@ impl Call {
 }
 
 fn ok_json<T: serde::Serialize>(status: u16, body: &T) -> Response {
-    Response::json(status, &serde_json::to_value(body).unwrap_or(Value::Null))
+    Response::typed(status, body)
 }
 
 /// `404 8522` for a call that does not exist or has ended.
 pub(super) fn not_found() -> Response {
     Response::error(404, "8522", "Call not found or already ended.")
-}
-
-fn members(pairs: &[(&str, Value)]) -> Map<String, Value> {
-    pairs.iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| ((*k).to_owned(), v.clone())).collect()
-}
-
-fn ctx(v: &Option<String>) -> Value {
-    v.as_ref().map_or(Value::Null, |s| Value::String(s.clone()))
 }
 
 impl Emulator {
@@ -141,9 +135,9 @@ impl Emulator {
         t
     }
 
-    pub(super) fn emit_call(&mut self, call_id: &str, url: &str, name: &str, at: i64, m: Map<String, Value>) {
+    pub(super) fn emit_call(&mut self, call_id: &str, url: &str, name: &str, at: i64, event: CallEvent) {
         let at = self.event_at(call_id, at);
-        self.emit(call_id, url, name, at, m);
+        self.emit(call_id, url, name, at, event);
     }
 
     /// Emits ParticipantsUpdated with the current roster (sequence numbers have gaps, SPEC §9).
@@ -151,17 +145,10 @@ impl Emulator {
         let step = self.rng.between(1, 2);
         let Some(call) = self.calls.get_mut(call_id) else { return };
         call.seq += step;
-        let participants: Vec<Value> = call
+        let participants: Vec<CallParticipant> = call
             .legs
             .iter()
-            .map(|l| {
-                serde_json::to_value(CallParticipant {
-                    identifier: l.id.clone(),
-                    is_muted: l.muted,
-                    is_on_hold: Some(l.on_hold),
-                })
-                .unwrap_or(Value::Null)
-            })
+            .map(|l| CallParticipant { identifier: l.id.clone(), is_muted: l.muted, is_on_hold: Some(l.on_hold) })
             .collect();
         let (seq, url) = (call.seq, call.callback_uri.clone());
         self.emit_call(
@@ -169,11 +156,12 @@ impl Emulator {
             &url,
             "ParticipantsUpdated",
             at,
-            members(&[
-                ("sequenceNumber", json!(seq)),
-                ("participants", Value::Array(participants)),
-                ("resultInformation", result(200, 0, "")),
-            ]),
+            CallEvent {
+                sequence_number: Some(seq),
+                participants: Some(participants),
+                result_information: Some(info(200, 0, "")),
+                ..CallEvent::default()
+            },
         );
     }
 
@@ -450,7 +438,11 @@ pub(super) fn connect(emu: &mut Emulator, call_id: &str, at: i64) {
         &url,
         "CallConnected",
         at,
-        members(&[("operationContext", ctx(&context)), ("resultInformation", result(200, 0, ""))]),
+        CallEvent {
+            operation_context: context.clone(),
+            result_information: Some(info(200, 0, "")),
+            ..CallEvent::default()
+        },
     );
     emu.roster(call_id, at);
 }
@@ -470,12 +462,13 @@ pub(super) fn answer_invitation(emu: &mut Emulator, call_id: &str, invitation: &
                 &url,
                 "CallTransferAccepted",
                 at,
-                members(&[
-                    ("operationContext", ctx(&inv.operation_context)),
-                    ("transferTarget", serde_json::to_value(&inv.target).unwrap_or(Value::Null)),
-                    ("transferee", transferee.map_or(Value::Null, |t| serde_json::to_value(t).unwrap_or(Value::Null))),
-                    ("resultInformation", result(202, 0, "The transfer operation completed successfully.")),
-                ]),
+                CallEvent {
+                    operation_context: inv.operation_context.clone(),
+                    transfer_target: Some(inv.target.clone()),
+                    transferee,
+                    result_information: Some(info(202, 0, "The transfer operation completed successfully.")),
+                    ..CallEvent::default()
+                },
             );
             end_connection(emu, call_id, at, 200, 7015, "The call was transferred.", false);
         }
@@ -495,7 +488,11 @@ pub(super) fn answer_invitation(emu: &mut Emulator, call_id: &str, invitation: &
                     &url,
                     "CallConnected",
                     at,
-                    members(&[("operationContext", ctx(&context)), ("resultInformation", result(200, 0, ""))]),
+                    CallEvent {
+                        operation_context: context.clone(),
+                        result_information: Some(info(200, 0, "")),
+                        ..CallEvent::default()
+                    },
                 );
             } else if purpose == Purpose::Add {
                 let url = inv.callback.clone();
@@ -504,11 +501,12 @@ pub(super) fn answer_invitation(emu: &mut Emulator, call_id: &str, invitation: &
                     &url,
                     "AddParticipantSucceeded",
                     at,
-                    members(&[
-                        ("operationContext", ctx(&inv.operation_context)),
-                        ("participant", serde_json::to_value(&inv.target).unwrap_or(Value::Null)),
-                        ("resultInformation", result(200, 0, "Action completed successfully.")),
-                    ]),
+                    CallEvent {
+                        operation_context: inv.operation_context.clone(),
+                        participant: Some(inv.target.clone()),
+                        result_information: Some(info(200, 0, "Action completed successfully.")),
+                        ..CallEvent::default()
+                    },
                 );
             }
             emu.roster(call_id, at);
@@ -537,7 +535,7 @@ pub(super) fn fail_invitation(
     if c.ended {
         return;
     }
-    let info = result(code, sub_code, message);
+    let failure = info(code, sub_code, message);
     match inv.purpose {
         Purpose::Add => {
             emu.emit_call(
@@ -545,11 +543,12 @@ pub(super) fn fail_invitation(
                 &inv.callback,
                 "AddParticipantFailed",
                 at,
-                members(&[
-                    ("operationContext", ctx(&inv.operation_context)),
-                    ("participant", serde_json::to_value(&inv.target).unwrap_or(Value::Null)),
-                    ("resultInformation", info),
-                ]),
+                CallEvent {
+                    operation_context: inv.operation_context.clone(),
+                    participant: Some(inv.target.clone()),
+                    result_information: Some(failure.clone()),
+                    ..CallEvent::default()
+                },
             );
         }
         Purpose::Transfer { .. } => {
@@ -559,7 +558,11 @@ pub(super) fn fail_invitation(
                 &inv.callback,
                 "CallTransferFailed",
                 at,
-                members(&[("operationContext", ctx(&inv.operation_context)), ("resultInformation", info)]),
+                CallEvent {
+                    operation_context: inv.operation_context.clone(),
+                    result_information: Some(failure.clone()),
+                    ..CallEvent::default()
+                },
             );
         }
         Purpose::Create => {
@@ -572,7 +575,11 @@ pub(super) fn fail_invitation(
                     &inv.callback,
                     "CreateCallFailed",
                     at,
-                    members(&[("operationContext", ctx(&inv.operation_context)), ("resultInformation", info)]),
+                    CallEvent {
+                        operation_context: inv.operation_context.clone(),
+                        result_information: Some(failure.clone()),
+                        ..CallEvent::default()
+                    },
                 );
             }
         }
@@ -626,7 +633,7 @@ pub(super) fn end_connection(
         &url,
         "CallDisconnected",
         at,
-        members(&[("resultInformation", result(code, sub_code, message))]),
+        CallEvent { result_information: Some(info(code, sub_code, message)), ..CallEvent::default() },
     );
 }
 
@@ -806,11 +813,12 @@ pub(super) fn remove(
                 &callback,
                 "RemoveParticipantSucceeded",
                 at,
-                members(&[
-                    ("operationContext", ctx(&context)),
-                    ("participant", serde_json::to_value(&target).unwrap_or(Value::Null)),
-                    ("resultInformation", result(200, 0, "Action completed successfully.")),
-                ]),
+                CallEvent {
+                    operation_context: context.clone(),
+                    participant: Some(target.clone()),
+                    result_information: Some(info(200, 0, "Action completed successfully.")),
+                    ..CallEvent::default()
+                },
             );
             emu.roster(call_id, at);
             if emu.calls.get(call_id).is_some_and(|c| c.legs.is_empty()) {
@@ -822,11 +830,12 @@ pub(super) fn remove(
             &callback,
             "RemoveParticipantFailed",
             at,
-            members(&[
-                ("operationContext", ctx(&context)),
-                ("participant", serde_json::to_value(&target).unwrap_or(Value::Null)),
-                ("resultInformation", result(400, 8558, "The participant is not present in the call.")),
-            ]),
+            CallEvent {
+                operation_context: context.clone(),
+                participant: Some(target.clone()),
+                result_information: Some(info(400, 8558, "The participant is not present in the call.")),
+                ..CallEvent::default()
+            },
         ),
     }
     ok_json(202, &properties::OperationContextResponse { operation_context: context, ..Default::default() })
@@ -845,12 +854,11 @@ pub(super) fn cancel_add(
     let callback = body.operation_callback_uri.clone().unwrap_or_else(|| c.callback_uri.clone());
     let pos = c.invites.iter().position(|i| i.id == body.invitation_id && i.purpose == Purpose::Add);
     let at = emu.now + delay;
-    let m = |info: Value| {
-        members(&[
-            ("operationContext", ctx(&body.operation_context)),
-            ("invitationId", json!(body.invitation_id)),
-            ("resultInformation", info),
-        ])
+    let m = |outcome: ResultInformation| CallEvent {
+        operation_context: body.operation_context.clone(),
+        invitation_id: Some(body.invitation_id.clone()),
+        result_information: Some(outcome),
+        ..CallEvent::default()
     };
     match pos {
         Some(p) => {
@@ -862,7 +870,7 @@ pub(super) fn cancel_add(
                 &callback,
                 "CancelAddParticipantSucceeded",
                 at,
-                m(result(200, 0, "Action completed successfully.")),
+                m(info(200, 0, "Action completed successfully.")),
             );
         }
         None => emu.emit_call(
@@ -870,7 +878,7 @@ pub(super) fn cancel_add(
             &callback,
             "CancelAddParticipantFailed",
             at,
-            m(result(400, 8522, "No ringing invitation with this id.")),
+            m(info(400, 8522, "No ringing invitation with this id.")),
         ),
     }
     ok_json(
@@ -964,18 +972,19 @@ pub(super) fn inbound(emu: &mut Emulator, from: &str, to: Option<&str>, caller_d
         },
     );
     emu.schedule(emu.now + emu.world.timing.offer_timeout_ms, Job::OfferExpires { context: context.clone() });
-    let data = json!({
-        "to": to_id,
-        "from": from_id,
-        "serverCallId": server_call_id,
-        "callerDisplayName": caller_display_name,
-        "incomingCallContext": context,
-        "customContext": {"sipHeaders": {}, "voipHeaders": {}},
-        "correlationId": correlation_id,
-    });
+    let data = crate::events::IncomingCallData {
+        to: to_id.clone(),
+        from: from_id.clone(),
+        server_call_id: Some(server_call_id.clone()),
+        caller_display_name: Some(caller_display_name.to_owned()),
+        incoming_call_context: context,
+        custom_context: Some(json!({"sipHeaders": {}, "voipHeaders": {}})),
+        correlation_id: Some(correlation_id.clone()),
+        on_behalf_of_callee: None,
+    };
     let subject = format!("/caller/{}/recipient/{}", from_id.raw_id(), to_id.raw_id());
     let at = emu.now + emu.world.timing.event_delay_ms;
-    emu.emit_incoming_call(data, &subject, at);
+    emu.emit_incoming_call(&data, &subject, at);
     Response::json(
         202,
         &json!({"serverCallId": server_call_id, "correlationId": correlation_id, "from": from, "to": to, "eventGridConfigured": emu.world.event_grid.is_some()}),

@@ -1,11 +1,13 @@
 //! Media operations: play (to all or some), cancel all, recognize (DTMF refused with Teams
 //! users in the call), continuous DTMF, send DTMF, transcription and media streaming.
 
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use super::calls::{live, Call};
-use super::events::result;
+use super::events::info;
 use super::{Emulator, Job, Response};
+use crate::events::CallEvent;
+use crate::model::{ChoiceResult, DtmfResult, SpeechResult, Tone};
 use crate::model::{PlaySource, PlaySourceKind, RecognizeInputType};
 use crate::ops::{interrupt_audio_and_announce, play, recognize};
 
@@ -31,14 +33,6 @@ enum Recognized {
     Speech(String),
     Choice(String),
     Failed(i32, i32, &'static str),
-}
-
-fn members(pairs: &[(&str, Value)]) -> Map<String, Value> {
-    pairs.iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| ((*k).to_owned(), v.clone())).collect()
-}
-
-fn ctx(v: &Option<String>) -> Value {
-    v.as_ref().map_or(Value::Null, |s| Value::String(s.clone()))
 }
 
 fn connected<'a>(emu: &'a mut Emulator, call_id: &str) -> Result<&'a mut Call, Response> {
@@ -92,10 +86,11 @@ fn cancelled(emu: &mut Emulator, call_id: &str, op: &MediaOp, at: i64) {
         &op.callback.clone(),
         name,
         at,
-        members(&[
-            ("operationContext", ctx(&op.operation_context)),
-            ("resultInformation", result(400, 8508, "Action falied, the operation was canceled.")),
-        ]),
+        CallEvent {
+            operation_context: op.operation_context.clone(),
+            result_information: Some(info(400, 8508, "Action falied, the operation was canceled.")),
+            ..CallEvent::default()
+        },
     );
 }
 
@@ -194,10 +189,11 @@ pub(super) fn started(emu: &mut Emulator, call_id: &str, op: u64, at: i64) {
                 &m.callback,
                 "PlayStarted",
                 at,
-                members(&[
-                    ("operationContext", ctx(&m.operation_context)),
-                    ("resultInformation", result(200, 0, "Action completed successfully.")),
-                ]),
+                CallEvent {
+                    operation_context: m.operation_context.clone(),
+                    result_information: Some(info(200, 0, "Action completed successfully.")),
+                    ..CallEvent::default()
+                },
             );
             if !m.looped {
                 emu.schedule(at + duration, Job::MediaDone { call: call_id.to_owned(), op });
@@ -211,49 +207,42 @@ pub(super) fn started(emu: &mut Emulator, call_id: &str, op: u64, at: i64) {
 /// PlayCompleted / PlayFailed / RecognizeCompleted / RecognizeFailed.
 pub(super) fn done(emu: &mut Emulator, call_id: &str, op: u64, at: i64) {
     let Some(m) = emu.calls.get_mut(call_id).and_then(|c| c.media.take_if(|m| m.id == op)) else { return };
-    let context = ctx(&m.operation_context);
-    let (name, extra): (&str, Vec<(&str, Value)>) = match m.kind {
+    let mut e = CallEvent { operation_context: m.operation_context.clone(), ..CallEvent::default() };
+    let name = match m.kind {
         Kind::Play { ok: true } => {
-            ("PlayCompleted", vec![("resultInformation", result(200, 0, "Action completed successfully."))])
+            e.result_information = Some(info(200, 0, "Action completed successfully."));
+            "PlayCompleted"
         }
-        Kind::Play { ok: false } => (
-            "PlayFailed",
-            vec![
-                ("failedPlaySourceIndex", json!(0)),
-                ("resultInformation", result(400, 8535, "Action failed, file format is invalid.")),
-            ],
-        ),
-        Kind::Recognize { outcome: Recognized::Dtmf(tones) } => (
-            "RecognizeCompleted",
-            vec![
-                ("recognitionType", json!("dtmf")),
-                ("dtmfResult", json!({"tones": tones})),
-                ("resultInformation", result(200, 8514, "Action completed, stop tone detected.")),
-            ],
-        ),
-        Kind::Recognize { outcome: Recognized::Speech(text) } => (
-            "RecognizeCompleted",
-            vec![
-                ("recognitionType", json!("speech")),
-                ("speechResult", json!({"speech": text, "confidence": 0.92})),
-                ("resultInformation", result(200, 8569, "Action completed, speech recognized.")),
-            ],
-        ),
-        Kind::Recognize { outcome: Recognized::Choice(label) } => (
-            "RecognizeCompleted",
-            vec![
-                ("recognitionType", json!("choices")),
-                ("choiceResult", json!({"label": label, "recognizedPhrase": label, "confidence": 0.9})),
-                ("resultInformation", result(200, 8545, "Action completed, recognized option matched.")),
-            ],
-        ),
+        Kind::Play { ok: false } => {
+            e.failed_play_source_index = Some(0);
+            e.result_information = Some(info(400, 8535, "Action failed, file format is invalid."));
+            "PlayFailed"
+        }
+        Kind::Recognize { outcome: Recognized::Dtmf(tones) } => {
+            e.recognition_type = Some("dtmf".into());
+            e.dtmf_result = Some(DtmfResult { tones: tones.iter().map(|t| Tone::parse(t)).collect() });
+            e.result_information = Some(info(200, 8514, "Action completed, stop tone detected."));
+            "RecognizeCompleted"
+        }
+        Kind::Recognize { outcome: Recognized::Speech(text) } => {
+            e.recognition_type = Some("speech".into());
+            e.speech_result = Some(SpeechResult { speech: text, confidence: Some(0.92) });
+            e.result_information = Some(info(200, 8569, "Action completed, speech recognized."));
+            "RecognizeCompleted"
+        }
+        Kind::Recognize { outcome: Recognized::Choice(label) } => {
+            e.recognition_type = Some("choices".into());
+            e.choice_result =
+                Some(ChoiceResult { recognized_phrase: Some(label.clone()), label, confidence: Some(0.9) });
+            e.result_information = Some(info(200, 8545, "Action completed, recognized option matched."));
+            "RecognizeCompleted"
+        }
         Kind::Recognize { outcome: Recognized::Failed(code, sub, message) } => {
-            ("RecognizeFailed", vec![("resultInformation", result(code, sub, message))])
+            e.result_information = Some(info(code, sub, message));
+            "RecognizeFailed"
         }
     };
-    let mut pairs = vec![("operationContext", context)];
-    pairs.extend(extra);
-    emu.emit_call(call_id, &m.callback, name, at, members(&pairs));
+    emu.emit_call(call_id, &m.callback, name, at, e);
 }
 
 /// Operations whose only observable effect is an event: continuous DTMF, send DTMF,
@@ -270,15 +259,15 @@ pub(super) fn simple(emu: &mut Emulator, call_id: &str, operation: &str, body: &
         .and_then(Value::as_str)
         .map(str::to_owned)
         .unwrap_or_else(|| c.callback_uri.clone());
-    let context = body.get("operationContext").cloned().unwrap_or(Value::Null);
+    let context = body.get("operationContext").and_then(Value::as_str).map(str::to_owned);
     let at = emu.now + delay;
-    let ok = result(200, 0, "Action completed successfully.");
-    let (event, info) = match operation {
+    let ok = info(200, 0, "Action completed successfully.");
+    let (event, outcome) = match operation {
         "startContinuousDtmfRecognition" if teams_in_call => (
             "ContinuousDtmfRecognitionToneFailed",
-            result(400, 8520, "DTMF recognition is not supported in calls with Microsoft Teams users."),
+            info(400, 8520, "DTMF recognition is not supported in calls with Microsoft Teams users."),
         ),
-        "startContinuousDtmfRecognition" => ("", Value::Null),
+        "startContinuousDtmfRecognition" => ("", ok),
         "stopContinuousDtmfRecognition" => ("ContinuousDtmfRecognitionStopped", ok),
         "sendDtmfTones" => ("SendDtmfTonesCompleted", ok),
         "startTranscription" => ("TranscriptionStarted", ok),
@@ -286,7 +275,7 @@ pub(super) fn simple(emu: &mut Emulator, call_id: &str, operation: &str, body: &
         "updateTranscription" => ("TranscriptionUpdated", ok),
         "startMediaStreaming" => ("MediaStreamingStarted", ok),
         "stopMediaStreaming" => ("MediaStreamingStopped", ok),
-        _ => ("", Value::Null),
+        _ => ("", ok),
     };
     if !event.is_empty() {
         emu.emit_call(
@@ -294,7 +283,7 @@ pub(super) fn simple(emu: &mut Emulator, call_id: &str, operation: &str, body: &
             &callback,
             event,
             at,
-            members(&[("operationContext", context.clone()), ("resultInformation", info)]),
+            CallEvent { operation_context: context.clone(), result_information: Some(outcome), ..CallEvent::default() },
         );
     }
     if operation == "sendDtmfTones" {

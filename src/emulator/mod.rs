@@ -80,6 +80,16 @@ impl Response {
         }
     }
 
+    /// A typed body, serialised once.
+    fn typed<T: Serialize>(status: u16, body: &T) -> Self {
+        Self {
+            status,
+            headers: vec![("Content-Type".into(), "application/json".into())],
+            body: serde_json::to_string(body).unwrap_or_default(),
+            deliver_first: Vec::new(),
+        }
+    }
+
     fn empty(status: u16) -> Self {
         Self { status, ..Self::default() }
     }

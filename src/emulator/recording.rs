@@ -1,10 +1,11 @@
 //! Recording: start (200, `inactive` until RecordingStateChanged says `active`), pause, resume,
 //! stop, get. The preview limit: a recording started after a Teams user joined cannot be stopped.
 
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use super::{Emulator, Job, Response};
-use crate::model::RecordingState;
+use crate::events::CallEvent;
+use crate::model::{RecordingKind, RecordingState};
 use crate::ops::recording::StartCallRecordingRequest;
 
 /// One recording.
@@ -33,20 +34,18 @@ fn state_body(r: &Recording) -> Value {
 fn changed(emu: &mut Emulator, id: &str, at: i64) {
     let Some(r) = emu.recordings.get(id).cloned() else { return };
     let source = format!("calling/recordings/{}/{}/RecordingStateChanged", r.server_call_id, r.id);
-    let mut data = Map::new();
-    data.insert("callConnectionId".into(), r.call.clone().into());
-    data.insert("serverCallId".into(), r.server_call_id.clone().into());
-    if let Some(c) = emu.calls.get(&r.call) {
-        data.insert("correlationId".into(), c.correlation_id.clone().into());
-    }
-    data.insert("recordingId".into(), r.id.clone().into());
-    data.insert("state".into(), serde_json::to_value(&r.state).unwrap_or(Value::Null));
-    if r.state == RecordingState::Active {
-        data.insert("startDateTime".into(), super::events::event_time(at).into());
-    }
-    data.insert("recordingKind".into(), "azureCommunicationServices".into());
+    let event = CallEvent {
+        call_connection_id: r.call.clone(),
+        server_call_id: Some(r.server_call_id.clone()),
+        correlation_id: emu.calls.get(&r.call).map(|c| c.correlation_id.clone()),
+        recording_id: Some(r.id.clone()),
+        state: Some(r.state.clone()),
+        start_date_time: (r.state == RecordingState::Active).then(|| super::events::event_time(at)),
+        recording_kind: Some(RecordingKind::AzureCommunicationServices),
+        ..CallEvent::default()
+    };
     let at = emu.event_at(&r.call, at);
-    emu.emit_raw(&r.callback, "RecordingStateChanged", at, &source, data);
+    emu.emit_raw(&r.callback, "RecordingStateChanged", at, &source, &event);
 }
 
 pub(super) fn start(emu: &mut Emulator, body: StartCallRecordingRequest) -> Response {

@@ -48,9 +48,9 @@ pub struct CallEvent {
     /// Add / remove participant outcomes: who (a flat identifier, SPEC §9).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub participant: Option<CommunicationIdentifier>,
-    /// ParticipantsUpdated: everyone in the call now.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub participants: Vec<CallParticipant>,
+    /// ParticipantsUpdated: everyone in the call now (an empty roster is `Some(vec![])`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub participants: Option<Vec<CallParticipant>>,
     /// ParticipantsUpdated: increases with each roster change (with gaps).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sequence_number: Option<i64>,

@@ -79,7 +79,9 @@ fn normalise(e: &Event, data: &str, out: &mut String) {
                 push_raw_member(out, "dtmfResult", &serde_json::to_string(d).unwrap_or_default());
             }
         }
-        EventData::ParticipantsUpdated(p) if !p.participants.is_empty() && !data.contains("\"identifier\"") => {
+        EventData::ParticipantsUpdated(p)
+            if p.participants.as_ref().is_some_and(|v| !v.is_empty()) && !data.contains("\"identifier\"") =>
+        {
             push_raw_member(out, "participants", &serde_json::to_string(&p.participants).unwrap_or_default());
         }
         _ => {}

@@ -107,3 +107,9 @@ impl Emulator {
         serde_json::to_string(self.inner.log()).unwrap_or_default()
     }
 }
+
+/// The demo world (`WorldConfig::demo()`) as JSON, to adjust before starting an emulator.
+#[wasm_bindgen(js_name = demoWorld)]
+pub fn demo_world() -> String {
+    serde_json::to_string(&WorldConfig::demo()).unwrap_or_default()
+}
