@@ -364,6 +364,34 @@ pub(super) fn answer(emu: &mut Emulator, body: answer_call::AnswerCallRequest) -
     res
 }
 
+/// Connect: take control of an existing call by locator. A server call id of a call the
+/// emulator knows joins that call (its participants are in the new connection's roster); a group
+/// or room id starts an empty call others may join.
+pub(super) fn connect_call(emu: &mut Emulator, body: crate::ops::connect::ConnectRequest) -> Response {
+    let source = CommunicationIdentifier::communication_user(&emu.world.resource.bot_id);
+    let existing = body
+        .call_locator
+        .server_call_id
+        .as_ref()
+        .and_then(|s| emu.calls.values().find(|c| &c.server_call_id == s).cloned());
+    if body.call_locator.server_call_id.is_some() && existing.is_none() {
+        return Response::error(404, "8522", "No call with this server call id.");
+    }
+    let id = emu.new_call(body.callback_uri.clone(), source);
+    if let Some(c) = emu.calls.get_mut(&id) {
+        c.connect_context = body.operation_context.clone();
+        if let Some(e) = &existing {
+            c.server_call_id = e.server_call_id.clone();
+            c.correlation_id = e.correlation_id.clone();
+            c.legs = e.legs.clone();
+        }
+    }
+    subscribe(emu, &id, body.media_streaming_options.as_ref(), body.transcription_options.as_ref(), &body.extra);
+    let at = emu.now + emu.world.timing.connect_delay_ms;
+    emu.schedule(at, Job::Connect { call: id.clone() });
+    ok_json(200, &emu.calls[&id].properties())
+}
+
 pub(super) fn redirect(emu: &mut Emulator, body: redirect_call::RedirectCallRequest) -> Response {
     match emu.offers.get_mut(&body.incoming_call_context) {
         Some(o) if !o.used => {

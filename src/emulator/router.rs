@@ -260,7 +260,7 @@ fn dispatch(
         "answerCall" => with_body!(req, answer_call::AnswerCallRequest, |b| calls::answer(emu, b)),
         "redirectCall" => with_body!(req, redirect_call::RedirectCallRequest, |b| calls::redirect(emu, b)),
         "rejectCall" => with_body!(req, reject_call::RejectCallRequest, |b| calls::reject(emu, b)),
-        "connect" => Response::error(400, "8520", "Connect is not supported by the emulator."),
+        "connect" => with_body!(req, connect::ConnectRequest, |b| calls::connect_call(emu, b)),
         "getCall" => calls::get(emu, &p0),
         "hangupCall" => calls::hangup(emu, &p0),
         "terminateCall" => calls::terminate(emu, &p0),

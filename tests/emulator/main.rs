@@ -270,3 +270,33 @@ fn blind_transfer_of_a_one_to_one_call() {
     let res = h.call("transferToParticipant", json!({"callConnectionId": call, "targetParticipant": Harness::teams(DANA), "transferee": {"rawId": format!("4:{CUSTOMER}")}}));
     assert_eq!(res.status, 400);
 }
+
+#[test]
+fn connect_joins_a_known_call_and_refuses_an_unknown_one() {
+    let mut h = Harness::new(world());
+    let call = h.inbound_answered();
+    let server_call_id = body(&h.call("getCall", json!({"callConnectionId": call})))["serverCallId"].clone();
+    let res = h.call(
+        "connect",
+        json!({"callLocator": {"kind": "serverCallLocator", "serverCallId": server_call_id}, "callbackUri": CALLBACK, "operationContext": "second"}),
+    );
+    assert_eq!(res.status, 200, "{}", res.body);
+    let second = body(&res)["callConnectionId"].as_str().unwrap().to_owned();
+    assert_ne!(second, call);
+    assert_eq!(body(&res)["serverCallId"], server_call_id);
+    h.run(1_000);
+    let connected = h.last("CallConnected");
+    assert_eq!(connected.call_connection_id(), Some(second.as_str()));
+    assert_eq!(connected.data.common().unwrap().operation_context, Some("second"));
+    // The new connection sees the caller the first one answered.
+    let list = body(&h.call("getParticipants", json!({"callConnectionId": second})));
+    let ids: Vec<&str> =
+        list["value"].as_array().unwrap().iter().map(|p| p["identifier"]["rawId"].as_str().unwrap()).collect();
+    assert_eq!(ids, [format!("4:{CUSTOMER}")]);
+
+    let res = h.call(
+        "connect",
+        json!({"callLocator": {"kind": "serverCallLocator", "serverCallId": "bm8tc3VjaC1jYWxs"}, "callbackUri": CALLBACK}),
+    );
+    assert_eq!((res.status, body(&res)["error"]["code"].as_str()), (404, Some("8522")));
+}
