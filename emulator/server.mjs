@@ -8,13 +8,9 @@
 // --manual-clock: time stands still unless POST /control/clock {advanceMs} moves it (tests).
 import http from 'node:http';
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { AcsEmulator, demoWorld, fetchDelivery } from '../pkg/emulator-node.js';
 
-const require = createRequire(import.meta.url);
-
-export function loadEmulatorModule() {
-  return require('./wasm/switchboard_emulator.js');
-}
+export { demoWorld };
 
 function readBody(req) {
   return new Promise((resolve, reject) => {
@@ -26,47 +22,27 @@ function readBody(req) {
 }
 
 /**
- * Starts the emulator server. Returns `{server, url, emulator, close()}`.
+ * Starts the emulator server. Returns `{server, url, emulator, connectionString, close()}`.
  * `world`: a world config object (null: the demo world); `log`: a line logger (or null).
  */
 export async function startEmulator({ port = 8788, host = '127.0.0.1', world = null, manualClock = false, log = console.log } = {}) {
-  const { Emulator } = loadEmulatorModule();
   const origin = `http://${host}:${port}`;
-  const emulator = new Emulator(world ? JSON.stringify(world) : undefined, origin);
   const start = Date.now();
   const now = () => (manualClock ? start : Date.now());
+  const short = (d) => `${d.method} ${d.url} ${d.eventType.replace('Microsoft.Communication.', '')}`;
+  const emulator = new AcsEmulator({
+    world,
+    origin,
+    now,
+    onDelivered: (d, res) => log?.(`→ ${short(d)} ${res.status || `failed: ${res.error}`}`),
+  });
   let timer = null;
-  let pumping = false;
-
-  async function deliver(d) {
-    try {
-      const res = await fetch(d.url, {
-        method: d.method,
-        headers: d.headers,
-        body: d.method === 'POST' ? d.body : undefined,
-        signal: AbortSignal.timeout(10_000),
-      });
-      const text = await res.text();
-      emulator.delivered(d.id, res.status, text, now());
-      log?.(`→ ${d.method} ${d.url} ${d.eventType.replace('Microsoft.Communication.', '')} ${res.status}`);
-    } catch (e) {
-      emulator.delivered(d.id, 0, '', now());
-      log?.(`→ ${d.method} ${d.url} ${d.eventType.replace('Microsoft.Communication.', '')} failed: ${e.cause?.code ?? e.message}`);
-    }
-  }
 
   // Deliveries go out in due order, one at a time (faults reorder on purpose, the transport does not).
   async function pump() {
-    if (pumping) return;
-    pumping = true;
     try {
-      for (;;) {
-        const due = JSON.parse(emulator.advance(now()));
-        if (due.length === 0) break;
-        for (const d of due) await deliver(d);
-      }
+      await emulator.pump();
     } finally {
-      pumping = false;
       arm();
     }
   }
@@ -74,7 +50,7 @@ export async function startEmulator({ port = 8788, host = '127.0.0.1', world = n
   function arm() {
     clearTimeout(timer);
     const next = emulator.nextDue();
-    if (next === undefined || next === null) return;
+    if (next === null) return;
     const wait = manualClock ? (next <= now() ? 0 : null) : Math.max(0, Math.min(1000, next - now()));
     if (wait !== null) timer = setTimeout(pump, wait);
   }
@@ -84,10 +60,13 @@ export async function startEmulator({ port = 8788, host = '127.0.0.1', world = n
       const body = await readBody(req);
       const headers = {};
       for (const [k, v] of Object.entries(req.headers)) headers[k] = Array.isArray(v) ? v.join(', ') : v;
-      const out = JSON.parse(emulator.handle(req.method, req.url, JSON.stringify(headers), body, now()));
-      for (const d of out.deliverFirst) await deliver(d);
-      const h = { ...out.headers, 'Access-Control-Allow-Origin': '*' };
-      if (out.body) h['Content-Length'] = Buffer.byteLength(out.body);
+      const out = emulator.handle({ method: req.method, path: req.url, headers, body });
+      for (const d of out.deliverFirst) {
+        const r = await fetchDelivery(d);
+        emulator.delivered(d.id, r.status, r.body);
+        log?.(`→ ${short(d)} ${r.status || `failed: ${r.error}`} (before the response)`);
+      }
+      const h = { ...out.headers, 'Access-Control-Allow-Origin': '*', 'Content-Length': Buffer.byteLength(out.body ?? '') };
       res.writeHead(out.status, h);
       res.end(out.body);
       if (!req.url.startsWith('/control/log')) log?.(`${req.method} ${req.url.split('?')[0]} ${out.status}`);
@@ -106,7 +85,7 @@ export async function startEmulator({ port = 8788, host = '127.0.0.1', world = n
     server,
     url: origin,
     emulator,
-    connectionString: emulator.connectionString(),
+    connectionString: emulator.connectionString,
     close: () => new Promise((resolve) => {
       clearTimeout(timer);
       server.close(resolve);

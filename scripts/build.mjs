@@ -21,12 +21,20 @@ export function buildPackage() {
   return sizes();
 }
 
-/** The emulator's wasm for the Node server (built for speed: it signs a JWT per callback). */
+/**
+ * The emulator's wasm, shipped as the package's `./emulator` entry (pkg/emulator/web, pkg/emulator/node)
+ * and used by the Node server. Built for speed (profile `emulator`): it signs a JWT per callback.
+ */
 export function buildEmulator() {
-  log('wasm-pack build --target nodejs --features js,emulator → emulator/wasm');
-  run('wasm-pack', ['build', '--target', 'nodejs', '--out-dir', 'emulator/wasm', '--out-name', 'switchboard_emulator', '--profile', 'emulator', '--no-pack', '--mode', 'no-install', '--', '--no-default-features', '--features', 'js,emulator']);
-  rmSync(join(root, 'emulator', 'wasm', '.gitignore'), { force: true });
-  writeFileSync(join(root, 'emulator', 'wasm', 'package.json'), '{ "type": "commonjs" }\n');
+  for (const target of ['web', 'nodejs']) {
+    const out = join('pkg', 'emulator', target === 'nodejs' ? 'node' : target);
+    log(`wasm-pack build --target ${target} --features js,emulator → ${out}`);
+    run('wasm-pack', ['build', '--target', target, '--out-dir', out, '--out-name', 'switchboard_emulator', '--profile', 'emulator', '--no-pack', '--mode', 'no-install', '--', '--no-default-features', '--features', 'js,emulator']);
+    rmSync(join(root, out, '.gitignore'), { force: true });
+    if (target === 'nodejs') writeFileSync(join(root, out, 'package.json'), '{ "type": "commonjs" }\n');
+    const wasm = join(root, out, 'switchboard_emulator_bg.wasm');
+    run(join(root, 'node_modules', '.bin', 'wasm-opt'), ['-O3', '--strip-debug', '--strip-producers', ...WASM_OPT_FEATURES, wasm, '-o', wasm]);
+  }
 }
 
 /** Raw and gzip -9 sizes of the package's wasm and glue. */

@@ -10,12 +10,11 @@ if (!skipBuild) {
   buildPackage();
   buildEmulator();
 }
-const { startEmulator } = await import('../emulator/server.mjs');
+const { startEmulator, demoWorld } = await import('../emulator/server.mjs');
 const { startDemoApp, runStory } = await import('./demo-app.mjs');
 
 const appUrl = 'http://127.0.0.1:8787';
-const { demoWorld } = (await import('node:module')).createRequire(import.meta.url)('../emulator/wasm/switchboard_emulator.js');
-const world = JSON.parse(demoWorld());
+const world = demoWorld();
 world.eventGrid = { webhook: `${appUrl}/api/events/incoming` };
 const quiet = process.argv.includes('--quiet');
 const emulator = await startEmulator({ world, log: quiet ? null : (line) => console.log(`\x1b[2m  [acs] ${line}\x1b[0m`) });

@@ -1,10 +1,10 @@
 // `npm test`: installs what is missing, then runs every test — Rust natively, the npm package's
-// wasm in Node, and its TypeScript types. Each step prints its name; the first failure stops it.
+// wasm in Node, the package in headless Chromium, and its TypeScript types. Each step prints its name; the first failure stops it.
 import { ensureToolchain, log, run } from './setup.mjs';
 import { buildEmulator, buildPackage } from './build.mjs';
 
 const steps = [
-  ['toolchain', () => ensureToolchain()],
+  ['toolchain', () => ensureToolchain({ browser: true })],
   ['rustfmt', () => run('cargo', ['fmt', '--check'])],
   ['clippy (core, emulator, tests)', () => run('cargo', ['clippy', '--all-targets', '--features', 'emulator', '--', '-D', 'warnings'])],
   ['clippy (npm package, wasm32)', () => run('cargo', ['clippy', '--features', 'js', '--target', 'wasm32-unknown-unknown', '--', '-D', 'warnings'])],
@@ -13,8 +13,9 @@ const steps = [
     const s = buildPackage();
     log(`pkg wasm ${s.wasm.raw} B raw / ${s.wasm.gzip} B gzip (goal <= 150 KB gzip); JS glue ${s.glue.gzip} + ${s.wrapper.gzip} B gzip`);
   }],
-  ['build the emulator (wasm for the Node server)', () => buildEmulator()],
+  ['build the emulator (pkg/emulator: web and Node)', () => buildEmulator()],
   ['npm package and emulator in Node (node:test, official SDK)', () => run('node', ['--test', 'tests/js/'])],
+  ['npm package and emulator in headless Chromium', () => run('node', ['--test', 'tests/browser/'])],
   ['TypeScript types (tsc --strict)', () => run('node_modules/.bin/tsc', ['-p', 'tests/js'])],
 ];
 
