@@ -37,16 +37,19 @@
 #[cfg(all(feature = "js", feature = "worker"))]
 compile_error!("features `js` and `worker` build two different artifacts; enable only one");
 
+pub mod api;
 pub mod auth;
 pub mod call;
 #[cfg(feature = "emulator")]
 pub mod emulator;
 mod error;
 pub mod events;
+pub mod flow;
 pub mod ids;
 pub mod json_path;
 pub mod model;
 pub mod ops;
+pub mod tenant;
 pub mod time;
 
 #[cfg(feature = "js")]

@@ -1,10 +1,11 @@
 //! Authentication: connection strings, HMAC request signing (SPEC §1.3), Repeatability headers
-//! (SPEC §1.5) and the HTTP date format they share.
+//! (SPEC §1.5), the HTTP date format they share, and callback JWT checks (SPEC §3.6).
 
 mod connection_string;
 mod date;
 mod endpoint;
 pub mod hmac;
+pub mod jwt;
 mod repeatability;
 
 pub use connection_string::{ConnectionString, ConnectionStringError};

@@ -6,6 +6,8 @@ use super::participant::{Invitation, ParticipantStatus};
 use super::recording::{Recording, RecordingStatus};
 use super::state::{CallError, CallState, Change, PendingOperation};
 use crate::model::ResultInformation;
+use crate::FieldError;
+use serde_json::Value;
 
 /// What a command's synchronous HTTP answer taught (see [`CallState::record_response`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -34,6 +36,45 @@ pub enum CommandResponse {
         /// When (Unix ms).
         at: Option<i64>,
     },
+}
+
+impl CommandResponse {
+    /// What an HTTP answer to `operation` teaches (`None`: nothing the state keeps, e.g. a 204).
+    /// A refusal keeps the HTTP status as code, ACS's numeric error code as subCode and its
+    /// message; a refusal body that is not JSON (a proxy's HTML page) becomes the message. A 2xx
+    /// body that is not JSON is an error naming `body`.
+    pub fn from_http(operation: &str, status: u16, body: &str, at: Option<i64>) -> Result<Option<Self>, FieldError> {
+        let meta = crate::ops::operation_by_name(operation)
+            .ok_or_else(|| FieldError::new("operation", format!("unknown operation {operation:?}")))?;
+        let ok = (200..300).contains(&status);
+        let parsed: Value = match serde_json::from_str(body) {
+            Ok(v) => v,
+            Err(_) if body.trim().is_empty() => Value::Null,
+            Err(_) if !ok => Value::Null,
+            Err(e) => return Err(FieldError::new("body", format!("is not JSON: {e}"))),
+        };
+        let text = |k: &str| parsed.get(k).and_then(Value::as_str).map(str::to_owned);
+        if !ok {
+            let sub_code = match parsed.pointer("/error/code") {
+                Some(Value::String(c)) => c.parse().unwrap_or(0),
+                Some(Value::Number(n)) => n.as_i64().and_then(|n| i32::try_from(n).ok()).unwrap_or(0),
+                _ => 0,
+            };
+            let message = match parsed.pointer("/error/message").and_then(Value::as_str) {
+                Some(m) => m.to_owned(),
+                None => body.chars().take(200).collect(),
+            };
+            let result = ResultInformation { code: i32::from(status), sub_code, message, ..Default::default() };
+            return Ok(Some(Self::Refused { operation: meta.name.to_owned(), result, at }));
+        }
+        Ok(if let Some(invitation_id) = text("invitationId").filter(|_| meta.name == "addParticipant") {
+            Some(Self::Invitation { invitation_id })
+        } else if let Some(recording_id) = text("recordingId") {
+            Some(Self::Recording { recording_id })
+        } else {
+            text("callConnectionId").map(|call_connection_id| Self::Connection { call_connection_id })
+        })
+    }
 }
 
 impl CallState {

@@ -14,7 +14,7 @@ mod emulator;
 use crate::auth::{self, ConnectionString, HttpDate, Repeatability};
 use crate::call::{Action, Applied, CallState as Core, CommandResponse};
 use crate::events::{self, EventError};
-use crate::model::{Extra, ResultInformation};
+use crate::model::Extra;
 use crate::ops::{self, OpError, RequestOptions};
 use crate::{CommunicationIdentifier, FieldError};
 
@@ -257,30 +257,13 @@ impl CallState {
         body: &str,
         at: Option<f64>,
     ) -> Result<String, JsValue> {
-        let meta = ops::operation_by_name(operation).ok_or_else(|| {
-            error("unknown_operation", &format!("unknown operation {operation:?}"), Some("operation"))
+        let outcome = CommandResponse::from_http(operation, status, body, at.map(|t| t as i64)).map_err(|e| {
+            if e.field == "operation" {
+                error("unknown_operation", &e.message, Some("operation"))
+            } else {
+                error("invalid_response", &e.to_string(), Some("body"))
+            }
         })?;
-        let parsed: Value = if body.trim().is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_str(body).map_err(|e| error("invalid_response", &e.to_string(), None))?
-        };
-        let text = |k: &str| parsed.get(k).and_then(Value::as_str).map(str::to_owned);
-        let outcome = if !(200..300).contains(&status) {
-            let code = parsed.pointer("/error/code").and_then(Value::as_str).and_then(|c| c.parse().ok()).unwrap_or(0);
-            let message = parsed.pointer("/error/message").and_then(Value::as_str).unwrap_or("").to_owned();
-            Some(CommandResponse::Refused {
-                operation: meta.name.to_owned(),
-                result: ResultInformation { code: i32::from(status), sub_code: code, message, ..Default::default() },
-                at: at.map(|t| t as i64),
-            })
-        } else if let Some(invitation_id) = text("invitationId").filter(|_| meta.name == "addParticipant") {
-            Some(CommandResponse::Invitation { invitation_id })
-        } else if let Some(recording_id) = text("recordingId") {
-            Some(CommandResponse::Recording { recording_id })
-        } else {
-            text("callConnectionId").map(|call_connection_id| CommandResponse::Connection { call_connection_id })
-        };
         let changes = outcome.map(|o| self.inner.record_response(operation_context.as_deref(), &o)).unwrap_or_default();
         serde_json::to_string(&changes).map_err(|e| error("internal", &e.to_string(), None))
     }

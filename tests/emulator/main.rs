@@ -4,6 +4,7 @@
 
 mod examples;
 mod faults;
+mod flow;
 mod harness;
 
 use harness::*;

@@ -237,6 +237,11 @@ test('CallState: refusals are recorded and errors are typed', () => {
   throwsCode(() => s.apply('{'), 'invalid_json');
   throwsCode(() => s.recordResponse('fly', { status: 200 }), 'unknown_operation');
   throwsCode(() => s.recordResponse('addParticipant', {}), 'invalid_response', 'status');
+  throwsCode(() => s.recordResponse('addParticipant', { status: 202, body: '<html>' }), 'invalid_response', 'body');
+  // A refusal from a proxy with an HTML body is still a refusal: its text becomes the message.
+  const changes = s.recordResponse('startRecording', { status: 502, body: '<html>Bad gateway</html>', operationContext: 'rec' });
+  assert.equal(s.snapshot().lastError.result.message, '<html>Bad gateway</html>');
+  assert.deepEqual(changes.at(-1), { change: 'operation', operationContext: 'rec', operation: 'startRecording', succeeded: false, event: 'Refused' });
 });
 
 test('no input makes the wasm trap: random text into every parser', () => {

@@ -1,0 +1,168 @@
+//! The OpenAPI 3.1 document of the Worker, generated from [`ROUTES`] and the component schemas
+//! below, so a route cannot exist undocumented (the tests walk both ways).
+
+use serde_json::{json, Map, Value};
+
+use super::routes::{Auth, ROUTES};
+
+/// The document, for `GET /api/openapi.json`. `server` is the Worker's origin.
+pub fn document(server: &str) -> Value {
+    let mut paths = Map::new();
+    for d in ROUTES {
+        let mut op = json!({
+            "operationId": d.operation_id,
+            "summary": d.summary,
+            "responses": responses(d.status, d.response, d.auth),
+        });
+        let mut params: Vec<Value> = Vec::new();
+        for (name, what) in [
+            ("tenant", "Tenant id from the Worker's configuration."),
+            ("callId", "Switchboard's call id (not ACS's callConnectionId)."),
+            ("rawId", "A participant's raw id, percent-encoded (4%3A%2B14255550123)."),
+        ] {
+            if d.path.contains(&format!("{{{name}}}")) {
+                params.push(json!({"name": name, "in": "path", "required": true, "description": what, "schema": {"type": "string"}}));
+            }
+        }
+        if d.operation_id == "eventGridWebhook" {
+            params.push(json!({"name": "tenant", "in": "query", "required": true, "schema": {"type": "string"}}));
+            params.push(json!({"name": "key", "in": "query", "required": true, "description": "The tenant's eventGridKey.", "schema": {"type": "string"}}));
+        }
+        if d.operation_id == "listExperts" {
+            params.push(json!({"name": "available", "in": "query", "required": false, "description": "Only experts whose presence is Available.", "schema": {"type": "boolean"}}));
+        }
+        if d.operation_id == "watchCall" {
+            params.push(json!({"name": "access_token", "in": "query", "required": false, "description": "The agent token (browsers cannot set headers on a WebSocket).", "schema": {"type": "string"}}));
+        }
+        if !params.is_empty() {
+            op["parameters"] = Value::Array(params);
+        }
+        if let Some(req) = d.request {
+            op["requestBody"] = json!({"required": true, "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{req}")}}}});
+        }
+        op["security"] = match d.auth {
+            Auth::Agent => json!([{"agentToken": []}]),
+            Auth::AcsCallback => json!([{"acsCallbackJwt": []}]),
+            Auth::Public | Auth::EventGrid => json!([]),
+        };
+        let entry = paths.entry(d.path.to_owned()).or_insert_with(|| json!({}));
+        entry[d.method.to_ascii_lowercase()] = op;
+    }
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Switchboard",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Call control for Azure Communication Services Call Automation with Microsoft Teams interop: ACS's webhook handler and the agent console's API.",
+        },
+        "servers": [{"url": server}],
+        "paths": paths,
+        "components": {
+            "securitySchemes": {
+                "agentToken": {"type": "http", "scheme": "bearer", "description": "An agent token of the tenant."},
+                "acsCallbackJwt": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT", "description": "ACS's RS256 callback token; audience the ACS resource id."},
+            },
+            "schemas": schemas(),
+        },
+    })
+}
+
+fn responses(status: u16, schema: Option<&str>, auth: Auth) -> Value {
+    let mut r = Map::new();
+    let ok = match schema {
+        Some(s) => {
+            json!({"description": "Success.", "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{s}")}}}})
+        }
+        None => json!({"description": if status == 101 { "Switching protocols." } else { "Success." }}),
+    };
+    r.insert(status.to_string(), ok);
+    let error = |what: &str| json!({"description": what, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
+    r.insert("400".into(), error("Bad input; `field` names it."));
+    if auth != Auth::Public {
+        r.insert("401".into(), error("Missing or bad credentials."));
+        r.insert("404".into(), error("No such call for this tenant."));
+    }
+    if auth == Auth::Agent {
+        r.insert(
+            "409".into(),
+            error("Refused by a capability rule (`detail.rule`) or by ACS; nothing was sent or done."),
+        );
+        r.insert("502".into(), error("ACS failed (after retries); `detail.acs` has its answer."));
+    }
+    r.insert("413".into(), error("Body over 1 MiB."));
+    Value::Object(r)
+}
+
+fn schemas() -> Value {
+    let s = |t: &str| json!({"type": t});
+    let target = json!({
+        "description": "A participant: a shortcut or a full CommunicationIdentifier.",
+        "oneOf": [
+            {"type": "object", "required": ["teamsUserId"], "properties": {"teamsUserId": {"type": "string", "format": "uuid", "description": "Entra object id."}, "cloud": {"enum": ["public", "dod", "gcch"]}}},
+            {"type": "object", "required": ["phoneNumber"], "properties": {"phoneNumber": {"type": "string", "description": "E.164."}}},
+            {"type": "object", "required": ["acsUserId"], "properties": {"acsUserId": s("string")}},
+            {"$ref": "#/components/schemas/CommunicationIdentifier"},
+        ],
+    });
+    let ctx = json!({"type": "string", "description": "Echoed in the events of this command; generated when absent."});
+    let invite = |extra: Value| {
+        let mut p = json!({
+            "sourceDisplayName": {"type": "string", "description": "Shown to Teams desktop and web callees instead of the caller id."},
+            "invitationTimeoutInSeconds": {"type": "integer", "minimum": 1, "maximum": 180},
+            "operationContext": ctx,
+        });
+        if let (Some(p), Some(e)) = (p.as_object_mut(), extra.as_object()) {
+            p.extend(e.clone());
+        }
+        p
+    };
+    json!({
+        "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "object", "required": ["code", "message"], "properties": {"code": s("string"), "message": s("string"), "field": s("string"), "detail": {}}}}},
+        "Health": {"type": "object", "required": ["ok"], "properties": {"ok": s("boolean"), "version": s("string"), "acsMode": s("string")}},
+        "CommunicationIdentifier": {"type": "object", "properties": {"kind": s("string"), "rawId": s("string"), "communicationUser": s("object"), "phoneNumber": s("object"), "microsoftTeamsUser": s("object"), "microsoftTeamsApp": s("object"), "teamsExtensionUser": s("object")}},
+        "Target": target,
+        "EventGridBody": {"description": "Event Grid events (array or single; Event Grid or CloudEvents schema).", "oneOf": [s("array"), s("object")]},
+        "EventGridReply": {"type": "object", "properties": {"validationResponse": s("string"), "calls": {"type": "array", "items": {"type": "object", "properties": {"callId": s("string"), "route": s("string")}}}}},
+        "CallbackBody": {"description": "CloudEvents array from ACS.", "type": "array"},
+        "CallbackReply": {"type": "object", "properties": {"applied": s("integer"), "duplicates": s("integer")}},
+        "CreateCall": {"type": "object", "required": ["targets"], "properties": invite(json!({"targets": {"type": "array", "minItems": 1, "maxItems": 10, "items": {"$ref": "#/components/schemas/Target"}}, "sourceCallerIdNumber": {"type": "string", "description": "E.164 number of the resource (PSTN targets)."}}))},
+        "AddParticipants": {"type": "object", "properties": invite(json!({"participants": {"type": "array", "minItems": 1, "maxItems": 10, "items": {"$ref": "#/components/schemas/Target"}}, "participant": {"$ref": "#/components/schemas/Target"}, "sourceCallerIdNumber": s("string")}))},
+        "CancelAdd": {"type": "object", "properties": {"invitationId": s("string"), "participant": {"$ref": "#/components/schemas/Target"}, "operationContext": ctx}},
+        "StartConsultation": {"type": "object", "required": ["expert"], "properties": invite(json!({"expert": {"description": "Entra object id, or a Teams-user target.", "oneOf": [{"type": "string", "format": "uuid"}, {"$ref": "#/components/schemas/Target"}]}, "greetingUrl": {"type": "string", "description": "Played to the expert when they join."}, "record": {"type": "boolean", "description": "Record the consultation (started before the expert is invited, so it can be stopped)."}}))},
+        "Redirect": {"type": "object", "required": ["target"], "properties": {"target": {"$ref": "#/components/schemas/Target"}}},
+        "Reject": {"type": "object", "properties": {"reason": {"enum": ["none", "busy", "forbidden"]}}},
+        "Play": {"type": "object", "properties": {"fileUrl": s("string"), "fileUrls": {"type": "array", "items": s("string")}, "playTo": {"type": "array", "items": {"$ref": "#/components/schemas/Target"}}, "loop": s("boolean"), "operationContext": ctx}},
+        "Transfer": {"type": "object", "required": ["target"], "properties": {"target": {"$ref": "#/components/schemas/Target"}, "transferee": {"$ref": "#/components/schemas/Target"}, "operationContext": ctx}},
+        "StartRecording": {"type": "object", "properties": {"recordingContentType": {"enum": ["audio", "audioVideo"]}, "recordingChannelType": {"enum": ["mixed", "unmixed"]}, "recordingFormatType": {"enum": ["wav", "mp3", "mp4"]}, "operationContext": ctx}},
+        "CommandResult": {"type": "object", "required": ["callId"], "properties": {"callId": s("string"), "operation": s("string"), "operationContext": s("string"), "acs": {"type": "object", "description": "ACS's answer: status and body.", "properties": {"status": s("integer"), "body": {}}}, "sent": {"type": "array", "description": "Every ACS operation the command sent.", "items": s("object")}, "snapshot": {"$ref": "#/components/schemas/CallView"}}},
+        "CallView": {"type": "object", "description": "CallState.snapshot(): connection, participants with join/leave history, recording, pending operations, last error; plus the call's consultations.", "properties": {"callId": s("string"), "tenant": s("string"), "connectionState": s("string"), "participants": s("array"), "recording": {}, "consultations": s("array")}},
+        "CallList": {"type": "object", "required": ["calls"], "properties": {"calls": {"type": "array", "items": {"type": "object", "properties": {"callId": s("string"), "createdAt": s("integer"), "direction": s("string"), "connectionState": s("string"), "updatedAt": s("integer")}}}}},
+        "CallLog": {"type": "object", "required": ["entries"], "properties": {"entries": {"type": "array", "items": {"type": "object", "properties": {"seq": s("integer"), "at": s("integer"), "kind": s("string")}}}}},
+        "ParticipantList": {"type": "object", "required": ["value"], "properties": {"value": {"type": "array", "items": {"$ref": "#/components/schemas/Participant"}}}},
+        "Participant": {"type": "object", "properties": {"identifier": {"$ref": "#/components/schemas/CommunicationIdentifier"}, "isMuted": s("boolean"), "isOnHold": s("boolean")}},
+        "ExpertList": {"type": "object", "required": ["experts"], "properties": {"experts": {"type": "array", "items": {"type": "object", "properties": {"objectId": s("string"), "displayName": s("string"), "availability": s("string"), "activity": s("string"), "rawId": s("string")}}}}},
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_route_is_documented_and_every_reference_resolves() {
+        let doc = document("https://switchboard.example");
+        let paths = doc["paths"].as_object().unwrap();
+        for d in ROUTES {
+            let op = &paths[d.path][d.method.to_ascii_lowercase()];
+            assert_eq!(op["operationId"], d.operation_id);
+        }
+        let count: usize = paths.values().map(|p| p.as_object().unwrap().len()).sum();
+        assert_eq!(count, ROUTES.len());
+        let text = doc.to_string();
+        let schemas = doc["components"]["schemas"].as_object().unwrap();
+        for part in text.split("#/components/schemas/").skip(1) {
+            let name: String = part.chars().take_while(|c| c.is_ascii_alphanumeric()).collect();
+            assert!(schemas.contains_key(&name), "missing schema {name}");
+        }
+    }
+}

@@ -1,0 +1,13 @@
+//! Workflows as sans-IO state machines: the per-call session a Durable Object runs (routing of
+//! incoming calls, agent commands through the capability rules, the outbox, the expert
+//! consultation and the hang-up policy).
+
+pub mod consult;
+pub mod outbox;
+pub mod session;
+#[cfg(test)]
+mod tests;
+
+pub use consult::{Consultation, Phase};
+pub use outbox::{OutboxEntry, Purpose, RetryPolicy};
+pub use session::{CallSession, CallSummary, Ctx, Direction, LogRecord, Output, Sent};

@@ -1,0 +1,844 @@
+//! `CallSession`: everything one call's Durable Object knows and decides, as a sans-IO state
+//! machine. Inputs: an incoming offer, an agent's command, an ACS answer to a sent request, a
+//! batch of callbacks — each with `now` (and randomness where ids are made). Outputs: outbox
+//! entries to send, messages to push to consoles, log records to append, the call's summary for
+//! the tenant's list. The Durable Object stores the session and executes the outputs.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
+
+use super::consult::{Consultation, Phase};
+use super::outbox::{OutboxEntry, Purpose};
+use crate::api::{AgentCommand, ApiError, CommandRequest, InviteOptions, RecordingVerb};
+use crate::auth::uuid_v4;
+use crate::call::{Action, Applied, CallState, CommandResponse, ParticipantStatus, RecordingStatus};
+use crate::events::{Event, EventData};
+use crate::tenant::{OnAgentHangup, Policy, RouteAction};
+use crate::{CommunicationIdentifier, RawId};
+
+/// Per-input facts from outside: the time and fresh randomness (for Repeatability ids).
+#[derive(Clone, Copy, Debug)]
+pub struct Ctx<'a> {
+    /// Unix ms.
+    pub now: i64,
+    /// 16 random bytes.
+    pub random: [u8; 16],
+    /// Who acts (an agent id), if anyone.
+    pub by: Option<&'a str>,
+}
+
+/// What the edge must do.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Output {
+    /// Send the outbox entry with this id (then report with [`CallSession::sent`]).
+    Send(u64),
+    /// Push this message to every console watching the call.
+    Push(Value),
+    /// Append this record to the call's log.
+    Log(LogRecord),
+}
+
+/// One line of a call's audit log.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LogRecord {
+    /// Order within the call.
+    pub seq: u64,
+    /// Unix ms.
+    pub at: i64,
+    /// `offer`, `command`, `sent`, `callback`, `workflow`.
+    pub kind: String,
+    /// What happened.
+    pub detail: Value,
+}
+
+/// Which way the call started.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Direction {
+    /// A customer called in (Event Grid IncomingCall).
+    Inbound,
+    /// The agent placed it (createCall).
+    Outbound,
+}
+
+/// A line of the tenant's call list.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CallSummary {
+    /// Our call id.
+    pub call_id: String,
+    /// Which way.
+    pub direction: Direction,
+    /// When it began (Unix ms).
+    pub created_at: i64,
+    /// Last change (Unix ms).
+    pub updated_at: i64,
+    /// `connecting`, `connected`, `disconnected`, `offered`, ...
+    pub connection_state: String,
+    /// The customer or callee (raw id).
+    pub counterpart: Option<String>,
+    /// People in the call now.
+    pub participants_connected: usize,
+    /// Ended.
+    pub ended: bool,
+}
+
+/// One call, as its Durable Object holds it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CallSession {
+    /// Tenant id.
+    pub tenant: String,
+    /// Our call id.
+    pub call_id: String,
+    /// Where ACS posts this call's events.
+    pub callback_uri: String,
+    /// Which way.
+    pub direction: Direction,
+    /// When it began.
+    pub created_at: i64,
+    /// Last input time.
+    pub updated_at: i64,
+    /// The call's truth.
+    pub state: CallState,
+    /// Expert consultations, oldest first.
+    pub consultations: Vec<Consultation>,
+    /// Requests decided and not concluded.
+    pub outbox: Vec<OutboxEntry>,
+    /// Call policy (from the tenant at creation).
+    pub policy: Policy,
+    /// The tenant's agents' ACS identities (the hang-up policy watches them).
+    pub agent_raw_ids: Vec<RawId>,
+    /// The hang-up policy has acted.
+    pub agent_hangup_handled: bool,
+    next_entry: u64,
+    next_log: u64,
+    next_context: u64,
+}
+
+/// How a command's sends turned out, for the agent's HTTP answer.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sent {
+    /// REST operation.
+    pub operation: String,
+    /// Its context.
+    pub operation_context: Option<String>,
+    /// ACS's status (0: no answer).
+    pub status: u16,
+    /// ACS's body (JSON, or null).
+    pub body: Value,
+}
+
+impl CallSession {
+    /// A new session.
+    pub fn new(
+        tenant: &str,
+        call_id: &str,
+        callback_uri: &str,
+        direction: Direction,
+        policy: Policy,
+        agent_raw_ids: Vec<RawId>,
+        now: i64,
+    ) -> Self {
+        Self {
+            tenant: tenant.to_owned(),
+            call_id: call_id.to_owned(),
+            callback_uri: callback_uri.to_owned(),
+            direction,
+            created_at: now,
+            updated_at: now,
+            state: CallState::new(),
+            consultations: Vec::new(),
+            outbox: Vec::new(),
+            policy,
+            agent_raw_ids,
+            agent_hangup_handled: false,
+            next_entry: 1,
+            next_log: 1,
+            next_context: 1,
+        }
+    }
+
+    /// An IncomingCall for this call, and what routing decided. Answer, redirect and reject are
+    /// sent at once; an offer waits for an agent (pushed to consoles).
+    pub fn offer(&mut self, incoming: &Event, route: &RouteAction, ctx: Ctx<'_>) -> Vec<Output> {
+        let mut out = Vec::new();
+        self.updated_at = ctx.now;
+        if matches!(self.state.apply(incoming), Applied::Duplicate) {
+            return out;
+        }
+        let (from, to) = match &incoming.data {
+            EventData::IncomingCall(c) => (c.from.raw_id().to_string(), c.to.raw_id().to_string()),
+            _ => (String::new(), String::new()),
+        };
+        let route_name = match route {
+            RouteAction::Answer => "answer",
+            RouteAction::Offer => "offer",
+            RouteAction::Redirect(_) => "redirect",
+            RouteAction::Reject => "reject",
+        };
+        out.push(self.log(
+            ctx.now,
+            "offer",
+            json!({"from": from, "to": to, "route": route_name, "eventId": incoming.id}),
+        ));
+        let planned = match route {
+            RouteAction::Answer => self.answer_params(),
+            RouteAction::Redirect(target) => self.offer_params("redirectCall", json!({"target": target})),
+            RouteAction::Reject => self.offer_params("rejectCall", json!({})),
+            RouteAction::Offer => None,
+        };
+        if let Some((op, params)) = planned {
+            let ctx_name = (op == "answerCall").then(|| "answer".to_owned());
+            let action = Action::from_members(op, &params).unwrap_or_default();
+            self.state.record_command(&action, ctx_name.as_deref(), Some(ctx.now), Some("routing"));
+            out.extend(self.enqueue(op, params, ctx_name, Purpose::Routing, ctx, 0));
+        }
+        out.push(self.push_snapshot("offer"));
+        out
+    }
+
+    /// An agent's command: checked by the capability rules (409 and nothing sent when refused),
+    /// then written to the outbox. Returns the entry ids the agent's answer waits for.
+    pub fn command(&mut self, req: CommandRequest, ctx: Ctx<'_>) -> Result<(Vec<u64>, Vec<Output>), ApiError> {
+        self.updated_at = ctx.now;
+        let context = req.operation_context.clone().unwrap_or_else(|| self.new_context());
+        let plan = self.plan(&req.command, &context, ctx)?;
+        // Check everything before sending anything: a refused second participant must not leave
+        // the first one invited.
+        let mut actions = Vec::new();
+        for (op, params, _) in &plan {
+            let action = Action::from_members(op, params).map_err(ApiError::invalid)?;
+            if let Err(refusal) = self.state.can(&action) {
+                return Err(ApiError::new(409, "refused_by_rule", refusal.reason.clone())
+                    .detail(json!({"rule": refusal.rule, "operation": op})));
+            }
+            let text = Value::Object(params.clone()).to_string();
+            crate::ops::parse_by_name(op, &text, true).map_err(|e| match e {
+                crate::ops::OpError::Invalid(f) => ApiError::invalid(f),
+                other => ApiError::new(400, "invalid_body", other.to_string()),
+            })?;
+            actions.push(action);
+        }
+        let mut out = vec![self.log(
+            ctx.now,
+            "command",
+            json!({"by": ctx.by, "command": command_name(&req.command), "operationContext": context}),
+        )];
+        if let AgentCommand::Consult { expert, invite, greeting_url, record } = &req.command {
+            let record = record.unwrap_or(self.policy.record_consultations) && !self.recording_running();
+            self.consultations.push(Consultation {
+                id: context.clone(),
+                expert: expert.clone(),
+                source_display_name: invite
+                    .source_display_name
+                    .clone()
+                    .or_else(|| self.policy.source_display_name.clone()),
+                invitation_timeout_in_seconds: invite.invitation_timeout_in_seconds,
+                greeting_url: greeting_url.clone().or_else(|| self.policy.greeting_url.clone()),
+                record,
+                phase: if record { Phase::Recording } else { Phase::Inviting },
+                requested_by: ctx.by.map(str::to_owned),
+                requested_at: ctx.now,
+                joined_at: None,
+                left_at: None,
+                result: None,
+                greeted: false,
+            });
+        }
+        let mut ids = Vec::new();
+        for (i, ((op, params, op_ctx), action)) in plan.into_iter().zip(actions).enumerate() {
+            self.state.record_command(&action, op_ctx.as_deref(), Some(ctx.now), ctx.by);
+            let before = out.len();
+            out.extend(self.enqueue(op, params, op_ctx, Purpose::Agent, ctx, i as u8));
+            if let Some(Output::Send(id)) = out[before..].iter().find(|o| matches!(o, Output::Send(_))) {
+                ids.push(*id);
+            }
+        }
+        if let Some(c) = self.consultations.last().filter(|_| matches!(req.command, AgentCommand::Consult { .. })) {
+            out.push(json_push("consultation", json!({"consultation": c})));
+        }
+        Ok((ids, out))
+    }
+
+    /// ACS answered entry `id` (finally: after retries). Records what the answer taught and
+    /// runs the workflow's next step.
+    pub fn sent(&mut self, id: u64, status: u16, body: &str, ctx: Ctx<'_>) -> (Option<Sent>, Vec<Output>) {
+        self.updated_at = ctx.now;
+        let Some(pos) = self.outbox.iter().position(|e| e.id == id) else { return (None, Vec::new()) };
+        let entry = self.outbox.remove(pos);
+        let mut out = Vec::new();
+        let parsed: Value = serde_json::from_str(body).unwrap_or(Value::Null);
+        let outcome = CommandResponse::from_http(&entry.operation, status, body, Some(ctx.now)).ok().flatten();
+        let changes = match &outcome {
+            Some(o) => self.state.record_response(entry.operation_context.as_deref(), o),
+            None => Vec::new(),
+        };
+        out.push(self.log(
+            ctx.now,
+            "sent",
+            json!({"operation": entry.operation, "operationContext": entry.operation_context, "status": status, "attempts": entry.attempts, "body": parsed, "purpose": entry.purpose}),
+        ));
+        let ok = (200..300).contains(&status);
+        // The consultation's next step.
+        let ctx_name = entry.operation_context.clone().unwrap_or_default();
+        if let Some(i) =
+            self.consultations.iter().position(|c| c.id == ctx_name || ctx_name == format!("{}-recording", c.id))
+        {
+            let c = &mut self.consultations[i];
+            match (entry.operation.as_str(), c.phase) {
+                ("startRecording", Phase::Recording) => {
+                    c.phase = Phase::Inviting;
+                    if !ok {
+                        out.push(json_push("notice", json!({"message": format!("Recording could not start ({status}); inviting the expert anyway.")})));
+                    }
+                    let c = c.clone();
+                    out.extend(self.invite_expert(&c, ctx));
+                }
+                ("addParticipant", Phase::Inviting) => {
+                    let c = &mut self.consultations[i];
+                    if ok {
+                        c.phase = Phase::Ringing;
+                    } else {
+                        c.phase = Phase::Failed;
+                        c.result = outcome.as_ref().and_then(|o| match o {
+                            CommandResponse::Refused { result, .. } => Some(result.clone()),
+                            _ => None,
+                        });
+                    }
+                    c.refresh(&self.state);
+                    out.push(json_push("consultation", json!({"consultation": self.consultations[i]})));
+                }
+                _ => {}
+            }
+        }
+        out.push(json_push(
+            "command",
+            json!({"operation": entry.operation, "operationContext": entry.operation_context, "status": status, "by": entry.by, "changes": changes, "snapshot": self.view()}),
+        ));
+        let sent =
+            Sent { operation: entry.operation, operation_context: entry.operation_context, status, body: parsed };
+        (Some(sent), out)
+    }
+
+    /// Notes another attempt at entry `id` (stored before sending, so a crash mid-send retries
+    /// with the same key rather than forgetting it).
+    pub fn attempt(&mut self, id: u64) -> Option<&OutboxEntry> {
+        let e = self.outbox.iter_mut().find(|e| e.id == id)?;
+        e.attempts += 1;
+        Some(e)
+    }
+
+    /// A batch of callbacks for this call: folded in (duplicates by event id ignored), then the
+    /// workflow reacts. Returns (applied, duplicates, outputs).
+    pub fn callback(&mut self, events: &[Event], ctx: Ctx<'_>) -> (usize, usize, Vec<Output>) {
+        self.updated_at = ctx.now;
+        let mut out = Vec::new();
+        let (mut applied, mut duplicates) = (0, 0);
+        let mut changes = Vec::new();
+        let mut flat = Vec::new();
+        let agents_before = self.agents_connected();
+        for e in events {
+            match self.state.apply(e) {
+                Applied::Duplicate => duplicates += 1,
+                Applied::OtherCall => {
+                    out.push(self.log(
+                        ctx.now,
+                        "callback",
+                        json!({"ignored": "other call", "type": e.name(), "id": e.id}),
+                    ));
+                }
+                a => {
+                    applied += 1;
+                    if let Applied::Applied { changes: c } = a {
+                        changes.extend(c);
+                    }
+                    let mut text = String::new();
+                    crate::events::to_flat_json(e, &mut text);
+                    let v: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+                    out.push(self.log(ctx.now, "callback", v.clone()));
+                    flat.push(v);
+                }
+            }
+        }
+        if applied == 0 {
+            return (applied, duplicates, out);
+        }
+        out.push(json_push("events", json!({"events": flat, "changes": changes, "snapshot": self.view()})));
+        out.extend(self.react(agents_before, ctx));
+        (applied, duplicates, out)
+    }
+
+    /// The view consoles get: the state snapshot plus this call's own facts.
+    pub fn view(&self) -> Value {
+        let mut v = serde_json::to_value(self.state.snapshot()).unwrap_or_else(|_| json!({}));
+        if let Some(m) = v.as_object_mut() {
+            m.insert("callId".into(), json!(self.call_id));
+            m.insert("tenant".into(), json!(self.tenant));
+            m.insert("direction".into(), json!(self.direction));
+            m.insert("createdAt".into(), json!(self.created_at));
+            m.insert("updatedAt".into(), json!(self.updated_at));
+            m.insert("consultations".into(), json!(self.consultations));
+            m.insert("outbox".into(), json!(self.outbox.len()));
+        }
+        v
+    }
+
+    /// The line for the tenant's call list.
+    pub fn summary(&self) -> CallSummary {
+        let offered = self.state.incoming.as_ref().is_some_and(|o| o.handled.is_none());
+        let connection_state = match (&self.state.connection_state, offered) {
+            (Some(s), _) => {
+                serde_json::to_value(s).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+            }
+            (None, true) => "offered".into(),
+            (None, false) => "connecting".into(),
+        };
+        let counterpart = match (&self.state.incoming, self.direction) {
+            (Some(o), _) => Some(o.from.raw_id().to_string()),
+            (None, _) => self.state.participants.first().map(|p| p.identifier.raw_id().to_string()),
+        };
+        CallSummary {
+            call_id: self.call_id.clone(),
+            direction: self.direction,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            connection_state,
+            counterpart,
+            participants_connected: self
+                .state
+                .participants
+                .iter()
+                .filter(|p| p.status == ParticipantStatus::Connected)
+                .count(),
+            ended: self.state.is_ended(),
+        }
+    }
+
+    /// The ACS request for a read (list or get participants), signed by the edge; `None` when
+    /// the call has no connection yet.
+    pub fn read_params(&self, raw_id: Option<&RawId>) -> Result<(&'static str, Map<String, Value>), ApiError> {
+        let id = self.connection_id()?;
+        let mut params = Map::new();
+        params.insert("callConnectionId".into(), json!(id));
+        Ok(match raw_id {
+            Some(r) => {
+                params.insert("participantRawId".into(), json!(r.as_str()));
+                ("getParticipant", params)
+            }
+            None => ("getParticipants", params),
+        })
+    }
+
+    // ---- internals -------------------------------------------------------------------------
+
+    fn plan(&mut self, cmd: &AgentCommand, context: &str, ctx: Ctx<'_>) -> Result<Vec<Planned>, ApiError> {
+        let one = |op: &'static str, params: Map<String, Value>| Ok(vec![(op, params, Some(context.to_owned()))]);
+        match cmd {
+            AgentCommand::CreateCall { targets, invite } => {
+                let fresh = self.direction == Direction::Outbound
+                    && self.state.call_connection_id.is_none()
+                    && self.state.incoming.is_none()
+                    && !self.state.pending.iter().any(|p| p.operation == "createCall");
+                if !fresh {
+                    return Err(ApiError::new(
+                        409,
+                        "already_created",
+                        "this call exists; create calls with POST /api/calls",
+                    ));
+                }
+                let mut p = Map::new();
+                p.insert("targets".into(), json!(targets));
+                p.insert("callbackUri".into(), json!(self.callback_uri));
+                let invite = self.invite_defaults(invite);
+                if let Some(n) = &invite.source_display_name {
+                    p.insert("sourceDisplayName".into(), json!(n));
+                }
+                if let Some(n) = &invite.source_caller_id_number {
+                    p.insert("sourceCallerIdNumber".into(), json!({"value": n}));
+                }
+                p.insert("operationContext".into(), json!(context));
+                one("createCall", p)
+            }
+            AgentCommand::AddParticipants { participants, invite } => {
+                let id = self.connection_id()?.to_owned();
+                let many = participants.len() > 1;
+                Ok(participants
+                    .iter()
+                    .enumerate()
+                    .map(|(i, p)| {
+                        let c = if many { format!("{context}-{}", i + 1) } else { context.to_owned() };
+                        ("addParticipant", add_params(&id, p, invite, &c), Some(c))
+                    })
+                    .collect())
+            }
+            AgentCommand::RemoveParticipant { participant } => {
+                let mut p = self.on_call()?;
+                p.insert("participantToRemove".into(), json!(participant));
+                p.insert("operationContext".into(), json!(context));
+                one("removeParticipant", p)
+            }
+            AgentCommand::CancelAdd { invitation_id, participant } => {
+                let invitation = match (invitation_id, participant) {
+                    (Some(i), _) => i.clone(),
+                    (None, Some(p)) => self
+                        .state
+                        .participant(p.raw_id())
+                        .and_then(|p| p.invitation.as_ref())
+                        .filter(|i| i.status == ParticipantStatus::Ringing)
+                        .and_then(|i| i.invitation_id.clone())
+                        .ok_or_else(|| {
+                            ApiError::new(
+                                409,
+                                "no_invitation",
+                                format!("{} has no ringing invitation to cancel", p.raw_id()),
+                            )
+                        })?,
+                    (None, None) => {
+                        return Err(
+                            ApiError::new(400, "invalid_body", "invitationId: is required").field("invitationId")
+                        )
+                    }
+                };
+                let mut p = self.on_call()?;
+                p.insert("invitationId".into(), json!(invitation));
+                p.insert("operationContext".into(), json!(context));
+                one("cancelAddParticipant", p)
+            }
+            AgentCommand::Play { files, play_to, loop_audio } => {
+                let mut p = self.on_call()?;
+                let sources: Vec<Value> = files.iter().map(|u| json!({"kind": "file", "file": {"uri": u}})).collect();
+                p.insert("playSources".into(), Value::Array(sources));
+                if !play_to.is_empty() {
+                    p.insert("playTo".into(), json!(play_to));
+                }
+                if *loop_audio {
+                    p.insert("playOptions".into(), json!({"loop": true}));
+                }
+                p.insert("operationContext".into(), json!(context));
+                one("play", p)
+            }
+            AgentCommand::Transfer { target, transferee } => {
+                let mut p = self.on_call()?;
+                p.insert("targetParticipant".into(), json!(target));
+                if let Some(t) = transferee {
+                    p.insert("transferee".into(), json!(t));
+                }
+                p.insert("operationContext".into(), json!(context));
+                one("transferToParticipant", p)
+            }
+            AgentCommand::Answer => {
+                let (op, params) = self.answer_params().ok_or_else(not_offered)?;
+                Ok(vec![(op, params, Some("answer".to_owned()))])
+            }
+            AgentCommand::Redirect { target } => {
+                let (op, params) =
+                    self.offer_params("redirectCall", json!({"target": target})).ok_or_else(not_offered)?;
+                Ok(vec![(op, params, None)])
+            }
+            AgentCommand::Reject { reason } => {
+                let extra = match reason {
+                    Some(r) => json!({"callRejectReason": r}),
+                    None => json!({}),
+                };
+                let (op, params) = self.offer_params("rejectCall", extra).ok_or_else(not_offered)?;
+                Ok(vec![(op, params, None)])
+            }
+            AgentCommand::Hangup => Ok(vec![("hangupCall", self.on_call()?, None)]),
+            // terminateCall sends no body: its context lives in the state only.
+            AgentCommand::Terminate => one("terminateCall", self.on_call()?),
+            AgentCommand::Recording { verb, options } => match verb {
+                RecordingVerb::Start => {
+                    let server_call_id = self
+                        .state
+                        .server_call_id
+                        .clone()
+                        .ok_or_else(|| ApiError::new(409, "not_connected", "the call has no server call id yet"))?;
+                    let mut p = options.clone();
+                    p.insert(
+                        "callLocator".into(),
+                        json!({"kind": "serverCallLocator", "serverCallId": server_call_id}),
+                    );
+                    p.insert("recordingStateCallbackUri".into(), json!(self.callback_uri));
+                    Ok(vec![("startRecording", p, Some(context.to_owned()))])
+                }
+                _ => {
+                    let rec = self.state.recording.as_ref().and_then(|r| r.recording_id.clone()).ok_or_else(|| {
+                        ApiError::new(409, "no_recording", "no recording of this call to pause, resume or stop")
+                    })?;
+                    let op = match verb {
+                        RecordingVerb::Pause => "pauseRecording",
+                        RecordingVerb::Resume => "resumeRecording",
+                        _ => "stopRecording",
+                    };
+                    let mut p = Map::new();
+                    p.insert("recordingId".into(), json!(rec));
+                    Ok(vec![(op, p, Some(context.to_owned()))])
+                }
+            },
+            AgentCommand::Consult { expert, invite, record, .. } => {
+                let id = self.connection_id()?.to_owned();
+                if record.unwrap_or(self.policy.record_consultations) && !self.recording_running() {
+                    let server_call_id = self
+                        .state
+                        .server_call_id
+                        .clone()
+                        .ok_or_else(|| ApiError::new(409, "not_connected", "the call has no server call id yet"))?;
+                    let mut p = Map::new();
+                    p.insert(
+                        "callLocator".into(),
+                        json!({"kind": "serverCallLocator", "serverCallId": server_call_id}),
+                    );
+                    p.insert("recordingStateCallbackUri".into(), json!(self.callback_uri));
+                    // The add is checked now too, so a refused expert never starts a recording.
+                    let add = add_params(&id, expert, &self.invite_defaults(invite), context);
+                    let action = Action::from_members("addParticipant", &add).map_err(ApiError::invalid)?;
+                    if let Err(r) = self.state.can(&action) {
+                        return Err(ApiError::new(409, "refused_by_rule", r.reason)
+                            .detail(json!({"rule": r.rule, "operation": "addParticipant"})));
+                    }
+                    let _ = ctx;
+                    return Ok(vec![("startRecording", p, Some(format!("{context}-recording")))]);
+                }
+                Ok(vec![(
+                    "addParticipant",
+                    add_params(&id, expert, &self.invite_defaults(invite), context),
+                    Some(context.to_owned()),
+                )])
+            }
+        }
+    }
+
+    fn invite_defaults(&self, invite: &InviteOptions) -> InviteOptions {
+        let mut i = invite.clone();
+        if i.source_display_name.is_none() {
+            i.source_display_name = self.policy.source_display_name.clone();
+        }
+        i
+    }
+
+    fn invite_expert(&mut self, c: &Consultation, ctx: Ctx<'_>) -> Vec<Output> {
+        let Some(id) = self.state.call_connection_id.clone() else { return Vec::new() };
+        let invite = InviteOptions {
+            source_display_name: c.source_display_name.clone(),
+            source_caller_id_number: None,
+            invitation_timeout_in_seconds: c.invitation_timeout_in_seconds,
+        };
+        let params = add_params(&id, &c.expert, &invite, &c.id);
+        let action = Action::from_members("addParticipant", &params).unwrap_or_default();
+        if let Err(r) = self.state.can(&action) {
+            if let Some(c) = self.consultations.iter_mut().find(|x| x.id == c.id) {
+                c.phase = Phase::Failed;
+            }
+            return vec![json_push(
+                "notice",
+                json!({"message": format!("The expert cannot be added: {}", r.reason), "rule": r.rule}),
+            )];
+        }
+        self.state.record_command(&action, Some(&c.id), Some(ctx.now), Some("workflow"));
+        self.enqueue("addParticipant", params, Some(c.id.clone()), Purpose::Workflow, ctx, 7)
+    }
+
+    /// After callbacks: consultation phases, the greeting, the agent hang-up policy.
+    fn react(&mut self, agents_before: bool, ctx: Ctx<'_>) -> Vec<Output> {
+        let mut out = Vec::new();
+        for i in 0..self.consultations.len() {
+            if self.consultations[i].refresh(&self.state) {
+                let c = self.consultations[i].clone();
+                out.push(self.log(ctx.now, "workflow", json!({"consultation": c.id, "phase": c.phase})));
+                out.push(json_push("consultation", json!({"consultation": c})));
+                if c.phase == Phase::Joined && !c.greeted {
+                    if let Some(url) = c.greeting_url.clone() {
+                        self.consultations[i].greeted = true;
+                        out.extend(self.greet(&c, &url, ctx));
+                    }
+                }
+            }
+        }
+        let agents_now = self.agents_connected();
+        if agents_before && !agents_now && !self.state.is_ended() && !self.agent_hangup_handled {
+            self.agent_hangup_handled = true;
+            match self.policy.on_agent_hangup {
+                OnAgentHangup::Terminate => {
+                    out.push(self.log(ctx.now, "workflow", json!({"policy": "onAgentHangup", "action": "terminate"})));
+                    if let Ok(p) = self.on_call() {
+                        let action = Action::new("terminateCall").unwrap_or_default();
+                        self.state.record_command(&action, Some("agent-hangup"), Some(ctx.now), Some("workflow"));
+                        out.extend(self.enqueue(
+                            "terminateCall",
+                            p,
+                            Some("agent-hangup".into()),
+                            Purpose::Workflow,
+                            ctx,
+                            9,
+                        ));
+                    }
+                }
+                OnAgentHangup::Keep => {
+                    out.push(json_push(
+                        "notice",
+                        json!({"message": "The agent left; the customer and any expert stay connected."}),
+                    ));
+                }
+            }
+        }
+        out
+    }
+
+    fn greet(&mut self, c: &Consultation, url: &str, ctx: Ctx<'_>) -> Vec<Output> {
+        let Ok(mut p) = self.on_call() else { return Vec::new() };
+        p.insert("playSources".into(), json!([{"kind": "file", "file": {"uri": url}}]));
+        p.insert("playTo".into(), json!([c.expert]));
+        let context = format!("{}-greeting", c.id);
+        p.insert("operationContext".into(), json!(context));
+        let action = Action::from_members("play", &p).unwrap_or_default();
+        if self.state.can(&action).is_err() {
+            return Vec::new();
+        }
+        self.state.record_command(&action, Some(&context), Some(ctx.now), Some("workflow"));
+        self.enqueue("play", p, Some(context), Purpose::Workflow, ctx, 8)
+    }
+
+    fn agents_connected(&self) -> bool {
+        self.agent_raw_ids
+            .iter()
+            .any(|a| self.state.participant(a).is_some_and(|p| p.status == ParticipantStatus::Connected))
+    }
+
+    fn recording_running(&self) -> bool {
+        self.state.recording.as_ref().is_some_and(|r| {
+            matches!(r.status, RecordingStatus::Starting | RecordingStatus::Active | RecordingStatus::Paused)
+        })
+    }
+
+    fn connection_id(&self) -> Result<&str, ApiError> {
+        if self.state.is_ended() {
+            return Err(ApiError::new(409, "call_ended", "the call has ended"));
+        }
+        self.state
+            .call_connection_id
+            .as_deref()
+            .ok_or_else(|| ApiError::new(409, "not_connected", "the call is not connected yet (no callConnectionId)"))
+    }
+
+    fn on_call(&self) -> Result<Map<String, Value>, ApiError> {
+        let mut p = Map::new();
+        p.insert("callConnectionId".into(), json!(self.connection_id()?));
+        Ok(p)
+    }
+
+    fn answer_params(&self) -> Option<(&'static str, Map<String, Value>)> {
+        let (op, mut p) = self.offer_params("answerCall", json!({}))?;
+        p.insert("callbackUri".into(), json!(self.callback_uri));
+        p.insert("operationContext".into(), json!("answer"));
+        Some((op, p))
+    }
+
+    fn offer_params(&self, op: &'static str, extra: Value) -> Option<(&'static str, Map<String, Value>)> {
+        let offer = self.state.incoming.as_ref().filter(|o| o.handled.is_none())?;
+        let mut p = Map::new();
+        p.insert("incomingCallContext".into(), json!(offer.incoming_call_context));
+        if let Value::Object(m) = extra {
+            p.extend(m);
+        }
+        Some((op, p))
+    }
+
+    fn enqueue(
+        &mut self,
+        op: &str,
+        params: Map<String, Value>,
+        operation_context: Option<String>,
+        purpose: Purpose,
+        ctx: Ctx<'_>,
+        salt: u8,
+    ) -> Vec<Output> {
+        let id = self.next_entry;
+        self.next_entry += 1;
+        let mut random = ctx.random;
+        random[15] ^= salt;
+        random[14] ^= (id & 0xff) as u8;
+        self.outbox.push(OutboxEntry {
+            id,
+            operation: op.to_owned(),
+            params,
+            operation_context,
+            repeatability_request_id: uuid_v4(random),
+            first_sent: ctx.now,
+            by: ctx.by.map(str::to_owned).or_else(|| (purpose != Purpose::Agent).then(|| "workflow".to_owned())),
+            purpose,
+            attempts: 0,
+        });
+        vec![Output::Send(id)]
+    }
+
+    fn new_context(&mut self) -> String {
+        let n = self.next_context;
+        self.next_context += 1;
+        format!("{}-{n}", &self.call_id[..self.call_id.len().min(8)])
+    }
+
+    fn log(&mut self, at: i64, kind: &str, detail: Value) -> Output {
+        let seq = self.next_log;
+        self.next_log += 1;
+        Output::Log(LogRecord { seq, at, kind: kind.to_owned(), detail })
+    }
+
+    fn push_snapshot(&self, reason: &str) -> Output {
+        json_push("snapshot", json!({"reason": reason, "snapshot": self.view()}))
+    }
+}
+
+type Planned = (&'static str, Map<String, Value>, Option<String>);
+
+fn add_params(call: &str, who: &CommunicationIdentifier, invite: &InviteOptions, context: &str) -> Map<String, Value> {
+    let mut p = Map::new();
+    p.insert("callConnectionId".into(), json!(call));
+    p.insert("participantToAdd".into(), json!(who));
+    if let Some(n) = &invite.source_display_name {
+        p.insert("sourceDisplayName".into(), json!(n));
+    }
+    if let Some(n) = &invite.source_caller_id_number {
+        p.insert("sourceCallerIdNumber".into(), json!({"value": n}));
+    }
+    if let Some(t) = invite.invitation_timeout_in_seconds {
+        p.insert("invitationTimeoutInSeconds".into(), json!(t));
+    }
+    p.insert("operationContext".into(), json!(context));
+    p
+}
+
+fn not_offered() -> ApiError {
+    ApiError::new(409, "not_offered", "the call is not an unanswered incoming call (its context is spent or absent)")
+}
+
+fn json_push(kind: &str, mut body: Value) -> Output {
+    if let Some(m) = body.as_object_mut() {
+        m.insert("type".into(), json!(kind));
+    }
+    Output::Push(body)
+}
+
+fn command_name(c: &AgentCommand) -> &'static str {
+    match c {
+        AgentCommand::CreateCall { .. } => "createCall",
+        AgentCommand::AddParticipants { .. } => "addParticipants",
+        AgentCommand::RemoveParticipant { .. } => "removeParticipant",
+        AgentCommand::CancelAdd { .. } => "cancelAddParticipant",
+        AgentCommand::Play { .. } => "play",
+        AgentCommand::Transfer { .. } => "transfer",
+        AgentCommand::Answer => "answer",
+        AgentCommand::Redirect { .. } => "redirect",
+        AgentCommand::Reject { .. } => "reject",
+        AgentCommand::Hangup => "hangup",
+        AgentCommand::Terminate => "terminate",
+        AgentCommand::Recording { verb, .. } => match verb {
+            RecordingVerb::Start => "startRecording",
+            RecordingVerb::Pause => "pauseRecording",
+            RecordingVerb::Resume => "resumeRecording",
+            RecordingVerb::Stop => "stopRecording",
+        },
+        AgentCommand::Consult { .. } => "startConsultation",
+    }
+}

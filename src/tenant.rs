@@ -1,0 +1,496 @@
+//! Tenants: who the Worker serves. One JSON document (a Worker secret in production, a file
+//! for local runs) lists each tenant's ACS resource, agents, Teams experts, routing of incoming
+//! calls and call policy; onboarding a tenant is adding one entry. Checked whole at load, every
+//! error naming its field, so a bad deploy fails loudly instead of mid-call.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use crate::auth::ConnectionString;
+use crate::{CommunicationIdentifier, EntraObjectId, FieldError, RawId};
+
+use crate::auth::jwt::{ACS_ISSUER, ACS_JWKS_URL};
+
+/// The whole configuration.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Tenants by id (the id is in callback URLs: letters, digits, `-`, `_`).
+    pub tenants: BTreeMap<String, Tenant>,
+    /// Whom callback tokens must come from.
+    pub acs: AcsTrust,
+}
+
+/// The callback-token issuer and its keys (real ACS unless the emulator stands in).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AcsTrust {
+    /// Expected `iss`.
+    pub issuer: String,
+    /// JWKS URL.
+    pub jwks_url: String,
+}
+
+/// One tenant.
+#[derive(Clone, Debug)]
+pub struct Tenant {
+    /// Its id.
+    pub id: String,
+    /// The ACS resource it calls with.
+    pub connection_string: ConnectionString,
+    /// The resource's immutable id: the audience of its callback tokens.
+    pub acs_resource_id: String,
+    /// The Teams (Entra) tenant of its experts.
+    pub teams_tenant_id: Option<String>,
+    /// The key Event Grid puts in the webhook URL (`?tenant=<id>&key=<key>`).
+    pub event_grid_key: Option<String>,
+    /// Agents and their tokens.
+    pub agents: Vec<Agent>,
+    /// Teams experts agents may consult.
+    pub experts: Vec<Expert>,
+    /// What to do with incoming calls.
+    pub routing: Routing,
+    /// Call policy.
+    pub policy: Policy,
+    /// Where presence comes from.
+    pub graph: Option<Graph>,
+}
+
+/// An agent.
+#[derive(Clone, Debug)]
+pub struct Agent {
+    /// Stable id (in logs: who did what).
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// SHA-256 of the agent's bearer token (configured as the token or as `sha256:<hex>`).
+    token_sha256: [u8; 32],
+    /// The agent's ACS identity, when the agent joins calls with the ACS calling SDK.
+    pub acs_user_id: Option<RawId>,
+}
+
+/// A Teams expert.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Expert {
+    /// Entra object id.
+    pub object_id: EntraObjectId,
+    /// Display name.
+    pub display_name: String,
+    /// What they know (shown in the console).
+    pub skill: Option<String>,
+}
+
+/// What happens to an incoming call.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RouteAction {
+    /// Answer it (callbacks to this Worker).
+    Answer,
+    /// Keep it ringing for an agent to answer, redirect or reject from the console.
+    Offer,
+    /// Redirect it.
+    Redirect(CommunicationIdentifier),
+    /// Reject it.
+    Reject,
+}
+
+/// Incoming-call routing: the first rule whose `to` matches, else the default.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Routing {
+    /// Rules by called number or ACS identity (raw id).
+    pub rules: Vec<(RawId, RouteAction)>,
+    /// Everything else.
+    pub default: RouteAction,
+}
+
+impl Routing {
+    /// The action for a call to `to`.
+    pub fn route(&self, to: &RawId) -> &RouteAction {
+        self.rules.iter().find(|(r, _)| r.same_participant(to)).map_or(&self.default, |(_, a)| a)
+    }
+}
+
+/// When the agent hangs up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum OnAgentHangup {
+    /// End the call for everyone.
+    Terminate,
+    /// Leave the customer and the expert connected.
+    Keep,
+}
+
+/// Call policy.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Policy {
+    /// When the last agent leaves.
+    pub on_agent_hangup: OnAgentHangup,
+    /// Played to an expert when they join, unless the agent gives another.
+    pub greeting_url: Option<String>,
+    /// Record consultations by default.
+    pub record_consultations: bool,
+    /// Shown to experts when the agent gives no display name.
+    pub source_display_name: Option<String>,
+}
+
+/// Microsoft Graph, for presence.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Graph {
+    /// `https://graph.microsoft.com` (or the emulator's origin).
+    pub endpoint: String,
+    /// A bearer token, when Graph needs one (`Presence.Read.All`).
+    pub token: Option<String>,
+}
+
+impl Config {
+    /// Parses and checks the configuration document.
+    pub fn parse(text: &str) -> Result<Config, FieldError> {
+        let doc: ConfigDoc = crate::json_path::from_text(text)?;
+        let acs = match doc.acs {
+            None => AcsTrust { issuer: ACS_ISSUER.into(), jwks_url: ACS_JWKS_URL.into() },
+            Some(a) => AcsTrust {
+                issuer: a.issuer.unwrap_or_else(|| ACS_ISSUER.into()),
+                jwks_url: a.jwks_url.unwrap_or_else(|| ACS_JWKS_URL.into()),
+            },
+        };
+        if doc.tenants.is_empty() {
+            return Err(FieldError::new("tenants", "must list at least one tenant"));
+        }
+        let mut tenants = BTreeMap::new();
+        for (id, t) in doc.tenants {
+            let tenant = Tenant::from_doc(&id, t).map_err(|e| e.within(&format!("tenants.{id}")))?;
+            tenants.insert(id, tenant);
+        }
+        let mut tokens: Vec<[u8; 32]> =
+            tenants.values().flat_map(|t| t.agents.iter().map(|a| a.token_sha256)).collect();
+        tokens.sort_unstable();
+        if tokens.windows(2).any(|w| w[0] == w[1]) {
+            return Err(FieldError::new("tenants", "two agents share a token; every agent token must be unique"));
+        }
+        Ok(Config { tenants, acs })
+    }
+
+    /// The tenant and agent a bearer token belongs to. Every agent's digest is compared in
+    /// constant time, so timing says nothing about which bytes matched.
+    pub fn agent_for_token(&self, token: &str) -> Option<(&Tenant, &Agent)> {
+        let presented: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+        let mut found = None;
+        for t in self.tenants.values() {
+            for a in &t.agents {
+                if constant_time_eq(&presented, &a.token_sha256) && found.is_none() {
+                    found = Some((t, a));
+                }
+            }
+        }
+        found
+    }
+
+    /// A tenant by id.
+    pub fn tenant(&self, id: &str) -> Option<&Tenant> {
+        self.tenants.get(id)
+    }
+}
+
+impl Tenant {
+    fn from_doc(id: &str, t: TenantDoc) -> Result<Tenant, FieldError> {
+        crate::api::routes::check_id("id", id).map_err(|e| FieldError::new("", e.message))?;
+        let connection_string = ConnectionString::parse(&t.connection_string)
+            .map_err(|e| FieldError::new("connectionString", e.to_string()))?;
+        let acs_resource_id = EntraObjectId::parse(&t.acs_resource_id)
+            .map_err(|e| FieldError::new("acsResourceId", e.to_string()))?
+            .as_str()
+            .to_owned();
+        if let Some(tid) = &t.teams_tenant_id {
+            EntraObjectId::parse(tid).map_err(|e| FieldError::new("teamsTenantId", e.to_string()))?;
+        }
+        if let Some(k) = &t.event_grid_key {
+            if k.len() < 16 {
+                return Err(FieldError::new("eventGridKey", "must be at least 16 characters"));
+            }
+        }
+        let mut agents = Vec::new();
+        for (i, a) in t.agents.into_iter().enumerate() {
+            agents.push(Agent::from_doc(a).map_err(|e| e.within(&format!("agents[{i}]")))?);
+        }
+        let mut experts = Vec::new();
+        for (i, e) in t.experts.into_iter().enumerate() {
+            let object_id = EntraObjectId::parse(&e.object_id)
+                .map_err(|err| FieldError::new(format!("experts[{i}].objectId"), err.to_string()))?;
+            experts.push(Expert { object_id, display_name: e.display_name, skill: e.skill });
+        }
+        let routing = match t.routing {
+            None => Routing { rules: Vec::new(), default: RouteAction::Answer },
+            Some(r) => {
+                let default = route_action(r.default.as_ref()).map_err(|e| e.within("routing.default"))?;
+                let mut rules = Vec::new();
+                for (i, rule) in r.rules.iter().enumerate() {
+                    let field = format!("routing.rules[{i}]");
+                    let to = match rule.get("to") {
+                        Some(Value::String(s)) if s.starts_with('+') => RawId::new(format!("4:{s}")),
+                        Some(Value::String(s)) => RawId::new(s.clone()),
+                        _ => return Err(FieldError::new(format!("{field}.to"), "must be a phone number or a raw id")),
+                    }
+                    .map_err(|e| FieldError::new(format!("{field}.to"), e.to_string()))?;
+                    rules.push((to, route_action(Some(rule)).map_err(|e| e.within(&field))?));
+                }
+                Routing { rules, default }
+            }
+        };
+        let p = t.policy.unwrap_or_default();
+        let policy = Policy {
+            on_agent_hangup: match p.on_agent_hangup.as_deref() {
+                None | Some("keep") => OnAgentHangup::Keep,
+                Some("terminate") => OnAgentHangup::Terminate,
+                Some(_) => return Err(FieldError::new("policy.onAgentHangup", "must be keep or terminate")),
+            },
+            greeting_url: p.greeting_url,
+            record_consultations: p.record_consultations.unwrap_or(false),
+            source_display_name: p.source_display_name,
+        };
+        let graph = t.graph.map(|g| Graph { endpoint: g.endpoint.trim_end_matches('/').to_owned(), token: g.token });
+        Ok(Tenant {
+            id: id.to_owned(),
+            connection_string,
+            acs_resource_id,
+            teams_tenant_id: t.teams_tenant_id,
+            event_grid_key: t.event_grid_key,
+            agents,
+            experts,
+            routing,
+            policy,
+            graph,
+        })
+    }
+
+    /// Checks the Event Grid key of a webhook request (constant time).
+    pub fn event_grid_key_matches(&self, key: &str) -> bool {
+        match &self.event_grid_key {
+            Some(k) => constant_time_eq(&Sha256::digest(k.as_bytes()), &Sha256::digest(key.as_bytes())),
+            None => false,
+        }
+    }
+
+    /// The raw ids of agents who join calls with ACS identities.
+    pub fn agent_raw_ids(&self) -> Vec<RawId> {
+        self.agents.iter().filter_map(|a| a.acs_user_id.clone()).collect()
+    }
+}
+
+impl Agent {
+    fn from_doc(a: AgentDoc) -> Result<Agent, FieldError> {
+        crate::api::routes::check_id("id", &a.id).map_err(|e| FieldError::new("id", e.message))?;
+        let token_sha256 = match a.token.strip_prefix("sha256:") {
+            Some(hex) => {
+                parse_hex32(hex).ok_or_else(|| FieldError::new("token", "sha256: must be followed by 64 hex digits"))?
+            }
+            None if a.token.len() < 16 => return Err(FieldError::new("token", "must be at least 16 characters")),
+            None => Sha256::digest(a.token.as_bytes()).into(),
+        };
+        let acs_user_id = match a.acs_user_id {
+            Some(u) if u.starts_with("8:") => {
+                Some(RawId::new(u).map_err(|e| FieldError::new("acsUserId", e.to_string()))?)
+            }
+            Some(_) => return Err(FieldError::new("acsUserId", "must be an ACS user raw id (8:acs:...)")),
+            None => None,
+        };
+        Ok(Agent { name: a.name.unwrap_or_else(|| a.id.clone()), id: a.id, token_sha256, acs_user_id })
+    }
+}
+
+fn route_action(v: Option<&Value>) -> Result<RouteAction, FieldError> {
+    let Some(v) = v else { return Ok(RouteAction::Answer) };
+    let action = v.get("action").and_then(Value::as_str).ok_or_else(|| FieldError::new("action", "is required"))?;
+    match action {
+        "answer" => Ok(RouteAction::Answer),
+        "offer" => Ok(RouteAction::Offer),
+        "reject" => Ok(RouteAction::Reject),
+        "redirect" => {
+            let target = v.get("target").ok_or_else(|| FieldError::new("target", "is required for redirect"))?;
+            Ok(RouteAction::Redirect(crate::api::target::read(target).map_err(|e| e.within("target"))?))
+        }
+        _ => Err(FieldError::new("action", "must be answer, offer, redirect or reject")),
+    }
+}
+
+fn parse_hex32(hex: &str) -> Option<[u8; 32]> {
+    if hex.len() != 64 {
+        return None;
+    }
+    let mut out = [0u8; 32];
+    for (i, b) in out.iter_mut().enumerate() {
+        *b = u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok()?;
+    }
+    Some(out)
+}
+
+/// Compares equal-length digests without an early exit.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ConfigDoc {
+    #[serde(default)]
+    tenants: BTreeMap<String, TenantDoc>,
+    #[serde(default)]
+    acs: Option<AcsDoc>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct AcsDoc {
+    issuer: Option<String>,
+    jwks_url: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct TenantDoc {
+    connection_string: String,
+    acs_resource_id: String,
+    #[serde(default)]
+    teams_tenant_id: Option<String>,
+    #[serde(default)]
+    event_grid_key: Option<String>,
+    #[serde(default)]
+    agents: Vec<AgentDoc>,
+    #[serde(default)]
+    experts: Vec<ExpertDoc>,
+    #[serde(default)]
+    routing: Option<RoutingDoc>,
+    #[serde(default)]
+    policy: Option<PolicyDoc>,
+    #[serde(default)]
+    graph: Option<GraphDoc>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct AgentDoc {
+    id: String,
+    #[serde(default)]
+    name: Option<String>,
+    token: String,
+    #[serde(default)]
+    acs_user_id: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ExpertDoc {
+    object_id: String,
+    display_name: String,
+    #[serde(default)]
+    skill: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct RoutingDoc {
+    #[serde(default)]
+    default: Option<Value>,
+    #[serde(default)]
+    rules: Vec<Value>,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct PolicyDoc {
+    on_agent_hangup: Option<String>,
+    greeting_url: Option<String>,
+    record_consultations: Option<bool>,
+    source_display_name: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct GraphDoc {
+    endpoint: String,
+    #[serde(default)]
+    token: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CS: &str = "endpoint=http://127.0.0.1:8788/;accesskey=U3dpdGNoYm9hcmQtQUNTLWVtdWxhdG9yLWRldi1rZXk=";
+    const RES: &str = "5b1c6f43-2e7d-4a6b-9c1e-0a1b2c3d4e5f";
+
+    fn doc(tenant_extra: &str) -> String {
+        format!(
+            r#"{{"tenants":{{"contoso":{{"connectionString":"{CS}","acsResourceId":"{RES}","agents":[{{"id":"agent-7","token":"contoso-agent-7-token"}}]{tenant_extra}}},
+               "fabrikam":{{"connectionString":"{CS}","acsResourceId":"{RES}","agents":[{{"id":"a1","token":"fabrikam-agent-1-token"}}]}}}}}}"#
+        )
+    }
+
+    #[test]
+    fn a_token_names_its_tenant_and_agent_only() {
+        let c = Config::parse(&doc("")).unwrap();
+        let (t, a) = c.agent_for_token("contoso-agent-7-token").unwrap();
+        assert_eq!((t.id.as_str(), a.id.as_str()), ("contoso", "agent-7"));
+        assert_eq!(c.agent_for_token("fabrikam-agent-1-token").unwrap().0.id, "fabrikam");
+        assert!(c.agent_for_token("contoso-agent-7-tokem").is_none());
+        assert!(c.agent_for_token("").is_none());
+        assert_eq!(c.acs.issuer, ACS_ISSUER);
+    }
+
+    #[test]
+    fn hashed_tokens_work_like_plain_ones() {
+        let hex: String = Sha256::digest(b"a-very-secret-token").iter().map(|b| format!("{b:02x}")).collect();
+        let c = Config::parse(
+            &doc(r#","experts":[],"policy":{"onAgentHangup":"terminate"}"#)
+                .replace("contoso-agent-7-token", &format!("sha256:{hex}")),
+        )
+        .unwrap();
+        assert_eq!(c.agent_for_token("a-very-secret-token").unwrap().1.id, "agent-7");
+        assert_eq!(c.tenant("contoso").unwrap().policy.on_agent_hangup, OnAgentHangup::Terminate);
+    }
+
+    #[test]
+    fn routing_picks_the_first_matching_rule() {
+        let c = Config::parse(&doc(r#","routing":{"default":{"action":"offer"},"rules":[{"to":"+18005550100","action":"redirect","target":{"teamsUserId":"8f4b6e2a-1c3d-4e5f-9a0b-1c2d3e4f5a6b"}},{"to":"+18005550199","action":"reject"}]}"#)).unwrap();
+        let r = &c.tenant("contoso").unwrap().routing;
+        assert!(
+            matches!(r.route(&RawId::new("4:18005550100").unwrap()), RouteAction::Redirect(t) if t.is_teams_user())
+        );
+        assert_eq!(r.route(&RawId::new("4:+18005550199").unwrap()), &RouteAction::Reject);
+        assert_eq!(r.route(&RawId::new("4:+18005550000").unwrap()), &RouteAction::Offer);
+    }
+
+    #[test]
+    fn every_bad_value_names_its_field() {
+        let cases = [
+            (doc("").replace(RES, "not-a-guid"), "tenants.contoso.acsResourceId"),
+            (doc("").replace("endpoint=http", "endpoint=ftp"), "tenants.contoso.connectionString"),
+            (doc("").replace("contoso-agent-7-token", "short"), "tenants.contoso.agents[0].token"),
+            (doc("").replace("fabrikam-agent-1-token", "contoso-agent-7-token"), "tenants"),
+            (doc(r#","experts":[{"objectId":"x","displayName":"X"}]"#), "tenants.contoso.experts[0].objectId"),
+            (doc(r#","routing":{"default":{"action":"fly"}}"#), "tenants.contoso.routing.default.action"),
+            (
+                doc(r#","routing":{"rules":[{"to":"+1800","action":"redirect"}]}"#),
+                "tenants.contoso.routing.rules[0].target",
+            ),
+            (doc(r#","policy":{"onAgentHangup":"explode"}"#), "tenants.contoso.policy.onAgentHangup"),
+            (doc(r#","colour":"red""#), "tenants.contoso"), // the message names `colour`
+            (doc(r#","eventGridKey":"short""#), "tenants.contoso.eventGridKey"),
+            (r#"{"tenants":{}}"#.to_owned(), "tenants"),
+            (r#"{"tenants":{"bad id":{"connectionString":"x","acsResourceId":"y"}}}"#.to_owned(), "tenants.bad id"),
+        ];
+        for (text, field) in cases {
+            let e = Config::parse(&text).unwrap_err();
+            assert_eq!(e.field, field, "{e}");
+        }
+    }
+
+    #[test]
+    fn event_grid_keys_compare_exactly() {
+        let c = Config::parse(&doc(r#","eventGridKey":"0123456789abcdef0123""#)).unwrap();
+        let t = c.tenant("contoso").unwrap();
+        assert!(t.event_grid_key_matches("0123456789abcdef0123"));
+        assert!(!t.event_grid_key_matches("0123456789abcdef012"));
+        assert!(!c.tenant("fabrikam").unwrap().event_grid_key_matches(""));
+    }
+}
