@@ -4,6 +4,7 @@
 
 pub mod consult;
 pub mod outbox;
+mod plan;
 pub mod session;
 #[cfg(test)]
 mod tests;

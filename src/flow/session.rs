@@ -9,12 +9,12 @@ use serde_json::{json, Map, Value};
 
 use super::consult::{Consultation, Phase};
 use super::outbox::{OutboxEntry, Purpose};
-use crate::api::{AgentCommand, ApiError, CommandRequest, InviteOptions, RecordingVerb};
+use crate::api::{AgentCommand, ApiError, CommandRequest, InviteOptions};
 use crate::auth::uuid_v4;
 use crate::call::{Action, Applied, CallState, CommandResponse, ParticipantStatus, RecordingStatus};
 use crate::events::{Event, EventData};
 use crate::tenant::{OnAgentHangup, Policy, RouteAction};
-use crate::{CommunicationIdentifier, RawId};
+use crate::RawId;
 
 /// Per-input facts from outside: the time and fresh randomness (for Repeatability ids).
 #[derive(Clone, Copy, Debug)]
@@ -204,7 +204,7 @@ impl CallSession {
     pub fn command(&mut self, req: CommandRequest, ctx: Ctx<'_>) -> Result<(Vec<u64>, Vec<Output>), ApiError> {
         self.updated_at = ctx.now;
         let context = req.operation_context.clone().unwrap_or_else(|| self.new_context());
-        let plan = self.plan(&req.command, &context, ctx)?;
+        let plan = self.plan(&req.command, &context)?;
         // Check everything before sending anything: a refused second participant must not leave
         // the first one invited.
         let mut actions = Vec::new();
@@ -224,7 +224,7 @@ impl CallSession {
         let mut out = vec![self.log(
             ctx.now,
             "command",
-            json!({"by": ctx.by, "command": command_name(&req.command), "operationContext": context}),
+            json!({"by": ctx.by, "command": super::plan::command_name(&req.command), "operationContext": context}),
         )];
         if let AgentCommand::Consult { expert, invite, greeting_url, record } = &req.command {
             let record = record.unwrap_or(self.policy.record_consultations) && !self.recording_running();
@@ -431,201 +431,16 @@ impl CallSession {
         })
     }
 
-    // ---- internals -------------------------------------------------------------------------
+    // ---- internals (command planning is in plan.rs) ----------------------------------------
 
-    fn plan(&mut self, cmd: &AgentCommand, context: &str, ctx: Ctx<'_>) -> Result<Vec<Planned>, ApiError> {
-        let one = |op: &'static str, params: Map<String, Value>| Ok(vec![(op, params, Some(context.to_owned()))]);
-        match cmd {
-            AgentCommand::CreateCall { targets, invite } => {
-                let fresh = self.direction == Direction::Outbound
-                    && self.state.call_connection_id.is_none()
-                    && self.state.incoming.is_none()
-                    && !self.state.pending.iter().any(|p| p.operation == "createCall");
-                if !fresh {
-                    return Err(ApiError::new(
-                        409,
-                        "already_created",
-                        "this call exists; create calls with POST /api/calls",
-                    ));
-                }
-                let mut p = Map::new();
-                p.insert("targets".into(), json!(targets));
-                p.insert("callbackUri".into(), json!(self.callback_uri));
-                let invite = self.invite_defaults(invite);
-                if let Some(n) = &invite.source_display_name {
-                    p.insert("sourceDisplayName".into(), json!(n));
-                }
-                if let Some(n) = &invite.source_caller_id_number {
-                    p.insert("sourceCallerIdNumber".into(), json!({"value": n}));
-                }
-                p.insert("operationContext".into(), json!(context));
-                one("createCall", p)
-            }
-            AgentCommand::AddParticipants { participants, invite } => {
-                let id = self.connection_id()?.to_owned();
-                let many = participants.len() > 1;
-                Ok(participants
-                    .iter()
-                    .enumerate()
-                    .map(|(i, p)| {
-                        let c = if many { format!("{context}-{}", i + 1) } else { context.to_owned() };
-                        ("addParticipant", add_params(&id, p, invite, &c), Some(c))
-                    })
-                    .collect())
-            }
-            AgentCommand::RemoveParticipant { participant } => {
-                let mut p = self.on_call()?;
-                p.insert("participantToRemove".into(), json!(participant));
-                p.insert("operationContext".into(), json!(context));
-                one("removeParticipant", p)
-            }
-            AgentCommand::CancelAdd { invitation_id, participant } => {
-                let invitation = match (invitation_id, participant) {
-                    (Some(i), _) => i.clone(),
-                    (None, Some(p)) => self
-                        .state
-                        .participant(p.raw_id())
-                        .and_then(|p| p.invitation.as_ref())
-                        .filter(|i| i.status == ParticipantStatus::Ringing)
-                        .and_then(|i| i.invitation_id.clone())
-                        .ok_or_else(|| {
-                            ApiError::new(
-                                409,
-                                "no_invitation",
-                                format!("{} has no ringing invitation to cancel", p.raw_id()),
-                            )
-                        })?,
-                    (None, None) => {
-                        return Err(
-                            ApiError::new(400, "invalid_body", "invitationId: is required").field("invitationId")
-                        )
-                    }
-                };
-                let mut p = self.on_call()?;
-                p.insert("invitationId".into(), json!(invitation));
-                p.insert("operationContext".into(), json!(context));
-                one("cancelAddParticipant", p)
-            }
-            AgentCommand::Play { files, play_to, loop_audio } => {
-                let mut p = self.on_call()?;
-                let sources: Vec<Value> = files.iter().map(|u| json!({"kind": "file", "file": {"uri": u}})).collect();
-                p.insert("playSources".into(), Value::Array(sources));
-                if !play_to.is_empty() {
-                    p.insert("playTo".into(), json!(play_to));
-                }
-                if *loop_audio {
-                    p.insert("playOptions".into(), json!({"loop": true}));
-                }
-                p.insert("operationContext".into(), json!(context));
-                one("play", p)
-            }
-            AgentCommand::Transfer { target, transferee } => {
-                let mut p = self.on_call()?;
-                p.insert("targetParticipant".into(), json!(target));
-                if let Some(t) = transferee {
-                    p.insert("transferee".into(), json!(t));
-                }
-                p.insert("operationContext".into(), json!(context));
-                one("transferToParticipant", p)
-            }
-            AgentCommand::Answer => {
-                let (op, params) = self.answer_params().ok_or_else(not_offered)?;
-                Ok(vec![(op, params, Some("answer".to_owned()))])
-            }
-            AgentCommand::Redirect { target } => {
-                let (op, params) =
-                    self.offer_params("redirectCall", json!({"target": target})).ok_or_else(not_offered)?;
-                Ok(vec![(op, params, None)])
-            }
-            AgentCommand::Reject { reason } => {
-                let extra = match reason {
-                    Some(r) => json!({"callRejectReason": r}),
-                    None => json!({}),
-                };
-                let (op, params) = self.offer_params("rejectCall", extra).ok_or_else(not_offered)?;
-                Ok(vec![(op, params, None)])
-            }
-            AgentCommand::Hangup => Ok(vec![("hangupCall", self.on_call()?, None)]),
-            // terminateCall sends no body: its context lives in the state only.
-            AgentCommand::Terminate => one("terminateCall", self.on_call()?),
-            AgentCommand::Recording { verb, options } => match verb {
-                RecordingVerb::Start => {
-                    let server_call_id = self
-                        .state
-                        .server_call_id
-                        .clone()
-                        .ok_or_else(|| ApiError::new(409, "not_connected", "the call has no server call id yet"))?;
-                    let mut p = options.clone();
-                    p.insert(
-                        "callLocator".into(),
-                        json!({"kind": "serverCallLocator", "serverCallId": server_call_id}),
-                    );
-                    p.insert("recordingStateCallbackUri".into(), json!(self.callback_uri));
-                    Ok(vec![("startRecording", p, Some(context.to_owned()))])
-                }
-                _ => {
-                    let rec = self.state.recording.as_ref().and_then(|r| r.recording_id.clone()).ok_or_else(|| {
-                        ApiError::new(409, "no_recording", "no recording of this call to pause, resume or stop")
-                    })?;
-                    let op = match verb {
-                        RecordingVerb::Pause => "pauseRecording",
-                        RecordingVerb::Resume => "resumeRecording",
-                        _ => "stopRecording",
-                    };
-                    let mut p = Map::new();
-                    p.insert("recordingId".into(), json!(rec));
-                    Ok(vec![(op, p, Some(context.to_owned()))])
-                }
-            },
-            AgentCommand::Consult { expert, invite, record, .. } => {
-                let id = self.connection_id()?.to_owned();
-                if record.unwrap_or(self.policy.record_consultations) && !self.recording_running() {
-                    let server_call_id = self
-                        .state
-                        .server_call_id
-                        .clone()
-                        .ok_or_else(|| ApiError::new(409, "not_connected", "the call has no server call id yet"))?;
-                    let mut p = Map::new();
-                    p.insert(
-                        "callLocator".into(),
-                        json!({"kind": "serverCallLocator", "serverCallId": server_call_id}),
-                    );
-                    p.insert("recordingStateCallbackUri".into(), json!(self.callback_uri));
-                    // The add is checked now too, so a refused expert never starts a recording.
-                    let add = add_params(&id, expert, &self.invite_defaults(invite), context);
-                    let action = Action::from_members("addParticipant", &add).map_err(ApiError::invalid)?;
-                    if let Err(r) = self.state.can(&action) {
-                        return Err(ApiError::new(409, "refused_by_rule", r.reason)
-                            .detail(json!({"rule": r.rule, "operation": "addParticipant"})));
-                    }
-                    let _ = ctx;
-                    return Ok(vec![("startRecording", p, Some(format!("{context}-recording")))]);
-                }
-                Ok(vec![(
-                    "addParticipant",
-                    add_params(&id, expert, &self.invite_defaults(invite), context),
-                    Some(context.to_owned()),
-                )])
-            }
-        }
-    }
-
-    fn invite_defaults(&self, invite: &InviteOptions) -> InviteOptions {
-        let mut i = invite.clone();
-        if i.source_display_name.is_none() {
-            i.source_display_name = self.policy.source_display_name.clone();
-        }
-        i
-    }
-
-    fn invite_expert(&mut self, c: &Consultation, ctx: Ctx<'_>) -> Vec<Output> {
+    pub(super) fn invite_expert(&mut self, c: &Consultation, ctx: Ctx<'_>) -> Vec<Output> {
         let Some(id) = self.state.call_connection_id.clone() else { return Vec::new() };
         let invite = InviteOptions {
             source_display_name: c.source_display_name.clone(),
             source_caller_id_number: None,
             invitation_timeout_in_seconds: c.invitation_timeout_in_seconds,
         };
-        let params = add_params(&id, &c.expert, &invite, &c.id);
+        let params = super::plan::add_params(&id, &c.expert, &invite, &c.id);
         let action = Action::from_members("addParticipant", &params).unwrap_or_default();
         if let Err(r) = self.state.can(&action) {
             if let Some(c) = self.consultations.iter_mut().find(|x| x.id == c.id) {
@@ -641,7 +456,7 @@ impl CallSession {
     }
 
     /// After callbacks: consultation phases, the greeting, the agent hang-up policy.
-    fn react(&mut self, agents_before: bool, ctx: Ctx<'_>) -> Vec<Output> {
+    pub(super) fn react(&mut self, agents_before: bool, ctx: Ctx<'_>) -> Vec<Output> {
         let mut out = Vec::new();
         for i in 0..self.consultations.len() {
             if self.consultations[i].refresh(&self.state) {
@@ -686,7 +501,7 @@ impl CallSession {
         out
     }
 
-    fn greet(&mut self, c: &Consultation, url: &str, ctx: Ctx<'_>) -> Vec<Output> {
+    pub(super) fn greet(&mut self, c: &Consultation, url: &str, ctx: Ctx<'_>) -> Vec<Output> {
         let Ok(mut p) = self.on_call() else { return Vec::new() };
         p.insert("playSources".into(), json!([{"kind": "file", "file": {"uri": url}}]));
         p.insert("playTo".into(), json!([c.expert]));
@@ -700,19 +515,19 @@ impl CallSession {
         self.enqueue("play", p, Some(context), Purpose::Workflow, ctx, 8)
     }
 
-    fn agents_connected(&self) -> bool {
+    pub(super) fn agents_connected(&self) -> bool {
         self.agent_raw_ids
             .iter()
             .any(|a| self.state.participant(a).is_some_and(|p| p.status == ParticipantStatus::Connected))
     }
 
-    fn recording_running(&self) -> bool {
+    pub(super) fn recording_running(&self) -> bool {
         self.state.recording.as_ref().is_some_and(|r| {
             matches!(r.status, RecordingStatus::Starting | RecordingStatus::Active | RecordingStatus::Paused)
         })
     }
 
-    fn connection_id(&self) -> Result<&str, ApiError> {
+    pub(super) fn connection_id(&self) -> Result<&str, ApiError> {
         if self.state.is_ended() {
             return Err(ApiError::new(409, "call_ended", "the call has ended"));
         }
@@ -722,20 +537,20 @@ impl CallSession {
             .ok_or_else(|| ApiError::new(409, "not_connected", "the call is not connected yet (no callConnectionId)"))
     }
 
-    fn on_call(&self) -> Result<Map<String, Value>, ApiError> {
+    pub(super) fn on_call(&self) -> Result<Map<String, Value>, ApiError> {
         let mut p = Map::new();
         p.insert("callConnectionId".into(), json!(self.connection_id()?));
         Ok(p)
     }
 
-    fn answer_params(&self) -> Option<(&'static str, Map<String, Value>)> {
+    pub(super) fn answer_params(&self) -> Option<(&'static str, Map<String, Value>)> {
         let (op, mut p) = self.offer_params("answerCall", json!({}))?;
         p.insert("callbackUri".into(), json!(self.callback_uri));
         p.insert("operationContext".into(), json!("answer"));
         Some((op, p))
     }
 
-    fn offer_params(&self, op: &'static str, extra: Value) -> Option<(&'static str, Map<String, Value>)> {
+    pub(super) fn offer_params(&self, op: &'static str, extra: Value) -> Option<(&'static str, Map<String, Value>)> {
         let offer = self.state.incoming.as_ref().filter(|o| o.handled.is_none())?;
         let mut p = Map::new();
         p.insert("incomingCallContext".into(), json!(offer.incoming_call_context));
@@ -745,7 +560,7 @@ impl CallSession {
         Some((op, p))
     }
 
-    fn enqueue(
+    pub(super) fn enqueue(
         &mut self,
         op: &str,
         params: Map<String, Value>,
@@ -773,72 +588,26 @@ impl CallSession {
         vec![Output::Send(id)]
     }
 
-    fn new_context(&mut self) -> String {
+    pub(super) fn new_context(&mut self) -> String {
         let n = self.next_context;
         self.next_context += 1;
         format!("{}-{n}", &self.call_id[..self.call_id.len().min(8)])
     }
 
-    fn log(&mut self, at: i64, kind: &str, detail: Value) -> Output {
+    pub(super) fn log(&mut self, at: i64, kind: &str, detail: Value) -> Output {
         let seq = self.next_log;
         self.next_log += 1;
         Output::Log(LogRecord { seq, at, kind: kind.to_owned(), detail })
     }
 
-    fn push_snapshot(&self, reason: &str) -> Output {
+    pub(super) fn push_snapshot(&self, reason: &str) -> Output {
         json_push("snapshot", json!({"reason": reason, "snapshot": self.view()}))
     }
 }
 
-type Planned = (&'static str, Map<String, Value>, Option<String>);
-
-fn add_params(call: &str, who: &CommunicationIdentifier, invite: &InviteOptions, context: &str) -> Map<String, Value> {
-    let mut p = Map::new();
-    p.insert("callConnectionId".into(), json!(call));
-    p.insert("participantToAdd".into(), json!(who));
-    if let Some(n) = &invite.source_display_name {
-        p.insert("sourceDisplayName".into(), json!(n));
-    }
-    if let Some(n) = &invite.source_caller_id_number {
-        p.insert("sourceCallerIdNumber".into(), json!({"value": n}));
-    }
-    if let Some(t) = invite.invitation_timeout_in_seconds {
-        p.insert("invitationTimeoutInSeconds".into(), json!(t));
-    }
-    p.insert("operationContext".into(), json!(context));
-    p
-}
-
-fn not_offered() -> ApiError {
-    ApiError::new(409, "not_offered", "the call is not an unanswered incoming call (its context is spent or absent)")
-}
-
-fn json_push(kind: &str, mut body: Value) -> Output {
+pub(super) fn json_push(kind: &str, mut body: Value) -> Output {
     if let Some(m) = body.as_object_mut() {
         m.insert("type".into(), json!(kind));
     }
     Output::Push(body)
-}
-
-fn command_name(c: &AgentCommand) -> &'static str {
-    match c {
-        AgentCommand::CreateCall { .. } => "createCall",
-        AgentCommand::AddParticipants { .. } => "addParticipants",
-        AgentCommand::RemoveParticipant { .. } => "removeParticipant",
-        AgentCommand::CancelAdd { .. } => "cancelAddParticipant",
-        AgentCommand::Play { .. } => "play",
-        AgentCommand::Transfer { .. } => "transfer",
-        AgentCommand::Answer => "answer",
-        AgentCommand::Redirect { .. } => "redirect",
-        AgentCommand::Reject { .. } => "reject",
-        AgentCommand::Hangup => "hangup",
-        AgentCommand::Terminate => "terminate",
-        AgentCommand::Recording { verb, .. } => match verb {
-            RecordingVerb::Start => "startRecording",
-            RecordingVerb::Pause => "pauseRecording",
-            RecordingVerb::Resume => "resumeRecording",
-            RecordingVerb::Stop => "stopRecording",
-        },
-        AgentCommand::Consult { .. } => "startConsultation",
-    }
 }
