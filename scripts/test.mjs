@@ -1,13 +1,15 @@
 // `npm test`: installs what is missing, then runs every test — Rust natively, the npm package's
-// wasm in Node, the package in headless Chromium, and its TypeScript types. Each step prints its name; the first failure stops it.
+// wasm in Node, the package in headless Chromium, its TypeScript types, and the Worker in workerd
+// (wrangler dev). Each step prints its name; the first failure stops it.
 import { ensureToolchain, log, run } from './setup.mjs';
-import { buildEmulator, buildPackage } from './build.mjs';
+import { buildEmulator, buildPackage, buildWorker, formatWorkerSizes } from './build.mjs';
 
 const steps = [
-  ['toolchain', () => ensureToolchain({ browser: true })],
+  ['toolchain', () => ensureToolchain({ browser: true, worker: true })],
   ['rustfmt', () => run('cargo', ['fmt', '--check'])],
   ['clippy (core, emulator, tests)', () => run('cargo', ['clippy', '--all-targets', '--features', 'emulator', '--', '-D', 'warnings'])],
   ['clippy (npm package, wasm32)', () => run('cargo', ['clippy', '--features', 'js', '--target', 'wasm32-unknown-unknown', '--', '-D', 'warnings'])],
+  ['clippy (Worker, wasm32)', () => run('cargo', ['clippy', '--no-default-features', '--features', 'worker', '--target', 'wasm32-unknown-unknown', '--', '-D', 'warnings'])],
   ['cargo test (unit, black-box, emulator, properties, doc)', () => run('cargo', ['test', '--features', 'emulator'])],
   ['build pkg/ (wasm-pack, wasm-opt)', () => {
     const s = buildPackage();
@@ -17,6 +19,8 @@ const steps = [
   ['npm package and emulator in Node (node:test, official SDK)', () => run('node', ['--test', 'tests/js/'])],
   ['npm package and emulator in headless Chromium', () => run('node', ['--test', 'tests/browser/'])],
   ['TypeScript types (tsc --strict)', () => run('node_modules/.bin/tsc', ['-p', 'tests/js'])],
+  ['build the Worker (worker-build, wasm-opt)', () => log(`${formatWorkerSizes(buildWorker())} (goal <= 400 KB gzip)`)],
+  ['Worker in workerd (wrangler dev)', () => run('node', ['--test', 'tests/worker/'])],
 ];
 
 const started = Date.now();

@@ -54,6 +54,8 @@ pub mod time;
 
 #[cfg(feature = "js")]
 mod js;
+#[cfg(feature = "worker")]
+mod worker;
 
 pub use error::FieldError;
 pub use ids::{CommunicationIdentifier, EntraObjectId, IdentifierKind, RawId, TeamsCloud};

@@ -494,3 +494,16 @@ mod tests {
         assert!(!c.tenant("fabrikam").unwrap().event_grid_key_matches(""));
     }
 }
+
+#[cfg(test)]
+mod dev_config {
+    /// The development configuration `npm start` and the Worker tests use must stay valid.
+    #[test]
+    fn config_tenants_dev_json_parses() {
+        let text = include_str!("../config/tenants.dev.json");
+        let c = super::Config::parse(text).unwrap();
+        assert_eq!(c.tenants.len(), 2);
+        assert_eq!(c.agent_for_token("dev-agent-token-contoso-alex").unwrap().1.id, "alex");
+        assert_eq!(c.acs.jwks_url, "http://127.0.0.1:8788/calling/keys");
+    }
+}
