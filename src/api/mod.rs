@@ -4,6 +4,7 @@
 
 pub mod commands;
 mod error;
+pub mod experts;
 pub mod openapi;
 pub mod routes;
 pub mod target;

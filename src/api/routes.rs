@@ -70,6 +70,16 @@ pub static ROUTES: &[RouteDoc] = &[
         Some("EventGridReply"),
     ),
     doc(
+        "OPTIONS",
+        "/api/events/incoming",
+        "eventGridHandshake",
+        "CloudEvents webhook abuse protection: allows the Event Grid origin.",
+        Public,
+        None,
+        200,
+        None,
+    ),
+    doc(
         "POST",
         "/api/callbacks/{tenant}/{callId}",
         "acsCallback",
@@ -198,7 +208,7 @@ pub static ROUTES: &[RouteDoc] = &[
         "Redirects an offered (not yet answered) call.",
         Agent,
         Some("Redirect"),
-        204,
+        200,
         Some("CommandResult"),
     ),
     doc(
@@ -208,7 +218,7 @@ pub static ROUTES: &[RouteDoc] = &[
         "Rejects an offered call.",
         Agent,
         Some("Reject"),
-        204,
+        200,
         Some("CommandResult"),
     ),
     doc(
@@ -238,7 +248,7 @@ pub static ROUTES: &[RouteDoc] = &[
         "Leaves the call (the others stay).",
         Agent,
         None,
-        204,
+        200,
         Some("CommandResult"),
     ),
     doc(
@@ -248,7 +258,7 @@ pub static ROUTES: &[RouteDoc] = &[
         "Ends the call for everyone.",
         Agent,
         None,
-        204,
+        200,
         Some("CommandResult"),
     ),
     doc(
@@ -288,7 +298,7 @@ pub static ROUTES: &[RouteDoc] = &[
         "Stops recording (refused for a recording started after a Teams user joined: preview limit).",
         Agent,
         None,
-        204,
+        200,
         Some("CommandResult"),
     ),
 ];
@@ -354,6 +364,8 @@ pub enum Route {
     OpenApi,
     /// `POST /api/events/incoming`.
     EventGrid,
+    /// `OPTIONS /api/events/incoming`.
+    EventGridHandshake,
     /// `POST /api/callbacks/{tenant}/{callId}`.
     Callback {
         /// Tenant id.
@@ -402,6 +414,7 @@ impl Route {
             Route::Health => "health",
             Route::OpenApi => "openApi",
             Route::EventGrid => "eventGridWebhook",
+            Route::EventGridHandshake => "eventGridHandshake",
             Route::Callback { .. } => "acsCallback",
             Route::Experts => "listExperts",
             Route::ListCalls => "listCalls",
@@ -461,7 +474,7 @@ fn match_path(path: &str) -> Result<Vec<(&'static str, Route)>, ApiError> {
     Ok(match segs.as_slice() {
         ["health"] => vec![("GET", Route::Health)],
         ["openapi.json"] => vec![("GET", Route::OpenApi)],
-        ["events", "incoming"] => vec![("POST", Route::EventGrid)],
+        ["events", "incoming"] => vec![("POST", Route::EventGrid), ("OPTIONS", Route::EventGridHandshake)],
         ["callbacks", tenant, call_id] => {
             check_id("tenant", tenant)?;
             check_id("callId", call_id)?;

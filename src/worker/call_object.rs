@@ -1,53 +1,84 @@
-//! `CallObject`: the per-call Durable Object (binding `CALLS`). For now a skeleton proving the
-//! plumbing in workerd: a counter in DO storage and hibernatable WebSockets (echo + broadcast).
+//! `CallObject`: one call's Durable Object (binding `CALLS`, named `{tenant}/{callId}`), the
+//! unit of consistency. It holds the call's [`CallSession`] (stored as JSON under `session`),
+//! feeds it inputs — an incoming offer, a created call, callbacks, agent commands — and
+//! executes what it returns: outbox entries sent to ACS (attempt counted and stored first),
+//! pushes to the consoles' hibernating WebSockets, log records (`log:{seq}`), and the call's
+//! line in the tenant's list.
 
-use super::error::{json_response, HttpError};
+use std::cell::RefCell;
+use std::collections::{BTreeMap, VecDeque};
+
 use ::worker::{
-    durable_object, DurableObject, Env, Error, Method, Request, Response, State, WebSocket, WebSocketIncomingMessage,
-    WebSocketPair,
+    durable_object, DurableObject, Env, Error, ListOptions, Method, Request, RequestInit, Response, State, WebSocket,
+    WebSocketIncomingMessage, WebSocketPair,
 };
-use serde_json::json;
+use serde_json::{json, Value};
 
-const COUNTER_KEY: &str = "counter";
+use super::error::{error_response, json_response};
+use super::{acs, env, TENANT_INDEX_BINDING};
+use crate::api::{commands, ApiError, CallRoute, Route};
+use crate::auth::HttpDate;
+use crate::events::{parse_events, EventData};
+use crate::flow::{CallSession, Ctx, Direction, Output, RetryPolicy, Sent};
+use crate::ops::{build_by_name, RequestOptions};
+use crate::tenant::{RouteAction, Tenant};
 
-/// One call's Durable Object. `#[durable_object(websocket)]` exports `fetch` and the hibernation
-/// handlers (`webSocketMessage`, `webSocketClose`, `webSocketError`) only; to use alarms, switch to
-/// a bare `#[durable_object]` (which also exports `alarm` and `connect`) and implement `alarm`.
+/// Internal headers the Worker sets (and strips from clients) when it forwards a request.
+pub const TENANT_HEADER: &str = "x-switchboard-tenant";
+/// The call id.
+pub const CALL_HEADER: &str = "x-switchboard-call";
+/// The acting agent's id.
+pub const AGENT_HEADER: &str = "x-switchboard-agent";
+/// The Worker's public origin (for callback URIs).
+pub const ORIGIN_HEADER: &str = "x-switchboard-origin";
+
+const SESSION_KEY: &str = "session";
+
+/// One call's Durable Object.
 #[durable_object(websocket)]
 pub struct CallObject {
     state: State,
-    _env: Env,
+    env: Env,
+    session: RefCell<Option<CallSession>>,
+    loaded: RefCell<bool>,
+    summary: RefCell<Option<String>>,
 }
 
 impl DurableObject for CallObject {
     fn new(state: State, env: Env) -> Self {
-        Self { state, _env: env }
+        Self { state, env, session: RefCell::new(None), loaded: RefCell::new(false), summary: RefCell::new(None) }
     }
 
     async fn fetch(&self, req: Request) -> ::worker::Result<Response> {
-        self.route(req).await.or_else(HttpError::into_response)
-    }
-
-    // Hibernation API: the runtime calls these for sockets accepted with
-    // `state.accept_web_socket`, waking the object if it was evicted in between.
-    async fn websocket_message(&self, ws: WebSocket, message: WebSocketIncomingMessage) -> ::worker::Result<()> {
-        match message {
-            WebSocketIncomingMessage::String(text) => ws.send_with_str(format!("echo:{text}")),
-            WebSocketIncomingMessage::Binary(bytes) => ws.send_with_bytes([b"echo:".as_slice(), &bytes].concat()),
+        match self.route(req).await {
+            Ok(r) => Ok(r),
+            Err(e) => error_response(e),
         }
     }
 
-    async fn websocket_close(
-        &self,
-        ws: WebSocket,
-        code: usize,
-        reason: String,
-        _was_clean: bool,
-    ) -> ::worker::Result<()> {
-        // Complete the closing handshake: with the hibernation API the runtime does not send the
-        // reciprocal Close frame itself, and without it the client waits, then reports 1006.
-        // 1004/1005/1006/1015 are reserved and cannot be sent: answer those with a normal closure.
-        // Closing an already closed socket is a no-op.
+    async fn websocket_message(&self, ws: WebSocket, message: WebSocketIncomingMessage) -> ::worker::Result<()> {
+        // Consoles may ask for a fresh snapshot ("snapshot") or check the line ("ping").
+        if let WebSocketIncomingMessage::String(text) = message {
+            match text.trim() {
+                "ping" => ws.send_with_str(r#"{"type":"pong"}"#)?,
+                "snapshot" => {
+                    if self.load().await.is_ok() {
+                        if let Some(view) = self.session.borrow().as_ref().map(CallSession::view) {
+                            ws.send_with_str(
+                                json!({"type": "snapshot", "reason": "asked", "snapshot": view}).to_string(),
+                            )?;
+                        }
+                    }
+                }
+                _ => ws.send_with_str(r#"{"type":"error","message":"send \"ping\" or \"snapshot\""}"#)?,
+            }
+        }
+        Ok(())
+    }
+
+    async fn websocket_close(&self, ws: WebSocket, code: usize, reason: String, _clean: bool) -> ::worker::Result<()> {
+        // With the hibernation API the runtime does not answer a Close frame itself; reserved
+        // codes cannot be sent back, a normal closure answers them.
         let code = match u16::try_from(code) {
             Ok(c @ 1000..=4999) if !matches!(c, 1004 | 1005 | 1006 | 1015) => c,
             _ => 1000,
@@ -57,49 +88,376 @@ impl DurableObject for CallObject {
     }
 
     async fn websocket_error(&self, _ws: WebSocket, error: Error) -> ::worker::Result<()> {
-        // The default implementation panics (an abort in wasm); a broken socket is not fatal.
         ::worker::console_warn!("CallObject websocket error: {error}");
         Ok(())
     }
 }
 
+/// Who and what a forwarded request is about.
+struct Caller {
+    tenant: String,
+    call_id: String,
+    agent: Option<String>,
+    origin: String,
+}
+
 impl CallObject {
-    async fn route(&self, mut req: Request) -> Result<Response, HttpError> {
-        let method = req.method();
+    async fn route(&self, mut req: Request) -> Result<Response, ApiError> {
+        let h = req.headers();
+        let caller = Caller {
+            tenant: h.get(TENANT_HEADER)?.unwrap_or_default(),
+            call_id: h.get(CALL_HEADER)?.unwrap_or_default(),
+            agent: h.get(AGENT_HEADER)?,
+            origin: h.get(ORIGIN_HEADER)?.unwrap_or_default(),
+        };
+        if caller.tenant.is_empty() || caller.call_id.is_empty() {
+            return Err(ApiError::new(400, "bad_internal_request", "the Worker did not name the tenant and call"));
+        }
         let path = req.path();
-        match (&method, path.as_str()) {
-            (Method::Get, "/counter") => {
-                let counter = self.counter().await?;
-                json_response(&json!({ "counter": counter }), 200)
+        let method = req.method();
+        match path.as_str() {
+            "/_offer" => self.offer(&caller, &req.text().await?).await,
+            "/_create" => self.create(&caller, &req.text().await?).await,
+            "/_callback" => self.callback(&caller, &req.text().await?).await,
+            _ => {
+                let Route::Call { op, .. } = Route::parse(method.as_ref(), &path)? else {
+                    return Err(ApiError::not_found(format!("no call route {method} {path}")));
+                };
+                self.load().await?;
+                if self.session.borrow().is_none() {
+                    return Err(ApiError::not_found(format!("no call {} for this tenant", caller.call_id)));
+                }
+                match op {
+                    CallRoute::Get => json_response(&self.view(), 200),
+                    CallRoute::Log => self.log_entries().await,
+                    CallRoute::Events => self.watch(&req),
+                    CallRoute::ListParticipants => self.read_participants(&caller, None).await,
+                    CallRoute::GetParticipant(raw) => self.read_participants(&caller, Some(&raw)).await,
+                    op => {
+                        let body = req.text().await?;
+                        let command = commands::read(&op, &body)?;
+                        self.command(&caller, command, op).await
+                    }
+                }
             }
-            (Method::Post, "/counter") => {
-                let counter = self.counter().await? + 1;
-                self.state.storage().put(COUNTER_KEY, counter).await?;
-                json_response(&json!({ "counter": counter }), 200)
-            }
-            (Method::Get, "/ws") => self.accept_websocket(&req),
-            (Method::Post, "/broadcast") => {
-                let body = req.text().await?;
-                let sockets = self.state.get_websockets();
-                let sent = sockets.iter().filter(|ws| ws.send_with_str(&body).is_ok()).count();
-                json_response(&json!({ "sent": sent, "sockets": sockets.len() }), 200)
-            }
-            _ => Err(HttpError::not_found(&method, &path)),
         }
     }
 
-    async fn counter(&self) -> Result<u64, HttpError> {
-        Ok(self.state.storage().get::<u64>(COUNTER_KEY).await?.unwrap_or(0))
+    // ---- inputs ------------------------------------------------------------------------------
+
+    async fn offer(&self, caller: &Caller, body: &str) -> Result<Response, ApiError> {
+        let tenant = self.tenant(&caller.tenant)?;
+        let event = parse_events(body)
+            .ok()
+            .and_then(|mut v| (!v.is_empty()).then(|| v.remove(0)))
+            .ok_or_else(|| ApiError::new(400, "invalid_body", "not an IncomingCall event"))?;
+        let EventData::IncomingCall(incoming) = &event.data else {
+            return Err(ApiError::new(400, "invalid_body", "not an IncomingCall event"));
+        };
+        let route = tenant.routing.route(incoming.to.raw_id()).clone();
+        self.load().await?;
+        let now = env::now_ms();
+        let outputs = {
+            let mut slot = self.session.borrow_mut();
+            let session = slot.get_or_insert_with(|| new_session(&tenant, caller, Direction::Inbound, now));
+            session.offer(&event, &route, Ctx { now, random: env::random16(), by: None })
+        };
+        self.run(&tenant, outputs).await?;
+        let name = match route {
+            RouteAction::Answer => "answer",
+            RouteAction::Offer => "offer",
+            RouteAction::Redirect(_) => "redirect",
+            RouteAction::Reject => "reject",
+        };
+        json_response(&json!({"callId": caller.call_id, "route": name}), 200)
     }
 
-    /// Accepts with the hibernation API: the socket survives the object being evicted from memory.
-    fn accept_websocket(&self, req: &Request) -> Result<Response, HttpError> {
+    async fn create(&self, caller: &Caller, body: &str) -> Result<Response, ApiError> {
+        let tenant = self.tenant(&caller.tenant)?;
+        let request = commands::read_create_call(body)?;
+        self.load().await?;
+        if self.session.borrow().is_some() {
+            return Err(ApiError::new(409, "already_created", "this call id is taken"));
+        }
+        let now = env::now_ms();
+        *self.session.borrow_mut() = Some(new_session(&tenant, caller, Direction::Outbound, now));
+        let res = self.command_inner(&tenant, caller, request, "createCall").await;
+        if res.is_err() && self.session.borrow().as_ref().is_some_and(|s| s.state.call_connection_id.is_none()) {
+            // Nothing was created: forget the call so its id is not taken by a failure.
+            *self.session.borrow_mut() = None;
+            self.state.storage().delete(SESSION_KEY).await?;
+        }
+        let (status, body) = res?;
+        json_response(&body, if status < 300 { 201 } else { status })
+    }
+
+    async fn callback(&self, caller: &Caller, body: &str) -> Result<Response, ApiError> {
+        let tenant = self.tenant(&caller.tenant)?;
+        let events = parse_events(body).map_err(|e| {
+            let mut err = ApiError::new(400, e.code(), e.to_string());
+            err.field = e.field();
+            err
+        })?;
+        self.load().await?;
+        let now = env::now_ms();
+        let (applied, duplicates, outputs) = {
+            let mut slot = self.session.borrow_mut();
+            let session = slot.as_mut().ok_or_else(|| {
+                ApiError::not_found(format!("no call {} for tenant {}", caller.call_id, caller.tenant))
+            })?;
+            session.callback(&events, Ctx { now, random: env::random16(), by: None })
+        };
+        self.run(&tenant, outputs).await?;
+        json_response(&json!({"applied": applied, "duplicates": duplicates}), 200)
+    }
+
+    async fn command(
+        &self,
+        caller: &Caller,
+        request: commands::CommandRequest,
+        op: CallRoute,
+    ) -> Result<Response, ApiError> {
+        let tenant = self.tenant(&caller.tenant)?;
+        let name = Route::Call { call_id: caller.call_id.clone(), op }.operation_id();
+        let (status, body) = self.command_inner(&tenant, caller, request, name).await?;
+        json_response(&body, if status == 204 { 200 } else { status })
+    }
+
+    /// Runs a command; answers ACS's status of the last request it sent and the command result.
+    async fn command_inner(
+        &self,
+        tenant: &Tenant,
+        caller: &Caller,
+        request: commands::CommandRequest,
+        name: &str,
+    ) -> Result<(u16, Value), ApiError> {
+        let now = env::now_ms();
+        let (ids, outputs) = {
+            let mut slot = self.session.borrow_mut();
+            let session = slot.as_mut().ok_or_else(|| ApiError::not_found("no such call"))?;
+            session.command(request, Ctx { now, random: env::random16(), by: caller.agent.as_deref() })?
+        };
+        let results = self.run(tenant, outputs).await?;
+        // The command's own requests, then what its workflow sent in the same run (a
+        // consultation's invite after its recording started).
+        let mut mine: Vec<&Sent> = ids.iter().filter_map(|id| results.get(id)).collect();
+        mine.extend(results.iter().filter(|(id, _)| !ids.contains(id)).map(|(_, s)| s));
+        let view = self.view();
+        let sent: Vec<Value> = mine
+            .iter()
+            .map(|s| json!({"operation": s.operation, "operationContext": s.operation_context, "status": s.status, "body": s.body}))
+            .collect();
+        if let Some(failed) = mine.iter().find(|s| !(200..300).contains(&s.status)) {
+            return Err(acs_failure(failed)
+                .detail(json!({"acs": {"status": failed.status, "body": failed.body}, "sent": sent})));
+        }
+        let last = mine.last();
+        Ok((
+            last.map_or(200, |s| s.status),
+            json!({
+                "callId": caller.call_id,
+                "operation": name,
+                "operationContext": last.and_then(|s| s.operation_context.clone()),
+                "acs": last.map(|s| json!({"status": s.status, "body": s.body})),
+                "sent": sent,
+                "snapshot": view,
+            }),
+        ))
+    }
+
+    // ---- executing outputs -------------------------------------------------------------------
+
+    /// Executes outputs until none are left; returns how each sent entry ended.
+    async fn run(&self, tenant: &Tenant, outputs: Vec<Output>) -> Result<BTreeMap<u64, Sent>, ApiError> {
+        self.persist().await?;
+        let mut results = BTreeMap::new();
+        let mut queue: VecDeque<Output> = outputs.into();
+        while let Some(o) = queue.pop_front() {
+            match o {
+                Output::Log(r) => {
+                    let text = serde_json::to_string(&r).unwrap_or_default();
+                    self.state.storage().put(&format!("log:{:010}", r.seq), text).await?;
+                }
+                Output::Push(message) => {
+                    let text = message.to_string();
+                    for ws in self.state.get_websockets() {
+                        let _ = ws.send_with_str(&text);
+                    }
+                }
+                Output::Send(id) => {
+                    let (answer, _) = acs::send_with_retry(RetryPolicy::default(), |now| {
+                        let mut slot = self.session.borrow_mut();
+                        let entry = slot.as_mut()?.attempt(id)?;
+                        entry.request(&tenant.connection_string, now).ok()
+                    })
+                    .await;
+                    let now = env::now_ms();
+                    let (sent, more) = {
+                        let mut slot = self.session.borrow_mut();
+                        match slot.as_mut() {
+                            Some(s) => {
+                                s.sent(id, answer.status, &answer.body, Ctx { now, random: env::random16(), by: None })
+                            }
+                            None => (None, Vec::new()),
+                        }
+                    };
+                    self.persist().await?;
+                    if let Some(s) = sent {
+                        results.insert(id, s);
+                    }
+                    queue.extend(more);
+                }
+            }
+        }
+        self.persist().await?;
+        self.publish_summary(&tenant.id).await;
+        Ok(results)
+    }
+
+    async fn persist(&self) -> Result<(), ApiError> {
+        let text = match self.session.borrow().as_ref() {
+            Some(s) => serde_json::to_string(s).map_err(|e| ApiError::new(500, "internal", e.to_string()))?,
+            None => return Ok(()),
+        };
+        self.state.storage().put(SESSION_KEY, text).await?;
+        Ok(())
+    }
+
+    async fn load(&self) -> Result<(), ApiError> {
+        if *self.loaded.borrow() {
+            return Ok(());
+        }
+        let text: Option<String> = self.state.storage().get(SESSION_KEY).await?;
+        if let Some(t) = text {
+            let mut s: CallSession = serde_json::from_str(&t)
+                .map_err(|e| ApiError::new(500, "corrupt_state", format!("stored session: {e}")))?;
+            s.state.restore_indexes();
+            *self.session.borrow_mut() = Some(s);
+        }
+        *self.loaded.borrow_mut() = true;
+        Ok(())
+    }
+
+    /// Tells the tenant's index when this call's line changed.
+    async fn publish_summary(&self, tenant: &str) {
+        let Some(summary) = self.session.borrow().as_ref().map(|s| s.summary()) else { return };
+        let text = serde_json::to_string(&summary).unwrap_or_default();
+        if self.summary.borrow().as_deref() == Some(text.as_str()) {
+            return;
+        }
+        let sent = async {
+            let stub = self.env.durable_object(TENANT_INDEX_BINDING)?.id_from_name(tenant)?.get_stub()?;
+            let mut init = RequestInit::new();
+            init.with_method(Method::Post).with_body(Some(text.clone().into()));
+            stub.fetch_with_request(Request::new_with_init("https://index/upsert", &init)?).await
+        }
+        .await;
+        match sent {
+            Ok(_) => *self.summary.borrow_mut() = Some(text),
+            Err(e) => ::worker::console_warn!("tenant index update failed: {e}"),
+        }
+    }
+
+    // ---- reads -------------------------------------------------------------------------------
+
+    fn view(&self) -> Value {
+        self.session.borrow().as_ref().map(CallSession::view).unwrap_or(Value::Null)
+    }
+
+    async fn log_entries(&self) -> Result<Response, ApiError> {
+        let map = self.state.storage().list_with_options(ListOptions::new().prefix("log:")).await?;
+        let mut entries = Vec::new();
+        for v in map.values() {
+            let v = v.map_err(|e| ApiError::new(500, "internal", format!("{e:?}")))?;
+            if let Some(Ok(record)) = v.as_string().map(|t| serde_json::from_str::<Value>(&t)) {
+                entries.push(record);
+            }
+        }
+        json_response(&json!({"entries": entries}), 200)
+    }
+
+    fn watch(&self, req: &Request) -> Result<Response, ApiError> {
         let upgrade = req.headers().get("Upgrade")?.unwrap_or_default();
         if !upgrade.eq_ignore_ascii_case("websocket") {
-            return Err(HttpError::new(426, "upgrade_required", "expected a WebSocket upgrade (Upgrade: websocket)"));
+            return Err(ApiError::new(426, "upgrade_required", "expected a WebSocket upgrade (Upgrade: websocket)"));
         }
         let pair = WebSocketPair::new()?;
         self.state.accept_web_socket(&pair.server);
+        let hello = json!({"type": "snapshot", "reason": "hello", "snapshot": self.view()});
+        let _ = pair.server.send_with_str(hello.to_string());
         Ok(Response::from_websocket(pair.client)?)
+    }
+
+    /// ACS's own list (every page) or one participant, as ACS answers it now.
+    async fn read_participants(&self, caller: &Caller, raw: Option<&crate::RawId>) -> Result<Response, ApiError> {
+        let tenant = self.tenant(&caller.tenant)?;
+        let (op, mut params) = match self.session.borrow().as_ref() {
+            Some(s) => s.read_params(raw)?,
+            None => return Err(ApiError::not_found("no such call")),
+        };
+        let mut all = Vec::new();
+        for _page in 0..20 {
+            let text = Value::Object(params.clone()).to_string();
+            let (answer, _) = acs::send_with_retry(RetryPolicy::default(), |now| {
+                let opts = RequestOptions::new(HttpDate::from_unix_millis(now));
+                build_by_name(op, &text, &tenant.connection_string, &opts, true).ok()
+            })
+            .await;
+            let body: Value = serde_json::from_str(&answer.body).unwrap_or(Value::Null);
+            if !(200..300).contains(&answer.status) {
+                let sent =
+                    Sent { operation: op.into(), operation_context: None, status: answer.status, body: body.clone() };
+                return Err(acs_failure(&sent).detail(json!({"acs": {"status": answer.status, "body": body}})));
+            }
+            if raw.is_some() {
+                return json_response(&body, 200);
+            }
+            if let Some(items) = body.get("value").and_then(Value::as_array) {
+                all.extend(items.iter().cloned());
+            }
+            match body.get("nextLink").and_then(Value::as_str) {
+                Some(next) if !next.is_empty() => {
+                    params.insert("nextLink".into(), json!(next));
+                }
+                _ => break,
+            }
+        }
+        json_response(&json!({"value": all}), 200)
+    }
+
+    fn tenant(&self, id: &str) -> Result<Tenant, ApiError> {
+        let config = env::config(&self.env)?;
+        config.tenant(id).cloned().ok_or_else(|| ApiError::not_found(format!("no tenant {id}")))
+    }
+}
+
+fn new_session(tenant: &Tenant, caller: &Caller, direction: Direction, now: i64) -> CallSession {
+    let callback = format!("{}/api/callbacks/{}/{}", caller.origin, tenant.id, caller.call_id);
+    CallSession::new(
+        &tenant.id,
+        &caller.call_id,
+        &callback,
+        direction,
+        tenant.policy.clone(),
+        tenant.agent_raw_ids(),
+        now,
+    )
+}
+
+/// The agent's error for a request ACS refused or could not answer.
+fn acs_failure(s: &Sent) -> ApiError {
+    let acs_message = s.body.pointer("/error/message").and_then(Value::as_str).unwrap_or("").to_owned();
+    match s.status {
+        0 | 500..=599 => ApiError::new(
+            502,
+            "acs_unavailable",
+            format!("ACS did not complete {} ({}): {acs_message}", s.operation, s.status),
+        ),
+        401 => ApiError::new(
+            502,
+            "acs_unauthorized",
+            format!("ACS refused our signature for {}: check the tenant's connection string", s.operation),
+        ),
+        status => ApiError::new(409, "acs_refused", format!("ACS refused {} ({status}): {acs_message}", s.operation)),
     }
 }

@@ -1,48 +1,35 @@
-//! The Worker's one HTTP error type: every failure becomes a status and a JSON body here, before
-//! it reaches the runtime (an `Err` escaping `#[event(fetch)]` would be a bare 500).
+//! Error answers: every failure becomes the core's [`ApiError`] and then a status with a JSON
+//! body here, before it reaches the runtime (an `Err` escaping `#[event(fetch)]` would be a bare
+//! 500 without a body).
 
-use ::worker::{Method, Response};
-use serde_json::json;
+use ::worker::{Headers, Response};
 
-/// An error of the Worker's HTTP API, answered as `{"error":{"code":…,"message":…}}`.
-#[derive(Debug, thiserror::Error)]
-#[error("{code}: {message}")]
-pub struct HttpError {
-    /// HTTP status of the answer.
-    pub status: u16,
-    /// Stable machine-readable code (`not_found`, `internal`, …).
-    pub code: &'static str,
-    /// Human-readable detail.
-    pub message: String,
-}
+use crate::api::ApiError;
 
-impl HttpError {
-    /// No route for this method and path.
-    pub fn not_found(method: &Method, path: &str) -> Self {
-        Self { status: 404, code: "not_found", message: format!("no route {method} {path}") }
-    }
-
-    /// Any other client error.
-    pub fn new(status: u16, code: &'static str, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into() }
-    }
-
-    /// The answer for this error. Only fails if workerd cannot build a response at all.
-    pub fn into_response(self) -> ::worker::Result<Response> {
-        let body = json!({ "error": { "code": self.code, "message": self.message } });
-        Ok(Response::from_json(&body)?.with_status(self.status))
-    }
-}
-
-/// Runtime failures (storage, stubs, JS exceptions) are internal errors: the message is kept for
-/// debugging, the status is 500.
-impl From<::worker::Error> for HttpError {
+/// Runtime failures (storage, stubs, JS exceptions) are internal errors; the message is kept.
+impl From<::worker::Error> for ApiError {
     fn from(e: ::worker::Error) -> Self {
-        Self { status: 500, code: "internal", message: e.to_string() }
+        ApiError::new(500, "internal", e.to_string())
     }
+}
+
+/// The answer for an error. Only fails if workerd cannot build a response at all.
+pub fn error_response(e: ApiError) -> ::worker::Result<Response> {
+    text_response(&e.body(), e.status)
 }
 
 /// A JSON answer with `status`.
-pub fn json_response(value: &impl serde::Serialize, status: u16) -> Result<Response, HttpError> {
-    Ok(Response::from_json(value)?.with_status(status))
+pub fn json_response(value: &impl serde::Serialize, status: u16) -> Result<Response, ApiError> {
+    let body = serde_json::to_string(value).map_err(|e| ApiError::new(500, "internal", e.to_string()))?;
+    Ok(text_response(&body, status)?)
+}
+
+/// A JSON text answer with `status` (204 and 304 go without a body).
+pub fn text_response(body: &str, status: u16) -> ::worker::Result<Response> {
+    let headers = Headers::new();
+    if matches!(status, 204 | 304) {
+        return Ok(Response::empty()?.with_status(status));
+    }
+    headers.set("Content-Type", "application/json; charset=utf-8")?;
+    Ok(Response::ok(body)?.with_status(status).with_headers(headers))
 }

@@ -1,51 +1,199 @@
 //! The Cloudflare Worker edge (feature `worker`, built by worker-build into `build/`:
-//! `node scripts/build.mjs --worker-only`).
+//! `node scripts/build.mjs --worker-only`): ACS's webhook handler and the agent console's API.
 //!
-//! `#[event(fetch)]` routes the HTTP API and hands per-call work to the call's Durable Object
-//! ([`call_object::CallObject`], binding `CALLS`, one instance per call name). Thin by design
-//! (STYLE.md habit 8): routing, forwarding and error mapping only; the logic lives in the core.
+//! Thin by design (STYLE.md habit 8): parse the route (the core's table), authenticate (agent
+//! token, callback JWT, Event Grid key), and hand the input to the call's Durable Object
+//! ([`call_object::CallObject`], named `{tenant}/{callId}`), which runs the core's session.
 
+mod acs;
 mod call_object;
+mod env;
 mod error;
+mod incoming;
+mod jwks;
+mod tenant_index;
 
-use error::{json_response, HttpError};
-
-use ::worker::wasm_bindgen::JsValue;
-use ::worker::{event, Context, Env, Method, Request, RequestInit, Response};
+use ::worker::{event, Context, Env, Fetch, Headers, Method, Request, RequestInit, Response};
 use serde_json::json;
 
-/// The Durable Object namespace binding of [`call_object::CallObject`] in `wrangler.toml`.
+use crate::api::{experts, openapi, ApiError, Route};
+use crate::tenant::{Agent, Tenant};
+use call_object::{AGENT_HEADER, CALL_HEADER, ORIGIN_HEADER, TENANT_HEADER};
+use error::{error_response, json_response};
+
+/// The `CallObject` namespace binding in `wrangler.toml`.
 pub const CALLS_BINDING: &str = "CALLS";
+/// The `TenantIndex` namespace binding in `wrangler.toml`.
+pub const TENANT_INDEX_BINDING: &str = "TENANT_INDEX";
+/// Largest request body accepted (413 beyond).
+pub const MAX_BODY: usize = 1 << 20;
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> ::worker::Result<Response> {
-    route(req, &env).await.or_else(HttpError::into_response)
-}
-
-async fn route(req: Request, env: &Env) -> Result<Response, HttpError> {
-    let method = req.method();
-    let path = req.path();
-    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
-    match (&method, segments.as_slice()) {
-        (Method::Get, ["api", "health"]) => json_response(&json!({ "ok": true }), 200),
-        (_, ["api", "debug", "calls", name, rest @ ..]) if !name.is_empty() && !rest.is_empty() => {
-            forward_to_call(req, env, name, &rest.join("/")).await
-        }
-        _ => Err(HttpError::not_found(&method, &path)),
+    match handle(req, &env).await {
+        Ok(r) => Ok(r),
+        Err(e) => error_response(e),
     }
 }
 
-/// Sends the request to the `CallObject` named `name` (the raw path segment, not percent-decoded),
-/// as `/{rest}` with the query, method, headers and body stream kept. A WebSocket upgrade passes
-/// through: the DO's 101 answer is returned as is.
-async fn forward_to_call(req: Request, env: &Env, name: &str, rest: &str) -> Result<Response, HttpError> {
-    let namespace = env.durable_object(CALLS_BINDING)?;
-    let stub = namespace.id_from_name(name)?.get_stub()?;
-    let mut url = req.url()?;
-    url.set_path(rest);
+async fn handle(mut req: Request, env: &Env) -> Result<Response, ApiError> {
+    let route = Route::parse(req.method().as_ref(), &req.path())?;
+    let origin = public_origin(env, &req)?;
+    match route {
+        Route::Health => json_response(
+            &json!({"ok": true, "version": env!("CARGO_PKG_VERSION"), "acsMode": env::acs_mode(env)}),
+            200,
+        ),
+        Route::OpenApi => json_response(&openapi::document(&origin), 200),
+        Route::EventGridHandshake => {
+            let allowed = req.headers().get("WebHook-Request-Origin")?.unwrap_or_else(|| "*".into());
+            let headers = Headers::new();
+            headers.set("WebHook-Allowed-Origin", &allowed)?;
+            headers.set("WebHook-Allowed-Rate", "*")?;
+            Ok(Response::empty()?.with_status(200).with_headers(headers))
+        }
+        Route::EventGrid => {
+            let body = read_body(&mut req).await?;
+            incoming::event_grid(&req, env, &body, &origin).await
+        }
+        Route::Callback { tenant, call_id } => {
+            let config = env::config(env)?;
+            let t = config.tenant(&tenant).ok_or_else(|| ApiError::not_found(format!("no tenant {tenant}")))?;
+            let auth = req.headers().get("Authorization")?;
+            jwks::verify_callback(auth.as_deref(), &config.acs, t, env::now_ms()).await?;
+            let body = read_body(&mut req).await?;
+            call_stub(env, t, &call_id, None, &origin, Method::Post, "/_callback", Some(body), None).await
+        }
+        route => {
+            let config = env::config(env)?;
+            let (tenant, agent) = authenticate(&req, &config)?;
+            match route {
+                Route::Experts => list_experts(&req, tenant).await,
+                Route::ListCalls => {
+                    let stub = env.durable_object(TENANT_INDEX_BINDING)?.id_from_name(&tenant.id)?.get_stub()?;
+                    Ok(stub.fetch_with_str("https://index/list").await?)
+                }
+                Route::CreateCall => {
+                    let body = read_body(&mut req).await?;
+                    let call_id = env::uuid();
+                    call_stub(env, tenant, &call_id, Some(agent), &origin, Method::Post, "/_create", Some(body), None)
+                        .await
+                }
+                Route::Call { call_id, .. } => {
+                    let method = req.method();
+                    let path = req.path();
+                    let upgrade = req.headers().get("Upgrade")?;
+                    let body = match method {
+                        Method::Get | Method::Delete => None,
+                        _ => Some(read_body(&mut req).await?),
+                    };
+                    call_stub(env, tenant, &call_id, Some(agent), &origin, method, &path, body, upgrade).await
+                }
+                _ => Err(ApiError::not_found("no such route")),
+            }
+        }
+    }
+}
+
+/// The agent behind `Authorization: Bearer <token>` (or `?access_token=` on a WebSocket
+/// upgrade, which browsers cannot give headers).
+fn authenticate<'c>(req: &Request, config: &'c crate::tenant::Config) -> Result<(&'c Tenant, &'c Agent), ApiError> {
+    let header = req.headers().get("Authorization")?;
+    let token = match header.as_deref().map(str::trim) {
+        Some(h) if h.len() > 7 && h[..7].eq_ignore_ascii_case("bearer ") => h[7..].trim().to_owned(),
+        Some(_) => return Err(ApiError::unauthorized("Authorization must be `Bearer <agent token>`")),
+        None => {
+            let url = req.url()?;
+            let from_query = url.query_pairs().find(|(k, _)| k == "access_token").map(|(_, v)| v.into_owned());
+            from_query.ok_or_else(|| ApiError::unauthorized("an agent token is required (Authorization: Bearer)"))?
+        }
+    };
+    config.agent_for_token(&token).ok_or_else(|| ApiError::unauthorized("unknown agent token"))
+}
+
+/// The origin ACS must call back: `PUBLIC_ORIGIN`, or this request's own.
+fn public_origin(env: &Env, req: &Request) -> Result<String, ApiError> {
+    if let Ok(v) = env.var("PUBLIC_ORIGIN") {
+        let v = v.to_string();
+        if !v.is_empty() {
+            return Ok(v.trim_end_matches('/').to_owned());
+        }
+    }
+    let url = req.url()?;
+    Ok(url.origin().ascii_serialization())
+}
+
+/// The body as text, refused beyond [`MAX_BODY`] (413) and when not UTF-8.
+async fn read_body(req: &mut Request) -> Result<String, ApiError> {
+    let too_big = || ApiError::new(413, "body_too_large", format!("the body is over {MAX_BODY} bytes"));
+    if let Some(len) = req.headers().get("Content-Length")?.and_then(|l| l.parse::<usize>().ok()) {
+        if len > MAX_BODY {
+            return Err(too_big());
+        }
+    }
+    let bytes = req.bytes().await?;
+    if bytes.len() > MAX_BODY {
+        return Err(too_big());
+    }
+    String::from_utf8(bytes).map_err(|_| ApiError::new(400, "invalid_body", "the body is not UTF-8"))
+}
+
+/// Forwards to the call's Durable Object with the internal headers (clients cannot set them:
+/// only these requests carry them).
+#[allow(clippy::too_many_arguments)]
+async fn call_stub(
+    env: &Env,
+    tenant: &Tenant,
+    call_id: &str,
+    agent: Option<&Agent>,
+    origin: &str,
+    method: Method,
+    path: &str,
+    body: Option<String>,
+    upgrade: Option<String>,
+) -> Result<Response, ApiError> {
+    let name = format!("{}/{call_id}", tenant.id);
+    let stub = env.durable_object(CALLS_BINDING)?.id_from_name(&name)?.get_stub()?;
+    let headers = Headers::new();
+    headers.set(TENANT_HEADER, &tenant.id)?;
+    headers.set(CALL_HEADER, call_id)?;
+    headers.set(ORIGIN_HEADER, origin)?;
+    if let Some(a) = agent {
+        headers.set(AGENT_HEADER, &a.id)?;
+    }
+    if let Some(u) = upgrade {
+        headers.set("Upgrade", &u)?;
+    }
     let mut init = RequestInit::new();
-    init.with_method(req.method()).with_headers(req.headers().clone());
-    init.body = req.inner().body().map(JsValue::from);
-    let forwarded = Request::new_with_init(url.as_str(), &init)?;
-    Ok(stub.fetch_with_request(forwarded).await?)
+    init.with_method(method).with_headers(headers);
+    if let Some(b) = body {
+        init.with_body(Some(b.into()));
+    }
+    let url = format!("https://call{path}");
+    Ok(stub.fetch_with_request(Request::new_with_init(&url, &init)?).await?)
+}
+
+/// `GET /api/experts[?available=true]`: the tenant's experts with Graph presence.
+async fn list_experts(req: &Request, tenant: &Tenant) -> Result<Response, ApiError> {
+    let available = req.url()?.query_pairs().any(|(k, v)| k == "available" && (v == "true" || v == "1"));
+    let graph = match &tenant.graph {
+        Some(g) if !tenant.experts.is_empty() => {
+            let headers = Headers::new();
+            headers.set("Content-Type", "application/json")?;
+            if let Some(t) = &g.token {
+                headers.set("Authorization", &format!("Bearer {t}"))?;
+            }
+            let mut init = RequestInit::new();
+            init.with_method(Method::Post)
+                .with_headers(headers)
+                .with_body(Some(experts::presence_request(&tenant.experts).into()));
+            let url = format!("{}/v1.0/communications/getPresencesByUserId", g.endpoint);
+            match Fetch::Request(Request::new_with_init(&url, &init)?).send().await {
+                Ok(mut r) if r.status_code() == 200 => r.text().await.ok(),
+                _ => None,
+            }
+        }
+        _ => None,
+    };
+    json_response(&experts::merge(&tenant.experts, graph.as_deref(), available), 200)
 }

@@ -1,0 +1,64 @@
+//! `TenantIndex`: one Durable Object per tenant (binding `TENANT_INDEX`) holding the line of
+//! each of its calls, so `GET /api/calls` lists them without visiting every call.
+
+use ::worker::{durable_object, DurableObject, Env, ListOptions, Method, Request, Response, State};
+use serde_json::{json, Value};
+
+use super::error::{error_response, json_response};
+use crate::api::ApiError;
+use crate::flow::CallSummary;
+
+/// How many calls `GET /api/calls` returns.
+const LIST_LIMIT: usize = 200;
+
+/// One tenant's list of calls.
+#[durable_object]
+pub struct TenantIndex {
+    state: State,
+    _env: Env,
+}
+
+impl DurableObject for TenantIndex {
+    fn new(state: State, env: Env) -> Self {
+        Self { state, _env: env }
+    }
+
+    async fn fetch(&self, req: Request) -> ::worker::Result<Response> {
+        match self.route(req).await {
+            Ok(r) => Ok(r),
+            Err(e) => error_response(e),
+        }
+    }
+}
+
+impl TenantIndex {
+    async fn route(&self, mut req: Request) -> Result<Response, ApiError> {
+        match (req.method(), req.path().as_str()) {
+            (Method::Post, "/upsert") => {
+                let text = req.text().await?;
+                let summary: CallSummary = serde_json::from_str(&text)
+                    .map_err(|e| ApiError::new(400, "invalid_body", format!("not a call summary: {e}")))?;
+                // Keyed newest first: listing in key order is listing by creation time, descending.
+                let key = format!("call:{:016}:{}", i64::MAX - summary.created_at, summary.call_id);
+                self.state.storage().put(&key, text).await?;
+                json_response(&json!({"ok": true}), 200)
+            }
+            (Method::Get, "/list") => {
+                let map = self
+                    .state
+                    .storage()
+                    .list_with_options(ListOptions::new().prefix("call:").limit(LIST_LIMIT))
+                    .await?;
+                let mut calls = Vec::new();
+                for v in map.values() {
+                    let v = v.map_err(|e| ApiError::new(500, "internal", format!("{e:?}")))?;
+                    if let Some(Ok(line)) = v.as_string().map(|t| serde_json::from_str::<Value>(&t)) {
+                        calls.push(line);
+                    }
+                }
+                json_response(&json!({"calls": calls}), 200)
+            }
+            (m, p) => Err(ApiError::not_found(format!("no index route {m} {p}"))),
+        }
+    }
+}

@@ -1,0 +1,87 @@
+// The whole stack on loopback, for tests: ACS in a box (emulator/server.mjs) on one port and the
+// Worker in real workerd (wrangler dev) on another, wired to each other — the tenants'
+// connection strings, JWKS and Graph point at the emulator; the emulator's Event Grid webhook
+// points at the Worker with contoso's key.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startEmulator, demoWorld } from '../../emulator/server.mjs';
+import { freePort, root, startWrangler } from './wrangler.mjs';
+
+export const CONTOSO_TOKEN = 'dev-agent-token-contoso-alex';
+export const FABRIKAM_TOKEN = 'dev-agent-token-fabrikam-fay';
+export const DANA = '8f4b6e2a-1c3d-4e5f-9a0b-1c2d3e4f5a6b';
+export const ROBIN = '2c9d8e7f-6a5b-4c3d-8e2f-1a0b9c8d7e6f';
+export const SAM = '0b7a94d5-2a34-4c1e-9f3f-5d6a1b2c3d4e';
+export const CUSTOMER = '+14255550123';
+
+/** The development tenants with every emulator URL moved to `emulatorUrl`. */
+export function tenantsFor(emulatorUrl) {
+  const text = readFileSync(join(root, 'config', 'tenants.dev.json'), 'utf8');
+  return JSON.parse(text.replaceAll('http://127.0.0.1:8788', emulatorUrl));
+}
+
+/**
+ * Starts both. `persistTo` keeps Durable Object state (a fresh temp dir by default);
+ * `world` adjusts the demo world; `mutateTenants` the tenants.
+ */
+export async function startStack({ persistTo, world: adjust = (w) => w, mutateTenants = (t) => t, log = null } = {}) {
+  const emulatorPort = await freePort();
+  const workerPort = await freePort();
+  const workerUrl = `http://127.0.0.1:${workerPort}`;
+  const world = adjust(demoWorld());
+  world.eventGrid = { webhook: `${workerUrl}/api/events/incoming?tenant=contoso&key=dev-event-grid-key-contoso` };
+  const emulator = await startEmulator({ port: emulatorPort, world, log });
+  const tenants = mutateTenants(tenantsFor(emulator.url));
+  const dir = persistTo ?? mkdtempSync(join(tmpdir(), 'switchboard-do-'));
+  let worker;
+  try {
+    worker = await startWrangler({ port: workerPort, persistTo: dir, vars: { TENANTS: JSON.stringify(tenants) } });
+  } catch (e) {
+    await emulator.close();
+    throw e;
+  }
+  return {
+    emulator,
+    worker,
+    tenants,
+    persistTo: dir,
+    /** Restarts the Worker on the same port and storage. */
+    async restartWorker() {
+      await worker.stop();
+      worker = await startWrangler({ port: workerPort, persistTo: dir, vars: { TENANTS: JSON.stringify(tenants) } });
+      this.worker = worker;
+    },
+    async stop({ keepStorage = false } = {}) {
+      await worker.stop();
+      await emulator.close();
+      if (!keepStorage && !persistTo) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A JSON request to the Worker's API as an agent. */
+export async function api(url, method, path, { token = CONTOSO_TOKEN, body, headers = {} } = {}) {
+  const res = await fetch(`${url}${path}`, {
+    method,
+    headers: { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}), ...headers },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let json = null;
+  try {
+    json = text ? JSON.parse(text) : null;
+  } catch {}
+  return { status: res.status, json, text, headers: res.headers };
+}
+
+/** Polls `check()` until it returns a truthy value (or fails after `ms`). */
+export async function until(check, ms = 15_000, what = 'condition') {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await check();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
