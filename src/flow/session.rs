@@ -214,11 +214,7 @@ impl CallSession {
                 return Err(ApiError::new(409, "refused_by_rule", refusal.reason.clone())
                     .detail(json!({"rule": refusal.rule, "operation": op})));
             }
-            let text = Value::Object(params.clone()).to_string();
-            crate::ops::parse_by_name(op, &text, true).map_err(|e| match e {
-                crate::ops::OpError::Invalid(f) => ApiError::invalid(f),
-                other => ApiError::new(400, "invalid_body", other.to_string()),
-            })?;
+            check_params(op, params)?;
             actions.push(action);
         }
         let mut out = vec![self.log(
@@ -610,4 +606,21 @@ pub(super) fn json_push(kind: &str, mut body: Value) -> Output {
         m.insert("type".into(), json!(kind));
     }
     Output::Push(body)
+}
+
+/// Checks params against the operation's schema by building the request with a throwaway key:
+/// the same schema tables as the real send, without the typed bodies (which would put every
+/// operation's deserializer in the Worker).
+fn check_params(op: &str, params: &Map<String, Value>) -> Result<(), ApiError> {
+    use crate::auth::{ConnectionString, Endpoint, HttpDate};
+    let endpoint =
+        Endpoint::parse("https://validation.invalid").map_err(|e| ApiError::new(500, "internal", e.to_string()))?;
+    let cs = ConnectionString::new(endpoint, vec![0; 32]);
+    let repeat = crate::auth::Repeatability::from_random([0; 16], HttpDate::from_unix_seconds(0));
+    let opts = crate::ops::RequestOptions::new(HttpDate::from_unix_seconds(0)).repeatability(&repeat);
+    let text = Value::Object(params.clone()).to_string();
+    crate::ops::build_by_name(op, &text, &cs, &opts, true).map(drop).map_err(|e| match e {
+        crate::ops::OpError::Invalid(f) => ApiError::invalid(f),
+        other => ApiError::new(400, "invalid_body", other.to_string()),
+    })
 }

@@ -44,7 +44,7 @@ async fn handle(mut req: Request, env: &Env) -> Result<Response, ApiError> {
             &json!({"ok": true, "version": env!("CARGO_PKG_VERSION"), "acsMode": env::acs_mode(env)}),
             200,
         ),
-        Route::OpenApi => json_response(&openapi::document(&origin), 200),
+        Route::OpenApi => Ok(error::text_response(&openapi::served(&origin), 200)?),
         Route::EventGridHandshake => {
             let allowed = req.headers().get("WebHook-Request-Origin")?.unwrap_or_else(|| "*".into());
             let headers = Headers::new();

@@ -1,0 +1,151 @@
+// Every error path of the Worker in real workerd: callback JWTs (missing, malformed, expired,
+// wrong audience, tampered, unknown key), Event Grid keys and handshakes, agent tokens and
+// tenant isolation, malformed and oversized bodies, unknown calls, refused capabilities, and
+// ACS answering 5xx before succeeding. Tokens are signed here with the emulator's published
+// development key, so each claim can be bent one at a time.
+import test, { after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { createPrivateKey, sign } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { api, startStack, until, CUSTOMER, DANA, FABRIKAM_TOKEN } from './stack.mjs';
+import { root } from './wrangler.mjs';
+
+const RESOURCE = '5b1c6f43-2e7d-4a6b-9c1e-0a1b2c3d4e5f';
+const ISSUER = 'https://acscallautomation.communication.azure.com';
+const key = createPrivateKey(readFileSync(join(root, 'src/emulator/dev_signing_key.pem'), 'utf8'));
+let stack;
+let url;
+let kid;
+let callId;
+
+const b64url = (v) => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)).toString('base64url');
+function jwt(claims = {}, header = {}) {
+  const now = Math.floor(Date.now() / 1000);
+  const input = `${b64url({ alg: 'RS256', typ: 'JWT', kid, ...header })}.${b64url({ iss: ISSUER, aud: RESOURCE, iat: now, nbf: now, exp: now + 300, ...claims })}`;
+  return `${input}.${sign('sha256', Buffer.from(input), key).toString('base64url')}`;
+}
+
+const callbackBody = (id) => JSON.stringify([{ id: `evt-${Math.random()}`, source: `calling/callConnections/${id}`, type: 'Microsoft.Communication.PlayCompleted', specversion: '1.0', time: new Date().toISOString(), data: { callConnectionId: id, operationContext: 'x', resultInformation: { code: 200, subCode: 0, message: 'ok' } } }]);
+
+async function callback(path, authorization, body = '[]') {
+  return api(url, 'POST', path, { token: null, body, headers: authorization ? { Authorization: authorization } : {} });
+}
+
+before(async () => {
+  stack = await startStack();
+  url = stack.worker.url;
+  kid = (await (await fetch(`${stack.emulator.url}/calling/keys`)).json()).keys[0].kid;
+  await fetch(`${stack.emulator.url}/control/inbound`, { method: 'POST', body: JSON.stringify({ from: CUSTOMER }) });
+  callId = (await until(async () => (await api(url, 'GET', '/api/calls')).json.calls.find((c) => c.connectionState === 'connected'), 15_000, 'a call')).callId;
+});
+
+after(async () => {
+  await stack?.stop();
+});
+
+test('callbacks without a valid ACS token are refused before anything else', async () => {
+  const path = `/api/callbacks/contoso/${callId}`;
+  const cases = [
+    [null, 401, 'token_missing'],
+    ['Basic abc', 401, 'token_malformed'],
+    ['Bearer not.a.jwt', 401, 'token_malformed'],
+    [`Bearer ${jwt({ exp: Math.floor(Date.now() / 1000) - 3600 })}`, 401, 'token_expired'],
+    [`Bearer ${jwt({ aud: '00000000-0000-4000-8000-000000000000' })}`, 401, 'token_wrong_audience'],
+    [`Bearer ${jwt({ iss: 'https://evil.example' })}`, 401, 'token_wrong_issuer'],
+    [`Bearer ${jwt({}, { alg: 'none' })}`, 401, 'token_unsupported_alg'],
+    [`Bearer ${jwt({}, { kid: 'rotated-away' })}`, 401, 'token_unknown_kid'],
+  ];
+  for (const [auth, status, code] of cases) {
+    const r = await callback(path, auth, callbackBody('x'));
+    assert.deepEqual([r.status, r.json?.error?.code], [status, code], `${auth}: ${r.text}`);
+  }
+  // A valid token with another payload: the signature no longer matches.
+  const [h, , s] = jwt().split('.');
+  const forged = `${h}.${b64url({ iss: ISSUER, aud: RESOURCE, exp: Math.floor(Date.now() / 1000) + 300 })}.${s}`;
+  const r = await callback(path, `Bearer ${forged}`, callbackBody('x'));
+  assert.deepEqual([r.status, r.json.error.code], [401, 'token_bad_signature']);
+});
+
+test('valid callbacks for unknown tenants or calls are 404, and bad bodies 400', async () => {
+  const ok = `Bearer ${jwt()}`;
+  assert.equal((await callback('/api/callbacks/nobody/c1', ok, callbackBody('x'))).status, 404);
+  assert.equal((await callback('/api/callbacks/contoso/00000000-aaaa-4bbb-8ccc-000000000000', ok, callbackBody('x'))).status, 404);
+  const bad = await callback(`/api/callbacks/contoso/${callId}`, ok, '{"not": "events"');
+  assert.equal(bad.status, 400, bad.text);
+  // A good one is applied, and its redelivery is a duplicate.
+  const body = callbackBody((await api(url, 'GET', `/api/calls/${callId}`)).json.callConnectionId);
+  const first = await callback(`/api/callbacks/contoso/${callId}`, ok, body);
+  assert.deepEqual(first.json, { applied: 1, duplicates: 0 });
+  const again = await callback(`/api/callbacks/contoso/${callId}`, `Bearer ${jwt()}`, body);
+  assert.deepEqual(again.json, { applied: 0, duplicates: 1 });
+});
+
+test('Event Grid: key checked, validation handshake answered, CloudEvents preflight allowed', async () => {
+  const eg = (q, body) => api(url, 'POST', `/api/events/incoming${q}`, { token: null, body });
+  const validation = [{ id: 'v1', topic: 't', subject: '', eventType: 'Microsoft.EventGrid.SubscriptionValidationEvent', eventTime: new Date().toISOString(), dataVersion: '1', data: { validationCode: 'abc-123' } }];
+  assert.equal((await eg('', validation)).status, 401);
+  assert.equal((await eg('?tenant=contoso&key=wrong', validation)).status, 401);
+  assert.equal((await eg('?tenant=nobody&key=dev-event-grid-key-contoso', validation)).status, 401);
+  const ok = await eg('?tenant=contoso&key=dev-event-grid-key-contoso', validation);
+  assert.deepEqual(ok.json, { validationResponse: 'abc-123' });
+  const pre = await fetch(`${url}/api/events/incoming`, { method: 'OPTIONS', headers: { 'WebHook-Request-Origin': 'eventgrid.azure.net' } });
+  assert.equal(pre.status, 200);
+  assert.equal(pre.headers.get('webhook-allowed-origin'), 'eventgrid.azure.net');
+});
+
+test('agents: no token 401, wrong token 401, another tenant sees nothing', async () => {
+  assert.equal((await api(url, 'GET', '/api/calls', { token: null })).status, 401);
+  const wrong = await api(url, 'GET', '/api/calls', { token: 'dev-agent-token-contoso-alex-not' });
+  assert.deepEqual([wrong.status, wrong.json.error.code], [401, 'unauthorized']);
+  const other = await api(url, 'GET', `/api/calls/${callId}`, { token: FABRIKAM_TOKEN });
+  assert.equal(other.status, 404, 'fabrikam cannot see contoso calls');
+  const act = await api(url, 'POST', `/api/calls/${callId}:terminate`, { token: FABRIKAM_TOKEN });
+  assert.equal(act.status, 404, 'nor act on them');
+  assert.deepEqual((await api(url, 'GET', '/api/calls', { token: FABRIKAM_TOKEN })).json.calls, []);
+});
+
+test('bad bodies: malformed JSON, a bad field, a typo, oversized; unknown routes and calls', async () => {
+  const p = `/api/calls/${callId}/participants`;
+  const malformed = await api(url, 'POST', p, { body: '{"participants": [' });
+  assert.deepEqual([malformed.status, malformed.json.error.code], [400, 'invalid_json']);
+  const field = await api(url, 'POST', p, { body: { participants: [{ teamsUserId: 'dana' }] } });
+  assert.deepEqual([field.status, field.json.error.field], [400, 'participants[0].teamsUserId']);
+  const typo = await api(url, 'POST', p, { body: { participants: [{ teamsUserId: DANA }], sourceDisplayname: 'x' } });
+  assert.deepEqual([typo.status, typo.json.error.field], [400, 'sourceDisplayname']);
+  const huge = await api(url, 'POST', p, { body: JSON.stringify({ participants: [{ teamsUserId: DANA }], pad: 'x'.repeat((1 << 20) + 10) }) });
+  assert.deepEqual([huge.status, huge.json.error.code], [413, 'body_too_large']);
+  assert.equal((await api(url, 'GET', '/api/calls/no-such-call')).status, 404);
+  assert.equal((await api(url, 'GET', '/api/nothing')).status, 404);
+  const method = await api(url, 'PUT', '/api/calls');
+  assert.deepEqual([method.status, method.json.error.code], [405, 'method_not_allowed']);
+});
+
+test('refused capabilities answer 409 with the rule and send nothing', async () => {
+  const before = (await (await fetch(`${stack.emulator.url}/control/log?since=0`)).json()).entries.length;
+  const stop = await api(url, 'POST', `/api/calls/${callId}/recording:stop`);
+  assert.deepEqual([stop.status, stop.json.error.code], [409, 'no_recording']);
+  const answer = await api(url, 'POST', `/api/calls/${callId}:answer`);
+  assert.deepEqual([answer.status, answer.json.error.code], [409, 'not_offered']);
+  const after = (await (await fetch(`${stack.emulator.url}/control/log?since=0`)).json()).entries.length;
+  assert.equal(after, before);
+});
+
+test('ACS answering 5xx is retried until it succeeds, under one Repeatability key', async () => {
+  await fetch(`${stack.emulator.url}/control/faults`, { method: 'PUT', body: JSON.stringify({ requests: { serverError: 0.6 }, seed: 7 }) });
+  const res = await api(url, 'POST', `/api/calls/${callId}:play`, { body: { fileUrl: 'https://contoso.example/hold.wav', operationContext: 'hold-music' } });
+  await fetch(`${stack.emulator.url}/control/faults`, { method: 'PUT', body: '{}' });
+  const plays = (await (await fetch(`${stack.emulator.url}/control/log?since=0`)).json()).entries.filter((e) => e.kind === 'request' && e.operation === 'play');
+  assert.ok(plays.length >= 2, `retried: ${plays.map((p) => p.status)}`);
+  assert.ok(plays.slice(0, -1).every((p) => p.status >= 500));
+  assert.equal(plays.at(-1).status, 202);
+  assert.equal(res.status, 202, res.text);
+});
+
+test('the API document is served and names this Worker', async () => {
+  const doc = await api(url, 'GET', '/api/openapi.json', { token: null });
+  assert.equal(doc.status, 200);
+  assert.equal(doc.json.openapi, '3.1.0');
+  assert.equal(doc.json.servers[0].url, url);
+  assert.ok(doc.json.paths['/api/calls/{callId}/consultations'].post);
+});
