@@ -1,42 +1,60 @@
-// `npm start`: installs what is missing, builds, starts ACS in a box (the emulator) on 8788 with
-// the demo world and a demo contact-center app on 8787 (on the npm package, until the Worker
-// lands), and runs the expert-consultation story live. Both keep running until Ctrl+C.
-import { ensureToolchain, log } from './setup.mjs';
-import { buildEmulator, buildPackage } from './build.mjs';
+// `npm start`: installs what is missing, builds, starts ACS in a box (the emulator) on 8788 and
+// the Worker in real workerd (wrangler dev) on 8787, wired to each other, and tells the
+// expert-consultation story live through the Worker's API. Both keep running until Ctrl+C.
+//
+//   npm start [-- --skip-build] [--exit] [--quiet] [--no-story]
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { ensureToolchain, log, root } from './setup.mjs';
+import { buildEmulator, buildPackage, buildWorker, formatWorkerSizes } from './build.mjs';
 
-const skipBuild = process.argv.includes('--skip-build');
-if (!skipBuild) {
-  ensureToolchain();
+const flag = (f) => process.argv.includes(f);
+if (!flag('--skip-build')) {
+  ensureToolchain({ worker: true });
   buildPackage();
   buildEmulator();
+  log(formatWorkerSizes(buildWorker()));
 }
-const { startEmulator, demoWorld } = await import('../emulator/server.mjs');
-const { startDemoApp, runStory } = await import('./demo-app.mjs');
+const { startStack, CONTOSO_TOKEN } = await import('./stack.mjs');
+const { runStory } = await import('./story.mjs');
 
-const appUrl = 'http://127.0.0.1:8787';
-const world = demoWorld();
-world.eventGrid = { webhook: `${appUrl}/api/events/incoming` };
-const quiet = process.argv.includes('--quiet');
-const emulator = await startEmulator({ world, log: quiet ? null : (line) => console.log(`\x1b[2m  [acs] ${line}\x1b[0m`) });
-const app = await startDemoApp({ connectionString: emulator.connectionString });
-log(`ACS emulator: ${emulator.url}/  (connection string: ${emulator.connectionString})`);
-log(`demo app (Event Grid webhook + callbacks): ${app.url}/`);
-console.log('');
-const agentId = world.agents[0].id;
-const snap = await runStory(app, { emulatorUrl: emulator.url, agentId });
-console.log('\nTimeline (CallState.snapshot()):');
-const t0 = snap.participants.flatMap((p) => p.stays.map((s) => s.joinedAt)).filter(Boolean).sort()[0] ?? 0;
-for (const p of snap.participants) {
-  const stays = p.stays.map((s) => `joined +${((s.joinedAt - t0) / 1000).toFixed(1)}s, left +${((s.leftAt - t0) / 1000).toFixed(1)}s`).join('; ');
-  console.log(`  ${p.identifier.rawId.slice(0, 50).padEnd(50)} ${p.status.padEnd(9)} ${stays}${p.lastResult ? ` (${p.lastResult.code}/${p.lastResult.subCode})` : ''}`);
+const persistTo = join(root, '.wrangler', 'state');
+mkdirSync(persistTo, { recursive: true });
+const quiet = flag('--quiet');
+const stack = await startStack({
+  emulatorPort: 8788,
+  workerPort: 8787,
+  persistTo,
+  // A fresh seed each start: Durable Object state persists across starts, and a seeded world
+  // would replay the very same call ids into objects that already saw them.
+  world: (w) => ({ ...w, seed: Date.now() }),
+  log: quiet ? null : (line) => console.log(`\x1b[2m  [acs] ${line}\x1b[0m`),
+});
+const agent = stack.tenants.tenants.contoso.agents[0];
+log(`Worker (agent API, webhooks): ${stack.worker.url}/   API document: ${stack.worker.url}/api/openapi.json`);
+log(`ACS emulator: ${stack.emulator.url}/   connection string: ${stack.emulator.connectionString}`);
+log(`agent token (tenant contoso, ${agent.name}): ${CONTOSO_TOKEN}`);
+
+if (!flag('--no-story')) {
+  console.log('');
+  const snap = await runStory({ workerUrl: stack.worker.url, emulatorUrl: stack.emulator.url, token: CONTOSO_TOKEN, agentAcsId: agent.acsUserId });
+  console.log('\nTimeline (GET /api/calls/{id}):');
+  const t0 = Math.min(...snap.participants.flatMap((p) => p.stays.map((s) => s.joinedAt)).filter(Boolean));
+  const at = (t) => (t ? `+${((t - t0) / 1000).toFixed(1)}s` : '?');
+  for (const p of snap.participants) {
+    const stays = p.stays.map((s) => `joined ${at(s.joinedAt)}, left ${at(s.leftAt)}`).join('; ');
+    console.log(`  ${p.identifier.rawId.slice(0, 50).padEnd(50)} ${p.status.padEnd(9)} ${stays}${p.lastResult ? ` (${p.lastResult.code}/${p.lastResult.subCode}: ${p.lastResult.message})` : ''}`);
+  }
+  const world = await (await fetch(`${stack.emulator.url}/control/world`)).json();
+  for (const s of world.sightings) console.log(`  Teams ${s.client} client of ${s.objectId} showed the caller as "${s.shownCaller}"`);
 }
-const sightings = await (await fetch(`${emulator.url}/control/world`)).json();
-for (const s of sightings.sightings) console.log(`  Teams ${s.client} client of ${s.objectId} showed the caller as "${s.shownCaller}"`);
-console.log(`\nThe emulator keeps running: try  curl ${emulator.url}/control/world  or  curl -XPOST ${emulator.url}/control/inbound -d '{"from":"+14255550123"}'`);
-console.log('Ctrl+C stops both servers.');
-if (process.argv.includes('--exit')) {
-  await app.close();
-  await emulator.close();
+console.log(`\nTry:  curl -H 'Authorization: Bearer ${CONTOSO_TOKEN}' ${stack.worker.url}/api/experts?available=true`);
+console.log(`      curl -XPOST ${stack.emulator.url}/control/inbound -d '{"from":"+14255550123"}'   (another customer calls)`);
+console.log('Ctrl+C stops both.');
+const stop = async () => {
+  await stack.stop({ keepStorage: true });
   process.exit(0);
-}
-
+};
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);
+if (flag('--exit')) await stop();

@@ -8,7 +8,7 @@
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
-import { api, startStack, until, CUSTOMER, DANA } from './stack.mjs';
+import { api, startStack, until, CUSTOMER, DANA } from '../../scripts/stack.mjs';
 
 let stack;
 let url;

@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import { createPrivateKey, sign } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { api, startStack, until, CUSTOMER, DANA, FABRIKAM_TOKEN } from './stack.mjs';
-import { root } from './wrangler.mjs';
+import { api, startStack, until, CUSTOMER, DANA, FABRIKAM_TOKEN } from '../../scripts/stack.mjs';
+import { root } from '../../scripts/wrangler.mjs';
 
 const RESOURCE = '5b1c6f43-2e7d-4a6b-9c1e-0a1b2c3d4e5f';
 const ISSUER = 'https://acscallautomation.communication.azure.com';

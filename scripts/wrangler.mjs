@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const root = fileURLToPath(new URL('../..', import.meta.url));
+export const root = fileURLToPath(new URL('..', import.meta.url));
 const wranglerBin = join(root, 'node_modules', '.bin', 'wrangler');
 
 /** A free loopback TCP port (closed again right away: a small race, fine for tests). */

@@ -1,11 +1,11 @@
-// The whole stack on loopback, for tests: ACS in a box (emulator/server.mjs) on one port and the
+// The whole stack on loopback, for `npm start` and the tests: ACS in a box (emulator/server.mjs) on one port and the
 // Worker in real workerd (wrangler dev) on another, wired to each other — the tenants'
 // connection strings, JWKS and Graph point at the emulator; the emulator's Event Grid webhook
 // points at the Worker with contoso's key.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startEmulator, demoWorld } from '../../emulator/server.mjs';
+import { startEmulator, demoWorld } from '../emulator/server.mjs';
 import { freePort, root, startWrangler } from './wrangler.mjs';
 
 export const CONTOSO_TOKEN = 'dev-agent-token-contoso-alex';
@@ -25,9 +25,9 @@ export function tenantsFor(emulatorUrl) {
  * Starts both. `persistTo` keeps Durable Object state (a fresh temp dir by default);
  * `world` adjusts the demo world; `mutateTenants` the tenants.
  */
-export async function startStack({ persistTo, world: adjust = (w) => w, mutateTenants = (t) => t, log = null } = {}) {
-  const emulatorPort = await freePort();
-  const workerPort = await freePort();
+export async function startStack({ emulatorPort, workerPort, persistTo, world: adjust = (w) => w, mutateTenants = (t) => t, log = null } = {}) {
+  emulatorPort ??= await freePort();
+  workerPort ??= await freePort();
   const workerUrl = `http://127.0.0.1:${workerPort}`;
   const world = adjust(demoWorld());
   world.eventGrid = { webhook: `${workerUrl}/api/events/incoming?tenant=contoso&key=dev-event-grid-key-contoso` };
