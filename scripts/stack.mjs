@@ -25,7 +25,7 @@ export function tenantsFor(emulatorUrl) {
  * Starts both. `persistTo` keeps Durable Object state (a fresh temp dir by default);
  * `world` adjusts the demo world; `mutateTenants` the tenants.
  */
-export async function startStack({ emulatorPort, workerPort, persistTo, world: adjust = (w) => w, mutateTenants = (t) => t, log = null } = {}) {
+export async function startStack({ emulatorPort, workerPort, inspectorPort = null, persistTo, world: adjust = (w) => w, mutateTenants = (t) => t, log = null } = {}) {
   emulatorPort ??= await freePort();
   workerPort ??= await freePort();
   const workerUrl = `http://127.0.0.1:${workerPort}`;
@@ -36,7 +36,7 @@ export async function startStack({ emulatorPort, workerPort, persistTo, world: a
   const dir = persistTo ?? mkdtempSync(join(tmpdir(), 'switchboard-do-'));
   let worker;
   try {
-    worker = await startWrangler({ port: workerPort, persistTo: dir, vars: { TENANTS: JSON.stringify(tenants) } });
+    worker = await startWrangler({ port: workerPort, persistTo: dir, inspectorPort, vars: { TENANTS: JSON.stringify(tenants) } });
   } catch (e) {
     await emulator.close();
     throw e;

@@ -76,13 +76,14 @@ const groupAlive = (pid) => {
  * `vars`: `--var K:V` overrides of wrangler.toml's `[vars]`.
  * Resolves to `{ url, startMs, output(), stop() }`; `stop()` ends wrangler and its workerd children.
  */
-export async function startWrangler({ port, persistTo, vars = {}, timeoutMs = 90_000 } = {}) {
+export async function startWrangler({ port, persistTo, vars = {}, inspectorPort = null, timeoutMs = 90_000 } = {}) {
   if (!persistTo) throw new Error('startWrangler: persistTo is required (a fresh temporary directory for a clean slate)');
   port ??= await freePort();
   const configDir = mkdtempSync(join(tmpdir(), 'switchboard-wrangler-'));
   const config = buildlessConfig(configDir);
   const args = ['dev', '--config', config, '--ip', '127.0.0.1', '--port', String(port), '--persist-to', persistTo, '--show-interactive-dev-session=false', '--log-level', 'log'];
   for (const [k, v] of Object.entries(vars)) args.push('--var', `${k}:${v}`);
+  if (inspectorPort) args.push('--inspector-port', String(inspectorPort));
 
   const started = Date.now();
   const child = spawn(wranglerBin, args, {

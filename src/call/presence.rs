@@ -4,6 +4,10 @@
 //! stays are recomputed from all of them. So the result does not depend on delivery order: a
 //! roster that arrives late still fills in history ("the expert joined at t1 and left at t2"),
 //! while only the newest roster decides who is in the call now.
+//!
+//! Rosters that only repeat who is there (a mute, a hold) are merged into the roster before
+//! them when their sequence numbers are adjacent: no roster can ever arrive between them, so
+//! nothing is lost, and a long call's timeline stays as long as its joins and leaves.
 
 use std::cmp::Ordering;
 
@@ -22,6 +26,9 @@ pub(crate) struct Roster {
     pub at: Option<i64>,
     /// Who was on it.
     pub raw_ids: Vec<RawId>,
+    /// The last `sequenceNumber` of adjacent rosters with the same people merged into this one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_seq: Option<i64>,
 }
 
 impl Roster {
@@ -37,11 +44,29 @@ fn order(a: &Roster, b: &Roster) -> Ordering {
     }
 }
 
+impl Roster {
+    fn same_people(&self, other: &Roster) -> bool {
+        self.raw_ids.len() == other.raw_ids.len() && self.raw_ids.iter().all(|id| other.contains(id))
+    }
+
+    /// The last sequence number this roster stands for.
+    fn end_seq(&self) -> Option<i64> {
+        self.last_seq.or(self.seq)
+    }
+}
+
 /// Inserts `roster` in timeline order. Returns false when it is older than the newest roster
 /// already known (it only fills in history).
 pub(crate) fn insert(rosters: &mut Vec<Roster>, roster: Roster) -> bool {
     let newest = rosters.last().is_none_or(|last| order(&roster, last) == Ordering::Greater);
     let pos = rosters.partition_point(|r| order(r, &roster) != Ordering::Greater);
+    // Adjacent sequence numbers and the same people: the earlier roster already says it all.
+    if let (Some(prev), Some(seq)) = (pos.checked_sub(1).and_then(|i| rosters.get_mut(i)), roster.seq) {
+        if prev.end_seq().is_some_and(|e| e + 1 == seq) && prev.same_people(&roster) {
+            prev.last_seq = Some(seq);
+            return newest;
+        }
+    }
     rosters.insert(pos, roster);
     newest
 }
@@ -107,7 +132,12 @@ mod tests {
     use super::*;
 
     fn roster(seq: i64, at: i64, ids: &[&str]) -> Roster {
-        Roster { seq: Some(seq), at: Some(at), raw_ids: ids.iter().map(|i| RawId::new(*i).unwrap()).collect() }
+        Roster {
+            seq: Some(seq),
+            at: Some(at),
+            raw_ids: ids.iter().map(|i| RawId::new(*i).unwrap()).collect(),
+            last_seq: None,
+        }
     }
 
     #[test]
@@ -118,6 +148,25 @@ mod tests {
         assert!(insert(&mut rs, roster(5, 50, &[])));
         assert!(!insert(&mut rs, roster(4, 40, &["a", "b"])));
         assert_eq!(rs.iter().map(|r| r.seq.unwrap()).collect::<Vec<_>>(), [1, 3, 4, 5]);
+    }
+
+    #[test]
+    fn repeats_merge_only_when_nothing_can_come_between() {
+        let mut rs = Vec::new();
+        insert(&mut rs, roster(1, 10, &["a"]));
+        insert(&mut rs, roster(2, 20, &["a"])); // a mute: merged
+        insert(&mut rs, roster(3, 30, &["a"])); // another: merged
+        assert_eq!(rs.len(), 1);
+        assert_eq!(rs[0].last_seq, Some(3));
+        insert(&mut rs, roster(5, 50, &["a"])); // seq 4 may still come: kept apart
+        assert_eq!(rs.len(), 2);
+        assert!(!insert(&mut rs, roster(4, 40, &[]))); // it did: a left at 40, rejoined at 50
+        let mut ps = vec![Participant::new(crate::CommunicationIdentifier::from_raw_id("a"))];
+        recompute(&mut ps, &rs, None);
+        assert_eq!(
+            ps[0].stays,
+            vec![Stay { joined_at: Some(10), left_at: Some(40) }, Stay { joined_at: Some(50), left_at: None }]
+        );
     }
 
     #[test]

@@ -15,8 +15,10 @@ use crate::events::{Event, EventData};
 use crate::model::{CallConnectionState, RecordingKind, RecordingState, ResultInformation};
 use crate::{CommunicationIdentifier, RawId};
 
-/// How many event ids are remembered for deduplication (a long call sees a few hundred).
-const SEEN_CAPACITY: usize = 4096;
+/// How many event ids are remembered for deduplication: ACS redelivers within minutes, a long
+/// call sees a few hundred events, and the ids are stored with the state after every callback
+/// (1024 ids are about 40 KB of JSON).
+const SEEN_CAPACITY: usize = 1024;
 
 /// An incoming call offered by Event Grid and not yet handled.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -343,6 +345,7 @@ impl CallState {
                     seq: update.sequence_number,
                     at,
                     raw_ids: update.participants.iter().flatten().map(|p| p.identifier.raw_id().clone()).collect(),
+                    last_seq: None,
                 };
                 let newest = presence::insert(&mut self.rosters, roster);
                 for entry in update.participants.iter().flatten() {

@@ -42,11 +42,19 @@ pub struct CallObject {
     session: RefCell<Option<CallSession>>,
     loaded: RefCell<bool>,
     summary: RefCell<Option<String>>,
+    cpu: env::Stopwatch,
 }
 
 impl DurableObject for CallObject {
     fn new(state: State, env: Env) -> Self {
-        Self { state, env, session: RefCell::new(None), loaded: RefCell::new(false), summary: RefCell::new(None) }
+        Self {
+            state,
+            env,
+            session: RefCell::new(None),
+            loaded: RefCell::new(false),
+            summary: RefCell::new(None),
+            cpu: env::Stopwatch::default(),
+        }
     }
 
     async fn fetch(&self, req: Request) -> ::worker::Result<Response> {
@@ -193,22 +201,25 @@ impl CallObject {
 
     async fn callback(&self, caller: &Caller, body: &str) -> Result<Response, ApiError> {
         let tenant = self.tenant(&caller.tenant)?;
-        let events = parse_events(body).map_err(|e| {
+        self.cpu.reset();
+        let events = self.cpu.time(|| parse_events(body)).map_err(|e| {
             let mut err = ApiError::new(400, e.code(), e.to_string());
             err.field = e.field();
             err
         })?;
         self.load().await?;
         let now = env::now_ms();
-        let (applied, duplicates, outputs) = {
+        let (applied, duplicates, outputs) = self.cpu.time(|| {
             let mut slot = self.session.borrow_mut();
             let session = slot.as_mut().ok_or_else(|| {
                 ApiError::not_found(format!("no call {} for tenant {}", caller.call_id, caller.tenant))
             })?;
-            session.callback(&events, Ctx { now, random: env::random16(), by: None })
-        };
+            Ok::<_, ApiError>(session.callback(&events, Ctx { now, random: env::random16(), by: None }))
+        })?;
         self.run(&tenant, outputs).await?;
-        json_response(&json!({"applied": applied, "duplicates": duplicates}), 200)
+        let res = json_response(&json!({"applied": applied, "duplicates": duplicates}), 200)?;
+        res.headers().set("Server-Timing", &format!("do;dur={:.3}", self.cpu.ms()))?;
+        Ok(res)
     }
 
     async fn command(
@@ -269,22 +280,25 @@ impl CallObject {
 
     /// Executes outputs until none are left; returns how each sent entry ended.
     async fn run(&self, tenant: &Tenant, outputs: Vec<Output>) -> Result<BTreeMap<u64, Sent>, ApiError> {
-        self.persist().await?;
+        // Log records and the session go to storage in one write: before anything is sent (the
+        // outbox must be stored first), and at the end.
+        let mut logs: Vec<(String, String)> = Vec::new();
         let mut results = BTreeMap::new();
         let mut queue: VecDeque<Output> = outputs.into();
         while let Some(o) = queue.pop_front() {
             match o {
                 Output::Log(r) => {
-                    let text = serde_json::to_string(&r).unwrap_or_default();
-                    self.state.storage().put(&format!("log:{:010}", r.seq), text).await?;
+                    let text = self.cpu.time(|| serde_json::to_string(&r).unwrap_or_default());
+                    logs.push((format!("log:{:010}", r.seq), text));
                 }
-                Output::Push(message) => {
+                Output::Push(message) => self.cpu.time(|| {
                     let text = message.to_string();
                     for ws in self.state.get_websockets() {
                         let _ = ws.send_with_str(&text);
                     }
-                }
+                }),
                 Output::Send(id) => {
+                    self.store(std::mem::take(&mut logs)).await?;
                     let (answer, _) = acs::send_with_retry(RetryPolicy::default(), |now| {
                         let mut slot = self.session.borrow_mut();
                         let entry = slot.as_mut()?.attempt(id)?;
@@ -301,7 +315,6 @@ impl CallObject {
                             None => (None, Vec::new()),
                         }
                     };
-                    self.persist().await?;
                     if let Some(s) = sent {
                         results.insert(id, s);
                     }
@@ -309,17 +322,26 @@ impl CallObject {
                 }
             }
         }
-        self.persist().await?;
+        self.store(logs).await?;
         self.publish_summary(&tenant.id).await;
         Ok(results)
     }
 
-    async fn persist(&self) -> Result<(), ApiError> {
-        let text = match self.session.borrow().as_ref() {
-            Some(s) => serde_json::to_string(s).map_err(|e| ApiError::new(500, "internal", e.to_string()))?,
+    /// Writes the session and `logs` in one storage operation.
+    async fn store(&self, logs: Vec<(String, String)>) -> Result<(), ApiError> {
+        let session = match self.session.borrow().as_ref() {
+            Some(s) => {
+                self.cpu.time(|| serde_json::to_string(s)).map_err(|e| ApiError::new(500, "internal", e.to_string()))?
+            }
             None => return Ok(()),
         };
-        self.state.storage().put(SESSION_KEY, text).await?;
+        let values = ::worker::js_sys::Object::new();
+        let set = |k: &str, v: &str| ::worker::js_sys::Reflect::set(&values, &k.into(), &v.into());
+        let ok = set(SESSION_KEY, &session).is_ok() && logs.iter().all(|(k, v)| set(k, v).is_ok());
+        if !ok {
+            return Err(ApiError::new(500, "internal", "could not stage the storage write"));
+        }
+        self.state.storage().put_multiple_raw(values).await?;
         Ok(())
     }
 
@@ -340,11 +362,16 @@ impl CallObject {
 
     /// Tells the tenant's index when this call's line changed.
     async fn publish_summary(&self, tenant: &str) {
-        let Some(summary) = self.session.borrow().as_ref().map(|s| s.summary()) else { return };
-        let text = serde_json::to_string(&summary).unwrap_or_default();
-        if self.summary.borrow().as_deref() == Some(text.as_str()) {
+        let Some(mut summary) = self.session.borrow().as_ref().map(|s| s.summary()) else { return };
+        // Only a change of what the list shows is worth a round trip (not every updatedAt).
+        let updated_at = summary.updated_at;
+        summary.updated_at = 0;
+        let key = serde_json::to_string(&summary).unwrap_or_default();
+        if self.summary.borrow().as_deref() == Some(key.as_str()) {
             return;
         }
+        summary.updated_at = updated_at;
+        let text = serde_json::to_string(&summary).unwrap_or_default();
         let sent = async {
             let stub = self.env.durable_object(TENANT_INDEX_BINDING)?.id_from_name(tenant)?.get_stub()?;
             let mut init = RequestInit::new();
@@ -353,7 +380,7 @@ impl CallObject {
         }
         .await;
         match sent {
-            Ok(_) => *self.summary.borrow_mut() = Some(text),
+            Ok(_) => *self.summary.borrow_mut() = Some(key),
             Err(e) => ::worker::console_warn!("tenant index update failed: {e}"),
         }
     }

@@ -57,12 +57,22 @@ async fn handle(mut req: Request, env: &Env) -> Result<Response, ApiError> {
             incoming::event_grid(&req, env, &body, &origin).await
         }
         Route::Callback { tenant, call_id } => {
+            // The Worker's own time: the JWT check (claims in Rust, the signature in WebCrypto).
+            let started = env::clock();
             let config = env::config(env)?;
             let t = config.tenant(&tenant).ok_or_else(|| ApiError::not_found(format!("no tenant {tenant}")))?;
             let auth = req.headers().get("Authorization")?;
             jwks::verify_callback(auth.as_deref(), &config.acs, t, env::now_ms()).await?;
+            let worker_ms = env::clock() - started;
             let body = read_body(&mut req).await?;
-            call_stub(env, t, &call_id, None, &origin, Method::Post, "/_callback", Some(body), None).await
+            let mut res =
+                call_stub(env, t, &call_id, None, &origin, Method::Post, "/_callback", Some(body), None).await?;
+            // A stub's response headers are immutable: answer with a copy that adds ours.
+            let timing = res.headers().get("Server-Timing")?.unwrap_or_default();
+            let sep = if timing.is_empty() { "" } else { ", " };
+            let out = error::text_response(&res.text().await?, res.status_code())?;
+            out.headers().set("Server-Timing", &format!("{timing}{sep}worker;dur={worker_ms:.3}"))?;
+            Ok(out)
         }
         route => {
             let config = env::config(env)?;
