@@ -76,11 +76,35 @@ export function makeApi(raw) {
       return JSON.parse(this.#inner.recordResponse(operation, operationContext ?? undefined, status, bodyText, when ?? undefined));
     }
 
+    /**
+     * Folds one record of a Switchboard call log (`GET /api/calls/{id}/log`, or a `log` push):
+     * events as ACS sent them, the requests decided with their params, ACS's answers. Replaying
+     * a call's log in order rebuilds the state its Durable Object holds.
+     */
+    applyLogRecord(record) {
+      const d = record?.detail ?? {};
+      switch (record?.kind) {
+        case 'offer':
+        case 'callback':
+          return d.event ? this.apply([d.event]) : [];
+        case 'request':
+          return this.recordCommand({ operation: d.operation, ...(d.params ?? {}), ...(d.operationContext ? { operationContext: d.operationContext } : {}) }, { at: record.at, by: d.by ?? undefined });
+        case 'sent':
+          return this.recordResponse(d.operation, { status: d.status, body: d.body ?? null, operationContext: d.operationContext ?? undefined, at: record.at });
+        default:
+          return [];
+      }
+    }
+
     /** Releases the wasm memory now (otherwise the garbage collector does it). */
     free() {
       this.#inner.free();
     }
   }
 
-  return { parseEvents, identifierFromRawId, rawIdOf, signRequest, buildRequest, operations, rules, CallState };
+  function describeResult(code, subCode = 0) {
+    return raw.describeResult(code, subCode) ?? undefined;
+  }
+
+  return { parseEvents, identifierFromRawId, rawIdOf, signRequest, buildRequest, operations, rules, describeResult, CallState };
 }

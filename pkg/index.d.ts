@@ -614,9 +614,37 @@ export class CallState {
     operation: OperationName,
     response: { status: number; body?: string | object | null; operationContext?: string; at?: Date | number },
   ): Change[];
+  /**
+   * Folds one record of a Switchboard call log (`GET /api/calls/{id}/log` or a `log` push); replaying
+   * a call's log in order rebuilds the state its Durable Object holds.
+   */
+  applyLogRecord(record: LogRecord): Array<ApplyOutcome | Change>;
   /** Releases the wasm memory now. */
   free(): void;
 }
+
+/** One record of a Switchboard call log. */
+export interface LogRecord {
+  seq: number;
+  /** Unix ms. */
+  at: number;
+  kind: 'offer' | 'command' | 'request' | 'sent' | 'callback' | 'workflow' | (string & {});
+  detail: {
+    /** `offer` and `callback`: the event as ACS sent it. */
+    event?: object;
+    /** `request` and `sent`. */
+    operation?: OperationName;
+    params?: Record<string, unknown>;
+    operationContext?: string | null;
+    status?: number;
+    body?: unknown;
+    by?: string | null;
+    [more: string]: unknown;
+  };
+}
+
+/** An ACS result in plain words ("declined the call", "no Teams Phone licence …"), or undefined. */
+export function describeResult(code: number, subCode?: number): string | undefined;
 
 /** Loads the wasm: required once in browsers and workers before anything else; a no-op in Node. */
 export function init(input?: string | URL | Request | Response | BufferSource | WebAssembly.Module): Promise<void>;

@@ -11,5 +11,5 @@ export function init(input) {
   return loading.then(() => undefined);
 }
 
-export const { parseEvents, identifierFromRawId, rawIdOf, signRequest, buildRequest, operations, rules, CallState } =
+export const { parseEvents, identifierFromRawId, rawIdOf, signRequest, buildRequest, operations, rules, describeResult, CallState } =
   makeApi(raw);

@@ -2,9 +2,9 @@
 // binaryen's wasm-opt from npm. `node scripts/build.mjs [--skip-setup]`.
 // `node scripts/build.mjs --worker-only [--skip-setup]` builds only the Cloudflare Worker
 // (build/, with worker-build); wrangler.toml's `[build] command` runs it.
-import { readFileSync, writeFileSync, statSync, rmSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync, statSync, rmSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { ensureToolchain, log, root, run } from './setup.mjs';
 
 const WASM_OPT_FEATURES = ['--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--enable-sign-ext', '--enable-mutable-globals', '--enable-multivalue', '--enable-reference-types'];
@@ -55,6 +55,37 @@ export function buildWorker() {
   return workerSizes();
 }
 
+/**
+ * The agent console as the Worker serves it (build/www): www/ plus the npm package's browser
+ * entry (pkg/web.js, pkg/api.js, pkg/web/*), so the page imports the package as any web app would.
+ * Needs pkg/ built. Returns the first-load size (every file the page loads), gzip.
+ */
+export function buildConsole() {
+  const out = join(root, 'build', 'www');
+  rmSync(out, { recursive: true, force: true });
+  cpSync(join(root, 'www'), out, { recursive: true });
+  for (const f of ['web.js', 'api.js', 'web/switchboard.js', 'web/switchboard_bg.wasm']) {
+    mkdirSync(dirname(join(out, 'pkg', f)), { recursive: true });
+    copyFileSync(join(root, 'pkg', f), join(out, 'pkg', f));
+  }
+  return consoleSizes();
+}
+
+/** Gzip size of everything the console's first load fetches. */
+export function consoleSizes() {
+  const out = join(root, 'build', 'www');
+  const files = [];
+  const walk = (d) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      if (e.isDirectory()) walk(join(d, e.name));
+      else if (/\.(html|js|css|wasm|svg)$/.test(e.name)) files.push(join(d, e.name));
+    }
+  };
+  walk(out);
+  const gzip = files.reduce((sum, f) => sum + gzipSync(readFileSync(f), { level: 9 }).length, 0);
+  return { files: files.length, gzip };
+}
+
 /** Raw and gzip -9 sizes of the Worker's wasm, its JS glue and the entry shim wrangler loads. */
 export function workerSizes() {
   const wasm = measure('build/index_bg.wasm');
@@ -86,7 +117,11 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const workerOnly = process.argv.includes('--worker-only');
   if (!process.argv.includes('--skip-setup')) ensureToolchain({ worker: workerOnly });
   if (workerOnly) {
+    // What `wrangler dev` / `wrangler deploy` serve: the Worker and the console beside it.
+    if (!existsSync(join(root, 'pkg', 'web', 'switchboard_bg.wasm'))) buildPackage();
     log(formatWorkerSizes(buildWorker()));
+    const c = buildConsole();
+    log(`console first load: ${c.files} files, ${c.gzip} B gzip`);
   } else {
     const s = buildPackage();
     buildEmulator();

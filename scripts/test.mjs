@@ -1,8 +1,8 @@
 // `npm test`: installs what is missing, then runs every test — Rust natively, the npm package's
-// wasm in Node, the package in headless Chromium, its TypeScript types, and the Worker in workerd
-// (wrangler dev). Each step prints its name; the first failure stops it.
+// wasm in Node, its TypeScript types, the Worker in workerd (wrangler dev), and the package and
+// the agent console in headless Chromium. Each step prints its name; the first failure stops it.
 import { ensureToolchain, log, run } from './setup.mjs';
-import { buildEmulator, buildPackage, buildWorker, formatWorkerSizes } from './build.mjs';
+import { buildConsole, buildEmulator, buildPackage, buildWorker, formatWorkerSizes } from './build.mjs';
 
 const steps = [
   ['toolchain', () => ensureToolchain({ browser: true, worker: true })],
@@ -17,10 +17,14 @@ const steps = [
   }],
   ['build the emulator (pkg/emulator: web and Node)', () => buildEmulator()],
   ['npm package and emulator in Node (node:test, official SDK)', () => run('node', ['--test', 'tests/js/'])],
-  ['npm package and emulator in headless Chromium', () => run('node', ['--test', 'tests/browser/'])],
   ['TypeScript types (tsc --strict)', () => run('node_modules/.bin/tsc', ['-p', 'tests/js'])],
-  ['build the Worker (worker-build, wasm-opt)', () => log(`${formatWorkerSizes(buildWorker())} (goal <= 400 KB gzip)`)],
+  ['build the Worker and the console (worker-build, wasm-opt)', () => {
+    log(`${formatWorkerSizes(buildWorker())} (goal <= 400 KB gzip)`);
+    const c = buildConsole();
+    log(`console first load ${c.gzip} B gzip over ${c.files} files (goal <= 250 KB gzip)`);
+  }],
   ['Worker in workerd (wrangler dev)', () => run('node', ['--test', 'tests/worker/'])],
+  ['npm package, emulator and the agent console in headless Chromium', () => run('node', ['--test', 'tests/browser/'])],
 ];
 
 const started = Date.now();

@@ -45,6 +45,11 @@ function buildlessConfig(dir) {
       sawBuild = true;
       continue;
     }
+    const dir = line.match(/^directory\s*=\s*"([^"]+)"\s*$/);
+    if (dir) {
+      lines.push(`directory = ${JSON.stringify(join(root, dir[1]))}`);
+      continue;
+    }
     const main = line.match(/^main\s*=\s*"([^"]+)"\s*$/);
     if (main) {
       sawMain = true;

@@ -155,6 +155,7 @@ fn schemas() -> Value {
         "CallLog": {"type": "object", "required": ["entries"], "properties": {"entries": {"type": "array", "items": {"type": "object", "properties": {"seq": s("integer"), "at": s("integer"), "kind": s("string")}}}}},
         "ParticipantList": {"type": "object", "required": ["value"], "properties": {"value": {"type": "array", "items": {"$ref": "#/components/schemas/Participant"}}}},
         "Participant": {"type": "object", "properties": {"identifier": {"$ref": "#/components/schemas/CommunicationIdentifier"}, "isMuted": s("boolean"), "isOnHold": s("boolean")}},
+        "Me": {"type": "object", "required": ["tenant", "agent"], "properties": {"tenant": s("string"), "agent": {"type": "object", "properties": {"id": s("string"), "name": s("string"), "acsUserId": s("string")}}}},
         "ExpertList": {"type": "object", "required": ["experts"], "properties": {"experts": {"type": "array", "items": {"type": "object", "properties": {"objectId": s("string"), "displayName": s("string"), "availability": s("string"), "activity": s("string"), "rawId": s("string")}}}}},
     })
 }

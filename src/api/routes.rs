@@ -373,6 +373,8 @@ pub enum Route {
         /// Our call id.
         call_id: String,
     },
+    /// `GET /api/me`.
+    Me,
     /// `GET /api/experts`.
     Experts,
     /// `GET /api/calls`.
@@ -416,6 +418,7 @@ impl Route {
             Route::EventGrid => "eventGridWebhook",
             Route::EventGridHandshake => "eventGridHandshake",
             Route::Callback { .. } => "acsCallback",
+            Route::Me => "whoAmI",
             Route::Experts => "listExperts",
             Route::ListCalls => "listCalls",
             Route::CreateCall => "createCall",
@@ -480,6 +483,7 @@ fn match_path(path: &str) -> Result<Vec<(&'static str, Route)>, ApiError> {
             check_id("callId", call_id)?;
             vec![("POST", Route::Callback { tenant: (*tenant).to_owned(), call_id: (*call_id).to_owned() })]
         }
+        ["me"] => vec![("GET", Route::Me)],
         ["experts"] => vec![("GET", Route::Experts)],
         ["calls"] => vec![("GET", Route::ListCalls), ("POST", Route::CreateCall)],
         ["calls", head, tail @ ..] => {

@@ -181,7 +181,7 @@ impl CallSession {
         out.push(self.log(
             ctx.now,
             "offer",
-            json!({"from": from, "to": to, "route": route_name, "eventId": incoming.id}),
+            json!({"from": from, "to": to, "route": route_name, "event": serde_json::from_str::<Value>(incoming.raw_json()).unwrap_or(Value::Null)}),
         ));
         let planned = match route {
             RouteAction::Answer => self.answer_params(),
@@ -274,7 +274,7 @@ impl CallSession {
         out.push(self.log(
             ctx.now,
             "sent",
-            json!({"operation": entry.operation, "operationContext": entry.operation_context, "status": status, "attempts": entry.attempts, "body": parsed, "purpose": entry.purpose}),
+            json!({"entryId": entry.id, "operation": entry.operation, "operationContext": entry.operation_context, "status": status, "attempts": entry.attempts, "body": parsed, "purpose": entry.purpose}),
         ));
         let ok = (200..300).contains(&status);
         // The consultation's next step.
@@ -353,7 +353,9 @@ impl CallSession {
                     let mut text = String::new();
                     crate::events::to_flat_json(e, &mut text);
                     let v: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
-                    out.push(self.log(ctx.now, "callback", v.clone()));
+                    // The event as ACS sent it: a replica folds exactly what this state folded.
+                    let raw: Value = serde_json::from_str(e.raw_json()).unwrap_or(Value::Null);
+                    out.push(self.log(ctx.now, "callback", json!({"type": e.name(), "event": raw})));
                     flat.push(v);
                 }
             }
@@ -570,6 +572,14 @@ impl CallSession {
         let mut random = ctx.random;
         random[15] ^= salt;
         random[14] ^= (id & 0xff) as u8;
+        // The log says what was decided, with everything a replica of the state needs
+        // (`CallState.recordCommand` in a console replaying the log).
+        let by = ctx.by.map(str::to_owned).or_else(|| (purpose != Purpose::Agent).then(|| "workflow".to_owned()));
+        let record = self.log(
+            ctx.now,
+            "request",
+            json!({"entryId": id, "operation": op, "params": params, "operationContext": operation_context, "by": by, "purpose": purpose}),
+        );
         self.outbox.push(OutboxEntry {
             id,
             operation: op.to_owned(),
@@ -577,11 +587,11 @@ impl CallSession {
             operation_context,
             repeatability_request_id: uuid_v4(random),
             first_sent: ctx.now,
-            by: ctx.by.map(str::to_owned).or_else(|| (purpose != Purpose::Agent).then(|| "workflow".to_owned())),
+            by,
             purpose,
             attempts: 0,
         });
-        vec![Output::Send(id)]
+        vec![record, Output::Send(id)]
     }
 
     pub(super) fn new_context(&mut self) -> String {

@@ -106,6 +106,12 @@ pub fn parse_events(body: &str) -> Result<String, JsValue> {
     Ok(out)
 }
 
+/// `describeResult(code, subCode)`: an ACS result in plain words, or `undefined`.
+#[wasm_bindgen(js_name = describeResult)]
+pub fn describe_result(code: i32, sub_code: i32) -> Option<String> {
+    crate::model::results::describe(code, sub_code).map(str::to_owned)
+}
+
 /// `identifierFromRawId(raw)`: a raw id → the identifier JSON (SPEC §4.2).
 #[wasm_bindgen(js_name = identifierFromRawId)]
 pub fn identifier_from_raw_id(raw: &str) -> Result<String, JsValue> {

@@ -4,6 +4,7 @@
 mod keep;
 mod media;
 mod open_enum;
+pub mod results;
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;

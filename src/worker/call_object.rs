@@ -288,7 +288,16 @@ impl CallObject {
         while let Some(o) = queue.pop_front() {
             match o {
                 Output::Log(r) => {
-                    let text = self.cpu.time(|| serde_json::to_string(&r).unwrap_or_default());
+                    // Stored, and pushed: a console keeps its replica of the state by folding
+                    // the same records it replayed from the stored log.
+                    let text = self.cpu.time(|| {
+                        let text = serde_json::to_string(&r).unwrap_or_default();
+                        let push = format!("{{\"type\":\"log\",\"record\":{text}}}");
+                        for ws in self.state.get_websockets() {
+                            let _ = ws.send_with_str(&push);
+                        }
+                        text
+                    });
                     logs.push((format!("log:{:010}", r.seq), text));
                 }
                 Output::Push(message) => self.cpu.time(|| {

@@ -78,6 +78,10 @@ async fn handle(mut req: Request, env: &Env) -> Result<Response, ApiError> {
             let config = env::config(env)?;
             let (tenant, agent) = authenticate(&req, &config)?;
             match route {
+                Route::Me => json_response(
+                    &json!({"tenant": tenant.id, "agent": {"id": agent.id, "name": agent.name, "acsUserId": agent.acs_user_id}}),
+                    200,
+                ),
                 Route::Experts => list_experts(&req, tenant).await,
                 Route::ListCalls => {
                     let stub = env.durable_object(TENANT_INDEX_BINDING)?.id_from_name(&tenant.id)?.get_stub()?;

@@ -321,3 +321,47 @@ fn routing_offer_then_redirect_to_a_teams_user() {
     let e = d.command(CallRoute::Answer, json!({})).unwrap_err();
     assert_eq!(e.code, "not_offered", "the context is spent");
 }
+
+/// What a console does: rebuild the call's state from the log alone (the events as ACS sent
+/// them, the requests with their params, the answers) — and arrive at the session's own state.
+#[test]
+fn replaying_the_log_rebuilds_the_same_state() {
+    use switchboard::call::{Action, CallState, CommandResponse};
+    let mut d = answered_with_agent(policy(OnAgentHangup::Keep));
+    d.command(CallRoute::Consult, json!({"expert": ROBIN})).unwrap();
+    d.command(CallRoute::Consult, json!({"expert": DANA, "record": true})).unwrap();
+    d.run(6_000);
+    d.command(CallRoute::Recording(RecordingVerb::Pause), json!({})).unwrap();
+    d.run(1_000);
+    let mut replica = CallState::new();
+    for r in &d.log {
+        let v = &r.detail;
+        match r.kind.as_str() {
+            "offer" | "callback" => {
+                for e in parse_events(&v["event"].to_string()).unwrap() {
+                    replica.apply(&e);
+                }
+            }
+            "request" => {
+                let mut params = v["params"].as_object().unwrap().clone();
+                if let Some(ctx) = v["operationContext"].as_str() {
+                    params.insert("operationContext".into(), json!(ctx));
+                }
+                let action = Action::from_members(v["operation"].as_str().unwrap(), &params).unwrap();
+                replica.record_command(&action, v["operationContext"].as_str(), Some(r.at), v["by"].as_str());
+            }
+            "sent" => {
+                let body = if v["body"].is_null() { String::new() } else { v["body"].to_string() };
+                let status = v["status"].as_u64().unwrap() as u16;
+                if let Some(o) =
+                    CommandResponse::from_http(v["operation"].as_str().unwrap(), status, &body, Some(r.at)).unwrap()
+                {
+                    replica.record_response(v["operationContext"].as_str(), &o);
+                }
+            }
+            _ => {}
+        }
+    }
+    let ours = serde_json::to_value(d.session.as_ref().unwrap().state.snapshot()).unwrap();
+    assert_eq!(serde_json::to_value(replica.snapshot()).unwrap(), ours);
+}

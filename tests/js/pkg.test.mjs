@@ -264,3 +264,29 @@ test('no input makes the wasm trap: random text into every parser', () => {
   // Still alive and correct afterwards.
   assert.equal(sb.identifierFromRawId('4:+1').kind, 'phoneNumber');
 });
+
+test('describeResult puts ACS results in plain words', () => {
+  assert.match(sb.describeResult(403, 7604), /no Teams Phone licence/);
+  assert.equal(sb.describeResult(603, 8538), 'declined the call');
+  assert.equal(sb.describeResult(408), 'did not answer in time');
+  assert.equal(sb.describeResult(200, 0), undefined);
+});
+
+test('CallState.applyLogRecord replays a Switchboard call log', () => {
+  const ccid = 'cc-1';
+  const dana = '8:orgid:8f4b6e2a-1c3d-4e5f-9a0b-1c2d3e4f5a6b';
+  const ev = (id, type, data) => ({ id, source: `calling/callConnections/${ccid}`, type: `Microsoft.Communication.${type}`, specversion: '1.0', time: '2025-04-01T12:00:01Z', data: { callConnectionId: ccid, ...data } });
+  const records = [
+    { seq: 1, at: 1000, kind: 'callback', detail: { type: 'CallConnected', event: ev('e1', 'CallConnected', { serverCallId: 'srv' }) } },
+    { seq: 2, at: 2000, kind: 'request', detail: { operation: 'addParticipant', params: { callConnectionId: ccid, participantToAdd: { rawId: dana } }, operationContext: 'dana', by: 'alex' } },
+    { seq: 3, at: 2100, kind: 'sent', detail: { operation: 'addParticipant', operationContext: 'dana', status: 202, body: { invitationId: 'inv-1', operationContext: 'dana', participant: { rawId: dana } } } },
+    { seq: 4, at: 2200, kind: 'workflow', detail: { consultation: 'dana', phase: 'ringing' } },
+  ];
+  const s = new sb.CallState();
+  for (const r of records) s.applyLogRecord(r);
+  const p = s.snapshot().participants.find((x) => x.identifier.rawId === dana);
+  assert.equal(p.status, 'ringing');
+  assert.equal(p.invitation.invitationId, 'inv-1');
+  assert.deepEqual(s.can({ operation: 'addParticipant', participantToAdd: { rawId: dana } }).allowed, false, 'already ringing');
+  assert.deepEqual(s.applyLogRecord({ seq: 5, at: 1, kind: 'command', detail: {} }), []);
+});

@@ -74,3 +74,13 @@ export function errors(e: unknown): string | undefined {
   const err = e as SwitchboardError;
   return err.code === 'invalid_params' ? err.field : undefined;
 }
+
+// Log replay and plain-words results.
+import { describeResult, type LogRecord } from '@switchboard/call-automation';
+export function replay(records: LogRecord[]): string | undefined {
+  const s = new CallState();
+  for (const r of records) s.applyLogRecord(r);
+  // @ts-expect-error: the code is a number
+  describeResult('403');
+  return describeResult(403, 7604);
+}

@@ -1,0 +1,146 @@
+// The agent console in headless Chromium against the real stack (the Worker in wrangler dev,
+// ACS in a box), driven by clicking: sign in, open the customer's call, a licence failure shown
+// in plain words, Dana added with a recording and a display name → joined → released, recording
+// paused and resumed, a refused action with its reason, the WebSocket dropped and resynced, the
+// call ended for everyone. Asserts on the DOM and on the emulator's request log, never on
+// timing; a screenshot per step lands in test-results/console/.
+import test, { after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { startStack, until, CUSTOMER, DANA, SAM, CONTOSO_TOKEN } from '../../scripts/stack.mjs';
+import { root } from '../../scripts/wrangler.mjs';
+import { launch } from './browser.mjs';
+
+const shots = join(root, 'test-results', 'console');
+rmSync(shots, { recursive: true, force: true });
+mkdirSync(shots, { recursive: true });
+let stack;
+let browser;
+let page;
+let step = 0;
+const errors = [];
+
+const shot = async (name) => page.screenshot({ path: join(shots, `${String(++step).padStart(2, '0')}-${name}.png`), fullPage: true });
+const text = (sel) => page.locator(sel).innerText();
+const operations = async () => (await (await fetch(`${stack.emulator.url}/control/log?since=0`)).json()).entries.filter((e) => e.kind === 'request' && e.operation).map((e) => e.operation);
+const consultation = (oid) => page.locator(`#consultations li[data-expert="${oid}"]`);
+
+before(async () => {
+  stack = await startStack();
+  browser = await launch();
+  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('dialog', (d) => d.accept());
+  page.setDefaultTimeout(15_000);
+});
+
+after(async () => {
+  await browser?.close();
+  await stack?.stop();
+});
+
+test('a wrong token is refused in plain words; the right one signs in', async () => {
+  await page.goto(`${stack.worker.url}/`);
+  await page.getByLabel('Agent token').fill('not-a-token');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.locator('#sign-in-error', { hasText: 'not valid' }).waitFor();
+  await page.getByLabel('Agent token').fill(CONTOSO_TOKEN);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.locator('#who', { hasText: 'Alex Agent · contoso' }).waitFor();
+  await shot('signed-in');
+});
+
+test('the customer calls in and the call appears; the agent opens it', async () => {
+  await fetch(`${stack.emulator.url}/control/inbound`, { method: 'POST', body: JSON.stringify({ from: CUSTOMER }) });
+  await page.locator('#calls button', { hasText: CUSTOMER }).first().waitFor();
+  await page.locator('#calls button', { hasText: 'connected' }).first().click();
+  await page.locator('#participants tr', { hasText: CUSTOMER }).waitFor();
+  assert.equal(await page.locator('#participants tr', { hasText: CUSTOMER }).locator('td').nth(1).innerText(), 'Phone');
+  await page.locator('#link', { hasText: 'live' }).waitFor();
+  await shot('call-open');
+});
+
+test('an unlicensed expert fails with the reason in words', async () => {
+  await page.locator(`#expert-${SAM}`).check();
+  await page.getByRole('button', { name: 'Add selected experts' }).click();
+  await consultation(SAM).and(page.locator('.failed')).waitFor();
+  assert.match(await consultation(SAM).innerText(), /Sam Unlicensed cannot be added: no Teams Phone licence .*\(403\)/);
+  await shot('licence-failure');
+});
+
+test('Dana is added with a recording and a display name, joins, and is released', async () => {
+  await page.getByLabel('Show me to the expert as').fill('Contoso Billing');
+  await page.locator(`#expert-${DANA}`).check();
+  await page.getByLabel(/Record the consultation/).check();
+  await page.getByRole('button', { name: 'Add selected experts' }).click();
+  await consultation(DANA).and(page.locator('.joined')).waitFor();
+  assert.equal(await consultation(DANA).innerText(), 'Dana Expert joined');
+  await page.locator('#call-recording', { hasText: 'recording active' }).waitFor();
+  // Dana is in the call: her checkbox is disabled by the rules, with the reason.
+  const box = page.locator(`#expert-${DANA}`);
+  assert.equal(await box.isDisabled(), true);
+  assert.match(await box.getAttribute('title'), /^Not allowed: /);
+  // With Dana, the agent's leg and the customer, a blind transfer is refused: the reason shows.
+  await page.getByLabel('Blind transfer').fill('+14255550199');
+  const transfer = page.getByRole('button', { name: 'Transfer' });
+  assert.equal(await transfer.isDisabled(), true);
+  assert.match(await transfer.getAttribute('title'), /1:1/);
+  assert.match(await text('#reasons'), /Transfer: .*1:1/);
+  await shot('dana-joined');
+
+  await page.getByRole('button', { name: 'Pause' }).click();
+  await page.locator('#call-recording', { hasText: 'recording paused' }).waitFor();
+  await page.getByRole('button', { name: 'Resume' }).click();
+  await page.locator('#call-recording', { hasText: 'recording active' }).waitFor();
+  await shot('recording-resumed');
+
+  await page.getByRole('button', { name: 'Remove Dana Expert' }).click();
+  await consultation(DANA).and(page.locator('.left')).waitFor();
+  assert.equal(await consultation(DANA).innerText(), 'Dana Expert helped and left');
+  assert.equal(await text('#call-state'), 'connected');
+  const world = await (await fetch(`${stack.emulator.url}/control/world`)).json();
+  // Sam's client never rang (no licence); Dana's desktop client showed the chosen name.
+  assert.deepEqual(world.sightings.map((s) => [s.objectId, s.shownCaller]), [[DANA, 'Contoso Billing']]);
+  await shot('dana-left');
+});
+
+test('with Dana gone the call is 1:1 again: transfer is allowed, and a missing target is the reason', async () => {
+  const transfer = page.getByRole('button', { name: 'Transfer' });
+  await page.getByLabel('Blind transfer').fill('+14255550199');
+  assert.equal(await transfer.isDisabled(), false, await transfer.getAttribute('title'));
+  const stop = page.getByRole('button', { name: 'Stop' });
+  assert.equal(await stop.isDisabled(), false, 'the recording started before Dana joined: it can be stopped');
+  await page.getByLabel('Blind transfer').fill('');
+  assert.equal(await transfer.isDisabled(), true);
+  assert.match(await transfer.getAttribute('title'), /Teams object id or a \+E\.164 number/);
+  await shot('transfer-allowed');
+});
+
+test('a dropped WebSocket reconnects and resyncs', async () => {
+  const before = await page.locator('#feed li').count();
+  await page.evaluate(() => window.switchboardConsole.dropSocket());
+  await page.locator('#link', { hasText: 'reconnecting' }).waitFor();
+  await page.locator('#link', { hasText: 'live' }).waitFor();
+  // Something happens after the reconnect, and the console sees it.
+  await page.getByRole('button', { name: 'Play to everyone' }).click();
+  await until(async () => (await page.locator('#feed li', { hasText: 'PlayCompleted' }).count()) > 0, 15_000, 'PlayCompleted in the feed');
+  assert.ok((await page.locator('#feed li').count()) > before);
+  await shot('reconnected');
+});
+
+test('ending the call for everyone asks first, then ends it', async () => {
+  await page.getByRole('button', { name: 'End the call for everyone' }).click();
+  await page.locator('#call-state', { hasText: 'disconnected' }).waitFor();
+  assert.equal(await page.getByRole('button', { name: 'Hang up (leave; others stay)' }).isDisabled(), true);
+  await shot('ended');
+  const ops = await operations();
+  for (const op of ['answerCall', 'addParticipant', 'startRecording', 'pauseRecording', 'resumeRecording', 'removeParticipant', 'play', 'terminateCall']) {
+    assert.ok(ops.includes(op), `${op} in ${ops.join(' ')}`);
+  }
+  assert.equal(ops.filter((o) => o === 'addParticipant').length, 2, 'Sam and Dana, each once');
+  assert.ok(ops.indexOf('startRecording') < ops.lastIndexOf('addParticipant'), 'recording started before Dana was invited');
+  const svg = await page.locator('#timeline svg').innerHTML();
+  assert.match(svg, /Dana Expert: joined/);
+  assert.deepEqual(errors, []);
+});
