@@ -2,9 +2,9 @@
 // npm package in Node, and the Worker's webhook path in workerd (throughput, latency, time spent
 // computing per callback) with the bundle size. Numbers are printed, never asserted.
 import { ensureToolchain, log, run } from './setup.mjs';
-import { buildEmulator, buildPackage, buildWorker, formatWorkerSizes } from './build.mjs';
+import { buildConsole, buildEmulator, buildPackage, buildWorker, formatWorkerSizes } from './build.mjs';
 
-ensureToolchain({ worker: true });
+ensureToolchain({ worker: true, browser: true });
 log('native core (cargo bench --bench core)');
 run('cargo', ['bench', '--bench', 'core']);
 log('emulator, native (cargo bench --bench emulator)');
@@ -16,3 +16,6 @@ log('the Worker in workerd (wrangler dev) against the emulator');
 buildEmulator();
 log(`${formatWorkerSizes(buildWorker())} (goal <= 400 KB gzip)`);
 run('node', ['bench/worker.mjs']);
+log('the agent console in headless Chromium');
+buildConsole();
+run('node', ['bench/console.mjs']);

@@ -6,7 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureToolchain, log, root } from './setup.mjs';
-import { buildEmulator, buildPackage, buildWorker, formatWorkerSizes } from './build.mjs';
+import { buildConsole, buildEmulator, buildPackage, buildWorker, formatWorkerSizes } from './build.mjs';
 
 const flag = (f) => process.argv.includes(f);
 if (!flag('--skip-build')) {
@@ -14,6 +14,7 @@ if (!flag('--skip-build')) {
   buildPackage();
   buildEmulator();
   log(formatWorkerSizes(buildWorker()));
+  buildConsole();
 }
 const { startStack, CONTOSO_TOKEN } = await import('./stack.mjs');
 const { runStory } = await import('./story.mjs');
@@ -31,7 +32,7 @@ const stack = await startStack({
   log: quiet ? null : (line) => console.log(`\x1b[2m  [acs] ${line}\x1b[0m`),
 });
 const agent = stack.tenants.tenants.contoso.agents[0];
-log(`Worker (agent API, webhooks): ${stack.worker.url}/   API document: ${stack.worker.url}/api/openapi.json`);
+log(`Worker (console, agent API, webhooks): ${stack.worker.url}/   API document: ${stack.worker.url}/api/openapi.json`);
 log(`ACS emulator: ${stack.emulator.url}/   connection string: ${stack.emulator.connectionString}`);
 log(`agent token (tenant contoso, ${agent.name}): ${CONTOSO_TOKEN}`);
 
@@ -48,8 +49,13 @@ if (!flag('--no-story')) {
   const world = await (await fetch(`${stack.emulator.url}/control/world`)).json();
   for (const s of world.sightings) console.log(`  Teams ${s.client} client of ${s.objectId} showed the caller as "${s.shownCaller}"`);
 }
-console.log(`\nTry:  curl -H 'Authorization: Bearer ${CONTOSO_TOKEN}' ${stack.worker.url}/api/experts?available=true`);
-console.log(`      curl -XPOST ${stack.emulator.url}/control/inbound -d '{"from":"+14255550123"}'   (another customer calls)`);
+// Demo mode: a customer is on the line when the console opens.
+await fetch(`${stack.emulator.url}/control/inbound`, { method: 'POST', body: JSON.stringify({ from: '+14255550123', callerDisplayName: 'Casey Customer' }) });
+console.log('');
+log(`Agent console: ${stack.worker.url}/  — sign in with ${CONTOSO_TOKEN}; a customer (+14255550123) is on the line.`);
+console.log(`  Another customer:             curl -XPOST ${stack.emulator.url}/control/inbound -d '{"from":"+14255550124"}'`);
+console.log(`  A call left ringing for you:  curl -XPOST ${stack.emulator.url}/control/inbound -d '{"from":"+14255550125","to":"+18005550199"}'  (answer, redirect or reject it)`);
+console.log(`  The API:                      curl -H 'Authorization: Bearer ${CONTOSO_TOKEN}' ${stack.worker.url}/api/experts?available=true`);
 console.log('Ctrl+C stops both.');
 const stop = async () => {
   await stack.stop({ keepStorage: true });

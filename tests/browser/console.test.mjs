@@ -144,3 +144,27 @@ test('ending the call for everyone asks first, then ends it', async () => {
   assert.match(svg, /Dana Expert: joined/);
   assert.deepEqual(errors, []);
 });
+
+test('a call left ringing is redirected to a Teams user from the console', async () => {
+  await fetch(`${stack.emulator.url}/control/inbound`, { method: 'POST', body: JSON.stringify({ from: '+14255550125', to: '+18005550199' }) });
+  await page.locator('#calls button', { hasText: 'offered' }).first().click();
+  await page.locator('#offer-from', { hasText: '+14255550125' }).waitFor();
+  const redirect = page.getByRole('button', { name: 'Redirect' });
+  assert.equal(await redirect.isDisabled(), true, 'no target yet');
+  await page.getByLabel('Redirect to Teams user').fill(DANA);
+  await redirect.click();
+  await until(async () => (await operations()).includes('redirectCall'), 10_000, 'redirectCall');
+  await page.locator('#offer').waitFor({ state: 'hidden' });
+  await shot('redirected');
+});
+
+test('an outbound call to a Teams user is placed from the directory', async () => {
+  await page.getByRole('button', { name: 'Place a new call to Dana Expert' }).click();
+  await page.locator('#participants tr', { hasText: 'Dana Expert' }).waitFor();
+  await page.locator('#call-state', { hasText: 'connected' }).waitFor();
+  const log = (await (await fetch(`${stack.emulator.url}/control/log?since=0`)).json()).entries;
+  const create = log.find((e) => e.operation === 'createCall');
+  assert.equal(create.status, 201);
+  assert.equal(create.body.targets[0].microsoftTeamsUser.userId, DANA);
+  await shot('outbound');
+});
