@@ -117,6 +117,36 @@ test('with Dana gone the call is 1:1 again: transfer is allowed, and a missing t
   await shot('transfer-allowed');
 });
 
+test('a ringing invitation is cancelled from the console', async () => {
+  const JO = '6e5d4c3b-2a19-4f8e-b7d6-c5b4a3928170';
+  await page.locator(`#expert-${JO}`).check();
+  await page.getByRole('button', { name: 'Add selected experts' }).click();
+  await consultation(JO).and(page.locator('.ringing')).waitFor();
+  const cancel = page.getByRole('button', { name: 'Cancel the invitation of Jo Away' });
+  await until(async () => !(await cancel.isDisabled()), 10_000, 'the invitation id');
+  await cancel.click();
+  await consultation(JO).and(page.locator('.cancelled')).waitFor();
+  assert.ok((await operations()).includes('cancelAddParticipant'));
+  await shot('cancelled');
+});
+
+test('labelled controls, keyboard reachable, no overflow at tablet width', async () => {
+  const unnamed = await page.evaluate(() => [...document.querySelectorAll('button, input')].filter((el) => {
+    if (el.closest('[hidden]')) return false;
+    const label = el.getAttribute('aria-label') || el.labels?.[0]?.textContent || (el.tagName === 'BUTTON' ? el.textContent : '');
+    return !label.trim();
+  }).map((el) => el.outerHTML.slice(0, 80)));
+  assert.deepEqual(unnamed, []);
+  await page.focus('#play-url');
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'play');
+  await page.setViewportSize({ width: 820, height: 1180 });
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `${overflow}px wider than the tablet viewport`);
+  await shot('tablet');
+  await page.setViewportSize({ width: 1280, height: 900 });
+});
+
 test('a dropped WebSocket reconnects and resyncs', async () => {
   const before = await page.locator('#feed li').count();
   await page.evaluate(() => window.switchboardConsole.dropSocket());
@@ -135,11 +165,13 @@ test('ending the call for everyone asks first, then ends it', async () => {
   assert.equal(await page.getByRole('button', { name: 'Hang up (leave; others stay)' }).isDisabled(), true);
   await shot('ended');
   const ops = await operations();
-  for (const op of ['answerCall', 'addParticipant', 'startRecording', 'pauseRecording', 'resumeRecording', 'removeParticipant', 'play', 'terminateCall']) {
+  for (const op of ['answerCall', 'addParticipant', 'startRecording', 'pauseRecording', 'resumeRecording', 'removeParticipant', 'cancelAddParticipant', 'play', 'terminateCall']) {
     assert.ok(ops.includes(op), `${op} in ${ops.join(' ')}`);
   }
-  assert.equal(ops.filter((o) => o === 'addParticipant').length, 2, 'Sam and Dana, each once');
-  assert.ok(ops.indexOf('startRecording') < ops.lastIndexOf('addParticipant'), 'recording started before Dana was invited');
+  assert.equal(ops.filter((o) => o === 'addParticipant').length, 3, 'Sam, Dana and Jo, each once');
+  const entries = (await (await fetch(`${stack.emulator.url}/control/log?since=0`)).json()).entries.filter((e) => e.kind === 'request');
+  const danaAdd = entries.findIndex((e) => e.operation === 'addParticipant' && JSON.stringify(e.body).includes(DANA));
+  assert.ok(entries.findIndex((e) => e.operation === 'startRecording') < danaAdd, 'recording started before Dana was invited');
   const svg = await page.locator('#timeline svg').innerHTML();
   assert.match(svg, /Dana Expert: joined/);
   assert.deepEqual(errors, []);
