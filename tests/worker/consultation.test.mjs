@@ -135,7 +135,7 @@ test('the log keeps every event and command, and survives a Worker restart', asy
   const before = await api(url, 'GET', `/api/calls/${callId}/log`);
   assert.equal(before.status, 200);
   const kinds = new Set(before.json.entries.map((e) => e.kind));
-  assert.deepEqual([...kinds].sort(), ['callback', 'command', 'offer', 'sent', 'workflow']);
+  assert.deepEqual([...kinds].sort(), ['callback', 'command', 'offer', 'request', 'sent', 'workflow']);
   const snapshot = await view();
   await stack.restartWorker();
   url = stack.worker.url;
