@@ -68,6 +68,8 @@ export function buildConsole() {
     mkdirSync(dirname(join(out, 'pkg', f)), { recursive: true });
     copyFileSync(join(root, 'pkg', f), join(out, 'pkg', f));
   }
+  // The API document, served by the Worker at /api/openapi.json from here (not in its bundle).
+  copyFileSync(join(root, 'src', 'api', 'openapi.json'), join(out, 'openapi.json'));
   return consoleSizes();
 }
 
@@ -78,7 +80,7 @@ export function consoleSizes() {
   const walk = (d) => {
     for (const e of readdirSync(d, { withFileTypes: true })) {
       if (e.isDirectory()) walk(join(d, e.name));
-      else if (/\.(html|js|css|wasm|svg)$/.test(e.name)) files.push(join(d, e.name));
+      else if (/\.(html|js|css|wasm|svg)$/.test(e.name)) files.push(join(d, e.name)); // not openapi.json: not loaded by the page
     }
   };
   walk(out);

@@ -80,8 +80,17 @@ export function ensureChromium() {
   apt(['install', '-y', '--no-install-recommends', 'chromium', 'chromium-driver']);
 }
 
+/** Nightly Rust and cargo-fuzz (libFuzzer) for the fuzz targets in fuzz/ (issue 6). */
+export function ensureFuzz() {
+  if (!output('rustup', ['toolchain', 'list']).split('\n').some((t) => t.startsWith('nightly'))) {
+    log('installing nightly Rust (minimal profile) for cargo-fuzz');
+    run('rustup', ['toolchain', 'install', 'nightly', '--profile', 'minimal']);
+  }
+  ensureCargoTool('cargo-fuzz', 'cargo-fuzz', '0.13.2', ['--locked']);
+}
+
 /** Everything the build and the tests need. */
-export function ensureToolchain({ worker = false, browser = false } = {}) {
+export function ensureToolchain({ worker = false, browser = false, fuzz = false } = {}) {
   ensureNpm();
   ensureWasmTarget();
   if (!existsSync(join(root, 'Cargo.lock'))) run('cargo', ['generate-lockfile']);
@@ -89,4 +98,5 @@ export function ensureToolchain({ worker = false, browser = false } = {}) {
   ensureCargoTool('wasm-pack', 'wasm-pack', '0.15.1', ['--locked']);
   if (worker) ensureCargoTool('worker-build', 'worker-build', lockedVersion('worker'), ['--locked']);
   if (browser) ensureChromium();
+  if (fuzz) ensureFuzz();
 }

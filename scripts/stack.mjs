@@ -25,7 +25,7 @@ export function tenantsFor(emulatorUrl) {
  * Starts both. `persistTo` keeps Durable Object state (a fresh temp dir by default);
  * `world` adjusts the demo world; `mutateTenants` the tenants.
  */
-export async function startStack({ emulatorPort, workerPort, inspectorPort = null, persistTo, world: adjust = (w) => w, mutateTenants = (t) => t, log = null } = {}) {
+export async function startStack({ emulatorPort, workerPort, inspectorPort = null, vars = {}, persistTo, world: adjust = (w) => w, mutateTenants = (t) => t, log = null } = {}) {
   emulatorPort ??= await freePort();
   workerPort ??= await freePort();
   const workerUrl = `http://127.0.0.1:${workerPort}`;
@@ -36,7 +36,7 @@ export async function startStack({ emulatorPort, workerPort, inspectorPort = nul
   const dir = persistTo ?? mkdtempSync(join(tmpdir(), 'switchboard-do-'));
   let worker;
   try {
-    worker = await startWrangler({ port: workerPort, persistTo: dir, inspectorPort, vars: { TENANTS: JSON.stringify(tenants) } });
+    worker = await startWrangler({ port: workerPort, persistTo: dir, inspectorPort, vars: { ...vars, TENANTS: JSON.stringify(tenants) } });
   } catch (e) {
     await emulator.close();
     throw e;
@@ -49,7 +49,7 @@ export async function startStack({ emulatorPort, workerPort, inspectorPort = nul
     /** Restarts the Worker on the same port and storage. */
     async restartWorker() {
       await worker.stop();
-      worker = await startWrangler({ port: workerPort, persistTo: dir, vars: { TENANTS: JSON.stringify(tenants) } });
+      worker = await startWrangler({ port: workerPort, persistTo: dir, vars: { ...vars, TENANTS: JSON.stringify(tenants) } });
       this.worker = worker;
     },
     async stop({ keepStorage = false } = {}) {

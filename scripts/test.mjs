@@ -3,9 +3,10 @@
 // the agent console in headless Chromium. Each step prints its name; the first failure stops it.
 import { ensureToolchain, log, run } from './setup.mjs';
 import { buildConsole, buildEmulator, buildPackage, buildWorker, formatWorkerSizes } from './build.mjs';
+import { fuzzAll } from './fuzz.mjs';
 
 const steps = [
-  ['toolchain', () => ensureToolchain({ browser: true, worker: true })],
+  ['toolchain', () => ensureToolchain({ browser: true, worker: true, fuzz: true })],
   ['rustfmt', () => run('cargo', ['fmt', '--check'])],
   ['clippy (core, emulator, tests)', () => run('cargo', ['clippy', '--all-targets', '--features', 'emulator', '--', '-D', 'warnings'])],
   ['clippy (npm package, wasm32)', () => run('cargo', ['clippy', '--features', 'js', '--target', 'wasm32-unknown-unknown', '--', '-D', 'warnings'])],
@@ -25,13 +26,14 @@ const steps = [
   }],
   ['Worker in workerd (wrangler dev)', () => run('node', ['--test', 'tests/worker/'])],
   ['npm package, emulator and the agent console in headless Chromium', () => run('node', ['--test', 'tests/browser/'])],
+  [`fuzz targets (cargo-fuzz, ${process.env.FUZZ_SECONDS ?? 60} s each)`, () => fuzzAll({ seconds: Number(process.env.FUZZ_SECONDS ?? 60), setup: false })],
 ];
 
 const started = Date.now();
 for (const [name, step] of steps) {
   log(`▶ ${name}`);
   const t = Date.now();
-  step();
+  await step();
   log(`✔ ${name} (${((Date.now() - t) / 1000).toFixed(1)} s)`);
 }
 log(`all tests passed in ${((Date.now() - started) / 1000).toFixed(0)} s`);

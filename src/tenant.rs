@@ -45,6 +45,9 @@ pub struct Tenant {
     pub teams_tenant_id: Option<String>,
     /// The key Event Grid puts in the webhook URL (`?tenant=<id>&key=<key>`).
     pub event_grid_key: Option<String>,
+    /// Event Grid topics (the ACS resource's ARM id) IncomingCall may come from; empty: any.
+    /// When set, a topic must also have completed the validation handshake first.
+    pub event_grid_topics: Vec<String>,
     /// Agents and their tokens.
     pub agents: Vec<Agent>,
     /// Teams experts agents may consult.
@@ -132,6 +135,15 @@ pub struct Policy {
     pub record_consultations: bool,
     /// Shown to experts when the agent gives no display name.
     pub source_display_name: Option<String>,
+    /// A live call quiet for this long is checked against ACS (`getCall`, `getParticipants`)
+    /// in case a callback was lost; 0 turns the quiet check off (overdue outcomes are still
+    /// checked). Default 60.
+    #[serde(default = "default_reconcile_after_s")]
+    pub reconcile_after_seconds: u32,
+}
+
+fn default_reconcile_after_s() -> u32 {
+    60
 }
 
 /// Microsoft Graph, for presence.
@@ -247,6 +259,13 @@ impl Tenant {
             greeting_url: p.greeting_url,
             record_consultations: p.record_consultations.unwrap_or(false),
             source_display_name: p.source_display_name,
+            reconcile_after_seconds: match p.reconcile_after_seconds {
+                None => default_reconcile_after_s(),
+                Some(s) if s <= 86_400 => s,
+                Some(_) => {
+                    return Err(FieldError::new("policy.reconcileAfterSeconds", "must be 0 (off) to 86400 seconds"))
+                }
+            },
         };
         let graph = t.graph.map(|g| Graph { endpoint: g.endpoint.trim_end_matches('/').to_owned(), token: g.token });
         Ok(Tenant {
@@ -255,6 +274,7 @@ impl Tenant {
             acs_resource_id,
             teams_tenant_id: t.teams_tenant_id,
             event_grid_key: t.event_grid_key,
+            event_grid_topics: t.event_grid_topics,
             agents,
             experts,
             routing,
@@ -269,6 +289,29 @@ impl Tenant {
             Some(k) => constant_time_eq(&Sha256::digest(k.as_bytes()), &Sha256::digest(key.as_bytes())),
             None => false,
         }
+    }
+
+    /// Whether IncomingCall may come from `topic` (always, when no allow-list is configured).
+    pub fn topic_allowed(&self, topic: Option<&str>) -> bool {
+        self.event_grid_topics.is_empty()
+            || topic.is_some_and(|t| self.event_grid_topics.iter().any(|a| a.eq_ignore_ascii_case(t)))
+    }
+
+    /// The signature in a call's callback URI (`?sig=`): HMAC-SHA256 under the tenant's ACS
+    /// access key over tenant and call, so a callback (or a replayed token) aimed at another
+    /// call's URL is refused before anything else. Base64url, 128 bits.
+    pub fn callback_signature(&self, call_id: &str) -> String {
+        use base64::Engine as _;
+        use hmac::{Hmac, KeyInit, Mac};
+        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(self.connection_string.access_key())
+            .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+        mac.update(format!("switchboard-callback\n{}\n{call_id}", self.id).as_bytes());
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&mac.finalize().into_bytes()[..16])
+    }
+
+    /// Checks a callback URI's signature (constant time).
+    pub fn callback_signature_matches(&self, call_id: &str, sig: &str) -> bool {
+        constant_time_eq(self.callback_signature(call_id).as_bytes(), sig.as_bytes())
     }
 
     /// The raw ids of agents who join calls with ACS identities.
@@ -355,6 +398,8 @@ struct TenantDoc {
     #[serde(default)]
     event_grid_key: Option<String>,
     #[serde(default)]
+    event_grid_topics: Vec<String>,
+    #[serde(default)]
     agents: Vec<AgentDoc>,
     #[serde(default)]
     experts: Vec<ExpertDoc>,
@@ -402,6 +447,7 @@ struct PolicyDoc {
     greeting_url: Option<String>,
     record_consultations: Option<bool>,
     source_display_name: Option<String>,
+    reconcile_after_seconds: Option<u32>,
 }
 
 #[derive(Deserialize)]
@@ -483,6 +529,24 @@ mod tests {
             let e = Config::parse(&text).unwrap_err();
             assert_eq!(e.field, field, "{e}");
         }
+    }
+
+    #[test]
+    fn callback_signatures_bind_tenant_and_call() {
+        let c = Config::parse(&doc(r#","eventGridTopics":["/subscriptions/s/resourceGroups/r/providers/Microsoft.Communication/CommunicationServices/contoso"]"#)).unwrap();
+        let (a, b) = (c.tenant("contoso").unwrap(), c.tenant("fabrikam").unwrap());
+        let sig = a.callback_signature("call-1");
+        assert_eq!(sig.len(), 22);
+        assert!(a.callback_signature_matches("call-1", &sig));
+        assert!(!a.callback_signature_matches("call-2", &sig), "another call");
+        assert!(!b.callback_signature_matches("call-1", &sig), "another tenant, same key");
+        assert!(!a.callback_signature_matches("call-1", ""));
+        assert!(a.topic_allowed(Some(
+            "/SUBSCRIPTIONS/s/resourceGroups/r/providers/Microsoft.Communication/CommunicationServices/contoso"
+        )));
+        assert!(!a.topic_allowed(Some("/subscriptions/evil")));
+        assert!(!a.topic_allowed(None));
+        assert!(b.topic_allowed(None), "no allow-list: any topic");
     }
 
     #[test]

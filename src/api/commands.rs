@@ -115,22 +115,34 @@ pub struct CommandRequest {
 /// Reads a call route's body. `body` may be empty for commands that take none.
 pub fn read(route: &CallRoute, body: &str) -> Result<CommandRequest, ApiError> {
     let members = members(body)?;
-    let mut b = Body { members, used: vec!["operationContext"] };
-    let operation_context = b.text("operationContext")?;
-    if let Some(ctx) = &operation_context {
-        if ctx.is_empty() || ctx.len() > 256 {
-            return Err(ApiError::invalid(FieldError::new("operationContext", "must be 1-256 characters")));
-        }
-    }
+    let mut b = Body { members, used: Vec::new() };
+    let operation_context = b.operation_context()?;
     let command = match route {
         CallRoute::AddParticipants => {
-            let key = if b.members.contains_key("participant") { "participant" } else { "participants" };
-            b.used.push(key);
-            let participants = target::list(&b.members, key, MAX_PARTICIPANTS_PER_ADD)?;
+            // `participant`: one target; `participants`: a list (or one object).
+            let participants = match b.target("participant")? {
+                Some(_) if b.members.contains_key("participants") => {
+                    return Err(ApiError::invalid(FieldError::new(
+                        "participants",
+                        "give either participant (one) or participants (a list), not both",
+                    )));
+                }
+                Some(one) => vec![one],
+                None => {
+                    b.used.push("participants");
+                    target::list(&b.members, "participants", MAX_PARTICIPANTS_PER_ADD)?
+                }
+            };
             AgentCommand::AddParticipants { participants, invite: b.invite(true)? }
         }
         CallRoute::CancelAdd => {
             let invitation_id = b.text("invitationId")?;
+            if invitation_id.as_deref().is_some_and(|i| i.trim().is_empty()) {
+                return Err(ApiError::invalid(FieldError::new(
+                    "invitationId",
+                    "must not be empty (the id the add answered with)",
+                )));
+            }
             let participant = b.target("participant")?;
             if invitation_id.is_none() && participant.is_none() {
                 return Err(ApiError::invalid(FieldError::new(
@@ -244,8 +256,8 @@ pub fn read(route: &CallRoute, body: &str) -> Result<CommandRequest, ApiError> {
 
 /// Reads `POST /api/calls`.
 pub fn read_create_call(body: &str) -> Result<CommandRequest, ApiError> {
-    let mut b = Body { members: members(body)?, used: vec!["operationContext", "targets"] };
-    let operation_context = b.text("operationContext")?;
+    let mut b = Body { members: members(body)?, used: vec!["targets"] };
+    let operation_context = b.operation_context()?;
     let targets = target::list(&b.members, "targets", MAX_PARTICIPANTS_PER_ADD)?;
     let invite = b.invite(false)?;
     b.no_leftovers()?;
@@ -279,6 +291,17 @@ impl Body {
             None | Some(Value::Null) => Ok(None),
             Some(Value::String(s)) => Ok(Some(s)),
             Some(_) => Err(FieldError::new(k, "must be a string")),
+        }
+    }
+
+    /// `operationContext`: 1-256 characters when given (ACS's limit).
+    fn operation_context(&mut self) -> Result<Option<String>, FieldError> {
+        let ctx = self.text("operationContext")?;
+        match &ctx {
+            Some(c) if c.is_empty() || c.chars().count() > 256 => {
+                Err(FieldError::new("operationContext", "must be 1-256 characters"))
+            }
+            _ => Ok(ctx),
         }
     }
 
@@ -382,6 +405,16 @@ mod tests {
             &format!(r#"{{"participants":[{{"teamsUserId":"{DANA}"}}],"sourceDisplayname":"typo"}}"#),
         );
         assert_eq!((e.status, e.field.as_deref()), (400, Some("sourceDisplayname")));
+        // `participant` is one target, not a list; errors name it as sent.
+        let e = err(CallRoute::AddParticipants, &format!(r#"{{"participant":[{{"teamsUserId":"{DANA}"}}]}}"#));
+        assert_eq!(e.field.as_deref(), Some("participant"));
+        let e = err(CallRoute::AddParticipants, r#"{"participant":{"teamsUserId":"dana"}}"#);
+        assert_eq!(e.field.as_deref(), Some("participant.teamsUserId"));
+        assert_eq!(err(CallRoute::CancelAdd, r#"{"invitationId":""}"#).field.as_deref(), Some("invitationId"));
+        for ctx in [String::new(), "x".repeat(257)] {
+            let body = format!(r#"{{"targets":[{{"teamsUserId":"{DANA}"}}],"operationContext":"{ctx}"}}"#);
+            assert_eq!(read_create_call(&body).unwrap_err().field.as_deref(), Some("operationContext"));
+        }
         assert_eq!(err(CallRoute::Play, "{}").field.as_deref(), Some("fileUrl"));
         assert_eq!(err(CallRoute::Play, r#"{"fileUrl":"ftp://x"}"#).field.as_deref(), Some("fileUrl"));
         assert_eq!(

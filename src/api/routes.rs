@@ -406,7 +406,8 @@ impl Route {
                 405,
                 "method_not_allowed",
                 format!("{path} takes {}, not {method}", allowed.join(", ")),
-            )),
+            )
+            .detail(serde_json::json!({ "allow": allowed }))),
         }
     }
 
@@ -598,6 +599,7 @@ mod tests {
         let e = Route::parse("PUT", "/api/calls").unwrap_err();
         assert_eq!((e.status, e.code.as_str()), (405, "method_not_allowed"));
         assert!(e.message.contains("GET, POST"), "{}", e.message);
+        assert_eq!(e.detail, Some(serde_json::json!({"allow": ["GET", "POST"]})), "the Worker's Allow header");
         let e = Route::parse("GET", "/api/calls/bad%20id").unwrap_err();
         assert_eq!((e.status, e.field.as_deref()), (400, Some("callId")));
         let e = Route::parse("GET", "/api/calls/c-1/participants/%zz").unwrap_err();

@@ -2,9 +2,10 @@
 //! outcome events can be matched) and after their synchronous answer.
 
 use super::action::Action;
+use super::observe::Observation;
 use super::participant::{Invitation, ParticipantStatus};
 use super::recording::{Recording, RecordingStatus};
-use super::state::{CallError, CallState, Change, PendingOperation};
+use super::state::{CallError, CallState, Change, PendingOperation, DEFAULT_INVITATION_TIMEOUT_S};
 use crate::model::ResultInformation;
 use crate::FieldError;
 use serde_json::Value;
@@ -27,6 +28,9 @@ pub enum CommandResponse {
         /// The id.
         call_connection_id: String,
     },
+    /// A read of the call (`getCall`, `getParticipants`, `getRecordingProperties`) answered:
+    /// what ACS reports now. Folded by [`CallState::observe`].
+    Observed(Observation),
     /// The service refused the command (4xx/5xx, after retries).
     Refused {
         /// REST name.
@@ -54,6 +58,9 @@ impl CommandResponse {
             Err(e) => return Err(FieldError::new("body", format!("is not JSON: {e}"))),
         };
         let text = |k: &str| parsed.get(k).and_then(Value::as_str).map(str::to_owned);
+        if let Some(o) = Observation::from_http(meta.name, status, &parsed, at) {
+            return Ok(Some(Self::Observed(o)));
+        }
         if !ok {
             let sub_code = match parsed.pointer("/error/code") {
                 Some(Value::String(c)) => c.parse().unwrap_or(0),
@@ -95,6 +102,12 @@ impl CallState {
                 operation_context: ctx.to_owned(),
                 sent_at: at,
                 target: action.targets.first().map(|t| t.raw_id().clone()),
+                expires_at: at.map(|t| match action.operation {
+                    "addParticipant" => {
+                        t + 1000 * action.invitation_timeout_in_seconds.unwrap_or(DEFAULT_INVITATION_TIMEOUT_S)
+                    }
+                    _ => t,
+                }),
             });
         }
         let before: Vec<ParticipantStatus> = self.participants.iter().map(|p| p.status).collect();
@@ -157,6 +170,11 @@ impl CallState {
             }
             CommandResponse::Connection { call_connection_id } => {
                 self.call_connection_id.get_or_insert_with(|| call_connection_id.clone());
+            }
+            CommandResponse::Observed(o) => {
+                let more = self.observe(o);
+                changes.extend(more);
+                return changes;
             }
             CommandResponse::Refused { operation, result, at } => {
                 if let Some(ctx) = operation_context {

@@ -3,6 +3,7 @@
 
 mod action;
 mod commands;
+mod observe;
 mod participant;
 mod presence;
 mod recording;
@@ -12,11 +13,15 @@ mod state;
 
 pub use action::Action;
 pub use commands::CommandResponse;
+pub use observe::{Observation, ObservedParticipant};
 pub use participant::{Invitation, Participant, ParticipantStatus, Stay};
 pub use recording::{Recording, RecordingStatus};
 pub use rules::{check, Refusal, Rule, RULES};
 pub use snapshot::{OfferView, RecordingView, Snapshot};
-pub use state::{Applied, CallError, CallState, Change, IncomingOffer, PendingOperation};
+pub use state::{
+    Applied, CallError, CallState, Change, IncomingOffer, PendingOperation, DEFAULT_INVITATION_TIMEOUT_S,
+    OUTCOME_GRACE_MS,
+};
 
 impl CallState {
     /// Whether `action` is allowed now (see [`rules::check`]).

@@ -29,6 +29,10 @@ pub(crate) struct Roster {
     /// The last `sequenceNumber` of adjacent rosters with the same people merged into this one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_seq: Option<i64>,
+    /// Read from ACS (`getParticipants`) at `at` rather than delivered as an event: it has no
+    /// sequence number, so it is placed by time among the rosters (after one of the same time).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub observed: bool,
 }
 
 impl Roster {
@@ -38,6 +42,9 @@ impl Roster {
 }
 
 fn order(a: &Roster, b: &Roster) -> Ordering {
+    if a.observed || b.observed {
+        return a.at.cmp(&b.at).then(a.observed.cmp(&b.observed));
+    }
     match (a.seq, b.seq) {
         (Some(x), Some(y)) if x != y => x.cmp(&y),
         _ => a.at.cmp(&b.at),
@@ -60,6 +67,12 @@ impl Roster {
 pub(crate) fn insert(rosters: &mut Vec<Roster>, roster: Roster) -> bool {
     let newest = rosters.last().is_none_or(|last| order(&roster, last) == Ordering::Greater);
     let pos = rosters.partition_point(|r| order(r, &roster) != Ordering::Greater);
+    // An observation that only confirms the roster before it adds nothing (calls are checked
+    // again and again while quiet: the timeline must not grow with them).
+    if roster.observed && pos.checked_sub(1).and_then(|i| rosters.get(i)).is_some_and(|prev| prev.same_people(&roster))
+    {
+        return newest;
+    }
     // Adjacent sequence numbers and the same people: the earlier roster already says it all.
     if let (Some(prev), Some(seq)) = (pos.checked_sub(1).and_then(|i| rosters.get_mut(i)), roster.seq) {
         if prev.end_seq().is_some_and(|e| e + 1 == seq) && prev.same_people(&roster) {
@@ -137,6 +150,7 @@ mod tests {
             at: Some(at),
             raw_ids: ids.iter().map(|i| RawId::new(*i).unwrap()).collect(),
             last_seq: None,
+            observed: false,
         }
     }
 

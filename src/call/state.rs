@@ -52,7 +52,19 @@ pub struct PendingOperation {
     /// The participant it is about, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<RawId>,
+    /// When its outcome event is due at the latest (Unix ms): the send time, or for an add the
+    /// end of the invitation's ringing. A check of the call [`OUTCOME_GRACE_MS`] later concludes
+    /// it from what ACS reports (its outcome event was lost).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<i64>,
 }
+
+/// How long after [`PendingOperation::expires_at`] an outcome event may still arrive; a check
+/// of the call after that concludes the operation from ACS's answers instead.
+pub const OUTCOME_GRACE_MS: i64 = 15_000;
+
+/// ACS's invitation timeout when an add does not set one (seconds).
+pub const DEFAULT_INVITATION_TIMEOUT_S: i64 = 30;
 
 /// The latest failure seen on the call.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -146,7 +158,9 @@ pub struct CallState {
     pub correlation_id: Option<String>,
     /// Connection state (None until the first event says otherwise).
     pub connection_state: Option<CallConnectionState>,
-    /// When the call ended (`Some(None)`: ended, time unknown).
+    /// When the call ended (`Some(None)`: ended, time unknown). Stored as absent (not ended),
+    /// `null` (ended, time unknown) or the time, so a reloaded state stays ended.
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "ended_at_serde")]
     pub ended_at: Option<Option<i64>>,
     /// The incoming offer, for calls that arrived through Event Grid.
     pub incoming: Option<IncomingOffer>,
@@ -295,7 +309,28 @@ impl CallState {
         }
     }
 
-    fn set_connection(&mut self, state: CallConnectionState, changes: &mut Vec<Change>) {
+    /// The call is over: ringing invitations are cancelled, the recording stops, nothing is
+    /// pending any more.
+    pub(crate) fn end_call(&mut self, at: Option<i64>, changes: &mut Vec<Change>) {
+        self.set_connection(CallConnectionState::Disconnected, changes);
+        if self.ended_at.is_none() {
+            self.ended_at = Some(at);
+        }
+        for p in &mut self.participants {
+            if let Some(inv) = p.invitation.as_mut().filter(|i| i.status == ParticipantStatus::Ringing) {
+                inv.status = ParticipantStatus::Cancelled;
+                inv.changed_at = at;
+            }
+        }
+        if let Some(r) = &mut self.recording {
+            if r.end(at) {
+                changes.push(Change::Recording { status: r.status });
+            }
+        }
+        self.pending.clear();
+    }
+
+    pub(crate) fn set_connection(&mut self, state: CallConnectionState, changes: &mut Vec<Change>) {
         if self.is_ended() || self.connection_state.as_ref() == Some(&state) {
             return;
         }
@@ -322,22 +357,7 @@ impl CallState {
             }
             E::CallConnected(_) => self.set_connection(CallConnectionState::Connected, changes),
             E::CallDisconnected(_) | E::CreateCallFailed(_) | E::AnswerFailed(_) | E::ConnectFailed(_) => {
-                self.set_connection(CallConnectionState::Disconnected, changes);
-                if self.ended_at.is_none() {
-                    self.ended_at = Some(at);
-                }
-                for p in &mut self.participants {
-                    if let Some(inv) = p.invitation.as_mut().filter(|i| i.status == ParticipantStatus::Ringing) {
-                        inv.status = ParticipantStatus::Cancelled;
-                        inv.changed_at = at;
-                    }
-                }
-                if let Some(r) = &mut self.recording {
-                    if r.end(at) {
-                        changes.push(Change::Recording { status: r.status });
-                    }
-                }
-                self.pending.clear();
+                self.end_call(at, changes);
             }
             E::CallTransferAccepted(_) => self.set_connection(CallConnectionState::TransferAccepted, changes),
             E::ParticipantsUpdated(update) => {
@@ -346,6 +366,7 @@ impl CallState {
                     at,
                     raw_ids: update.participants.iter().flatten().map(|p| p.identifier.raw_id().clone()).collect(),
                     last_seq: None,
+                    observed: false,
                 };
                 let newest = presence::insert(&mut self.rosters, roster);
                 for entry in update.participants.iter().flatten() {
@@ -472,5 +493,23 @@ impl CallState {
             succeeded,
             event: name,
         });
+    }
+}
+
+/// `Option<Option<i64>>` as absent / `null` / number (a derived impl reads `null` back as `None`,
+/// which would reopen a call that ended at an unknown time after a Durable Object reload; found
+/// by the `events` fuzz target).
+mod ended_at_serde {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub(super) fn serialize<S: Serializer>(value: &Option<Option<i64>>, s: S) -> Result<S::Ok, S::Error> {
+        match value {
+            Some(inner) => inner.serialize(s),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<i64>>, D::Error> {
+        Option::<i64>::deserialize(d).map(Some)
     }
 }

@@ -494,3 +494,121 @@ fn every_rule_has_a_test_above() {
         assert!(source.contains(&format!("fn rule_{}()", rule.name)), "no test for rule {}", rule.name);
     }
 }
+
+#[test]
+fn a_call_ended_at_an_unknown_time_stays_ended_after_a_reload() {
+    // Fuzz finding: `endedAt: null` used to read back as "not ended".
+    let body = json!([{
+        "id": "e-1", "type": "Microsoft.Communication.CallDisconnected",
+        "data": {"callConnectionId": "c-1", "serverCallId": "s", "correlationId": "r"}
+    }]);
+    let mut s = CallState::new();
+    for e in parse_events(&body.to_string()).unwrap() {
+        s.apply(&e);
+    }
+    assert_eq!(s.ended_at, Some(None));
+    for state in [s, connected()] {
+        let stored = serde_json::to_string(&state).unwrap();
+        let mut back: CallState = serde_json::from_str(&stored).unwrap();
+        back.restore_indexes();
+        assert_eq!(back, state, "{stored}");
+    }
+    // A state stored before `endedAt` was written this way still loads.
+    let mut old = serde_json::to_value(CallState::new()).unwrap();
+    old["endedAt"] = Value::Null;
+    let old: CallState = serde_json::from_value(old).unwrap();
+    assert_eq!(old.ended_at, Some(None));
+}
+
+// ---- observations (reads of the call when callbacks were lost) ----------------------------------
+
+const T0: i64 = 1_743_508_800_000;
+
+fn observed(status: u16, operation: &str, body: Value, at_s: i64) -> CommandResponse {
+    CommandResponse::from_http(operation, status, &body.to_string(), Some(T0 + at_s * 1000)).unwrap().unwrap()
+}
+
+fn listed(who: &[Value], at_s: i64) -> CommandResponse {
+    let value: Vec<Value> = who.iter().map(|w| json!({"identifier": w, "isMuted": false, "isOnHold": false})).collect();
+    observed(200, "getParticipants", json!({"value": value}), at_s)
+}
+
+fn invite_expert(s: &mut CallState, ctx: &str, at_s: i64) {
+    let add =
+        action(json!({"operation": "addParticipant", "participantToAdd": teams(), "invitationTimeoutInSeconds": 20}));
+    s.record_command(&add, Some(ctx), Some(T0 + at_s * 1000), Some("agent"));
+}
+
+#[test]
+fn a_lost_add_outcome_is_concluded_from_the_participant_list() {
+    let mut s = connected();
+    invite_expert(&mut s, "x1", 10);
+    assert_eq!(s.pending[0].expires_at, Some(T0 + 30_000), "sent at 10 s + 20 s of ringing");
+    // The expert answered, but AddParticipantSucceeded and the roster were lost.
+    let early = s.record_response(None, &listed(&[phone(), agent(), teams()], 40));
+    assert_eq!(s.pending.len(), 1, "not overdue before 30 s + the grace: {early:?}");
+    assert_eq!(s.participant(&expert_id()).unwrap().status, ParticipantStatus::Connected);
+    let c = s.record_response(None, &listed(&[phone(), agent(), teams()], 46));
+    assert!(s.pending.is_empty());
+    assert!(
+        c.iter().any(|c| matches!(c, Change::Operation { succeeded: true, event: "Reconciled", operation: Some(o), .. } if o == "addParticipant")),
+        "{c:?}"
+    );
+}
+
+#[test]
+fn an_add_whose_participant_never_came_fails_when_checked() {
+    let mut s = connected();
+    invite_expert(&mut s, "x1", 10);
+    let c = s.record_response(None, &listed(&[phone(), agent()], 50));
+    let p = s.participant(&expert_id()).unwrap();
+    assert_eq!(p.status, ParticipantStatus::Failed, "{c:?}");
+    assert_eq!(p.last_result.as_ref().unwrap().code, 408);
+    assert!(c.iter().any(|c| matches!(c, Change::Operation { succeeded: false, .. })), "{c:?}");
+}
+
+#[test]
+fn an_observation_is_placed_by_time_among_delivered_rosters() {
+    let mut s = connected();
+    // Seen by a read at 60 s: the expert is in the call (rosters 2 and 3 were lost).
+    s.record_response(None, &listed(&[phone(), agent(), teams()], 60));
+    assert_eq!(s.participant(&expert_id()).unwrap().status, ParticipantStatus::Connected);
+    // Roster 2 from 30 s arrives late: history only, who is in the call now is unchanged.
+    assert_eq!(s.apply(&roster("e3", 2, 30, &[phone(), agent()])), Applied::Stale);
+    assert_eq!(s.participant(&expert_id()).unwrap().status, ParticipantStatus::Connected);
+    // Roster 4 from 70 s is newer than the read: the expert left.
+    s.apply(&roster("e4", 4, 70, &[phone(), agent()]));
+    assert_eq!(s.participant(&expert_id()).unwrap().status, ParticipantStatus::Left);
+    // Reading the same list again adds nothing to the timeline.
+    let n = s.rosters.len();
+    s.record_response(None, &listed(&[phone(), agent()], 80));
+    s.record_response(None, &listed(&[phone(), agent()], 90));
+    assert_eq!(s.rosters.len(), n);
+}
+
+#[test]
+fn a_call_that_is_gone_or_disconnected_is_ended_and_recordings_are_read() {
+    let mut s = connected();
+    s.record_command(&action(json!({"operation": "startRecording"})), Some("rec"), Some(T0 + 5000), None);
+    s.record_response(Some("rec"), &CommandResponse::Recording { recording_id: "rec-1".into() });
+    s.record_response(
+        None,
+        &observed(200, "getRecordingProperties", json!({"recordingId": "rec-1", "recordingState": "active"}), 30),
+    );
+    assert_eq!(s.recording.as_ref().unwrap().status, RecordingStatus::Active);
+    let c = s.record_response(
+        None,
+        &observed(404, "getCall", json!({"error": {"code": "8522", "message": "Call not found"}}), 40),
+    );
+    assert!(s.is_ended() && s.pending.is_empty(), "{c:?}");
+    assert_eq!(s.recording.as_ref().unwrap().status, RecordingStatus::Stopped);
+    assert!(s.last_error.is_none(), "a read finding the call gone is not the app's failure");
+    // A recording that never started and is not found failed.
+    let mut s = connected();
+    s.record_command(&action(json!({"operation": "startRecording"})), Some("rec"), Some(T0), None);
+    s.record_response(None, &observed(404, "getRecordingProperties", json!({}), 30));
+    assert_eq!(s.recording.as_ref().unwrap().status, RecordingStatus::Failed);
+    // A partial list (more pages) teaches nothing.
+    let partial = CommandResponse::from_http("getParticipants", 200, r#"{"value":[],"nextLink":"x"}"#, Some(T0));
+    assert!(!matches!(partial, Ok(Some(CommandResponse::Observed(_)))));
+}

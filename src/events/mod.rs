@@ -48,7 +48,7 @@ pub enum EventError {
         message: String,
     },
     /// The `data` of a known event type does not have that type's shape.
-    #[error("event {index} ({event_type}): data.{field}: {message}")]
+    #[error("event {index} ({event_type}): data{}{field}: {message}", if field.is_empty() { "" } else { "." })]
     Data {
         /// Position in the array.
         index: usize,

@@ -104,13 +104,32 @@ fn parse_element(index: usize, raw: &RawValue) -> Result<Event, EventError> {
     let data_error =
         |field: String, message: String| EventError::Data { index, event_type: event_type.to_string(), field, message };
     let name = event_type.strip_prefix(TYPE_PREFIX);
+    // A typed event's data is an object: serde's derived visitors would also read an array as
+    // a struct (every member defaulted), and such an event must not be applied.
+    let known = event_type == VALIDATION_TYPE
+        || name.is_some_and(|n| EventData::is_callback(n) || n == "IncomingCall" || n == "RecordingFileStatusUpdated");
+    if let Some(text) = data_text.filter(|t| known && !t.trim_start().starts_with('{')) {
+        let found = match text.trim_start().as_bytes().first() {
+            Some(b'[') => "an array",
+            Some(b'"') => "a string",
+            Some(b'n') => "null",
+            Some(b't' | b'f') => "a boolean",
+            _ => "a number",
+        };
+        return Err(data_error(String::new(), format!("must be an object, not {found}")));
+    }
     let mut data = if event_type == VALIDATION_TYPE {
         let text = data_text.ok_or_else(|| data_error(String::new(), "is required".into()))?;
         EventData::SubscriptionValidation(typed(text).map_err(|e| path_error(e, &data_error))?)
     } else {
         match (name, data_text) {
             (Some("IncomingCall"), Some(text)) => {
-                EventData::IncomingCall(typed(text).map_err(|e| path_error(e, &data_error))?)
+                let call: super::IncomingCallData = typed(text).map_err(|e| path_error(e, &data_error))?;
+                // Answer, redirect and reject all need it: an offer without one is unusable.
+                if call.incoming_call_context.trim().is_empty() {
+                    return Err(data_error("incomingCallContext".into(), "is required and must not be empty".into()));
+                }
+                EventData::IncomingCall(call)
             }
             (Some("RecordingFileStatusUpdated"), Some(text)) => EventData::RecordingFileStatusUpdated(
                 serde_json::from_str(text).map_err(|e| data_error(String::new(), e.to_string()))?,

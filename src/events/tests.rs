@@ -197,5 +197,18 @@ fn malformed_bodies_name_what_is_wrong() {
     assert_eq!(e.code(), "invalid_event_data");
     let e = err(r#"[{"id":"1","type":"Microsoft.Communication.ParticipantsUpdated","data":{"sequenceNumber":"x"}}]"#);
     assert_eq!(e.field().as_deref(), Some("[0].data.sequenceNumber"));
+    // A typed event's data must be an object (an array used to read as a defaulted struct).
+    for data in ["[]", "[1]", "\"x\"", "7", "true"] {
+        let e = err(&format!(r#"[{{"id":"1","type":"Microsoft.Communication.CallConnected","data":{data}}}]"#));
+        assert_eq!((e.code(), e.field().as_deref()), ("invalid_event_data", Some("[0].data")), "{data}");
+        assert!(e.to_string().contains("must be an object"), "{e}");
+    }
+    // An offer nobody could answer is refused (found by the bad-input table).
+    let e = err(
+        r#"[{"id":"1","eventType":"Microsoft.Communication.IncomingCall","data":{"to":{"rawId":"4:+1"},"from":{"rawId":"4:+2"},"incomingCallContext":" "}}]"#,
+    );
+    assert_eq!(e.field().as_deref(), Some("[0].data.incomingCallContext"));
+    // An unknown type keeps whatever data it has.
+    assert_eq!(parse_events(r#"[{"id":"1","type":"Contoso.Future","data":[1]}]"#).unwrap().len(), 1);
     assert!(parse_events("[]").unwrap().is_empty());
 }

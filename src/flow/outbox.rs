@@ -19,6 +19,9 @@ pub enum Purpose {
     Routing,
     /// A workflow step (consultation recording, invite, greeting; hang-up policy).
     Workflow,
+    /// A check of the call against ACS (`getCall`, `getParticipants`, ...) when an outcome
+    /// event is overdue or the call has been quiet: lost callbacks are recovered from it.
+    Reconcile,
 }
 
 /// One request to ACS, decided and not yet concluded.

@@ -11,10 +11,17 @@ use super::consult::{Consultation, Phase};
 use super::outbox::{OutboxEntry, Purpose};
 use crate::api::{AgentCommand, ApiError, CommandRequest, InviteOptions};
 use crate::auth::uuid_v4;
-use crate::call::{Action, Applied, CallState, CommandResponse, ParticipantStatus, RecordingStatus};
+use crate::call::{Action, Applied, CallState, CommandResponse, ParticipantStatus, RecordingStatus, OUTCOME_GRACE_MS};
 use crate::events::{Event, EventData};
 use crate::tenant::{OnAgentHangup, Policy, RouteAction};
 use crate::RawId;
+
+/// An outbox entry still there this long after it was decided was stranded (the Worker
+/// stopped mid-send): the alarm sends it again, with its Repeatability key.
+pub const RESEND_AFTER_MS: i64 = 30_000;
+
+/// The least time between two checks of a call against ACS.
+pub const RECHECK_AFTER_MS: i64 = 10_000;
 
 /// Per-input facts from outside: the time and fresh randomness (for Repeatability ids).
 #[derive(Clone, Copy, Debug)]
@@ -112,6 +119,21 @@ pub struct CallSession {
     pub agent_raw_ids: Vec<RawId>,
     /// The hang-up policy has acted.
     pub agent_hangup_handled: bool,
+    /// Callback tokens already used (`jti`, `exp` in Unix s), kept until they expire: a token
+    /// is good for one delivery.
+    #[serde(default)]
+    pub seen_tokens: Vec<(String, i64)>,
+    /// The last input that was not a check of the call (Unix ms): the quiet period counts
+    /// from it.
+    #[serde(default)]
+    pub activity_at: i64,
+    /// When the call was last checked against ACS (Unix ms).
+    #[serde(default)]
+    pub checked_at: Option<i64>,
+    /// Checks since the last activity that taught nothing: each doubles the wait for the
+    /// next quiet check (up to 16 times the quiet period), so a long quiet call costs little.
+    #[serde(default)]
+    pub idle_checks: u32,
     next_entry: u64,
     next_log: u64,
     next_context: u64,
@@ -154,6 +176,10 @@ impl CallSession {
             policy,
             agent_raw_ids,
             agent_hangup_handled: false,
+            seen_tokens: Vec::new(),
+            activity_at: now,
+            checked_at: None,
+            idle_checks: 0,
             next_entry: 1,
             next_log: 1,
             next_context: 1,
@@ -168,6 +194,7 @@ impl CallSession {
         if matches!(self.state.apply(incoming), Applied::Duplicate) {
             return out;
         }
+        self.active(ctx.now);
         let (from, to) = match &incoming.data {
             EventData::IncomingCall(c) => (c.from.raw_id().to_string(), c.to.raw_id().to_string()),
             _ => (String::new(), String::new()),
@@ -217,6 +244,7 @@ impl CallSession {
             check_params(op, params)?;
             actions.push(action);
         }
+        self.active(ctx.now);
         let mut out = vec![self.log(
             ctx.now,
             "command",
@@ -267,10 +295,14 @@ impl CallSession {
         let mut out = Vec::new();
         let parsed: Value = serde_json::from_str(body).unwrap_or(Value::Null);
         let outcome = CommandResponse::from_http(&entry.operation, status, body, Some(ctx.now)).ok().flatten();
+        let agents_before = self.agents_connected();
         let changes = match &outcome {
             Some(o) => self.state.record_response(entry.operation_context.as_deref(), o),
             None => Vec::new(),
         };
+        if entry.purpose != Purpose::Reconcile {
+            self.active(ctx.now);
+        }
         out.push(self.log(
             ctx.now,
             "sent",
@@ -309,10 +341,16 @@ impl CallSession {
                 _ => {}
             }
         }
+        let learned = entry.purpose == Purpose::Reconcile && !changes.is_empty();
         out.push(json_push(
             "command",
             json!({"operation": entry.operation, "operationContext": entry.operation_context, "status": status, "by": entry.by, "changes": changes, "snapshot": self.view()}),
         ));
+        if learned {
+            self.idle_checks = 0;
+            // What a lost callback would have set off (a consultation's phase, the hang-up policy).
+            out.extend(self.react(agents_before, ctx));
+        }
         let sent =
             Sent { operation: entry.operation, operation_context: entry.operation_context, status, body: parsed };
         (Some(sent), out)
@@ -363,9 +401,95 @@ impl CallSession {
         if applied == 0 {
             return (applied, duplicates, out);
         }
+        self.active(ctx.now);
         out.push(json_push("events", json!({"events": flat, "changes": changes, "snapshot": self.view()})));
         out.extend(self.react(agents_before, ctx));
         (applied, duplicates, out)
+    }
+
+    /// Accepts a callback token's `jti` once: false when it was used before (a replay, with
+    /// whatever body the replayer chose). Expired ids are forgotten — the token's own `exp`
+    /// refuses them from then on.
+    pub fn accept_token(&mut self, jti: &str, exp_s: i64, now_ms: i64) -> bool {
+        let now_s = now_ms.div_euclid(1000);
+        self.seen_tokens.retain(|(_, exp)| *exp + crate::auth::jwt::DEFAULT_SKEW_S >= now_s);
+        if self.seen_tokens.iter().any(|(j, _)| j == jti) {
+            return false;
+        }
+        self.seen_tokens.push((jti.to_owned(), exp_s));
+        true
+    }
+
+    /// When the call next needs a check (Unix ms), for the Durable Object's alarm: an outbox
+    /// entry left unanswered (a restart mid-send), an operation whose outcome event is overdue,
+    /// or a live call quiet for the policy's `reconcileAfterSeconds` since it was last checked.
+    pub fn next_check(&self) -> Option<i64> {
+        let stranded = self.outbox.iter().map(|e| e.first_sent + RESEND_AFTER_MS).min();
+        match (self.read_due(), stranded) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Something happened on the call (not a check of it).
+    fn active(&mut self, now: i64) {
+        self.activity_at = now;
+        self.idle_checks = 0;
+    }
+
+    /// When the call should next be read from ACS (`None`: not while it is like this).
+    fn read_due(&self) -> Option<i64> {
+        if self.state.is_ended() || self.state.call_connection_id.is_none() {
+            return None;
+        }
+        let overdue = self.state.pending.iter().map(|p| p.expires_at.or(p.sent_at).unwrap_or(self.activity_at)).min();
+        let mut due = overdue.map(|t| t + OUTCOME_GRACE_MS);
+        let quiet = i64::from(self.policy.reconcile_after_seconds) * 1000;
+        if quiet > 0 {
+            let next = match self.checked_at.filter(|c| *c >= self.activity_at) {
+                Some(c) => c + (quiet << self.idle_checks.min(4)),
+                None => self.activity_at + quiet,
+            };
+            due = Some(due.map_or(next, |d| d.min(next)));
+        }
+        due.map(|d| d.max(self.checked_at.map_or(d, |c| c + RECHECK_AFTER_MS)))
+    }
+
+    /// The alarm rang: resends stranded outbox entries (same Repeatability key: ACS acts once)
+    /// and, when due, reads the call from ACS (`getCall`, `getParticipants`, and the recording
+    /// when there is one). Their answers are folded by [`CallSession::sent`] like any other.
+    pub fn check(&mut self, ctx: Ctx<'_>) -> Vec<Output> {
+        let mut out = Vec::new();
+        let stranded: Vec<u64> =
+            self.outbox.iter().filter(|e| e.first_sent + RESEND_AFTER_MS <= ctx.now).map(|e| e.id).collect();
+        if !stranded.is_empty() {
+            out.push(self.log(ctx.now, "workflow", json!({"resend": stranded})));
+            out.extend(stranded.into_iter().map(Output::Send));
+        }
+        let reading = self.outbox.iter().any(|e| e.purpose == Purpose::Reconcile);
+        if reading || self.read_due().is_none_or(|due| due > ctx.now) {
+            return out;
+        }
+        let Ok(on_call) = self.on_call() else { return out };
+        let overdue = self
+            .state
+            .pending
+            .iter()
+            .any(|p| p.expires_at.or(p.sent_at).is_some_and(|t| t + OUTCOME_GRACE_MS <= ctx.now));
+        self.checked_at = Some(ctx.now);
+        self.idle_checks = self.idle_checks.saturating_add(1);
+        out.push(self.log(ctx.now, "workflow", json!({"check": if overdue { "overdue" } else { "quiet" }})));
+        out.extend(self.enqueue("getCall", on_call.clone(), None, Purpose::Reconcile, ctx, 10));
+        out.extend(self.enqueue("getParticipants", on_call, None, Purpose::Reconcile, ctx, 11));
+        let recording = self.state.recording.as_ref().filter(|r| {
+            matches!(r.status, RecordingStatus::Starting | RecordingStatus::Active | RecordingStatus::Paused)
+        });
+        if let Some(id) = recording.and_then(|r| r.recording_id.clone()) {
+            let mut p = Map::new();
+            p.insert("recordingId".into(), json!(id));
+            out.extend(self.enqueue("getRecordingProperties", p, None, Purpose::Reconcile, ctx, 12));
+        }
+        out
     }
 
     /// The view consoles get: the state snapshot plus this call's own facts.
@@ -379,6 +503,7 @@ impl CallSession {
             m.insert("updatedAt".into(), json!(self.updated_at));
             m.insert("consultations".into(), json!(self.consultations));
             m.insert("outbox".into(), json!(self.outbox.len()));
+            m.insert("checkedAt".into(), json!(self.checked_at));
         }
         v
     }

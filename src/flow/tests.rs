@@ -11,6 +11,7 @@ const INCOMING: &str = r#"[{"id":"eg-1","topic":"/subscriptions/x","subject":"/c
 
 fn policy() -> Policy {
     Policy {
+        reconcile_after_seconds: 60,
         on_agent_hangup: OnAgentHangup::Keep,
         greeting_url: None,
         record_consultations: false,
@@ -96,4 +97,86 @@ fn the_session_survives_a_storage_round_trip() {
     // Still deduplicates after the round trip.
     assert!(sends(&back.offer(&incoming, &RouteAction::Answer, ctx(2_000))).is_empty());
     assert_eq!(back.summary().connection_state, "offered");
+}
+
+#[test]
+fn a_callback_token_is_good_for_one_delivery() {
+    let mut s = session();
+    assert!(s.accept_token("jti-1", 1_300, 1_000_000));
+    assert!(!s.accept_token("jti-1", 1_300, 1_001_000), "replayed");
+    assert!(s.accept_token("jti-2", 1_300, 1_001_000));
+    // Long after expiry the id is forgotten (the token's exp refuses it anyway).
+    assert!(s.accept_token("jti-3", 2_000, 1_400_000));
+    assert_eq!(s.seen_tokens.len(), 1);
+}
+
+/// A session answered and connected at 1 s (the answer's CallConnected delivered).
+fn connected_session() -> CallSession {
+    let mut s = session();
+    let incoming = parse_events(INCOMING).unwrap().remove(0);
+    let id = sends(&s.offer(&incoming, &RouteAction::Answer, ctx(1_000)))[0];
+    s.sent(id, 200, &json!({"callConnectionId": "cc-1"}).to_string(), ctx(1_000));
+    let connected = json!([{"id": "e1", "type": "Microsoft.Communication.CallConnected", "time": "2025-04-01T12:00:01Z",
+        "data": {"callConnectionId": "cc-1", "operationContext": "answer"}}]);
+    s.callback(&parse_events(&connected.to_string()).unwrap(), ctx(1_000));
+    s
+}
+
+const DANA: &str = "8f4b6e2a-1c3d-4e5f-9a0b-1c2d3e4f5a6b";
+
+#[test]
+fn a_lost_outcome_is_recovered_by_reading_the_call_when_it_is_overdue() {
+    let mut s = connected_session();
+    assert!(s.state.pending.is_empty());
+    assert_eq!(s.next_check(), Some(61_000), "quiet for 60 s");
+    let req = commands::read(&CallRoute::Consult, &format!(r#"{{"expert":"{DANA}","invitationTimeoutInSeconds":20}}"#))
+        .unwrap();
+    let (ids, _) = s.command(req, ctx(10_000)).unwrap();
+    s.sent(ids[0], 202, &json!({"invitationId": "inv-1"}).to_string(), ctx(10_100));
+    // Dana answered; every callback about it was lost. The add is due by 30 s, checked 15 s later.
+    assert_eq!(s.next_check(), Some(45_000));
+    assert!(sends(&s.check(ctx(44_000))).is_empty(), "not due yet");
+    let out = s.check(ctx(45_000));
+    let reads: Vec<&str> = s.outbox.iter().map(|e| e.operation.as_str()).collect();
+    assert_eq!(reads, ["getCall", "getParticipants"]);
+    assert_eq!(sends(&out).len(), 2);
+    assert!(sends(&s.check(ctx(45_500))).is_empty(), "one check at a time");
+    let ids = sends(&out);
+    s.sent(
+        ids[0],
+        200,
+        &json!({"callConnectionId": "cc-1", "callConnectionState": "connected"}).to_string(),
+        ctx(45_100),
+    );
+    let dana = json!({"kind": "microsoftTeamsUser", "rawId": format!("8:orgid:{DANA}"), "microsoftTeamsUser": {"userId": DANA}});
+    let customer = json!({"kind": "phoneNumber", "rawId": "4:+14255550123", "phoneNumber": {"value": "+14255550123"}});
+    let list = json!({"value": [{"identifier": customer}, {"identifier": dana}]});
+    let (_, out) = s.sent(ids[1], 200, &list.to_string(), ctx(45_200));
+    assert!(s.state.pending.is_empty(), "{:?}", s.state.pending);
+    assert_eq!(s.consultations[0].phase, crate::flow::Phase::Joined);
+    assert!(out.iter().any(|o| matches!(o, Output::Push(p) if p["type"] == "consultation")));
+    // The check taught something: the next quiet check is one quiet period later; checks that
+    // teach nothing then wait twice as long each time.
+    assert_eq!(s.next_check(), Some(105_000));
+    let out = s.check(ctx(105_000));
+    let ids = sends(&out);
+    s.sent(ids[0], 200, &json!({"callConnectionState": "connected"}).to_string(), ctx(105_100));
+    s.sent(ids[1], 200, &list.to_string(), ctx(105_200));
+    assert_eq!(s.next_check(), Some(105_000 + 120_000));
+    assert_eq!(s.view()["checkedAt"], 105_000);
+}
+
+#[test]
+fn a_stranded_outbox_entry_is_sent_again_with_its_key() {
+    let mut s = connected_session();
+    let req = commands::read(&CallRoute::Terminate, "").unwrap();
+    let (ids, _) = s.command(req, ctx(5_000)).unwrap();
+    let key = s.outbox[0].repeatability_request_id.clone();
+    // The Worker stopped before ACS answered: the entry stays. Its outcome is overdue 15 s
+    // later (the call is read then), and the entry is due again 30 s after it was decided.
+    assert_eq!(s.next_check(), Some(20_000));
+    let out = s.check(ctx(35_000));
+    assert_eq!(sends(&out)[0], ids[0]);
+    assert_eq!(s.outbox[0].repeatability_request_id, key);
+    assert!(out.iter().any(|o| matches!(o, Output::Log(r) if r.detail["resend"] == json!([ids[0]]))));
 }

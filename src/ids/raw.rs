@@ -122,7 +122,7 @@ pub(super) fn build(kind: &IdentifierKind) -> String {
 
 /// Parses a raw id into a typed kind (SPEC §4.2, "Parsing a raw id"). Never fails.
 pub(super) fn parse(raw: &str) -> IdentifierKind {
-    if let Some(rest) = raw.strip_prefix("4:") {
+    if let Some(rest) = raw.strip_prefix("4:").filter(|rest| !rest.is_empty()) {
         let is_anonymous = rest == "anonymous";
         let asserted_id = if is_anonymous {
             None
@@ -136,13 +136,22 @@ pub(super) fn parse(raw: &str) -> IdentifierKind {
     else {
         return unknown(raw);
     };
+    // An empty suffix names nobody: keep it as `unknown` (found by the `raw_id` fuzz target: a
+    // phone number with an empty value was written but could not be read back).
+    if suffix.is_empty() {
+        return unknown(raw);
+    }
     let teams_user = |cloud, is_anonymous| {
         IdentifierKind::MicrosoftTeamsUser(MicrosoftTeamsUser { user_id: suffix.to_owned(), is_anonymous, cloud })
     };
     let teams_app = |cloud| IdentifierKind::MicrosoftTeamsApp(MicrosoftTeamsApp { app_id: suffix.to_owned(), cloud });
     let acs = |cloud| {
         let parts: Vec<&str> = suffix.split('_').collect();
+        // Three non-empty parts; anything else is an ordinary ACS user keeping the whole raw id.
         if let [resource_id, tenant_id, user_id] = parts[..] {
+            if resource_id.is_empty() || tenant_id.is_empty() || user_id.is_empty() {
+                return IdentifierKind::communication_user(raw);
+            }
             IdentifierKind::TeamsExtensionUser(TeamsExtensionUser {
                 user_id: user_id.to_owned(),
                 tenant_id: tenant_id.to_owned(),
@@ -267,5 +276,19 @@ mod tests {
     fn raw_id_refuses_empty_and_control_characters() {
         assert_eq!(RawId::new(""), Err(IdError::EmptyRawId));
         assert!(matches!(RawId::new("8:acs:\n"), Err(IdError::InvalidRawId { .. })));
+    }
+
+    #[test]
+    fn an_empty_suffix_is_unknown_and_reads_back() {
+        // Fuzz finding: `4:` became a phone number with an empty value, which the crate then
+        // refused to read back from its own JSON.
+        for raw in ["4:", "8:orgid:", "28:dod:", "8:acs:", "8:teamsvisitor:"] {
+            assert_eq!(kind_and_raw(raw), ("unknown", raw.into()), "{raw}");
+            let id = CommunicationIdentifier::from_raw_id(raw);
+            let json = serde_json::to_string(&id).unwrap();
+            assert_eq!(serde_json::from_str::<CommunicationIdentifier>(&json).unwrap(), id, "{json}");
+        }
+        // A Teams extension user needs all three parts (fuzz finding: an empty tenant id).
+        assert_eq!(kind_and_raw("8:acs:r__u"), ("communicationUser", "8:acs:r__u".into()));
     }
 }

@@ -31,6 +31,8 @@ pub const CALL_HEADER: &str = "x-switchboard-call";
 pub const AGENT_HEADER: &str = "x-switchboard-agent";
 /// The Worker's public origin (for callback URIs).
 pub const ORIGIN_HEADER: &str = "x-switchboard-origin";
+/// A verified callback token's `jti` and `exp` (`"<jti> <exp>"`).
+pub const TOKEN_HEADER: &str = "x-switchboard-token";
 
 const SESSION_KEY: &str = "session";
 
@@ -42,6 +44,8 @@ pub struct CallObject {
     session: RefCell<Option<CallSession>>,
     loaded: RefCell<bool>,
     summary: RefCell<Option<String>>,
+    /// The alarm time last set (Unix ms), so an unchanged one is not written again.
+    alarm_at: RefCell<Option<i64>>,
     cpu: env::Stopwatch,
 }
 
@@ -53,8 +57,20 @@ impl DurableObject for CallObject {
             session: RefCell::new(None),
             loaded: RefCell::new(false),
             summary: RefCell::new(None),
+            alarm_at: RefCell::new(None),
             cpu: env::Stopwatch::default(),
         }
+    }
+
+    async fn alarm(&self) -> ::worker::Result<Response> {
+        // Stranded requests are sent again and overdue or quiet calls read from ACS; a failure
+        // here is retried by the next alarm, which `run` sets whatever happened.
+        *self.alarm_at.borrow_mut() = None;
+        if let Err(e) = self.check().await {
+            ::worker::console_warn!("CallObject alarm: {}", e.message);
+            self.schedule().await;
+        }
+        Response::ok("checked")
     }
 
     async fn fetch(&self, req: Request) -> ::worker::Result<Response> {
@@ -107,6 +123,7 @@ struct Caller {
     call_id: String,
     agent: Option<String>,
     origin: String,
+    token: Option<String>,
 }
 
 impl CallObject {
@@ -117,6 +134,7 @@ impl CallObject {
             call_id: h.get(CALL_HEADER)?.unwrap_or_default(),
             agent: h.get(AGENT_HEADER)?,
             origin: h.get(ORIGIN_HEADER)?.unwrap_or_default(),
+            token: h.get(TOKEN_HEADER)?,
         };
         if caller.tenant.is_empty() || caller.call_id.is_empty() {
             return Err(ApiError::new(400, "bad_internal_request", "the Worker did not name the tenant and call"));
@@ -214,6 +232,11 @@ impl CallObject {
             let session = slot.as_mut().ok_or_else(|| {
                 ApiError::not_found(format!("no call {} for tenant {}", caller.call_id, caller.tenant))
             })?;
+            if let Some((jti, exp)) = caller.token.as_deref().and_then(|t| t.split_once(' ')) {
+                if !session.accept_token(jti, exp.parse().unwrap_or(0), now) {
+                    return Err(ApiError::new(401, "token_replayed", "this callback token was used before"));
+                }
+            }
             Ok::<_, ApiError>(session.callback(&events, Ctx { now, random: env::random16(), by: None }))
         })?;
         self.run(&tenant, outputs).await?;
@@ -276,6 +299,32 @@ impl CallObject {
         ))
     }
 
+    /// The alarm's work: what [`CallSession::check`] decides.
+    async fn check(&self) -> Result<(), ApiError> {
+        self.load().await?;
+        let Some(tenant_id) = self.session.borrow().as_ref().map(|s| s.tenant.clone()) else { return Ok(()) };
+        let tenant = self.tenant(&tenant_id)?;
+        let now = env::now_ms();
+        let outputs = match self.session.borrow_mut().as_mut() {
+            Some(s) => s.check(Ctx { now, random: env::random16(), by: None }),
+            None => return Ok(()),
+        };
+        self.run(&tenant, outputs).await.map(drop)
+    }
+
+    /// Sets the Durable Object's alarm to the session's next check (when it moved).
+    async fn schedule(&self) {
+        let Some(due) = self.session.borrow().as_ref().and_then(CallSession::next_check) else { return };
+        if *self.alarm_at.borrow() == Some(due) {
+            return;
+        }
+        let date = ::worker::js_sys::Date::new(&::worker::wasm_bindgen::JsValue::from_f64(due as f64));
+        match self.state.storage().set_alarm(::worker::ScheduledTime::new(date)).await {
+            Ok(()) => *self.alarm_at.borrow_mut() = Some(due),
+            Err(e) => ::worker::console_warn!("CallObject could not set its alarm: {e}"),
+        }
+    }
+
     // ---- executing outputs -------------------------------------------------------------------
 
     /// Executes outputs until none are left; returns how each sent entry ended.
@@ -291,7 +340,7 @@ impl CallObject {
                     // Stored, and pushed: a console keeps its replica of the state by folding
                     // the same records it replayed from the stored log.
                     let text = self.cpu.time(|| {
-                        let text = serde_json::to_string(&r).unwrap_or_default();
+                        let text = serde_json::to_value(&r).map(|v| v.to_string()).unwrap_or_default();
                         let push = format!("{{\"type\":\"log\",\"record\":{text}}}");
                         for ws in self.state.get_websockets() {
                             let _ = ws.send_with_str(&push);
@@ -332,6 +381,7 @@ impl CallObject {
             }
         }
         self.store(logs).await?;
+        self.schedule().await;
         self.publish_summary(&tenant.id).await;
         Ok(results)
     }
@@ -339,9 +389,10 @@ impl CallObject {
     /// Writes the session and `logs` in one storage operation.
     async fn store(&self, logs: Vec<(String, String)>) -> Result<(), ApiError> {
         let session = match self.session.borrow().as_ref() {
-            Some(s) => {
-                self.cpu.time(|| serde_json::to_string(s)).map_err(|e| ApiError::new(500, "internal", e.to_string()))?
-            }
+            Some(s) => self
+                .cpu
+                .time(|| serde_json::to_value(s).map(|v| v.to_string()))
+                .map_err(|e| ApiError::new(500, "internal", e.to_string()))?,
             None => return Ok(()),
         };
         let values = ::worker::js_sys::Object::new();
@@ -375,12 +426,12 @@ impl CallObject {
         // Only a change of what the list shows is worth a round trip (not every updatedAt).
         let updated_at = summary.updated_at;
         summary.updated_at = 0;
-        let key = serde_json::to_string(&summary).unwrap_or_default();
+        let key = serde_json::to_value(&summary).map(|v| v.to_string()).unwrap_or_default();
         if self.summary.borrow().as_deref() == Some(key.as_str()) {
             return;
         }
         summary.updated_at = updated_at;
-        let text = serde_json::to_string(&summary).unwrap_or_default();
+        let text = serde_json::to_value(&summary).map(|v| v.to_string()).unwrap_or_default();
         let sent = async {
             let stub = self.env.durable_object(TENANT_INDEX_BINDING)?.id_from_name(tenant)?.get_stub()?;
             let mut init = RequestInit::new();
@@ -468,7 +519,13 @@ impl CallObject {
 }
 
 fn new_session(tenant: &Tenant, caller: &Caller, direction: Direction, now: i64) -> CallSession {
-    let callback = format!("{}/api/callbacks/{}/{}", caller.origin, tenant.id, caller.call_id);
+    let callback = format!(
+        "{}/api/callbacks/{}/{}?sig={}",
+        caller.origin,
+        tenant.id,
+        caller.call_id,
+        tenant.callback_signature(&caller.call_id)
+    );
     CallSession::new(
         &tenant.id,
         &caller.call_id,

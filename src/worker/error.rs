@@ -15,13 +15,23 @@ impl From<::worker::Error> for ApiError {
 
 /// The answer for an error. Only fails if workerd cannot build a response at all.
 pub fn error_response(e: ApiError) -> ::worker::Result<Response> {
-    text_response(&e.body(), e.status)
+    let res = text_response(&e.body(), e.status)?;
+    if e.status == 429 {
+        res.headers().set("Retry-After", "60")?;
+    }
+    // RFC 9110 §15.5.6: a 405 names the allowed methods in `Allow`.
+    if let Some(allow) = e.detail.as_ref().and_then(|d| d["allow"].as_array()).filter(|_| e.status == 405) {
+        let methods: Vec<&str> = allow.iter().filter_map(|m| m.as_str()).collect();
+        res.headers().set("Allow", &methods.join(", "))?;
+    }
+    Ok(res)
 }
 
-/// A JSON answer with `status`.
-pub fn json_response(value: &impl serde::Serialize, status: u16) -> Result<Response, ApiError> {
-    let body = serde_json::to_string(value).map_err(|e| ApiError::new(500, "internal", e.to_string()))?;
-    Ok(text_response(&body, status)?)
+/// A JSON answer with `status`. Values only: every typed struct reaches JSON text through
+/// `serde_json::Value`, so the Worker links one text serializer instead of one per type (each
+/// costs bundle size).
+pub fn json_response(value: &serde_json::Value, status: u16) -> Result<Response, ApiError> {
+    Ok(text_response(&value.to_string(), status)?)
 }
 
 /// A JSON text answer with `status` (204 and 304 go without a body).

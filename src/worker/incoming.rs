@@ -31,12 +31,30 @@ pub async fn event_grid(req: &Request, env: &Env, body: &str, origin: &str) -> R
     })?;
     let mut calls = Vec::new();
     let mut ignored = 0;
+    let guarded = !tenant.event_grid_topics.is_empty();
     for e in &events {
+        if guarded && !tenant.topic_allowed(e.source.as_deref()) {
+            return Err(ApiError::new(
+                403,
+                "topic_not_allowed",
+                "this Event Grid topic is not on the tenant's allow-list",
+            ));
+        }
         match &e.data {
             EventData::SubscriptionValidation(v) => {
+                if guarded {
+                    topic_index(env, &tenant.id, "record", e.source.as_deref().unwrap_or_default()).await?;
+                }
                 return json_response(&json!({"validationResponse": v.validation_code}), 200);
             }
             EventData::IncomingCall(_) => {
+                if guarded && !topic_index(env, &tenant.id, "check", e.source.as_deref().unwrap_or_default()).await? {
+                    return Err(ApiError::new(
+                        403,
+                        "subscription_not_validated",
+                        "IncomingCall from a topic whose subscription was never validated",
+                    ));
+                }
                 let call_id = call_id_for(&tenant.id, &e.id);
                 let mut res = call_stub(
                     env,
@@ -60,6 +78,18 @@ pub async fn event_grid(req: &Request, env: &Env, body: &str, origin: &str) -> R
         }
     }
     json_response(&json!({"calls": calls, "ignored": ignored}), 200)
+}
+
+/// Records or checks (`what`) that `topic` completed the validation handshake, in the tenant's
+/// index object.
+async fn topic_index(env: &Env, tenant: &str, what: &str, topic: &str) -> Result<bool, ApiError> {
+    let stub = env.durable_object(super::TENANT_INDEX_BINDING)?.id_from_name(tenant)?.get_stub()?;
+    let mut init = ::worker::RequestInit::new();
+    init.with_method(Method::Post).with_body(Some(topic.into()));
+    let mut res =
+        stub.fetch_with_request(Request::new_with_init(&format!("https://index/topics/{what}"), &init)?).await?;
+    let v: Value = serde_json::from_str(&res.text().await?).unwrap_or(Value::Null);
+    Ok(v["validated"] == true)
 }
 
 /// The call id of an IncomingCall: derived from the event id, so Event Grid's redelivery of

@@ -36,13 +36,21 @@ fn unauthorized(e: &JwtError) -> ApiError {
     }
 }
 
+/// A verified callback token's identity: `jti` (when it has one) and `exp` (Unix s).
+pub struct Verified {
+    /// Token id: a token is good for one delivery.
+    pub jti: Option<String>,
+    /// Expiry.
+    pub exp: i64,
+}
+
 /// Checks a callback's `Authorization` header for `tenant`.
 pub async fn verify_callback(
     authorization: Option<&str>,
     trust: &AcsTrust,
     tenant: &Tenant,
     now_ms: i64,
-) -> Result<(), ApiError> {
+) -> Result<Verified, ApiError> {
     let token = jwt::bearer(authorization).map_err(|e| unauthorized(&e))?;
     let t = UnverifiedToken::decode(token).map_err(|e| unauthorized(&e))?;
     let expect = Expectations {
@@ -60,7 +68,7 @@ pub async fn verify_callback(
         }
     };
     if verify_rs256(&key, &t.signature, t.signing_input.as_bytes()).await? {
-        Ok(())
+        Ok(Verified { jti: t.claims.jti.clone(), exp: t.claims.exp.unwrap_or(0) })
     } else {
         Err(unauthorized(&JwtError::BadSignature))
     }

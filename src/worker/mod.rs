@@ -18,7 +18,7 @@ use serde_json::json;
 
 use crate::api::{experts, openapi, ApiError, Route};
 use crate::tenant::{Agent, Tenant};
-use call_object::{AGENT_HEADER, CALL_HEADER, ORIGIN_HEADER, TENANT_HEADER};
+use call_object::{AGENT_HEADER, CALL_HEADER, ORIGIN_HEADER, TENANT_HEADER, TOKEN_HEADER};
 use error::{error_response, json_response};
 
 /// The `CallObject` namespace binding in `wrangler.toml`.
@@ -30,10 +30,49 @@ pub const MAX_BODY: usize = 1 << 20;
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> ::worker::Result<Response> {
-    match handle(req, &env).await {
-        Ok(r) => Ok(r),
-        Err(e) => error_response(e),
+    // CORS: only the console origins configured in CONSOLE_ORIGINS (comma-separated) may call the
+    // API from a browser on another origin; the console served by this Worker is same-origin.
+    let origin = req.headers().get("Origin")?.filter(|o| cors_allowed(&env, o));
+    let preflight = req.method() == Method::Options && req.headers().has("Access-Control-Request-Method")?;
+    if preflight && req.path().starts_with("/api/") && req.path() != "/api/events/incoming" {
+        return match origin {
+            Some(o) => {
+                let headers = cors_headers(&o)?;
+                headers.set("Access-Control-Allow-Methods", "GET, POST, DELETE")?;
+                headers.set("Access-Control-Allow-Headers", "Authorization, Content-Type")?;
+                headers.set("Access-Control-Max-Age", "600")?;
+                Ok(Response::empty()?.with_status(204).with_headers(headers))
+            }
+            None => error_response(ApiError::new(403, "cors_origin_not_allowed", "this origin may not call the API")),
+        };
     }
+    let res = match handle(req, &env).await {
+        Ok(r) => r,
+        Err(e) => error_response(e)?,
+    };
+    match origin {
+        Some(o) if res.status_code() != 101 => {
+            let headers = cors_headers(&o)?;
+            for (k, v) in res.headers().entries() {
+                headers.set(&k, &v)?;
+            }
+            Ok(res.with_headers(headers))
+        }
+        _ => Ok(res),
+    }
+}
+
+fn cors_allowed(env: &Env, origin: &str) -> bool {
+    env.var("CONSOLE_ORIGINS")
+        .map(|v| v.to_string().split(',').any(|o| o.trim().trim_end_matches('/') == origin))
+        .unwrap_or(false)
+}
+
+fn cors_headers(origin: &str) -> ::worker::Result<Headers> {
+    let headers = Headers::new();
+    headers.set("Access-Control-Allow-Origin", origin)?;
+    headers.set("Vary", "Origin")?;
+    Ok(headers)
 }
 
 async fn handle(mut req: Request, env: &Env) -> Result<Response, ApiError> {
@@ -44,7 +83,14 @@ async fn handle(mut req: Request, env: &Env) -> Result<Response, ApiError> {
             &json!({"ok": true, "version": env!("CARGO_PKG_VERSION"), "acsMode": env::acs_mode(env)}),
             200,
         ),
-        Route::OpenApi => Ok(error::text_response(&openapi::served(&origin), 200)?),
+        Route::OpenApi => {
+            // The generated document is a static asset (build/www/openapi.json); this names the origin.
+            let mut res = env.assets("ASSETS")?.fetch("https://assets.local/openapi.json", None).await?;
+            if res.status_code() != 200 {
+                return Err(ApiError::new(500, "not_built", "openapi.json is missing from the assets: run the build"));
+            }
+            Ok(error::text_response(&openapi::served(&res.text().await?, &origin), 200)?)
+        }
         Route::EventGridHandshake => {
             let allowed = req.headers().get("WebHook-Request-Origin")?.unwrap_or_else(|| "*".into());
             let headers = Headers::new();
@@ -62,11 +108,19 @@ async fn handle(mut req: Request, env: &Env) -> Result<Response, ApiError> {
             let config = env::config(env)?;
             let t = config.tenant(&tenant).ok_or_else(|| ApiError::not_found(format!("no tenant {tenant}")))?;
             let auth = req.headers().get("Authorization")?;
-            jwks::verify_callback(auth.as_deref(), &config.acs, t, env::now_ms()).await?;
+            let token = jwks::verify_callback(auth.as_deref(), &config.acs, t, env::now_ms()).await?;
+            // The URL must be the one this call gave ACS: a token (or a whole request) replayed
+            // against another call's URL is refused here.
+            let url = req.url()?;
+            let sig = url.query_pairs().find(|(k, _)| k == "sig").map(|(_, v)| v.into_owned()).unwrap_or_default();
+            if !t.callback_signature_matches(&call_id, &sig) {
+                return Err(ApiError::new(401, "callback_signature", "this callback URL was not issued for this call"));
+            }
             let worker_ms = env::clock() - started;
             let body = read_body(&mut req).await?;
+            let jti = token.jti.map(|j| format!("{j} {}", token.exp));
             let mut res =
-                call_stub(env, t, &call_id, None, &origin, Method::Post, "/_callback", Some(body), None).await?;
+                call_stub(env, t, &call_id, None, &origin, Method::Post, "/_callback", Some(body), jti).await?;
             // A stub's response headers are immutable: answer with a copy that adds ours.
             let timing = res.headers().get("Server-Timing")?.unwrap_or_default();
             let sep = if timing.is_empty() { "" } else { ", " };
@@ -77,6 +131,9 @@ async fn handle(mut req: Request, env: &Env) -> Result<Response, ApiError> {
         route => {
             let config = env::config(env)?;
             let (tenant, agent) = authenticate(&req, &config)?;
+            if matches!(req.method(), Method::Post | Method::Delete) {
+                rate_limit(env, tenant, agent).await?;
+            }
             match route {
                 Route::Me => json_response(
                     &json!({"tenant": tenant.id, "agent": {"id": agent.id, "name": agent.name, "acsUserId": agent.acs_user_id}}),
@@ -125,6 +182,30 @@ fn authenticate<'c>(req: &Request, config: &'c crate::tenant::Config) -> Result<
     config.agent_for_token(&token).ok_or_else(|| ApiError::unauthorized("unknown agent token"))
 }
 
+/// Mutating agent requests, per agent token, through the `AGENT_LIMITER` binding (absent: no
+/// limit). 429 with `Retry-After` beyond it.
+async fn rate_limit(env: &Env, tenant: &Tenant, agent: &Agent) -> Result<(), ApiError> {
+    use ::worker::js_sys::{Function, Object, Promise, Reflect};
+    use ::worker::wasm_bindgen::JsCast;
+    // Called through js_sys rather than workers-rs' RateLimiter, whose serde_wasm_bindgen
+    // round trip costs the bundle more than these lines.
+    let internal = |e: ::worker::wasm_bindgen::JsValue| ApiError::new(500, "internal", format!("rate limiter: {e:?}"));
+    let binding = Reflect::get(env.as_ref(), &"AGENT_LIMITER".into()).map_err(internal)?;
+    if binding.is_undefined() {
+        return Ok(());
+    }
+    let limit: Function = Reflect::get(&binding, &"limit".into()).map_err(internal)?.dyn_into().map_err(internal)?;
+    let options = Object::new();
+    Reflect::set(&options, &"key".into(), &format!("{}/{}", tenant.id, agent.id).into()).map_err(internal)?;
+    let promise: Promise = limit.call1(&binding, &options).map_err(internal)?.dyn_into().map_err(internal)?;
+    let outcome = ::worker::wasm_bindgen_futures::JsFuture::from(promise).await.map_err(internal)?;
+    if Reflect::get(&outcome, &"success".into()).map_err(internal)?.as_bool() != Some(false) {
+        Ok(())
+    } else {
+        Err(ApiError::new(429, "rate_limited", "too many changes from this agent; try again in a minute"))
+    }
+}
+
 /// The origin ACS must call back: `PUBLIC_ORIGIN`, or this request's own.
 fn public_origin(env: &Env, req: &Request) -> Result<String, ApiError> {
     if let Ok(v) = env.var("PUBLIC_ORIGIN") {
@@ -164,7 +245,7 @@ async fn call_stub(
     method: Method,
     path: &str,
     body: Option<String>,
-    upgrade: Option<String>,
+    extra: Option<String>,
 ) -> Result<Response, ApiError> {
     let name = format!("{}/{call_id}", tenant.id);
     let stub = env.durable_object(CALLS_BINDING)?.id_from_name(&name)?.get_stub()?;
@@ -175,8 +256,9 @@ async fn call_stub(
     if let Some(a) = agent {
         headers.set(AGENT_HEADER, &a.id)?;
     }
-    if let Some(u) = upgrade {
-        headers.set("Upgrade", &u)?;
+    // A WebSocket upgrade on watch routes; the callback token's `jti exp` on callbacks.
+    if let Some(x) = extra {
+        headers.set(if path == "/_callback" { TOKEN_HEADER } else { "Upgrade" }, &x)?;
     }
     let mut init = RequestInit::new();
     init.with_method(method).with_headers(headers);

@@ -58,6 +58,18 @@ impl TenantIndex {
                 }
                 json_response(&json!({"calls": calls}), 200)
             }
+            // Event Grid topics that completed the validation handshake (a topic allow-list
+            // refuses IncomingCall from any other).
+            (Method::Post, "/topics/record") => {
+                let topic = req.text().await?.to_ascii_lowercase();
+                self.state.storage().put(&format!("topic:{topic}"), true).await?;
+                json_response(&json!({"validated": true}), 200)
+            }
+            (Method::Post, "/topics/check") => {
+                let topic = req.text().await?.to_ascii_lowercase();
+                let validated: Option<bool> = self.state.storage().get(&format!("topic:{topic}")).await?;
+                json_response(&json!({"validated": validated.unwrap_or(false)}), 200)
+            }
             (m, p) => Err(ApiError::not_found(format!("no index route {m} {p}"))),
         }
     }

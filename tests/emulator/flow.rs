@@ -23,11 +23,14 @@ struct Desk {
     n: u8,
     route: RouteAction,
     policy: Policy,
+    /// The "Worker" is down: callbacks fail (503) and are lost, as ACS does not redeliver them.
+    down: bool,
 }
 
 impl Desk {
     fn new(world: WorldConfig, route: RouteAction, policy: Policy) -> Self {
-        Self { h: Harness::new(world), session: None, pushes: Vec::new(), log: Vec::new(), n: 0, route, policy }
+        let h = Harness::new(world);
+        Self { h, session: None, pushes: Vec::new(), log: Vec::new(), n: 0, route, policy, down: false }
     }
 
     fn ctx(&mut self) -> Ctx<'static> {
@@ -82,11 +85,21 @@ impl Desk {
         answers
     }
 
-    /// Lets `ms` pass, handing every delivery to the "Worker".
+    /// Lets `ms` pass, handing every delivery to the "Worker" and ringing the Durable Object's
+    /// alarm when the session's next check is due.
     fn run(&mut self, ms: i64) {
         let end = self.h.now + ms;
-        while let Some(t) = self.h.emu.next_due().filter(|t| *t <= end) {
+        loop {
+            let alarm = self.session.as_ref().and_then(CallSession::next_check).filter(|t| *t <= end);
+            let delivery = self.h.emu.next_due().filter(|t| *t <= end);
+            let Some(t) = [alarm, delivery].into_iter().flatten().min() else { break };
             self.h.now = self.h.now.max(t);
+            if alarm.is_some_and(|a| a <= t) {
+                let ctx = self.ctx();
+                let out = self.session().check(ctx);
+                self.execute(out);
+                continue;
+            }
             for d in self.h.emu.advance(self.h.now) {
                 match d.kind {
                     DeliveryKind::Validation if d.method == "OPTIONS" => {
@@ -116,6 +129,7 @@ impl Desk {
                             }
                         }
                     }
+                    DeliveryKind::Callback if self.down => self.h.emu.delivered(d.id, 503, "", self.h.now),
                     DeliveryKind::Callback => {
                         let events = parse_events(&d.body).unwrap();
                         let ctx = self.ctx();
@@ -158,6 +172,7 @@ fn policy(on_agent_hangup: OnAgentHangup) -> Policy {
         greeting_url: None,
         record_consultations: false,
         source_display_name: Some("Contoso Support".into()),
+        reconcile_after_seconds: 60,
     }
 }
 
@@ -326,15 +341,53 @@ fn routing_offer_then_redirect_to_a_teams_user() {
 /// them, the requests with their params, the answers) — and arrive at the session's own state.
 #[test]
 fn replaying_the_log_rebuilds_the_same_state() {
-    use switchboard::call::{Action, CallState, CommandResponse};
     let mut d = answered_with_agent(policy(OnAgentHangup::Keep));
     d.command(CallRoute::Consult, json!({"expert": ROBIN})).unwrap();
     d.command(CallRoute::Consult, json!({"expert": DANA, "record": true})).unwrap();
     d.run(6_000);
     d.command(CallRoute::Recording(RecordingVerb::Pause), json!({})).unwrap();
     d.run(1_000);
+    let replica = replica_of(&d.log);
+    let ours = serde_json::to_value(d.session.as_ref().unwrap().state.snapshot()).unwrap();
+    assert_eq!(serde_json::to_value(replica.snapshot()).unwrap(), ours);
+}
+
+#[test]
+fn callbacks_lost_while_the_worker_was_down_are_recovered_by_reading_the_call() {
+    let mut d = answered_with_agent(policy(OnAgentHangup::Keep));
+    // Every callback from here on is lost: the expert's ringing, joining, the recording.
+    d.down = true;
+    let res =
+        d.command(CallRoute::Consult, json!({"expert": DANA, "record": true, "operationContext": "dana"})).unwrap();
+    assert_eq!(res.iter().map(|r| r.0).collect::<Vec<_>>(), [200, 202]);
+    d.run(10_000);
+    assert_eq!(d.phase(DANA), Phase::Ringing, "nothing heard yet");
+    // The add was due by 30 s of ringing; 15 s later the call is read from ACS.
+    d.run(40_000);
+    assert_eq!(d.phase(DANA), Phase::Joined);
+    let s = d.session.as_ref().unwrap();
+    assert!(s.state.pending.is_empty(), "{:?}", s.state.pending);
+    assert_eq!(s.state.recording.as_ref().map(|r| r.status), Some(switchboard::call::RecordingStatus::Active));
+    // Read twice: when the recording's outcome was overdue (15 s), and the add's (30 + 15 s).
+    assert_eq!(d.sent("getParticipants").len(), 2);
+    // The customer hangs up while the Worker is still down: the quiet check finds the call gone.
+    let call = s.state.call_connection_id.clone().unwrap();
+    d.h.call("terminateCall", json!({"callConnectionId": call}));
+    d.run(90_000);
+    let s = d.session.as_ref().unwrap();
+    assert!(s.state.is_ended(), "{:?}", s.state.connection_state);
+    assert_eq!(s.state.recording.as_ref().map(|r| r.status), Some(switchboard::call::RecordingStatus::Stopped));
+    assert_eq!(s.next_check(), None, "an ended call is not read again");
+    // A console replaying the log (reads and their answers included) has the same state.
+    let ours = serde_json::to_value(s.state.snapshot()).unwrap();
+    assert_eq!(serde_json::to_value(replica_of(&d.log).snapshot()).unwrap(), ours);
+}
+
+/// What a console does with a call's log: fold every record into a fresh state.
+fn replica_of(log: &[switchboard::flow::LogRecord]) -> switchboard::call::CallState {
+    use switchboard::call::{Action, CallState, CommandResponse};
     let mut replica = CallState::new();
-    for r in &d.log {
+    for r in log {
         let v = &r.detail;
         match r.kind.as_str() {
             "offer" | "callback" => {
@@ -362,6 +415,5 @@ fn replaying_the_log_rebuilds_the_same_state() {
             _ => {}
         }
     }
-    let ours = serde_json::to_value(d.session.as_ref().unwrap().state.snapshot()).unwrap();
-    assert_eq!(serde_json::to_value(replica.snapshot()).unwrap(), ours);
+    replica
 }

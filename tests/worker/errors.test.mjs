@@ -5,7 +5,7 @@
 // development key, so each claim can be bent one at a time.
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { createPrivateKey, sign } from 'node:crypto';
+import { createHmac, createPrivateKey, createPublicKey, sign } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { api, startStack, until, CUSTOMER, DANA, FABRIKAM_TOKEN } from '../../scripts/stack.mjs';
@@ -26,10 +26,25 @@ function jwt(claims = {}, header = {}) {
   return `${input}.${sign('sha256', Buffer.from(input), key).toString('base64url')}`;
 }
 
+// The signed callback URL a call gives ACS (HMAC under the tenant's access key).
+function signedPath(tenant, call) {
+  const key = Buffer.from(stack.tenants.tenants[tenant].connectionString.split('accesskey=')[1], 'base64');
+  const sig = createHmac('sha256', key).update(`switchboard-callback\n${tenant}\n${call}`).digest().subarray(0, 16).toString('base64url');
+  return `/api/callbacks/${tenant}/${call}?sig=${sig}`;
+}
+
 const callbackBody = (id) => JSON.stringify([{ id: `evt-${Math.random()}`, source: `calling/callConnections/${id}`, type: 'Microsoft.Communication.PlayCompleted', specversion: '1.0', time: new Date().toISOString(), data: { callConnectionId: id, operationContext: 'x', resultInformation: { code: 200, subCode: 0, message: 'ok' } } }]);
 
 async function callback(path, authorization, body = '[]') {
   return api(url, 'POST', path, { token: null, body, headers: authorization ? { Authorization: authorization } : {} });
+}
+
+/** HS256 signed with the RS256 public key as the HMAC secret: the classic alg confusion. */
+function hs256() {
+  const pub = createPublicKey(key).export({ type: 'spki', format: 'pem' });
+  const now = Math.floor(Date.now() / 1000);
+  const input = `${b64url({ alg: 'HS256', typ: 'JWT', kid })}.${b64url({ iss: ISSUER, aud: RESOURCE, exp: now + 300 })}`;
+  return `${input}.${createHmac('sha256', pub).update(input).digest('base64url')}`;
 }
 
 before(async () => {
@@ -45,7 +60,7 @@ after(async () => {
 });
 
 test('callbacks without a valid ACS token are refused before anything else', async () => {
-  const path = `/api/callbacks/contoso/${callId}`;
+  const path = signedPath('contoso', callId);
   const cases = [
     [null, 401, 'token_missing'],
     ['Basic abc', 401, 'token_malformed'],
@@ -55,6 +70,8 @@ test('callbacks without a valid ACS token are refused before anything else', asy
     [`Bearer ${jwt({ iss: 'https://evil.example' })}`, 401, 'token_wrong_issuer'],
     [`Bearer ${jwt({}, { alg: 'none' })}`, 401, 'token_unsupported_alg'],
     [`Bearer ${jwt({}, { kid: 'rotated-away' })}`, 401, 'token_unknown_kid'],
+    [`Bearer ${jwt({ nbf: Math.floor(Date.now() / 1000) + 3600 })}`, 401, 'token_not_yet_valid'],
+    [`Bearer ${hs256()}`, 401, 'token_unsupported_alg'],
   ];
   for (const [auth, status, code] of cases) {
     const r = await callback(path, auth, callbackBody('x'));
@@ -68,17 +85,35 @@ test('callbacks without a valid ACS token are refused before anything else', asy
 });
 
 test('valid callbacks for unknown tenants or calls are 404, and bad bodies 400', async () => {
-  const ok = `Bearer ${jwt()}`;
-  assert.equal((await callback('/api/callbacks/nobody/c1', ok, callbackBody('x'))).status, 404);
-  assert.equal((await callback('/api/callbacks/contoso/00000000-aaaa-4bbb-8ccc-000000000000', ok, callbackBody('x'))).status, 404);
-  const bad = await callback(`/api/callbacks/contoso/${callId}`, ok, '{"not": "events"');
+  const ok = () => `Bearer ${jwt({ jti: `j-${Math.random()}` })}`;
+  assert.equal((await callback('/api/callbacks/nobody/c1', ok(), callbackBody('x'))).status, 404);
+  const ghost = '00000000-aaaa-4bbb-8ccc-000000000000';
+  assert.equal((await callback(signedPath('contoso', ghost), ok(), callbackBody('x'))).status, 404);
+  const bad = await callback(signedPath('contoso', callId), ok(), '{"not": "events"');
   assert.equal(bad.status, 400, bad.text);
-  // A good one is applied, and its redelivery is a duplicate.
+  // A good one is applied, and its redelivery (a new token, as ACS mints one per delivery) is a duplicate.
   const body = callbackBody((await api(url, 'GET', `/api/calls/${callId}`)).json.callConnectionId);
-  const first = await callback(`/api/callbacks/contoso/${callId}`, ok, body);
+  const first = await callback(signedPath('contoso', callId), ok(), body);
   assert.deepEqual(first.json, { applied: 1, duplicates: 0 });
-  const again = await callback(`/api/callbacks/contoso/${callId}`, `Bearer ${jwt()}`, body);
+  const again = await callback(signedPath('contoso', callId), ok(), body);
   assert.deepEqual(again.json, { applied: 0, duplicates: 1 });
+});
+
+test('a callback token is good for one delivery, on the call it was sent to', async () => {
+  const token = `Bearer ${jwt({ jti: 'once-only' })}`;
+  const ccid = (await api(url, 'GET', `/api/calls/${callId}`)).json.callConnectionId;
+  assert.equal((await callback(signedPath('contoso', callId), token, callbackBody(ccid))).status, 200);
+  // The same token again with other events: refused, nothing folded.
+  const before = (await api(url, 'GET', `/api/calls/${callId}/log`)).json.entries.length;
+  const replay = await callback(signedPath('contoso', callId), token, callbackBody(ccid));
+  assert.deepEqual([replay.status, replay.json.error.code], [401, 'token_replayed']);
+  // On another call's URL (unsigned, or signed for a different call): refused before anything.
+  const other = '11111111-aaaa-4bbb-8ccc-000000000000';
+  for (const path of [`/api/callbacks/contoso/${other}`, `/api/callbacks/contoso/${other}?sig=${signedPath('contoso', callId).split('sig=')[1]}`]) {
+    const r = await callback(path, `Bearer ${jwt({ jti: `x-${Math.random()}` })}`, callbackBody(ccid));
+    assert.deepEqual([r.status, r.json.error.code], [401, 'callback_signature'], path);
+  }
+  assert.equal((await api(url, 'GET', `/api/calls/${callId}/log`)).json.entries.length, before);
 });
 
 test('Event Grid: key checked, validation handshake answered, CloudEvents preflight allowed', async () => {

@@ -1,0 +1,117 @@
+// Security in real workerd: CORS only for configured console origins, rate limiting per agent
+// token on mutating routes, the Event Grid topic allow-list (and its validation-first rule), and
+// no secret — access key, agent tokens, Event Grid keys — in logs, pushes, error bodies, the
+// console's assets or the npm package.
+import test, { after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import WebSocket from 'ws';
+import { api, startStack, until, CONTOSO_TOKEN, CUSTOMER, DANA, FABRIKAM_TOKEN } from '../../scripts/stack.mjs';
+import { root } from '../../scripts/wrangler.mjs';
+
+const CONSOLE = 'https://console.contoso.example';
+const TOPIC = '/subscriptions/0000/resourceGroups/fab/providers/Microsoft.Communication/CommunicationServices/fabrikam-acs';
+let stack;
+let url;
+
+before(async () => {
+  stack = await startStack({
+    vars: { CONSOLE_ORIGINS: `${CONSOLE}, https://other.example` },
+    mutateTenants: (t) => {
+      t.tenants.fabrikam.eventGridTopics = [TOPIC];
+      return t;
+    },
+  });
+  url = stack.worker.url;
+});
+
+after(async () => {
+  await stack?.stop();
+});
+
+test('CORS: configured console origins only', async () => {
+  const preflight = (origin) => fetch(`${url}/api/calls`, { method: 'OPTIONS', headers: { Origin: origin, 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'authorization,content-type' } });
+  const ok = await preflight(CONSOLE);
+  assert.equal(ok.status, 204);
+  assert.equal(ok.headers.get('access-control-allow-origin'), CONSOLE);
+  assert.match(ok.headers.get('access-control-allow-headers'), /Authorization/);
+  const evil = await preflight('https://evil.example');
+  assert.equal(evil.status, 403);
+  assert.equal(evil.headers.get('access-control-allow-origin'), null);
+  const get = await fetch(`${url}/api/calls`, { headers: { Origin: CONSOLE, Authorization: `Bearer ${CONTOSO_TOKEN}` } });
+  assert.equal(get.headers.get('access-control-allow-origin'), CONSOLE);
+  const other = await fetch(`${url}/api/calls`, { headers: { Origin: 'https://evil.example', Authorization: `Bearer ${CONTOSO_TOKEN}` } });
+  assert.equal(other.headers.get('access-control-allow-origin'), null);
+});
+
+test('Event Grid topic allow-list: unknown topics refused, validation first', async () => {
+  const eg = (body) => api(url, 'POST', '/api/events/incoming?tenant=fabrikam&key=dev-event-grid-key-fabrikam', { token: null, body });
+  const incoming = (topic, id) => [{ id, topic, subject: 'x', eventType: 'Microsoft.Communication.IncomingCall', eventTime: new Date().toISOString(), dataVersion: '1.0', data: { to: { kind: 'phoneNumber', rawId: '4:+18005550100', phoneNumber: { value: '+18005550100' } }, from: { kind: 'phoneNumber', rawId: '4:+14255550123', phoneNumber: { value: '+14255550123' } }, serverCallId: 'c2Vydg', incomingCallContext: 'ctx', correlationId: 'corr' } }];
+  const validation = (topic) => [{ id: 'v', topic, subject: '', eventType: 'Microsoft.EventGrid.SubscriptionValidationEvent', eventTime: new Date().toISOString(), dataVersion: '1', data: { validationCode: 'code-1' } }];
+  const wrong = await eg(incoming('/subscriptions/evil', 'a'));
+  assert.deepEqual([wrong.status, wrong.json.error.code], [403, 'topic_not_allowed']);
+  const early = await eg(incoming(TOPIC, 'b'));
+  assert.deepEqual([early.status, early.json.error.code], [403, 'subscription_not_validated']);
+  assert.deepEqual((await eg(validation('/subscriptions/evil'))).status, 403);
+  assert.deepEqual((await eg(validation(TOPIC))).json, { validationResponse: 'code-1' });
+  const later = await eg(incoming(TOPIC, 'c'));
+  assert.equal(later.status, 200, later.text);
+  assert.equal(later.json.calls[0].route, 'offer');
+  const calls = (await api(url, 'GET', '/api/calls', { token: FABRIKAM_TOKEN })).json.calls;
+  assert.equal(calls.length, 1, 'only the validated topic made a call');
+});
+
+test('no secret leaks into logs, pushes, errors, the console assets or the package', async () => {
+  const tenant = stack.tenants.tenants.contoso;
+  const secrets = [tenant.connectionString.split('accesskey=')[1], CONTOSO_TOKEN, FABRIKAM_TOKEN, tenant.eventGridKey, stack.tenants.tenants.fabrikam.eventGridKey];
+  await fetch(`${stack.emulator.url}/control/inbound`, { method: 'POST', body: JSON.stringify({ from: CUSTOMER }) });
+  const call = await until(async () => (await api(url, 'GET', '/api/calls')).json.calls.find((c) => c.connectionState === 'connected'), 15_000, 'a call');
+  const pushes = [];
+  const ws = new WebSocket(`${url.replace('http', 'ws')}/api/calls/${call.callId}/events?access_token=${CONTOSO_TOKEN}`);
+  ws.on('message', (m) => pushes.push(String(m)));
+  await new Promise((r) => ws.once('open', r));
+  await api(url, 'POST', `/api/calls/${call.callId}/consultations`, { body: { expert: DANA } });
+  await until(async () => (await api(url, 'GET', `/api/calls/${call.callId}`)).json.consultations[0]?.phase === 'joined', 15_000, 'Dana');
+  ws.close();
+  const texts = [
+    (await api(url, 'GET', `/api/calls/${call.callId}/log`)).text,
+    (await api(url, 'GET', `/api/calls/${call.callId}`)).text,
+    (await api(url, 'GET', '/api/calls', { token: 'wrong-token-0123456789' })).text,
+    (await api(url, 'POST', `/api/calls/${call.callId}:transfer`, { body: { target: { teamsUserId: 'x' } } })).text,
+    (await api(url, 'POST', '/api/events/incoming?tenant=contoso&key=nope', { token: null, body: '[]' })).text,
+    ...pushes,
+  ];
+  const files = (dir) => readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? files(join(dir, f)) : [join(dir, f)]));
+  for (const f of [...files(join(root, 'build', 'www')), ...files(join(root, 'pkg', 'web')), join(root, 'pkg', 'api.js'), join(root, 'pkg', 'web.js')]) {
+    texts.push(readFileSync(f).toString('latin1'));
+  }
+  for (const secret of secrets) {
+    for (const t of texts) assert.ok(!t.includes(secret), `a secret (${secret.slice(0, 6)}…) appears in: ${t.slice(0, 120)}`);
+  }
+  // The callback URLs ACS was given carry a signature, never a key.
+  const log = (await (await fetch(`${stack.emulator.url}/control/log?since=0`)).json()).entries;
+  const callbackUrls = log.filter((e) => e.url?.includes('/api/callbacks/')).map((e) => e.url);
+  assert.ok(callbackUrls.length > 0 && callbackUrls.every((u) => /\?sig=[\w-]{22}$/.test(u)), callbackUrls[0]);
+});
+
+test('mutating routes are rate limited per agent token (429 with Retry-After)', async () => {
+  // Bad bodies are answered after the limiter: cheap requests that still count.
+  // Sent 25 at a time, so 600 fit in one 60 s window even on a loaded machine (sent one by
+  // one, the window could roll over first).
+  let limited = null;
+  for (let sent = 0; sent < 1400 && !limited; sent += 25) {
+    const batch = await Promise.all(Array.from({ length: 25 }, () =>
+      fetch(`${url}/api/calls/c-1/participants`, { method: 'POST', headers: { Authorization: `Bearer ${CONTOSO_TOKEN}` }, body: '{}' })));
+    for (const r of batch) {
+      if (r.status === 429 && !limited) limited = r;
+      else await r.arrayBuffer();
+    }
+  }
+  assert.ok(limited, 'no 429 within 1400 requests');
+  assert.equal(limited.headers.get('retry-after'), '60');
+  assert.equal((await limited.json()).error.code, 'rate_limited');
+  // Another agent (another tenant here) is not affected, and reads are not limited.
+  assert.notEqual((await api(url, 'POST', '/api/calls/c-1/participants', { token: FABRIKAM_TOKEN, body: {} })).status, 429);
+  assert.equal((await api(url, 'GET', '/api/calls')).status, 200);
+});
