@@ -8,7 +8,9 @@ pub mod experts;
 pub mod openapi;
 pub mod routes;
 pub mod target;
+pub mod url;
 
 pub use commands::{AgentCommand, CommandRequest, InviteOptions};
 pub use error::ApiError;
 pub use routes::{Auth, CallRoute, RecordingVerb, Route, RouteDoc, ROUTES};
+pub use url::RequestUrl;

@@ -139,7 +139,7 @@ impl CallObject {
         if caller.tenant.is_empty() || caller.call_id.is_empty() {
             return Err(ApiError::new(400, "bad_internal_request", "the Worker did not name the tenant and call"));
         }
-        let path = req.path();
+        let path = crate::api::RequestUrl::parse(&env::url(&req)).path().to_owned();
         let method = req.method();
         match path.as_str() {
             "/_offer" => self.offer(&caller, &req.text().await?).await,

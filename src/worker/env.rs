@@ -97,3 +97,9 @@ impl Stopwatch {
         self.spent.get()
     }
 }
+
+/// The request's URL as workerd gives it, read with [`crate::api::RequestUrl`] rather than
+/// `Request::url()`, whose `url::Url` parse brings IDNA tables into the bundle.
+pub fn url(req: &::worker::Request) -> String {
+    req.inner().url()
+}

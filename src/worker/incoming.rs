@@ -15,8 +15,9 @@ use crate::events::{parse_events, EventData};
 /// Handles one Event Grid delivery.
 pub async fn event_grid(req: &Request, env: &Env, body: &str, origin: &str) -> Result<::worker::Response, ApiError> {
     let config = env::config(env)?;
-    let url = req.url()?;
-    let param = |name: &str| url.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.into_owned());
+    let url_text = env::url(req);
+    let url = crate::api::RequestUrl::parse(&url_text);
+    let param = |name: &str| url.query(name);
     let tenant_id =
         param("tenant").ok_or_else(|| ApiError::unauthorized("the webhook URL must name ?tenant= and ?key="))?;
     let key = param("key").unwrap_or_default();

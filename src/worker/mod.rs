@@ -16,7 +16,7 @@ mod tenant_index;
 use ::worker::{event, Context, Env, Fetch, Headers, Method, Request, RequestInit, Response};
 use serde_json::json;
 
-use crate::api::{experts, openapi, ApiError, Route};
+use crate::api::{experts, openapi, ApiError, RequestUrl, Route};
 use crate::tenant::{Agent, Tenant};
 use call_object::{AGENT_HEADER, CALL_HEADER, ORIGIN_HEADER, TENANT_HEADER, TOKEN_HEADER};
 use error::{error_response, json_response};
@@ -34,7 +34,9 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> ::worker::Result<Respon
     // API from a browser on another origin; the console served by this Worker is same-origin.
     let origin = req.headers().get("Origin")?.filter(|o| cors_allowed(&env, o));
     let preflight = req.method() == Method::Options && req.headers().has("Access-Control-Request-Method")?;
-    if preflight && req.path().starts_with("/api/") && req.path() != "/api/events/incoming" {
+    let url = env::url(&req);
+    let path = RequestUrl::parse(&url).path();
+    if preflight && path.starts_with("/api/") && path != "/api/events/incoming" {
         return match origin {
             Some(o) => {
                 let headers = cors_headers(&o)?;
@@ -76,7 +78,9 @@ fn cors_headers(origin: &str) -> ::worker::Result<Headers> {
 }
 
 async fn handle(mut req: Request, env: &Env) -> Result<Response, ApiError> {
-    let route = Route::parse(req.method().as_ref(), &req.path())?;
+    let url_text = env::url(&req);
+    let url = RequestUrl::parse(&url_text);
+    let route = Route::parse(req.method().as_ref(), url.path())?;
     let origin = public_origin(env, &req)?;
     match route {
         Route::Health => json_response(
@@ -111,8 +115,7 @@ async fn handle(mut req: Request, env: &Env) -> Result<Response, ApiError> {
             let token = jwks::verify_callback(auth.as_deref(), &config.acs, t, env::now_ms()).await?;
             // The URL must be the one this call gave ACS: a token (or a whole request) replayed
             // against another call's URL is refused here.
-            let url = req.url()?;
-            let sig = url.query_pairs().find(|(k, _)| k == "sig").map(|(_, v)| v.into_owned()).unwrap_or_default();
+            let sig = url.query("sig").unwrap_or_default();
             if !t.callback_signature_matches(&call_id, &sig) {
                 return Err(ApiError::new(401, "callback_signature", "this callback URL was not issued for this call"));
             }
@@ -152,7 +155,7 @@ async fn handle(mut req: Request, env: &Env) -> Result<Response, ApiError> {
                 }
                 Route::Call { call_id, .. } => {
                     let method = req.method();
-                    let path = req.path();
+                    let path = url.path().to_owned();
                     let upgrade = req.headers().get("Upgrade")?;
                     let body = match method {
                         Method::Get | Method::Delete => None,
@@ -174,8 +177,8 @@ fn authenticate<'c>(req: &Request, config: &'c crate::tenant::Config) -> Result<
         Some(h) if h.len() > 7 && h[..7].eq_ignore_ascii_case("bearer ") => h[7..].trim().to_owned(),
         Some(_) => return Err(ApiError::unauthorized("Authorization must be `Bearer <agent token>`")),
         None => {
-            let url = req.url()?;
-            let from_query = url.query_pairs().find(|(k, _)| k == "access_token").map(|(_, v)| v.into_owned());
+            let url = env::url(req);
+            let from_query = RequestUrl::parse(&url).query("access_token");
             from_query.ok_or_else(|| ApiError::unauthorized("an agent token is required (Authorization: Bearer)"))?
         }
     };
@@ -214,8 +217,7 @@ fn public_origin(env: &Env, req: &Request) -> Result<String, ApiError> {
             return Ok(v.trim_end_matches('/').to_owned());
         }
     }
-    let url = req.url()?;
-    Ok(url.origin().ascii_serialization())
+    Ok(RequestUrl::parse(&env::url(req)).origin().to_owned())
 }
 
 /// The body as text, refused beyond [`MAX_BODY`] (413) and when not UTF-8.
@@ -271,7 +273,7 @@ async fn call_stub(
 
 /// `GET /api/experts[?available=true]`: the tenant's experts with Graph presence.
 async fn list_experts(req: &Request, tenant: &Tenant) -> Result<Response, ApiError> {
-    let available = req.url()?.query_pairs().any(|(k, v)| k == "available" && (v == "true" || v == "1"));
+    let available = matches!(RequestUrl::parse(&env::url(req)).query("available").as_deref(), Some("true" | "1"));
     let graph = match &tenant.graph {
         Some(g) if !tenant.experts.is_empty() => {
             let headers = Headers::new();

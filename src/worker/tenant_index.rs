@@ -33,7 +33,8 @@ impl DurableObject for TenantIndex {
 
 impl TenantIndex {
     async fn route(&self, mut req: Request) -> Result<Response, ApiError> {
-        match (req.method(), req.path().as_str()) {
+        let path = crate::api::RequestUrl::parse(&super::env::url(&req)).path().to_owned();
+        match (req.method(), path.as_str()) {
             (Method::Post, "/upsert") => {
                 let text = req.text().await?;
                 let summary: CallSummary = serde_json::from_str(&text)
