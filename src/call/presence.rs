@@ -67,11 +67,16 @@ impl Roster {
 pub(crate) fn insert(rosters: &mut Vec<Roster>, roster: Roster) -> bool {
     let newest = rosters.last().is_none_or(|last| order(&roster, last) == Ordering::Greater);
     let pos = rosters.partition_point(|r| order(r, &roster) != Ordering::Greater);
-    // An observation that only confirms the roster before it adds nothing (calls are checked
-    // again and again while quiet: the timeline must not grow with them).
-    if roster.observed && pos.checked_sub(1).and_then(|i| rosters.get(i)).is_some_and(|prev| prev.same_people(&roster))
-    {
-        return newest;
+    // An observation confirming the observation before it extends that one to its own time
+    // (calls are read again and again while quiet: the timeline must not grow with them). Its
+    // time still counts: it closes a stay known only from an AddParticipantSucceeded.
+    if roster.observed {
+        if let Some(prev) = pos.checked_sub(1).and_then(|i| rosters.get_mut(i)) {
+            if prev.observed && prev.same_people(&roster) {
+                prev.at = prev.at.max(roster.at);
+                return newest;
+            }
+        }
     }
     // Adjacent sequence numbers and the same people: the earlier roster already says it all.
     if let (Some(prev), Some(seq)) = (pos.checked_sub(1).and_then(|i| rosters.get_mut(i)), roster.seq) {

@@ -579,11 +579,24 @@ fn an_observation_is_placed_by_time_among_delivered_rosters() {
     // Roster 4 from 70 s is newer than the read: the expert left.
     s.apply(&roster("e4", 4, 70, &[phone(), agent()]));
     assert_eq!(s.participant(&expert_id()).unwrap().status, ParticipantStatus::Left);
-    // Reading the same list again adds nothing to the timeline.
+    // Reading the same list again and again adds one roster to the timeline, not one per read.
     let n = s.rosters.len();
     s.record_response(None, &listed(&[phone(), agent()], 80));
     s.record_response(None, &listed(&[phone(), agent()], 90));
-    assert_eq!(s.rosters.len(), n);
+    s.record_response(None, &listed(&[phone(), agent()], 100));
+    assert_eq!(s.rosters.len(), n + 1);
+}
+
+#[test]
+fn a_join_known_only_from_its_success_event_is_closed_by_a_later_read() {
+    // Chaos finding: the expert's rosters were lost (the Worker was restarting); only
+    // AddParticipantSucceeded arrived. A read showing the same people as the last roster
+    // delivered must still count: the expert is not in the call any more.
+    let mut s = connected();
+    s.apply(&ev("a1", "AddParticipantSucceeded", 20, json!({"participant": teams(), "operationContext": "x"})));
+    assert_eq!(s.participant(&expert_id()).unwrap().status, ParticipantStatus::Connected);
+    s.record_response(None, &listed(&[phone(), agent()], 40));
+    assert_eq!(s.participant(&expert_id()).unwrap().status, ParticipantStatus::Left);
 }
 
 #[test]

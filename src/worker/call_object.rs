@@ -37,7 +37,7 @@ pub const TOKEN_HEADER: &str = "x-switchboard-token";
 const SESSION_KEY: &str = "session";
 
 /// One call's Durable Object.
-#[durable_object(websocket)]
+#[durable_object]
 pub struct CallObject {
     state: State,
     env: Env,
