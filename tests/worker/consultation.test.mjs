@@ -16,7 +16,14 @@ let callId;
 const received = [];
 
 before(async () => {
-  stack = await startStack();
+  // The exact list of requests sent to ACS is asserted below: no timing-dependent reads of a
+  // quiet call (tests/worker/reconcile.test.mjs covers those).
+  stack = await startStack({
+    mutateTenants: (t) => {
+      t.tenants.contoso.policy = { ...(t.tenants.contoso.policy ?? {}), reconcileAfterSeconds: 0 };
+      return t;
+    },
+  });
   url = stack.worker.url;
 });
 
