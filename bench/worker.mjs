@@ -51,7 +51,10 @@ try {
       data: { callConnectionId: ccid, serverCallId: view.serverCallId, correlationId: view.correlationId, sequenceNumber: seq, participants: others.map((p) => ({ ...p, isMuted: muted })) },
     }]);
   };
-  const path = `/api/callbacks/contoso/${call.callId}`;
+  // The callback URL the Worker gave ACS for this call (it carries the call's ?sig=).
+  const log = (await api(url, 'GET', `/api/calls/${call.callId}/log`)).json.entries;
+  const callbackUri = log.find((r) => r.kind === 'request' && r.detail.params?.callbackUri).detail.params.callbackUri;
+  const path = new URL(callbackUri).pathname + new URL(callbackUri).search;
 
   // A console watches, as in production (every callback is pushed to it).
   const ws = new WebSocket(`${url.replace('http', 'ws')}/api/calls/${call.callId}/events?access_token=dev-agent-token-contoso-alex`);
