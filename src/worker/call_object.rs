@@ -452,14 +452,7 @@ impl CallObject {
     }
 
     async fn log_entries(&self) -> Result<Response, ApiError> {
-        let map = self.state.storage().list_with_options(ListOptions::new().prefix("log:")).await?;
-        let mut entries = Vec::new();
-        for v in map.values() {
-            let v = v.map_err(|e| ApiError::new(500, "internal", format!("{e:?}")))?;
-            if let Some(Ok(record)) = v.as_string().map(|t| serde_json::from_str::<Value>(&t)) {
-                entries.push(record);
-            }
-        }
+        let entries = env::stored_json(&self.state.storage(), ListOptions::new().prefix("log:")).await?;
         json_response(&json!({"entries": entries}), 200)
     }
 
