@@ -24,16 +24,19 @@ export function tenantsFor(emulatorUrl) {
 
 /**
  * Starts both. `persistTo` keeps Durable Object state (a fresh temp dir by default);
- * `world` adjusts the demo world; `mutateTenants` the tenants.
+ * `world` adjusts the demo world; `policy` is merged into contoso's call policy (e.g.
+ * `{reconcileAfterSeconds: 0}`); `mutateTenants` changes the tenants further.
  */
-export async function startStack({ emulatorPort, workerPort, inspectorPort = null, vars = {}, persistTo, world: adjust = (w) => w, mutateTenants = (t) => t, log = null } = {}) {
+export async function startStack({ emulatorPort, workerPort, inspectorPort = null, vars = {}, persistTo, world: adjust = (w) => w, policy = null, mutateTenants = (t) => t, log = null } = {}) {
   emulatorPort ??= await freePort();
   workerPort ??= await freePort();
   const workerUrl = `http://127.0.0.1:${workerPort}`;
   const world = adjust(demoWorld());
   world.eventGrid = { webhook: `${workerUrl}/api/events/incoming?tenant=contoso&key=dev-event-grid-key-contoso` };
   const emulator = await startEmulator({ port: emulatorPort, world, log });
-  const tenants = mutateTenants(tenantsFor(emulator.url));
+  const base = tenantsFor(emulator.url);
+  if (policy) base.tenants.contoso.policy = { ...(base.tenants.contoso.policy ?? {}), ...policy };
+  const tenants = mutateTenants(base);
   const dir = persistTo ?? mkdtempSync(join(tmpdir(), 'switchboard-do-'));
   let worker;
   try {
