@@ -312,10 +312,13 @@ impl CallObject {
         self.run(&tenant, outputs).await.map(drop)
     }
 
-    /// Sets the Durable Object's alarm to the session's next check (when it moved).
+    /// Sets the Durable Object's alarm to the session's next check when it is earlier than the
+    /// alarm already set. Every callback moves the quiet check later; an alarm that rings early
+    /// finds nothing due and sets the next one (`alarm` → `check` → `run`), which costs one
+    /// wake-up per quiet period instead of an alarm write per callback.
     async fn schedule(&self) {
         let Some(due) = self.session.borrow().as_ref().and_then(CallSession::next_check) else { return };
-        if *self.alarm_at.borrow() == Some(due) {
+        if self.alarm_at.borrow().is_some_and(|set| set <= due) {
             return;
         }
         let date = ::worker::js_sys::Date::new(&::worker::wasm_bindgen::JsValue::from_f64(due as f64));
