@@ -49,6 +49,7 @@ pub mod ids;
 pub mod json_path;
 pub mod model;
 pub mod ops;
+pub mod overflow;
 pub mod tenant;
 pub mod time;
 

@@ -58,6 +58,8 @@ pub struct Tenant {
     pub policy: Policy,
     /// Where presence comes from.
     pub graph: Option<Graph>,
+    /// Peak overflow: the queue and its knowledge workers (`routing` action `queue`).
+    pub overflow: Option<crate::overflow::OverflowPolicy>,
 }
 
 /// An agent.
@@ -95,6 +97,8 @@ pub enum RouteAction {
     Redirect(CommunicationIdentifier),
     /// Reject it.
     Reject,
+    /// Put it in the tenant's queue (the `overflow` policy).
+    Queue,
 }
 
 /// Incoming-call routing: the first rule whose `to` matches, else the default.
@@ -268,6 +272,21 @@ impl Tenant {
             },
         };
         let graph = t.graph.map(|g| Graph { endpoint: g.endpoint.trim_end_matches('/').to_owned(), token: g.token });
+        let overflow = match &t.overflow {
+            None => None,
+            Some(v) => {
+                let agents: Vec<_> =
+                    agents.iter().map(|a: &Agent| (a.id.clone(), a.name.clone(), a.acs_user_id.clone())).collect();
+                Some(
+                    crate::overflow::OverflowPolicy::from_value(v, &experts, &agents)
+                        .map_err(|e| e.within("overflow"))?,
+                )
+            }
+        };
+        let queued = std::iter::once(&routing.default).chain(routing.rules.iter().map(|(_, a)| a));
+        if overflow.is_none() && queued.into_iter().any(|a| *a == RouteAction::Queue) {
+            return Err(FieldError::new("routing", "routes calls to the queue but the tenant has no overflow policy"));
+        }
         Ok(Tenant {
             id: id.to_owned(),
             connection_string,
@@ -280,6 +299,7 @@ impl Tenant {
             routing,
             policy,
             graph,
+            overflow,
         })
     }
 
@@ -348,11 +368,12 @@ fn route_action(v: Option<&Value>) -> Result<RouteAction, FieldError> {
         "answer" => Ok(RouteAction::Answer),
         "offer" => Ok(RouteAction::Offer),
         "reject" => Ok(RouteAction::Reject),
+        "queue" => Ok(RouteAction::Queue),
         "redirect" => {
             let target = v.get("target").ok_or_else(|| FieldError::new("target", "is required for redirect"))?;
             Ok(RouteAction::Redirect(crate::api::target::read(target).map_err(|e| e.within("target"))?))
         }
-        _ => Err(FieldError::new("action", "must be answer, offer, redirect or reject")),
+        _ => Err(FieldError::new("action", "must be answer, offer, queue, redirect or reject")),
     }
 }
 
@@ -409,6 +430,8 @@ struct TenantDoc {
     policy: Option<PolicyDoc>,
     #[serde(default)]
     graph: Option<GraphDoc>,
+    #[serde(default)]
+    overflow: Option<Value>,
 }
 
 #[derive(Deserialize)]

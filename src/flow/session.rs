@@ -204,6 +204,7 @@ impl CallSession {
             RouteAction::Offer => "offer",
             RouteAction::Redirect(_) => "redirect",
             RouteAction::Reject => "reject",
+            RouteAction::Queue => "queue",
         };
         out.push(self.log(
             ctx.now,
@@ -214,7 +215,8 @@ impl CallSession {
             RouteAction::Answer => self.answer_params(),
             RouteAction::Redirect(target) => self.offer_params("redirectCall", json!({"target": target})),
             RouteAction::Reject => self.offer_params("rejectCall", json!({})),
-            RouteAction::Offer => None,
+            // The tenant's queue decides (answer, or redirect before answer): see `queue_command`.
+            RouteAction::Offer | RouteAction::Queue => None,
         };
         if let Some((op, params)) = planned {
             let ctx_name = (op == "answerCall").then(|| "answer".to_owned());

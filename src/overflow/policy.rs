@@ -1,0 +1,428 @@
+//! The overflow routing policy: one entry of a tenant's configuration (`overflow`), checked
+//! whole at load with every error naming its field (`tenants.contoso.overflow.groups[0]...`).
+//!
+//! ```json
+//! "overflow": {
+//!   "holdAudioUrl": "https://contoso.example/hold.wav",
+//!   "agents": ["alex"],
+//!   "groups": [{"name": "Billing back office", "order": "longestIdle",
+//!               "members": ["8f4b6e2a-1c3d-4e5f-9a0b-1c2d3e4f5a6b", {"objectId": "…", "displayName": "Robin"}]}],
+//!   "trigger": {"noFreeAgent": true, "waitedSeconds": 30, "queueLength": 5},
+//!   "businessHours": {"utcOffsetMinutes": 60, "days": ["mon","tue","wed","thu","fri"], "open": "08:00", "close": "18:00"},
+//!   "afterHours": {"messageUrl": "https://contoso.example/closed.wav"},
+//!   "fallback": {"afterSeconds": 120, "messageUrl": "https://contoso.example/sorry.wav", "then": "wait"},
+//!   "invitationTimeoutSeconds": 20, "maxOffers": 4, "ringGroup": false, "handoff": "add"
+//! }
+//! ```
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::tenant::Expert;
+use crate::{EntraObjectId, FieldError, RawId};
+
+/// How a knowledge-worker group orders its members for the next offer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Order {
+    /// The member idle longest (since their last queue call ended, or since the queue began).
+    LongestIdle,
+    /// The member after the one offered last.
+    RoundRobin,
+    /// The first member in the list who can take it.
+    Priority,
+}
+
+/// How a call that has been answered into the queue reaches its taker.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Handoff {
+    /// `addParticipant`: the taker is invited into the call; the queue's leg stops its hold
+    /// audio and stays silent, so the Worker sees when the call ends and the taker is free.
+    Add,
+    /// `transferToParticipant` (1:1 only): the call is handed over and the queue's leg leaves;
+    /// the taker is free again when Graph presence says so.
+    Transfer,
+}
+
+/// What happens after the fallback message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Then {
+    /// Keep the caller waiting (hold audio again; agents can still take the call).
+    Wait,
+    /// End the call after the message (a callback-request message).
+    End,
+}
+
+/// One Teams user of a group.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Member {
+    /// Entra object id.
+    pub object_id: EntraObjectId,
+    /// Display name (the console's queue view).
+    pub display_name: String,
+}
+
+/// A knowledge-worker group.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Group {
+    /// Name (shown in the queue view).
+    pub name: String,
+    /// Member order.
+    pub order: Order,
+    /// Members (at least one).
+    pub members: Vec<Member>,
+}
+
+/// An agent of the pool.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PoolAgent {
+    /// The tenant's agent id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// The agent's ACS identity (the queue adds it to the call).
+    pub raw_id: RawId,
+}
+
+/// When calls overflow to knowledge workers (any one set condition suffices).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Trigger {
+    /// No agent of the pool is free.
+    pub no_free_agent: bool,
+    /// The call has waited at least this long.
+    pub waited_seconds: Option<u32>,
+    /// More than this many calls are waiting.
+    pub queue_length: Option<u32>,
+}
+
+/// Opening hours in one fixed UTC offset.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BusinessHours {
+    /// Minutes east of UTC.
+    pub utc_offset_minutes: i32,
+    /// Open days, Monday first.
+    pub days: [bool; 7],
+    /// Opening minute of the day.
+    pub open_minute: u32,
+    /// Closing minute of the day (after `open_minute`).
+    pub close_minute: u32,
+}
+
+impl BusinessHours {
+    /// Whether `now` (Unix ms) is within the hours.
+    pub fn is_open(&self, now: i64) -> bool {
+        let local_s = now.div_euclid(1000) + i64::from(self.utc_offset_minutes) * 60;
+        let day = local_s.div_euclid(86_400);
+        // 1970-01-01 was a Thursday (index 3, Monday first).
+        let weekday = (day + 3).rem_euclid(7) as usize;
+        let minute = (local_s.rem_euclid(86_400) / 60) as u32;
+        self.days[weekday] && minute >= self.open_minute && minute < self.close_minute
+    }
+}
+
+/// What happens when nobody takes a call.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fallback {
+    /// After this long waiting, or when the offers are used up, whichever is first.
+    pub after_seconds: u32,
+    /// Played to the caller.
+    pub message_url: String,
+    /// Then.
+    pub then: Then,
+}
+
+/// A tenant's overflow policy.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OverflowPolicy {
+    /// Played (looped) to waiting callers.
+    pub hold_audio_url: String,
+    /// The agent pool.
+    pub agents: Vec<PoolAgent>,
+    /// Knowledge-worker groups, in the order they are tried.
+    pub groups: Vec<Group>,
+    /// When to overflow.
+    pub trigger: Trigger,
+    /// Opening hours (`None`: always open).
+    pub business_hours: Option<BusinessHours>,
+    /// Played before the call is ended outside business hours.
+    pub after_hours_message_url: Option<String>,
+    /// When nobody takes the call.
+    pub fallback: Fallback,
+    /// How long an offer rings (`invitationTimeoutInSeconds`).
+    pub invitation_timeout_seconds: u32,
+    /// Offers per call before the fallback.
+    pub max_offers: u32,
+    /// Offer a call to every eligible knowledge worker of a group at once; the first to answer
+    /// takes it and the other invitations are cancelled.
+    pub ring_group: bool,
+    /// How an answered call reaches its taker.
+    pub handoff: Handoff,
+    /// Redirect a call before answering it when the trigger fires on arrival. A redirected call
+    /// leaves Switchboard's control: a decline cannot move it to the next candidate.
+    pub redirect_unanswered: bool,
+    /// Presence older than this is read again before an offer.
+    pub presence_max_age_seconds: u32,
+}
+
+impl OverflowPolicy {
+    /// Every knowledge worker, with the index of their (first) group.
+    pub fn members(&self) -> impl Iterator<Item = (usize, &Member)> {
+        self.groups.iter().enumerate().flat_map(|(g, grp)| grp.members.iter().map(move |m| (g, m)))
+    }
+
+    /// Reads and checks the `overflow` entry. `experts` names members given by object id only;
+    /// `agents` are the tenant's agents (`(id, name, acsUserId)`).
+    pub fn from_value(
+        v: &Value,
+        experts: &[Expert],
+        agents: &[(String, String, Option<RawId>)],
+    ) -> Result<Self, FieldError> {
+        let text = v.to_string();
+        let doc: PolicyDoc = crate::json_path::from_text(&text)?;
+        let hold_audio_url = url("holdAudioUrl", &doc.hold_audio_url)?;
+        let agents = match &doc.agents {
+            None => agents
+                .iter()
+                .filter_map(|(id, name, raw)| {
+                    raw.clone().map(|raw_id| PoolAgent { id: id.clone(), name: name.clone(), raw_id })
+                })
+                .collect(),
+            Some(ids) => {
+                let mut pool = Vec::new();
+                for (i, id) in ids.iter().enumerate() {
+                    let field = format!("agents[{i}]");
+                    let (_, name, raw) = agents
+                        .iter()
+                        .find(|(a, _, _)| a == id)
+                        .ok_or_else(|| FieldError::new(&field, format!("no agent `{id}` in this tenant")))?;
+                    let raw_id = raw.clone().ok_or_else(|| {
+                        FieldError::new(&field, format!("agent `{id}` has no acsUserId: the queue cannot add them"))
+                    })?;
+                    pool.push(PoolAgent { id: id.clone(), name: name.clone(), raw_id });
+                }
+                pool
+            }
+        };
+        if doc.groups.is_empty() {
+            return Err(FieldError::new("groups", "must list at least one knowledge-worker group"));
+        }
+        let mut groups = Vec::new();
+        let mut seen: Vec<EntraObjectId> = Vec::new();
+        for (g, grp) in doc.groups.iter().enumerate() {
+            let at = format!("groups[{g}]");
+            if grp.members.is_empty() {
+                return Err(FieldError::new(format!("{at}.members"), "must list at least one Teams user"));
+            }
+            let mut members = Vec::new();
+            for (i, m) in grp.members.iter().enumerate() {
+                let field = format!("{at}.members[{i}]");
+                let (oid, name) = match m {
+                    Value::String(s) => (s.as_str(), None),
+                    Value::Object(o) => (
+                        o.get("objectId").and_then(Value::as_str).ok_or_else(|| {
+                            FieldError::new(format!("{field}.objectId"), "is required (an Entra object id)")
+                        })?,
+                        o.get("displayName").and_then(Value::as_str),
+                    ),
+                    _ => return Err(FieldError::new(&field, "must be an Entra object id or {objectId, displayName}")),
+                };
+                let object_id = EntraObjectId::parse(oid).map_err(|e| {
+                    FieldError::new(
+                        if m.is_object() { format!("{field}.objectId") } else { field.clone() },
+                        e.to_string(),
+                    )
+                })?;
+                if seen.contains(&object_id) {
+                    return Err(FieldError::new(&field, format!("{oid} is listed twice")));
+                }
+                seen.push(object_id.clone());
+                let display_name = name
+                    .map(str::to_owned)
+                    .or_else(|| experts.iter().find(|e| e.object_id == object_id).map(|e| e.display_name.clone()))
+                    .unwrap_or_else(|| object_id.as_str().to_owned());
+                members.push(Member { object_id, display_name });
+            }
+            let name = grp.name.clone().unwrap_or_else(|| format!("Group {}", g + 1));
+            groups.push(Group { name, order: grp.order.unwrap_or(Order::LongestIdle), members });
+        }
+        let trigger = match &doc.trigger {
+            None => Trigger { no_free_agent: true, waited_seconds: None, queue_length: None },
+            Some(t) => Trigger {
+                no_free_agent: t.no_free_agent.unwrap_or(false),
+                waited_seconds: t.waited_seconds.map(|s| seconds("trigger.waitedSeconds", s, 0, 3600)).transpose()?,
+                queue_length: t.queue_length.map(|s| seconds("trigger.queueLength", s, 0, 10_000)).transpose()?,
+            },
+        };
+        if !trigger.no_free_agent && trigger.waited_seconds.is_none() && trigger.queue_length.is_none() {
+            return Err(FieldError::new("trigger", "must set noFreeAgent, waitedSeconds or queueLength"));
+        }
+        let business_hours =
+            doc.business_hours.as_ref().map(hours).transpose().map_err(|e| e.within("businessHours"))?;
+        let after_hours_message_url = match (&doc.after_hours, &business_hours) {
+            (Some(a), _) => Some(url("afterHours.messageUrl", &a.message_url)?),
+            (None, Some(_)) => {
+                return Err(FieldError::new("afterHours.messageUrl", "is required when businessHours is set"))
+            }
+            (None, None) => None,
+        };
+        let fallback = Fallback {
+            after_seconds: seconds("fallback.afterSeconds", doc.fallback.after_seconds.unwrap_or(120), 1, 86_400)?,
+            message_url: url("fallback.messageUrl", &doc.fallback.message_url)?,
+            then: doc.fallback.then.unwrap_or(Then::Wait),
+        };
+        Ok(Self {
+            hold_audio_url,
+            agents,
+            groups,
+            trigger,
+            business_hours,
+            after_hours_message_url,
+            fallback,
+            invitation_timeout_seconds: seconds(
+                "invitationTimeoutSeconds",
+                doc.invitation_timeout_seconds.unwrap_or(20),
+                1,
+                180,
+            )?,
+            max_offers: seconds("maxOffers", doc.max_offers.unwrap_or(3), 1, 50)?,
+            ring_group: doc.ring_group.unwrap_or(false),
+            handoff: doc.handoff.unwrap_or(Handoff::Add),
+            redirect_unanswered: doc.redirect_unanswered.unwrap_or(false),
+            presence_max_age_seconds: seconds(
+                "presenceMaxAgeSeconds",
+                doc.presence_max_age_seconds.unwrap_or(30),
+                1,
+                3600,
+            )?,
+        })
+    }
+}
+
+fn url(field: &str, s: &str) -> Result<String, FieldError> {
+    if (s.starts_with("https://") || s.starts_with("http://")) && s.len() > 8 && !s.contains(char::is_whitespace) {
+        Ok(s.to_owned())
+    } else {
+        Err(FieldError::new(field, "must be an http(s) URL of an audio file"))
+    }
+}
+
+fn seconds(field: &str, v: i64, min: i64, max: i64) -> Result<u32, FieldError> {
+    if (min..=max).contains(&v) {
+        Ok(v as u32)
+    } else {
+        Err(FieldError::new(field, format!("must be {min} to {max} (got {v})")))
+    }
+}
+
+fn hours(h: &HoursDoc) -> Result<BusinessHours, FieldError> {
+    const NAMES: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+    let mut days = [false; 7];
+    for (i, d) in h.days.iter().enumerate() {
+        let n = NAMES
+            .iter()
+            .position(|n| n.eq_ignore_ascii_case(d))
+            .ok_or_else(|| FieldError::new(format!("days[{i}]"), "must be mon, tue, wed, thu, fri, sat or sun"))?;
+        days[n] = true;
+    }
+    if !days.contains(&true) {
+        return Err(FieldError::new("days", "must name at least one day"));
+    }
+    let minute = |field: &str, s: &str| -> Result<u32, FieldError> {
+        let bad = || FieldError::new(field, "must be HH:MM (24-hour)");
+        let (hh, mm) = s.split_once(':').ok_or_else(bad)?;
+        let (hh, mm): (u32, u32) = (hh.parse().map_err(|_| bad())?, mm.parse().map_err(|_| bad())?);
+        if hh > 24 || mm > 59 || (hh == 24 && mm > 0) || s.len() != 5 {
+            return Err(bad());
+        }
+        Ok(hh * 60 + mm)
+    };
+    let open_minute = minute("open", &h.open)?;
+    let close_minute = minute("close", &h.close)?;
+    if close_minute <= open_minute {
+        return Err(FieldError::new("close", "must be after open"));
+    }
+    if !(-14 * 60..=14 * 60).contains(&h.utc_offset_minutes) {
+        return Err(FieldError::new("utcOffsetMinutes", "must be -840 to 840"));
+    }
+    Ok(BusinessHours { utc_offset_minutes: h.utc_offset_minutes, days, open_minute, close_minute })
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct PolicyDoc {
+    hold_audio_url: String,
+    #[serde(default)]
+    agents: Option<Vec<String>>,
+    #[serde(default)]
+    groups: Vec<GroupDoc>,
+    #[serde(default)]
+    trigger: Option<TriggerDoc>,
+    #[serde(default)]
+    business_hours: Option<HoursDoc>,
+    #[serde(default)]
+    after_hours: Option<AfterHoursDoc>,
+    fallback: FallbackDoc,
+    #[serde(default)]
+    invitation_timeout_seconds: Option<i64>,
+    #[serde(default)]
+    max_offers: Option<i64>,
+    #[serde(default)]
+    ring_group: Option<bool>,
+    #[serde(default)]
+    handoff: Option<Handoff>,
+    #[serde(default)]
+    redirect_unanswered: Option<bool>,
+    #[serde(default)]
+    presence_max_age_seconds: Option<i64>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct GroupDoc {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    order: Option<Order>,
+    #[serde(default)]
+    members: Vec<Value>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct TriggerDoc {
+    #[serde(default)]
+    no_free_agent: Option<bool>,
+    #[serde(default)]
+    waited_seconds: Option<i64>,
+    #[serde(default)]
+    queue_length: Option<i64>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct HoursDoc {
+    #[serde(default)]
+    utc_offset_minutes: i32,
+    days: Vec<String>,
+    open: String,
+    close: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct AfterHoursDoc {
+    message_url: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct FallbackDoc {
+    #[serde(default)]
+    after_seconds: Option<i64>,
+    message_url: String,
+    #[serde(default)]
+    then: Option<Then>,
+}

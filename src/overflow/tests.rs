@@ -1,0 +1,388 @@
+use serde_json::json;
+
+use super::*;
+use crate::tenant::Config;
+
+const DANA: &str = "8f4b6e2a-1c3d-4e5f-9a0b-1c2d3e4f5a6b";
+const ROBIN: &str = "2c9d8e7f-6a5b-4c3d-8e2f-1a0b9c8d7e6f";
+const SAM: &str = "0b7a94d5-2a34-4c1e-9f3f-5d6a1b2c3d4e";
+const JO: &str = "6e5d4c3b-2a19-4f8e-b7d6-c5b4a3928170";
+const KIM: &str = "11111111-2222-4333-8444-555555555555";
+const AGENT: &str = "8:acs:5b1c6f43-2e7d-4a6b-9c1e-0a1b2c3d4e5f_a9e47c3b-6d52-4f0e-8c11-2b7f0d9e4a21";
+
+fn config(overflow: serde_json::Value) -> Result<Config, crate::FieldError> {
+    let doc = json!({"tenants": {"contoso": {
+        "connectionString": "endpoint=http://127.0.0.1:8788/;accesskey=U3dpdGNoYm9hcmQtQUNTLWVtdWxhdG9yLWRldi1rZXk=",
+        "acsResourceId": "5b1c6f43-2e7d-4a6b-9c1e-0a1b2c3d4e5f",
+        "agents": [{"id": "alex", "name": "Alex Agent", "token": "dev-agent-token-contoso-alex", "acsUserId": AGENT}],
+        "experts": [{"objectId": DANA, "displayName": "Dana Expert"}],
+        "routing": {"default": {"action": "queue"}},
+        "overflow": overflow,
+    }}});
+    Config::parse(&doc.to_string())
+}
+
+fn base() -> serde_json::Value {
+    json!({
+        "holdAudioUrl": "https://contoso.example/hold.wav",
+        "groups": [{"name": "Billing", "order": "priority", "members": [ROBIN, JO, DANA, SAM, KIM]}],
+        "fallback": {"afterSeconds": 120, "messageUrl": "https://contoso.example/sorry.wav"},
+        "invitationTimeoutSeconds": 20,
+        "maxOffers": 4,
+    })
+}
+
+fn policy(v: serde_json::Value) -> OverflowPolicy {
+    config(v).unwrap().tenant("contoso").unwrap().overflow.clone().unwrap()
+}
+
+fn presences(list: &[(&str, &str)]) -> Input {
+    Input::Presence { presences: list.iter().map(|(a, b)| ((*a).to_owned(), (*b).to_owned())).collect() }
+}
+
+fn arrived(id: &str) -> Input {
+    Input::Arrived { call_id: id.into(), caller: Some("4:+14255550123".into()) }
+}
+
+fn offers(cmds: &[Command]) -> Vec<(String, u64, String)> {
+    cmds.iter()
+        .filter_map(|c| match c {
+            Command::Offer { call_id, offer_id, target, .. } => Some((call_id.clone(), *offer_id, target.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+fn orgid(oid: &str) -> String {
+    format!("8:orgid:{oid}")
+}
+
+#[test]
+fn bad_policies_name_their_field() {
+    let cases = [
+        (json!({"groups": [{"members": ["not-a-guid"]}]}), "tenants.contoso.overflow.groups[0].members[0]"),
+        (
+            json!({"groups": [{"members": [{"objectId": "x"}]}]}),
+            "tenants.contoso.overflow.groups[0].members[0].objectId",
+        ),
+        (json!({"groups": [{"name": "Empty", "members": []}]}), "tenants.contoso.overflow.groups[0].members"),
+        (json!({"groups": []}), "tenants.contoso.overflow.groups"),
+        (json!({"invitationTimeoutSeconds": -5}), "tenants.contoso.overflow.invitationTimeoutSeconds"),
+        (json!({"maxOffers": 0}), "tenants.contoso.overflow.maxOffers"),
+        (
+            json!({"fallback": {"afterSeconds": -1, "messageUrl": "https://x.example/a.wav"}}),
+            "tenants.contoso.overflow.fallback.afterSeconds",
+        ),
+        (json!({"holdAudioUrl": "hold.wav"}), "tenants.contoso.overflow.holdAudioUrl"),
+        (json!({"groups": [{"order": "loudest", "members": [DANA]}]}), "tenants.contoso.overflow.groups[0].order"),
+        (json!({"trigger": {"noFreeAgent": false}}), "tenants.contoso.overflow.trigger"),
+        (json!({"agents": ["nobody"]}), "tenants.contoso.overflow.agents[0]"),
+        (json!({"groups": [{"members": [DANA, DANA]}]}), "tenants.contoso.overflow.groups[0].members[1]"),
+        (
+            json!({"businessHours": {"days": ["mon"], "open": "09:00", "close": "17:00"}}),
+            "tenants.contoso.overflow.afterHours.messageUrl",
+        ),
+        (
+            json!({"businessHours": {"days": ["mon"], "open": "18:00", "close": "09:00"}, "afterHours": {"messageUrl": "https://x.example/c.wav"}}),
+            "tenants.contoso.overflow.businessHours.close",
+        ),
+        (
+            json!({"businessHours": {"days": ["someday"], "open": "09:00", "close": "17:00"}, "afterHours": {"messageUrl": "https://x.example/c.wav"}}),
+            "tenants.contoso.overflow.businessHours.days[0]",
+        ),
+        (json!({"colour": "red"}), "tenants.contoso.overflow"),
+    ];
+    for (patch, field) in cases {
+        let mut v = base();
+        for (k, val) in patch.as_object().unwrap() {
+            v[k] = val.clone();
+        }
+        let e = config(v).unwrap_err();
+        assert_eq!(e.field, field, "{e}");
+        assert!(!e.message.is_empty());
+    }
+    let e = config(serde_json::Value::Null).map(drop);
+    assert!(e.is_err(), "routing to the queue needs an overflow policy");
+    let p = policy(base());
+    assert_eq!(p.groups[0].members[2].display_name, "Dana Expert", "named from the tenant's experts");
+    assert_eq!(p.agents.len(), 1, "the pool defaults to every agent with an ACS identity");
+    assert!(p.trigger.no_free_agent);
+}
+
+/// The issue's first scenario: all agents busy → the Available knowledge worker; Busy and
+/// Offline ones skipped; the first declines → the next answers; the unlicensed one is never
+/// offered again.
+#[test]
+fn overflow_skips_busy_and_offline_moves_on_after_decline_and_never_reoffers_the_unlicensed() {
+    let p = policy(base());
+    let mut q = Queue::new();
+    // No agent is signed in: nobody is free.
+    let out = q.step(&p, arrived("c1"), 0);
+    assert_eq!(out, vec![Command::Answer { call_id: "c1".into() }]);
+    let out = q.step(&p, Input::Answered { call_id: "c1".into() }, 1_000);
+    assert!(matches!(&out[0], Command::Hold { url, .. } if url.ends_with("hold.wav")));
+    assert!(matches!(out.last(), Some(Command::ReadPresence { object_ids }) if object_ids.len() == 5), "{out:?}");
+    assert!(offers(&out).is_empty(), "no offer before presence is known");
+    // Robin Busy, Jo Offline, Sam and Dana and Kim Available (Sam before Dana by priority).
+    let out = q.step(
+        &p,
+        presences(&[(ROBIN, "Busy"), (JO, "Offline"), (SAM, "Available"), (DANA, "Available"), (KIM, "Available")]),
+        1_500,
+    );
+    let o = offers(&out);
+    assert_eq!(o.len(), 1);
+    assert_eq!(o[0].2, orgid(DANA), "priority order, Available only: Dana (Sam is after her in the list)");
+    // Dana declines → Sam (next by priority) is offered.
+    let out = q.step(
+        &p,
+        Input::OfferEnded { call_id: "c1".into(), offer_id: o[0].1, outcome: OfferOutcome::Declined },
+        4_000,
+    );
+    let o = offers(&out);
+    assert_eq!(o[0].2, orgid(SAM));
+    // Sam has no licence: 403/7604 → Kim answers.
+    let out = q.step(
+        &p,
+        Input::OfferEnded { call_id: "c1".into(), offer_id: o[0].1, outcome: OfferOutcome::from_result(403, 7604) },
+        4_500,
+    );
+    let o = offers(&out);
+    assert_eq!(o[0].2, orgid(KIM));
+    let out =
+        q.step(&p, Input::OfferEnded { call_id: "c1".into(), offer_id: o[0].1, outcome: OfferOutcome::Joined }, 9_000);
+    assert!(out.is_empty());
+    let c = q.call("c1").unwrap();
+    assert_eq!(
+        c.outcome,
+        Some(CallOutcome::Answered { by: Taker::KnowledgeWorker { object_id: KIM.into() }, waited_ms: 9_000 })
+    );
+    assert_eq!((q.stats.declined, q.stats.refused, q.stats.answered_by_knowledge_workers), (1, 1, 1));
+    // A second call: Sam (refused for good) and Robin (Busy) and Jo (Offline) are never offered;
+    // Dana declined c1 only, so she may take c2.
+    q.step(&p, arrived("c2"), 10_000);
+    let out = q.step(&p, Input::Answered { call_id: "c2".into() }, 10_500);
+    let o = offers(&out);
+    assert_eq!(o.len(), 1);
+    assert_eq!(o[0].2, orgid(DANA));
+    let out = q.step(
+        &p,
+        Input::OfferEnded { call_id: "c2".into(), offer_id: o[0].1, outcome: OfferOutcome::NoAnswer },
+        31_000,
+    );
+    assert!(offers(&out).is_empty(), "nobody else may be offered: {out:?}");
+    let view = view::view(&q, &p, 31_000);
+    assert!(view["knowledgeWorkers"][3]["status"].as_str().unwrap().starts_with("Never offered"), "{view}");
+    assert!(view["calls"][0]["status"].as_str().unwrap().contains("did not answer"), "{view}");
+    assert!(q.audit(&p).is_empty());
+}
+
+#[test]
+fn two_calls_at_once_with_one_free_worker_are_never_double_offered() {
+    let mut v = base();
+    v["groups"] = json!([{"members": [DANA]}]);
+    let p = policy(v);
+    let mut q = Queue::new();
+    q.step(&p, presences(&[(DANA, "Available")]), 0);
+    for id in ["a", "b"] {
+        q.step(&p, arrived(id), 100);
+    }
+    let mut out = q.step(&p, Input::Answered { call_id: "a".into() }, 200);
+    out.extend(q.step(&p, Input::Answered { call_id: "b".into() }, 200));
+    let o = offers(&out);
+    assert_eq!(o.len(), 1, "one offer for two calls: {out:?}");
+    assert_eq!(o[0].0, "a", "the call that arrived first");
+    assert!(q.audit(&p).is_empty());
+    // Dana answers a; b keeps waiting; when a ends Dana is free and b is offered to her.
+    assert!(offers(&q.step(
+        &p,
+        Input::OfferEnded { call_id: "a".into(), offer_id: o[0].1, outcome: OfferOutcome::Joined },
+        3_000
+    ))
+    .is_empty());
+    assert!(offers(&q.step(&p, Input::Tick, 30_000)).is_empty(), "b waits");
+    let out = q.step(&p, Input::CallEnded { call_id: "a".into() }, 60_000);
+    let o = offers(&out);
+    assert_eq!((o.len(), o[0].0.as_str()), (1, "b"));
+    assert!(q.audit(&p).is_empty());
+}
+
+#[test]
+fn a_free_agent_comes_first_and_no_trigger_means_no_overflow() {
+    let mut v = base();
+    v["trigger"] = json!({"waitedSeconds": 30});
+    let p = policy(v);
+    let mut q = Queue::new();
+    q.step(&p, presences(&[(DANA, "Available")]), 0);
+    q.step(&p, Input::AgentSignedIn { agent_id: "alex".into() }, 0);
+    q.step(&p, arrived("c1"), 0);
+    let o = offers(&q.step(&p, Input::Answered { call_id: "c1".into() }, 500));
+    assert_eq!(o[0].2, AGENT, "the free agent");
+    q.step(&p, Input::OfferEnded { call_id: "c1".into(), offer_id: o[0].1, outcome: OfferOutcome::Joined }, 1_500);
+    // The agent is busy; c2 waits until 30 s, then overflows.
+    q.step(&p, arrived("c2"), 2_000);
+    assert!(offers(&q.step(&p, Input::Answered { call_id: "c2".into() }, 2_500)).is_empty());
+    assert_eq!(q.next_wake(&p), Some(32_000), "the waited trigger");
+    assert!(offers(&q.step(&p, Input::Tick, 31_999)).is_empty());
+    let out = q.step(&p, Input::Tick, 32_000);
+    // Presence is 32 s old (max age 30): read again, but the last known value still counts.
+    assert!(out.iter().any(|c| matches!(c, Command::ReadPresence { .. })));
+    assert_eq!(offers(&out)[0].2, orgid(DANA));
+}
+
+#[test]
+fn nobody_answers_so_the_fallback_plays_and_after_hours_calls_hear_the_closed_message() {
+    let mut v = base();
+    v["groups"] = json!([{"members": [DANA, JO]}]);
+    v["maxOffers"] = json!(2);
+    v["fallback"] = json!({"afterSeconds": 300, "messageUrl": "https://contoso.example/callback.wav", "then": "end"});
+    // Open Monday to Friday, 08:00–18:00 UTC.
+    v["businessHours"] = json!({"days": ["mon", "tue", "wed", "thu", "fri"], "open": "08:00", "close": "18:00"});
+    v["afterHours"] = json!({"messageUrl": "https://contoso.example/closed.wav"});
+    let p = policy(v);
+    let monday_noon = 1_795_521_600_000; // 2026-11-23 (Monday) 12:00 UTC
+    let mut q = Queue::new();
+    q.step(&p, presences(&[(DANA, "Available"), (JO, "Away")]), monday_noon);
+    q.step(&p, arrived("c1"), monday_noon);
+    let o = offers(&q.step(&p, Input::Answered { call_id: "c1".into() }, monday_noon + 1_000));
+    assert_eq!(o[0].2, orgid(DANA), "Available before Away");
+    let o = offers(&q.step(
+        &p,
+        Input::OfferEnded { call_id: "c1".into(), offer_id: o[0].1, outcome: OfferOutcome::NoAnswer },
+        monday_noon + 21_000,
+    ));
+    assert_eq!(o[0].2, orgid(JO), "then Away");
+    let out = q.step(
+        &p,
+        Input::OfferEnded { call_id: "c1".into(), offer_id: o[0].1, outcome: OfferOutcome::Declined },
+        monday_noon + 30_000,
+    );
+    assert_eq!(
+        out,
+        vec![Command::Message {
+            call_id: "c1".into(),
+            url: "https://contoso.example/callback.wav".into(),
+            then_end: true
+        }],
+        "offers used up: the fallback"
+    );
+    q.step(&p, Input::MessagePlayed { call_id: "c1".into() }, monday_noon + 40_000);
+    q.step(&p, Input::CallEnded { call_id: "c1".into() }, monday_noon + 41_000);
+    assert_eq!(q.call("c1").unwrap().outcome, Some(CallOutcome::FallbackEnded));
+    assert_eq!(q.stats.abandoned, 0);
+    // Saturday: the after-hours path.
+    let saturday = monday_noon + 5 * 86_400_000;
+    assert_eq!(q.step(&p, arrived("c2"), saturday), vec![Command::Answer { call_id: "c2".into() }]);
+    let out = q.step(&p, Input::Answered { call_id: "c2".into() }, saturday + 500);
+    assert_eq!(
+        out,
+        vec![Command::Message {
+            call_id: "c2".into(),
+            url: "https://contoso.example/closed.wav".into(),
+            then_end: true
+        }]
+    );
+    q.step(&p, Input::CallEnded { call_id: "c2".into() }, saturday + 9_000);
+    assert_eq!(q.call("c2").unwrap().outcome, Some(CallOutcome::AfterHours));
+    assert_eq!(q.stats.after_hours, 1);
+    // Monday 18:00 is closed, 17:59 open.
+    let h = p.business_hours.as_ref().unwrap();
+    assert!(h.is_open(monday_noon + 6 * 3_600_000 - 60_000));
+    assert!(!h.is_open(monday_noon + 6 * 3_600_000));
+}
+
+#[test]
+fn the_fallback_after_waiting_keeps_the_caller_waiting_when_the_policy_says_wait() {
+    let mut v = base();
+    v["groups"] = json!([{"members": [DANA]}]);
+    v["fallback"] = json!({"afterSeconds": 60, "messageUrl": "https://contoso.example/sorry.wav", "then": "wait"});
+    let p = policy(v);
+    let mut q = Queue::new();
+    q.step(&p, presences(&[(DANA, "Busy")]), 0);
+    q.step(&p, arrived("c1"), 0);
+    q.step(&p, Input::Answered { call_id: "c1".into() }, 500);
+    assert_eq!(q.next_wake(&p), Some(60_000));
+    let out = q.step(&p, Input::Tick, 60_000);
+    assert!(matches!(&out[0], Command::Message { then_end: false, .. }), "{out:?}");
+    let out = q.step(&p, Input::MessagePlayed { call_id: "c1".into() }, 70_000);
+    assert!(matches!(&out[0], Command::Hold { .. }), "back on hold");
+    q.step(&p, Input::CallEnded { call_id: "c1".into() }, 90_000);
+    assert_eq!(q.call("c1").unwrap().outcome, Some(CallOutcome::Abandoned { waited_ms: 90_000 }));
+    assert_eq!(q.stats.abandoned, 1);
+}
+
+#[test]
+fn a_ring_group_rings_everyone_and_cancels_the_rest_when_one_answers() {
+    let mut v = base();
+    v["groups"] = json!([{"members": [DANA, KIM, ROBIN]}]);
+    v["ringGroup"] = json!(true);
+    let p = policy(v);
+    let mut q = Queue::new();
+    q.step(&p, presences(&[(DANA, "Available"), (KIM, "Available"), (ROBIN, "DoNotDisturb")]), 0);
+    q.step(&p, arrived("c1"), 0);
+    let o = offers(&q.step(&p, Input::Answered { call_id: "c1".into() }, 500));
+    assert_eq!(o.iter().map(|x| x.2.clone()).collect::<Vec<_>>(), vec![orgid(DANA), orgid(KIM)], "never DoNotDisturb");
+    assert!(q.audit(&p).is_empty(), "a ring group may ring two people for one call");
+    let out =
+        q.step(&p, Input::OfferEnded { call_id: "c1".into(), offer_id: o[1].1, outcome: OfferOutcome::Joined }, 4_000);
+    assert_eq!(out, vec![Command::Cancel { call_id: "c1".into(), offer_id: o[0].1 }]);
+    q.step(&p, Input::OfferEnded { call_id: "c1".into(), offer_id: o[0].1, outcome: OfferOutcome::Cancelled }, 4_200);
+    assert_eq!(q.workers[0].busy, Busy::Free, "Dana is free again");
+    assert!(matches!(q.workers[1].busy, Busy::OnCall { .. }));
+}
+
+#[test]
+fn an_offer_whose_outcome_is_lost_frees_the_seat_and_round_robin_rotates() {
+    let mut v = base();
+    v["groups"] = json!([{"order": "roundRobin", "members": [DANA, KIM]}]);
+    v["maxOffers"] = json!(5);
+    let p = policy(v);
+    let mut q = Queue::new();
+    q.step(&p, presences(&[(DANA, "Available"), (KIM, "Available")]), 0);
+    q.step(&p, arrived("c1"), 0);
+    let o = offers(&q.step(&p, Input::Answered { call_id: "c1".into() }, 0));
+    assert_eq!(o[0].2, orgid(DANA));
+    assert_eq!(q.next_wake(&p), Some(20_000 + queue::OFFER_GRACE_MS));
+    let out = q.step(&p, Input::Tick, 50_000);
+    assert!(out.contains(&Command::Cancel { call_id: "c1".into(), offer_id: o[0].1 }), "withdrawn: {out:?}");
+    assert_eq!(offers(&out)[0].2, orgid(KIM), "round robin: the next member");
+    assert_eq!(q.stats.timed_out, 1);
+    // A late outcome of the lost offer changes nothing.
+    let before = q.clone();
+    q.step(&p, Input::OfferEnded { call_id: "c1".into(), offer_id: o[0].1, outcome: OfferOutcome::Joined }, 50_001);
+    assert_eq!(q.calls, before.calls);
+}
+
+#[test]
+fn redirect_before_answer_when_the_trigger_fires_on_arrival() {
+    let mut v = base();
+    v["groups"] = json!([{"members": [DANA]}]);
+    v["redirectUnanswered"] = json!(true);
+    let p = policy(v);
+    let mut q = Queue::new();
+    q.step(&p, presences(&[(DANA, "Available")]), 0);
+    let out = q.step(&p, arrived("c1"), 100);
+    assert!(matches!(&out[0], Command::Redirect { target, .. } if *target == orgid(DANA)), "{out:?}");
+    assert!(matches!(q.call("c1").unwrap().outcome, Some(CallOutcome::Redirected { .. })));
+    // Dana is busy until presence read after the handoff says otherwise.
+    assert_eq!(q.step(&p, arrived("c2"), 200), vec![Command::Answer { call_id: "c2".into() }]);
+    assert!(offers(&q.step(&p, Input::Answered { call_id: "c2".into() }, 300)).is_empty());
+    assert!(offers(&q.step(&p, presences(&[(DANA, "Available")]), 5_000)).is_empty(), "too soon after the redirect");
+    assert_eq!(offers(&q.step(&p, presences(&[(DANA, "Available")]), 20_000)).len(), 1);
+}
+
+#[test]
+fn the_rules_choose_the_operation_for_the_stage() {
+    use crate::call::CallState;
+    use crate::events::parse_events;
+    let dana = crate::CommunicationIdentifier::teams_user(DANA, crate::TeamsCloud::Public).unwrap();
+    let mut state = CallState::new();
+    let incoming = r#"[{"id":"eg-1","topic":"/subscriptions/x","subject":"s","eventType":"Microsoft.Communication.IncomingCall","eventTime":"2025-04-01T12:00:00Z","dataVersion":"1.0","data":{"to":{"kind":"phoneNumber","rawId":"4:+18005550100","phoneNumber":{"value":"+18005550100"}},"from":{"kind":"phoneNumber","rawId":"4:+14255550123","phoneNumber":{"value":"+14255550123"}},"serverCallId":"c2VydmVy","callerDisplayName":"","incomingCallContext":"ctx-1","correlationId":"corr-1"}}]"#;
+    for e in parse_events(incoming).unwrap() {
+        state.apply(&e);
+    }
+    assert_eq!(offer_operation(&state, OfferVia::Redirect, &dana), Ok("redirectCall"));
+    // Not an unanswered incoming call: redirect is refused by name.
+    let fresh = CallState::new();
+    let e = offer_operation(&fresh, OfferVia::Redirect, &dana).unwrap_err();
+    assert_eq!(e.rule, "before_answer_only");
+}

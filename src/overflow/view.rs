@@ -1,0 +1,117 @@
+//! The queue view consoles get: waiting calls with time waited, who is being offered which
+//! call, outcomes, the knowledge workers and agents with what they do — in plain words beside
+//! the facts, so the console shows it without its own rules.
+
+use serde_json::{json, Value};
+
+use super::policy::OverflowPolicy;
+use super::queue::{describe, outcome_words, taker_name, Busy, Queue, Stage};
+
+/// The whole view at `now`.
+pub fn view(queue: &Queue, policy: &OverflowPolicy, now: i64) -> Value {
+    let calls: Vec<Value> = queue
+        .calls
+        .iter()
+        .rev()
+        .map(|c| {
+            let offers: Vec<Value> = c
+                .offers
+                .iter()
+                .map(|o| {
+                    json!({
+                        "offerId": o.id,
+                        "to": o.to,
+                        "name": taker_name(&o.to, policy),
+                        "via": o.via,
+                        "at": o.at,
+                        "outcome": o.outcome,
+                        "endedAt": o.ended_at,
+                        "words": o.outcome.as_ref().map_or_else(|| "ringing".to_owned(), outcome_words),
+                    })
+                })
+                .collect();
+            json!({
+                "callId": c.call_id,
+                "caller": c.caller,
+                "arrivedAt": c.arrived_at,
+                "answeredAt": c.answered_at,
+                "stage": c.stage,
+                "waitedSeconds": (c.ended_at.unwrap_or(now) - c.arrived_at).max(0) / 1000,
+                "outcome": c.outcome,
+                "live": c.outcome.is_none() && c.stage != Stage::Ended,
+                "offers": offers,
+                "status": describe(c, policy, now),
+            })
+        })
+        .collect();
+    let mut seat = 0;
+    let mut workers = Vec::new();
+    for group in &policy.groups {
+        for m in &group.members {
+            if let Some(w) = queue.workers.get(seat) {
+                workers.push(json!({
+                    "objectId": w.object_id,
+                    "displayName": m.display_name,
+                    "group": group.name,
+                    "availability": w.availability,
+                    "presenceAt": w.presence_at,
+                    "excluded": w.excluded,
+                    "busy": w.busy,
+                    "status": seat_words(&w.busy, w.excluded.as_deref(), Some(&w.availability)),
+                }));
+            }
+            seat += 1;
+        }
+    }
+    let agents: Vec<Value> = queue
+        .agents
+        .iter()
+        .zip(&policy.agents)
+        .map(|(a, p)| {
+            json!({
+                "id": a.id,
+                "name": p.name,
+                "signedIn": a.signed_in,
+                "busy": a.busy,
+                "status": if a.signed_in { seat_words(&a.busy, None, None) } else { "Signed out".into() },
+            })
+        })
+        .collect();
+    json!({
+        "at": now,
+        "waiting": queue.waiting(),
+        "calls": calls,
+        "knowledgeWorkers": workers,
+        "agents": agents,
+        "stats": queue.stats,
+        "policy": {
+            "groups": policy.groups.iter().map(|g| json!({"name": g.name, "order": g.order, "members": g.members.len()})).collect::<Vec<_>>(),
+            "trigger": policy.trigger,
+            "ringGroup": policy.ring_group,
+            "handoff": policy.handoff,
+            "maxOffers": policy.max_offers,
+            "invitationTimeoutSeconds": policy.invitation_timeout_seconds,
+            "fallbackAfterSeconds": policy.fallback.after_seconds,
+        },
+    })
+}
+
+fn seat_words(busy: &Busy, excluded: Option<&str>, availability: Option<&str>) -> String {
+    if let Some(e) = excluded {
+        return format!("Never offered: {e}");
+    }
+    match busy {
+        Busy::Free => match availability {
+            Some(a @ ("Available" | "AvailableIdle")) => format!("Free ({a})"),
+            Some(a) => format!("Not offered while {a}"),
+            None => "Free".into(),
+        },
+        Busy::Offered { call_id, .. } => format!("Being offered call {}", short(call_id)),
+        Busy::OnCall { call_id } => format!("On call {}", short(call_id)),
+        Busy::Transferred { call_id, .. } => format!("Took call {} by transfer", short(call_id)),
+    }
+}
+
+fn short(id: &str) -> &str {
+    id.get(..8).unwrap_or(id)
+}
