@@ -49,7 +49,10 @@ pub fn document(server: &str) -> Value {
         if d.operation_id == "listExperts" {
             params.push(json!({"name": "available", "in": "query", "required": false, "description": "Only experts whose presence is Available.", "schema": {"type": "boolean"}}));
         }
-        if d.operation_id == "watchCall" {
+        if d.operation_id == "watchQueue" {
+            params.push(json!({"name": "ready", "in": "query", "required": false, "description": "Take queue calls while the socket is open (the agent is signed in to the queue).", "schema": {"type": "boolean"}}));
+        }
+        if matches!(d.operation_id, "watchCall" | "watchQueue") {
             params.push(json!({"name": "access_token", "in": "query", "required": false, "description": "The agent token (browsers cannot set headers on a WebSocket).", "schema": {"type": "string"}}));
         }
         if !params.is_empty() {
@@ -134,6 +137,8 @@ fn schemas() -> Value {
         }
         p
     };
+    // Apart: one json! of every schema would pass the macro's recursion limit.
+    let queue_view = json!({"type": "object", "required": ["calls", "knowledgeWorkers", "agents", "stats"], "description": "The tenant queue: each call with `status` in plain words, its offers (who, how, outcome), each knowledge worker's presence and what they do for the queue, agents signed in, totals.", "properties": {"at": s("integer"), "waiting": s("integer"), "calls": {"type": "array", "items": {"type": "object", "properties": {"callId": s("string"), "caller": s("string"), "stage": s("string"), "waitedSeconds": s("integer"), "status": s("string"), "offers": {"type": "array", "items": s("object")}, "outcome": {}}}}, "knowledgeWorkers": {"type": "array", "items": s("object")}, "agents": {"type": "array", "items": s("object")}, "stats": s("object"), "policy": s("object")}});
     json!({
         "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "object", "required": ["code", "message"], "properties": {"code": s("string"), "message": s("string"), "field": s("string"), "detail": {}}}}},
         "Health": {"type": "object", "required": ["ok"], "properties": {"ok": s("boolean"), "version": s("string"), "acsMode": s("string")}},
@@ -159,6 +164,7 @@ fn schemas() -> Value {
         "ParticipantList": {"type": "object", "required": ["value"], "properties": {"value": {"type": "array", "items": {"$ref": "#/components/schemas/Participant"}}}},
         "Participant": {"type": "object", "properties": {"identifier": {"$ref": "#/components/schemas/CommunicationIdentifier"}, "isMuted": s("boolean"), "isOnHold": s("boolean")}},
         "Me": {"type": "object", "required": ["tenant", "agent"], "properties": {"tenant": s("string"), "agent": {"type": "object", "properties": {"id": s("string"), "name": s("string"), "acsUserId": s("string")}}}},
+        "QueueView": queue_view,
         "ExpertList": {"type": "object", "required": ["experts"], "properties": {"experts": {"type": "array", "items": {"type": "object", "properties": {"objectId": s("string"), "displayName": s("string"), "availability": s("string"), "activity": s("string"), "rawId": s("string")}}}}},
     })
 }

@@ -99,6 +99,26 @@ pub static ROUTES: &[RouteDoc] = &[
         200,
         Some("ExpertList"),
     ),
+    doc(
+        "GET",
+        "/api/queue",
+        "getQueue",
+        "The tenant's queue (peak overflow): waiting calls, offers and outcomes, knowledge workers and agents.",
+        Agent,
+        None,
+        200,
+        Some("QueueView"),
+    ),
+    doc(
+        "GET",
+        "/api/queue/events",
+        "watchQueue",
+        "WebSocket of the queue view; with `?ready=true` the agent takes queue calls while it is open.",
+        Agent,
+        None,
+        101,
+        None,
+    ),
     doc("GET", "/api/calls", "listCalls", "The tenant's calls, newest first.", Agent, None, 200, Some("CallList")),
     doc(
         "POST",
@@ -377,6 +397,10 @@ pub enum Route {
     Me,
     /// `GET /api/experts`.
     Experts,
+    /// `GET /api/queue`.
+    Queue,
+    /// `GET /api/queue/events`.
+    QueueEvents,
     /// `GET /api/calls`.
     ListCalls,
     /// `POST /api/calls`.
@@ -421,6 +445,8 @@ impl Route {
             Route::Callback { .. } => "acsCallback",
             Route::Me => "whoAmI",
             Route::Experts => "listExperts",
+            Route::Queue => "getQueue",
+            Route::QueueEvents => "watchQueue",
             Route::ListCalls => "listCalls",
             Route::CreateCall => "createCall",
             Route::Call { op, .. } => match op {
@@ -486,6 +512,8 @@ fn match_path(path: &str) -> Result<Vec<(&'static str, Route)>, ApiError> {
         }
         ["me"] => vec![("GET", Route::Me)],
         ["experts"] => vec![("GET", Route::Experts)],
+        ["queue"] => vec![("GET", Route::Queue)],
+        ["queue", "events"] => vec![("GET", Route::QueueEvents)],
         ["calls"] => vec![("GET", Route::ListCalls), ("POST", Route::CreateCall)],
         ["calls", head, tail @ ..] => {
             let (call_id, verb) = head.split_once(':').map_or((*head, None), |(id, v)| (id, Some(v)));

@@ -5,10 +5,12 @@
 pub mod consult;
 pub mod outbox;
 mod plan;
+pub mod queue_leg;
 pub mod session;
 #[cfg(test)]
 mod tests;
 
 pub use consult::{Consultation, Phase};
 pub use outbox::{OutboxEntry, Purpose, RetryPolicy};
+pub use queue_leg::QueueLeg;
 pub use session::{CallSession, CallSummary, Ctx, Direction, LogRecord, Output, Sent};

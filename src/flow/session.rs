@@ -43,6 +43,9 @@ pub enum Output {
     Push(Value),
     /// Append this record to the call's log.
     Log(LogRecord),
+    /// Tell the tenant's queue (peak overflow) what happened to this call; its answer is
+    /// commands for calls, this one's fed back with [`CallSession::queue_command`].
+    Queue(crate::overflow::Input),
 }
 
 /// One line of a call's audit log.
@@ -134,6 +137,9 @@ pub struct CallSession {
     /// next quiet check (up to 16 times the quiet period), so a long quiet call costs little.
     #[serde(default)]
     pub idle_checks: u32,
+    /// The call's place in the tenant queue, when routing put it there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queue: Option<super::queue_leg::QueueLeg>,
     next_entry: u64,
     next_log: u64,
     next_context: u64,
@@ -180,6 +186,7 @@ impl CallSession {
             activity_at: now,
             checked_at: None,
             idle_checks: 0,
+            queue: None,
             next_entry: 1,
             next_log: 1,
             next_context: 1,
@@ -223,6 +230,9 @@ impl CallSession {
             let action = Action::from_members(op, &params).unwrap_or_default();
             self.state.record_command(&action, ctx_name.as_deref(), Some(ctx.now), Some("routing"));
             out.extend(self.enqueue(op, params, ctx_name, Purpose::Routing, ctx, 0));
+        }
+        if *route == RouteAction::Queue {
+            out.extend(self.enter_queue(Some(from)));
         }
         out.push(self.push_snapshot("offer"));
         out
@@ -343,6 +353,7 @@ impl CallSession {
                 _ => {}
             }
         }
+        out.extend(self.queue_sent(&entry.operation, entry.operation_context.as_deref(), status));
         let learned = entry.purpose == Purpose::Reconcile && !changes.is_empty();
         out.push(json_push(
             "command",
@@ -352,6 +363,7 @@ impl CallSession {
             self.idle_checks = 0;
             // What a lost callback would have set off (a consultation's phase, the hang-up policy).
             out.extend(self.react(agents_before, ctx));
+            out.extend(self.queue_react(&[], ctx));
         }
         let sent =
             Sent { operation: entry.operation, operation_context: entry.operation_context, status, body: parsed };
@@ -374,6 +386,7 @@ impl CallSession {
         let (mut applied, mut duplicates) = (0, 0);
         let mut changes = Vec::new();
         let mut flat = Vec::new();
+        let mut folded = Vec::new();
         let agents_before = self.agents_connected();
         for e in events {
             match self.state.apply(e) {
@@ -397,6 +410,7 @@ impl CallSession {
                     let raw: Value = serde_json::from_str(e.raw_json()).unwrap_or(Value::Null);
                     out.push(self.log(ctx.now, "callback", json!({"type": e.name(), "event": raw})));
                     flat.push(v);
+                    folded.push(e);
                 }
             }
         }
@@ -406,6 +420,7 @@ impl CallSession {
         self.active(ctx.now);
         out.push(json_push("events", json!({"events": flat, "changes": changes, "snapshot": self.view()})));
         out.extend(self.react(agents_before, ctx));
+        out.extend(self.queue_react(&folded, ctx));
         (applied, duplicates, out)
     }
 

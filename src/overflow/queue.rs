@@ -29,7 +29,7 @@ pub const KEEP_ENDED: usize = 50;
 
 /// Who takes (or is offered) a call.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", tag = "kind")]
+#[serde(rename_all = "camelCase", rename_all_fields = "camelCase", tag = "kind")]
 pub enum Taker {
     /// An agent of the pool (by agent id).
     Agent {
@@ -45,7 +45,7 @@ pub enum Taker {
 
 /// How an offer ended.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", tag = "kind")]
+#[serde(rename_all = "camelCase", rename_all_fields = "camelCase", tag = "kind")]
 pub enum OfferOutcome {
     /// The candidate took the call (joined, or accepted the transfer).
     Joined,
@@ -153,7 +153,7 @@ pub enum Stage {
 
 /// How a call left the queue.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", tag = "kind")]
+#[serde(rename_all = "camelCase", rename_all_fields = "camelCase", tag = "kind")]
 pub enum CallOutcome {
     /// Someone took it after waiting `waited_ms`.
     Answered {
@@ -224,7 +224,7 @@ impl QueuedCall {
 
 /// What a seat is doing.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", tag = "kind")]
+#[serde(rename_all = "camelCase", rename_all_fields = "camelCase", tag = "kind")]
 pub enum Busy {
     /// Nothing of the queue's.
     Free,
@@ -307,7 +307,7 @@ pub struct Stats {
 
 /// Something that happened, for the queue.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", tag = "type")]
+#[serde(rename_all = "camelCase", rename_all_fields = "camelCase", tag = "type")]
 pub enum Input {
     /// An incoming call was routed to the queue (not yet answered).
     Arrived {
@@ -363,7 +363,7 @@ pub enum Input {
 
 /// What the edge must do.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", tag = "type")]
+#[serde(rename_all = "camelCase", rename_all_fields = "camelCase", tag = "type")]
 pub enum Command {
     /// Answer the call into the queue.
     Answer {

@@ -173,6 +173,11 @@ fn overflow_skips_busy_and_offline_moves_on_after_decline_and_never_reoffers_the
     let view = view::view(&q, &p, 31_000);
     assert!(view["knowledgeWorkers"][3]["status"].as_str().unwrap().starts_with("Never offered"), "{view}");
     assert!(view["calls"][0]["status"].as_str().unwrap().contains("did not answer"), "{view}");
+    // The console reads camelCase members throughout.
+    assert_eq!(view["calls"][1]["outcome"]["by"], json!({"kind": "knowledgeWorker", "objectId": KIM}));
+    assert_eq!(view["calls"][1]["offers"][1]["outcome"], json!({"kind": "refused", "code": 403, "subCode": 7604}));
+    assert_eq!(view["knowledgeWorkers"][4]["busy"]["kind"], "onCall");
+    assert!(view["knowledgeWorkers"][4]["busy"]["callId"].is_string(), "{view}");
     assert!(q.audit(&p).is_empty());
 }
 

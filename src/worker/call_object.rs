@@ -46,6 +46,9 @@ pub struct CallObject {
     summary: RefCell<Option<String>>,
     /// The alarm time last set (Unix ms), so an unchanged one is not written again.
     alarm_at: RefCell<Option<i64>>,
+    /// While carrying out the queue's command: what the queue must hear goes back in the
+    /// answer instead of a request to the queue (which is waiting for that answer).
+    queue_inline: RefCell<Option<Vec<crate::overflow::Input>>>,
     cpu: env::Stopwatch,
 }
 
@@ -58,6 +61,7 @@ impl DurableObject for CallObject {
             loaded: RefCell::new(false),
             summary: RefCell::new(None),
             alarm_at: RefCell::new(None),
+            queue_inline: RefCell::new(None),
             cpu: env::Stopwatch::default(),
         }
     }
@@ -145,6 +149,7 @@ impl CallObject {
             "/_offer" => self.offer(&caller, &req.text().await?).await,
             "/_create" => self.create(&caller, &req.text().await?).await,
             "/_callback" => self.callback(&caller, &req.text().await?).await,
+            "/_queue" => self.queue_command(&caller, &req.text().await?).await,
             _ => {
                 let Route::Call { op, .. } = Route::parse(method.as_ref(), &path)? else {
                     return Err(ApiError::not_found(format!("no call route {method} {path}")));
@@ -194,8 +199,27 @@ impl CallObject {
             RouteAction::Offer => "offer",
             RouteAction::Redirect(_) => "redirect",
             RouteAction::Reject => "reject",
+            RouteAction::Queue => "queue",
         };
         json_response(&json!({"callId": caller.call_id, "route": name}), 200)
+    }
+
+    /// The tenant queue's command for this call; answers what the queue must hear next.
+    async fn queue_command(&self, caller: &Caller, body: &str) -> Result<Response, ApiError> {
+        let tenant = self.tenant(&caller.tenant)?;
+        let cmd: crate::overflow::Command = serde_json::from_str(body)
+            .map_err(|e| ApiError::new(400, "invalid_body", format!("not a queue command: {e}")))?;
+        self.load().await?;
+        let now = env::now_ms();
+        let outputs = match self.session.borrow_mut().as_mut() {
+            Some(s) => s.queue_command(&cmd, Ctx { now, random: env::random16(), by: None }),
+            None => return Err(ApiError::not_found(format!("no call {}", caller.call_id))),
+        };
+        *self.queue_inline.borrow_mut() = Some(Vec::new());
+        let ran = self.run(&tenant, outputs).await;
+        let inputs = self.queue_inline.borrow_mut().take().unwrap_or_default();
+        ran?;
+        json_response(&json!({"inputs": inputs}), 200)
     }
 
     async fn create(&self, caller: &Caller, body: &str) -> Result<Response, ApiError> {
@@ -358,6 +382,20 @@ impl CallObject {
                         let _ = ws.send_with_str(&text);
                     }
                 }),
+                Output::Queue(input) => {
+                    let inline = self.queue_inline.borrow_mut().as_mut().map(|v| v.push(input.clone())).is_some();
+                    if !inline {
+                        self.store(std::mem::take(&mut logs)).await?;
+                        for cmd in self.tell_queue(tenant, input).await {
+                            let now = env::now_ms();
+                            let more = match self.session.borrow_mut().as_mut() {
+                                Some(s) => s.queue_command(&cmd, Ctx { now, random: env::random16(), by: None }),
+                                None => Vec::new(),
+                            };
+                            queue.extend(more);
+                        }
+                    }
+                }
                 Output::Send(id) => {
                     self.store(std::mem::take(&mut logs)).await?;
                     let (answer, _) = acs::send_with_retry(RetryPolicy::default(), |now| {
@@ -387,6 +425,38 @@ impl CallObject {
         self.schedule().await;
         self.publish_summary(&tenant.id).await;
         Ok(results)
+    }
+
+    /// Tells the tenant's queue; returns its commands for this call. A queue that cannot be
+    /// reached loses nothing: the call stays where it is and the queue's own alarm and the
+    /// call's next events try again.
+    async fn tell_queue(&self, tenant: &Tenant, input: crate::overflow::Input) -> Vec<crate::overflow::Command> {
+        let (call_id, origin) = match self.session.borrow().as_ref() {
+            Some(s) => (s.call_id.clone(), s.callback_uri.split("/api/callbacks/").next().unwrap_or("").to_owned()),
+            None => return Vec::new(),
+        };
+        let body = json!({"callId": call_id, "inputs": [input]}).to_string();
+        let sent = async {
+            let stub = self.env.durable_object(super::QUEUES_BINDING)?.id_from_name(&tenant.id)?.get_stub()?;
+            let headers = ::worker::Headers::new();
+            headers.set(TENANT_HEADER, &tenant.id)?;
+            headers.set(ORIGIN_HEADER, &origin)?;
+            let mut init = RequestInit::new();
+            init.with_method(Method::Post).with_headers(headers).with_body(Some(body.into()));
+            let mut res = stub.fetch_with_request(Request::new_with_init("https://queue/input", &init)?).await?;
+            res.text().await
+        }
+        .await;
+        match sent {
+            Ok(text) => serde_json::from_str::<Value>(&text)
+                .ok()
+                .and_then(|v| serde_json::from_value(v.get("commands")?.clone()).ok())
+                .unwrap_or_default(),
+            Err(e) => {
+                ::worker::console_warn!("CallObject could not reach the queue: {e}");
+                Vec::new()
+            }
+        }
     }
 
     /// Writes the session and `logs` in one storage operation.

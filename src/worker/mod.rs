@@ -9,11 +9,13 @@ mod acs;
 mod call_object;
 mod env;
 mod error;
+mod graph;
 mod incoming;
 mod jwks;
+mod queue_object;
 mod tenant_index;
 
-use ::worker::{event, Context, Env, Fetch, Headers, Method, Request, RequestInit, Response};
+use ::worker::{event, Context, Env, Headers, Method, Request, RequestInit, Response};
 use serde_json::json;
 
 use crate::api::{experts, openapi, ApiError, RequestUrl, Route};
@@ -25,6 +27,8 @@ use error::{error_response, json_response};
 pub const CALLS_BINDING: &str = "CALLS";
 /// The `TenantIndex` namespace binding in `wrangler.toml`.
 pub const TENANT_INDEX_BINDING: &str = "TENANT_INDEX";
+/// Durable Object namespace of the tenants' queues (peak overflow).
+pub const QUEUES_BINDING: &str = "QUEUES";
 /// Largest request body accepted (413 beyond).
 pub const MAX_BODY: usize = 1 << 20;
 
@@ -143,6 +147,29 @@ async fn handle(mut req: Request, env: &Env) -> Result<Response, ApiError> {
                     200,
                 ),
                 Route::Experts => list_experts(&req, tenant).await,
+                Route::Queue | Route::QueueEvents => {
+                    if tenant.overflow.is_none() {
+                        return Err(ApiError::not_found("this tenant has no queue (no overflow policy)"));
+                    }
+                    let stub = env.durable_object(QUEUES_BINDING)?.id_from_name(&tenant.id)?.get_stub()?;
+                    let headers = Headers::new();
+                    headers.set(TENANT_HEADER, &tenant.id)?;
+                    headers.set(AGENT_HEADER, &agent.id)?;
+                    headers.set(ORIGIN_HEADER, &origin)?;
+                    if let Some(u) = req.headers().get("Upgrade")? {
+                        headers.set("Upgrade", &u)?;
+                    }
+                    // `?ready=true`: the agent takes queue calls while the socket is open.
+                    if matches!(url.query("ready").as_deref(), Some("true" | "1")) {
+                        headers.set(queue_object::READY_HEADER, "1")?;
+                    }
+                    let mut init = RequestInit::new();
+                    init.with_method(Method::Get).with_headers(headers);
+                    let path = if route == Route::Queue { "view" } else { "events" };
+                    Ok(stub
+                        .fetch_with_request(Request::new_with_init(&format!("https://queue/{path}"), &init)?)
+                        .await?)
+                }
                 Route::ListCalls => {
                     let stub = env.durable_object(TENANT_INDEX_BINDING)?.id_from_name(&tenant.id)?.get_stub()?;
                     Ok(stub.fetch_with_str("https://index/list").await?)
@@ -274,24 +301,11 @@ async fn call_stub(
 /// `GET /api/experts[?available=true]`: the tenant's experts with Graph presence.
 async fn list_experts(req: &Request, tenant: &Tenant) -> Result<Response, ApiError> {
     let available = matches!(RequestUrl::parse(&env::url(req)).query("available").as_deref(), Some("true" | "1"));
-    let graph = match &tenant.graph {
-        Some(g) if !tenant.experts.is_empty() => {
-            let headers = Headers::new();
-            headers.set("Content-Type", "application/json")?;
-            if let Some(t) = &g.token {
-                headers.set("Authorization", &format!("Bearer {t}"))?;
-            }
-            let mut init = RequestInit::new();
-            init.with_method(Method::Post)
-                .with_headers(headers)
-                .with_body(Some(experts::presence_request(&tenant.experts).into()));
-            let url = format!("{}/v1.0/communications/getPresencesByUserId", g.endpoint);
-            match Fetch::Request(Request::new_with_init(&url, &init)?).send().await {
-                Ok(mut r) if r.status_code() == 200 => r.text().await.ok(),
-                _ => None,
-            }
-        }
-        _ => None,
+    let graph = if tenant.experts.is_empty() {
+        None
+    } else {
+        let ids: Vec<&str> = tenant.experts.iter().map(|e| e.object_id.as_str()).collect();
+        graph::presence_body(tenant, &ids).await
     };
     json_response(&experts::merge(&tenant.experts, graph.as_deref(), available), 200)
 }

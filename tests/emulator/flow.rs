@@ -54,6 +54,7 @@ impl Desk {
             match o {
                 Output::Log(r) => self.log.push(r),
                 Output::Push(p) => self.pushes.push(p),
+                Output::Queue(_) => {}
                 Output::Send(id) => {
                     let mut attempts = 0;
                     let (status, body) = loop {

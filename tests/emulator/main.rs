@@ -6,6 +6,7 @@ mod examples;
 mod faults;
 mod flow;
 mod harness;
+mod queue;
 
 use harness::*;
 use serde_json::{json, Value};

@@ -1,0 +1,39 @@
+//! Microsoft Graph presence (`POST /v1.0/communications/getPresencesByUserId`), for the expert
+//! list and the queue's knowledge workers. A tenant without `graph`, or a Graph that does not
+//! answer 200, gives `None`: presence unknown, never an error for the caller.
+
+use ::worker::{Fetch, Headers, Method, Request, RequestInit};
+use serde_json::{json, Value};
+
+use crate::tenant::Tenant;
+
+/// Graph's answer body for these object ids.
+pub async fn presence_body(tenant: &Tenant, ids: &[&str]) -> Option<String> {
+    let g = tenant.graph.as_ref()?;
+    let headers = Headers::new();
+    headers.set("Content-Type", "application/json").ok()?;
+    if let Some(t) = &g.token {
+        headers.set("Authorization", &format!("Bearer {t}")).ok()?;
+    }
+    let mut init = RequestInit::new();
+    init.with_method(Method::Post).with_headers(headers).with_body(Some(json!({"ids": ids}).to_string().into()));
+    let url = format!("{}/v1.0/communications/getPresencesByUserId", g.endpoint);
+    match Fetch::Request(Request::new_with_init(&url, &init).ok()?).send().await {
+        Ok(mut r) if r.status_code() == 200 => r.text().await.ok(),
+        _ => None,
+    }
+}
+
+/// `(objectId, availability)` for these ids.
+pub async fn presences(tenant: &Tenant, ids: &[String]) -> Option<Vec<(String, String)>> {
+    let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let body = presence_body(tenant, &refs).await?;
+    let v: Value = serde_json::from_str(&body).ok()?;
+    Some(
+        v.get("value")?
+            .as_array()?
+            .iter()
+            .filter_map(|p| Some((p.get("id")?.as_str()?.to_owned(), p.get("availability")?.as_str()?.to_owned())))
+            .collect(),
+    )
+}
