@@ -6,6 +6,8 @@
 
 pub mod policy;
 pub mod queue;
+#[cfg(feature = "emulator")]
+pub mod simulation;
 #[cfg(test)]
 mod tests;
 pub mod view;

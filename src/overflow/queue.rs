@@ -29,7 +29,7 @@ pub const KEEP_ENDED: usize = 50;
 
 /// Who takes (or is offered) a call.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", rename_all_fields = "camelCase", tag = "kind")]
+#[serde(rename_all = "camelCase", rename_all_fields = "camelCase")]
 pub enum Taker {
     /// An agent of the pool (by agent id).
     Agent {
@@ -45,7 +45,7 @@ pub enum Taker {
 
 /// How an offer ended.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", rename_all_fields = "camelCase", tag = "kind")]
+#[serde(rename_all = "camelCase", rename_all_fields = "camelCase")]
 pub enum OfferOutcome {
     /// The candidate took the call (joined, or accepted the transfer).
     Joined,
@@ -153,7 +153,7 @@ pub enum Stage {
 
 /// How a call left the queue.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", rename_all_fields = "camelCase", tag = "kind")]
+#[serde(rename_all = "camelCase", rename_all_fields = "camelCase")]
 pub enum CallOutcome {
     /// Someone took it after waiting `waited_ms`.
     Answered {
@@ -224,7 +224,7 @@ impl QueuedCall {
 
 /// What a seat is doing.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", rename_all_fields = "camelCase", tag = "kind")]
+#[serde(rename_all = "camelCase", rename_all_fields = "camelCase")]
 pub enum Busy {
     /// Nothing of the queue's.
     Free,
@@ -307,7 +307,7 @@ pub struct Stats {
 
 /// Something that happened, for the queue.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", rename_all_fields = "camelCase", tag = "type")]
+#[serde(rename_all = "camelCase", rename_all_fields = "camelCase")]
 pub enum Input {
     /// An incoming call was routed to the queue (not yet answered).
     Arrived {
@@ -363,7 +363,7 @@ pub enum Input {
 
 /// What the edge must do.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", rename_all_fields = "camelCase", tag = "type")]
+#[serde(rename_all = "camelCase", rename_all_fields = "camelCase")]
 pub enum Command {
     /// Answer the call into the queue.
     Answer {
@@ -438,6 +438,9 @@ pub struct Queue {
     round_robin: Vec<usize>,
     next_offer: u64,
     presence_asked_at: Option<i64>,
+    /// When the last input was folded: a wake at or before it has been served.
+    #[serde(default)]
+    last_step: i64,
 }
 
 impl Queue {
@@ -448,6 +451,7 @@ impl Queue {
 
     /// Folds one input at `now` and returns what to do.
     pub fn step(&mut self, policy: &OverflowPolicy, input: Input, now: i64) -> Vec<Command> {
+        self.last_step = now;
         self.seat(policy, now);
         let mut out = Vec::new();
         match input {
@@ -478,7 +482,7 @@ impl Queue {
                     }
                 }
             }
-            Input::CallEnded { call_id } => self.call_ended(&call_id, now),
+            Input::CallEnded { call_id } => self.call_ended(policy, &call_id, now),
             Input::Presence { presences } => {
                 for (id, availability) in presences {
                     if let Some(w) = self.workers.iter_mut().find(|w| w.object_id.eq_ignore_ascii_case(&id)) {
@@ -531,14 +535,23 @@ impl Queue {
                 if let Some(s) = policy.trigger.waited_seconds {
                     let t = c.arrived_at + i64::from(s) * 1000;
                     if c.live_offers().next().is_none() {
-                        at(t);
+                        // Once the trigger has fired with nobody to offer, the next chance is
+                        // fresher presence, not the past trigger time again (an edge arms a
+                        // past wake at once: an alarm loop until the fallback).
+                        if t > self.last_step {
+                            at(t);
+                        } else if let Some(r) = self.presence_expiry(policy) {
+                            at(r);
+                        }
                     }
                 }
             }
         }
         if let Some(asked) = self.presence_asked_at {
-            if self.calls.iter().any(QueuedCall::waiting) {
-                at(asked + PRESENCE_RETRY_MS);
+            // Only while a read is still wanted, and never in the past (an alarm loop).
+            let retry = asked + PRESENCE_RETRY_MS;
+            if self.calls.iter().any(QueuedCall::waiting) && retry > self.last_step {
+                at(retry);
             }
         }
         due
@@ -586,7 +599,7 @@ impl Queue {
     }
 
     /// Brings the seats in line with the policy (a new configuration adds or drops people).
-    fn seat(&mut self, policy: &OverflowPolicy, now: i64) {
+    pub(super) fn seat(&mut self, policy: &OverflowPolicy, now: i64) {
         let workers: Vec<String> = policy.members().map(|(_, m)| m.object_id.as_str().to_ascii_lowercase()).collect();
         if self.workers.len() != workers.len() || self.workers.iter().zip(&workers).any(|(w, id)| &w.object_id != id) {
             let mut old = std::mem::take(&mut self.workers);
@@ -731,7 +744,7 @@ impl Queue {
         }
     }
 
-    fn call_ended(&mut self, call_id: &str, now: i64) {
+    fn call_ended(&mut self, policy: &OverflowPolicy, call_id: &str, now: i64) {
         let Some(ci) = self.calls.iter().position(|c| c.call_id == call_id) else { return };
         if self.calls[ci].stage == Stage::Ended {
             return;
@@ -764,7 +777,7 @@ impl Queue {
         if c.outcome.is_none() {
             c.outcome = Some(if c.after_hours {
                 CallOutcome::AfterHours
-            } else if c.fallback_at.is_some() && c.stage == Stage::Message {
+            } else if c.fallback_at.is_some() && c.stage == Stage::Message && policy.fallback.then == Then::End {
                 CallOutcome::FallbackEnded
             } else {
                 self.stats.abandoned += 1;
@@ -875,6 +888,17 @@ impl Queue {
         }
     }
 
+    /// The first time after the last step at which someone's presence is too old to trust.
+    fn presence_expiry(&self, policy: &OverflowPolicy) -> Option<i64> {
+        let max_age = i64::from(policy.presence_max_age_seconds) * 1000;
+        self.workers
+            .iter()
+            .filter(|w| w.excluded.is_none())
+            .filter_map(|w| w.presence_at.map(|t| t + max_age + 1))
+            .filter(|&t| t > self.last_step)
+            .min()
+    }
+
     fn presence_stale(&self, policy: &OverflowPolicy, now: i64) -> bool {
         let max_age = i64::from(policy.presence_max_age_seconds) * 1000;
         self.workers.iter().any(|w| w.excluded.is_none() && w.presence_at.is_none_or(|t| now - t > max_age))
@@ -973,9 +997,12 @@ impl Queue {
             }
             Taker::KnowledgeWorker { object_id } => {
                 if let Some(w) = self.workers.iter_mut().find(|w| &w.object_id == object_id) {
-                    // Idle time counts from the end of a call, not from a decline.
+                    // Idle time counts from the end of a call, not from a decline. The last
+                    // presence read showed our own call (Busy): read it again before the
+                    // next offer rather than wait for it to age.
                     if free && matches!(w.busy, Busy::OnCall { .. }) {
                         w.idle_since = now;
+                        w.presence_at = None;
                     }
                     w.busy = busy;
                 }
@@ -989,18 +1016,19 @@ impl Queue {
 
     /// Keeps live calls and the last [`KEEP_ENDED`] ended ones.
     fn trim(&mut self) {
-        let ended = self.calls.iter().filter(|c| c.stage == Stage::Ended || c.stage == Stage::Redirected).count();
-        if ended > KEEP_ENDED {
-            let mut drop = ended - KEEP_ENDED;
-            self.calls.retain(|c| {
-                let done = c.stage == Stage::Ended || c.stage == Stage::Redirected;
-                if done && drop > 0 {
-                    drop -= 1;
-                    false
-                } else {
-                    true
-                }
-            });
+        let done = |c: &QueuedCall| c.stage == Stage::Ended || c.stage == Stage::Redirected;
+        let mut ended: Vec<(i64, String)> = self
+            .calls
+            .iter()
+            .filter(|c| done(c))
+            .map(|c| (c.ended_at.unwrap_or(c.arrived_at), c.call_id.clone()))
+            .collect();
+        if ended.len() > KEEP_ENDED {
+            // The calls that ended first go first (not those that arrived first: a long wait
+            // that just ended stays in view).
+            ended.sort();
+            let gone: Vec<String> = ended.drain(..ended.len() - KEEP_ENDED).map(|(_, id)| id).collect();
+            self.calls.retain(|c| !(done(c) && gone.contains(&c.call_id)));
         }
     }
 }

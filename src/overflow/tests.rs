@@ -197,7 +197,7 @@ fn two_calls_at_once_with_one_free_worker_are_never_double_offered() {
     assert_eq!(o.len(), 1, "one offer for two calls: {out:?}");
     assert_eq!(o[0].0, "a", "the call that arrived first");
     assert!(q.audit(&p).is_empty());
-    // Dana answers a; b keeps waiting; when a ends Dana is free and b is offered to her.
+    // Dana answers a; b keeps waiting.
     assert!(offers(&q.step(
         &p,
         Input::OfferEnded { call_id: "a".into(), offer_id: o[0].1, outcome: OfferOutcome::Joined },
@@ -205,8 +205,10 @@ fn two_calls_at_once_with_one_free_worker_are_never_double_offered() {
     ))
     .is_empty());
     assert!(offers(&q.step(&p, Input::Tick, 30_000)).is_empty(), "b waits");
+    // When a ends Dana is free; her presence is read again (it showed call a), then b is hers.
     let out = q.step(&p, Input::CallEnded { call_id: "a".into() }, 60_000);
-    let o = offers(&out);
+    assert!(matches!(out.last(), Some(Command::ReadPresence { .. })), "{out:?}");
+    let o = offers(&q.step(&p, presences(&[(DANA, "Available")]), 60_200));
     assert_eq!((o.len(), o[0].0.as_str()), (1, "b"));
     assert!(q.audit(&p).is_empty());
 }
@@ -390,4 +392,78 @@ fn the_rules_choose_the_operation_for_the_stage() {
     let fresh = CallState::new();
     let e = offer_operation(&fresh, OfferVia::Redirect, &dana).unwrap_err();
     assert_eq!(e.rule, "before_answer_only");
+}
+
+/// A call past the `waitedSeconds` trigger with nobody to offer used to make `next_wake`
+/// return the trigger time again, in the past: the Worker arms that as an alarm due at once,
+/// again and again until the fallback. It now wakes when presence is next read.
+#[test]
+fn a_call_past_the_waited_trigger_with_nobody_free_wakes_at_the_next_presence_read_not_in_the_past() {
+    let mut v = base();
+    v["groups"] = json!([{"members": [DANA]}]);
+    v["trigger"] = json!({"waitedSeconds": 30});
+    let p = policy(v);
+    let mut q = Queue::new();
+    q.step(&p, presences(&[(DANA, "Busy")]), 0);
+    q.step(&p, arrived("c1"), 0);
+    q.step(&p, Input::Answered { call_id: "c1".into() }, 500);
+    assert_eq!(q.next_wake(&p), Some(30_000), "the trigger, ahead");
+    assert!(offers(&q.step(&p, Input::Tick, 30_000)).is_empty(), "Dana is Busy");
+    assert_eq!(q.next_wake(&p), Some(30_001), "when Dana's presence is too old, never in the past");
+    let out = q.step(&p, Input::Tick, 30_001);
+    assert!(matches!(out.last(), Some(Command::ReadPresence { .. })), "{out:?}");
+    assert!(offers(&q.step(&p, presences(&[(DANA, "Busy")]), 30_300)).is_empty());
+    let wake = q.next_wake(&p).unwrap();
+    assert_eq!(wake, 30_300 + 30_000 + 1);
+    let out = q.step(&p, Input::Tick, wake);
+    assert!(matches!(out.last(), Some(Command::ReadPresence { .. })), "{out:?}");
+    let out = q.step(&p, presences(&[(DANA, "Available")]), wake + 300);
+    assert_eq!(offers(&out)[0].2, orgid(DANA));
+}
+
+#[test]
+fn a_caller_leaving_during_a_wait_message_abandoned_and_the_view_lists_people_before_any_call() {
+    let mut v = base();
+    v["groups"] = json!([{"members": [DANA]}]);
+    v["fallback"] = json!({"afterSeconds": 30, "messageUrl": "https://contoso.example/sorry.wav", "then": "wait"});
+    let p = policy(v);
+    let q = Queue::new();
+    let fresh = view::view(&q, &p, 0);
+    assert_eq!(fresh["knowledgeWorkers"][0]["displayName"], "Dana Expert", "seated from the policy: {fresh}");
+    assert_eq!(fresh["agents"][0]["status"], "Signed out");
+    let mut q = q;
+    q.step(&p, presences(&[(DANA, "Busy")]), 0);
+    q.step(&p, arrived("c1"), 0);
+    q.step(&p, Input::Answered { call_id: "c1".into() }, 100);
+    assert!(matches!(q.step(&p, Input::Tick, 30_000)[0], Command::Message { then_end: false, .. }));
+    q.step(&p, Input::CallEnded { call_id: "c1".into() }, 31_000);
+    assert_eq!(q.call("c1").unwrap().outcome, Some(CallOutcome::Abandoned { waited_ms: 31_000 }));
+    assert_eq!(q.stats.abandoned, 1);
+}
+
+#[test]
+fn a_worker_back_from_a_queue_call_is_read_again_and_old_calls_leave_the_view_in_end_order() {
+    let mut v = base();
+    v["groups"] = json!([{"members": [DANA]}]);
+    let p = policy(v);
+    let mut q = Queue::new();
+    q.step(&p, presences(&[(DANA, "Available")]), 0);
+    q.step(&p, arrived("long"), 0);
+    let o = offers(&q.step(&p, Input::Answered { call_id: "long".into() }, 0));
+    q.step(&p, Input::OfferEnded { call_id: "long".into(), offer_id: o[0].1, outcome: OfferOutcome::Joined }, 1_000);
+    // Graph now says Busy: that is our own call.
+    q.step(&p, presences(&[(DANA, "Busy")]), 2_000);
+    q.step(&p, arrived("next"), 3_000);
+    q.step(&p, Input::Answered { call_id: "next".into() }, 3_100);
+    let out = q.step(&p, Input::CallEnded { call_id: "long".into() }, 10_000);
+    assert!(matches!(out.last(), Some(Command::ReadPresence { .. })), "read again at once, not in 30 s: {out:?}");
+    assert_eq!(offers(&q.step(&p, presences(&[(DANA, "Available")]), 10_200))[0].0, "next");
+    // 60 short calls that arrive later and end sooner: the long one ended later, so it stays.
+    for i in 0..queue::KEEP_ENDED + 10 {
+        let id = format!("s{i}");
+        q.step(&p, arrived(&id), 1);
+        q.step(&p, Input::CallEnded { call_id: id }, 2);
+    }
+    assert!(q.call("long").is_some(), "ended at 10 s, after the short ones");
+    assert_eq!(q.calls.iter().filter(|c| c.stage == Stage::Ended).count(), queue::KEEP_ENDED);
 }

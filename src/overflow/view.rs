@@ -9,6 +9,16 @@ use super::queue::{describe, outcome_words, taker_name, Busy, Queue, Stage};
 
 /// The whole view at `now`.
 pub fn view(queue: &Queue, policy: &OverflowPolicy, now: i64) -> Value {
+    // A queue that has not run since the policy changed (or at all) still shows its people.
+    let seated;
+    let queue = if queue.workers.len() != policy.members().count() || queue.agents.len() != policy.agents.len() {
+        let mut q = queue.clone();
+        q.seat(policy, now);
+        seated = q;
+        &seated
+    } else {
+        queue
+    };
     let calls: Vec<Value> = queue
         .calls
         .iter()
@@ -20,11 +30,11 @@ pub fn view(queue: &Queue, policy: &OverflowPolicy, now: i64) -> Value {
                 .map(|o| {
                     json!({
                         "offerId": o.id,
-                        "to": o.to,
+                        "to": kinded(&o.to),
                         "name": taker_name(&o.to, policy),
                         "via": o.via,
                         "at": o.at,
-                        "outcome": o.outcome,
+                        "outcome": o.outcome.as_ref().map(kinded),
                         "endedAt": o.ended_at,
                         "words": o.outcome.as_ref().map_or_else(|| "ringing".to_owned(), outcome_words),
                     })
@@ -37,7 +47,7 @@ pub fn view(queue: &Queue, policy: &OverflowPolicy, now: i64) -> Value {
                 "answeredAt": c.answered_at,
                 "stage": c.stage,
                 "waitedSeconds": (c.ended_at.unwrap_or(now) - c.arrived_at).max(0) / 1000,
-                "outcome": c.outcome,
+                "outcome": c.outcome.as_ref().map(kinded),
                 "live": c.outcome.is_none() && c.stage != Stage::Ended,
                 "offers": offers,
                 "status": describe(c, policy, now),
@@ -56,7 +66,7 @@ pub fn view(queue: &Queue, policy: &OverflowPolicy, now: i64) -> Value {
                     "availability": w.availability,
                     "presenceAt": w.presence_at,
                     "excluded": w.excluded,
-                    "busy": w.busy,
+                    "busy": kinded(&w.busy),
                     "status": seat_words(&w.busy, w.excluded.as_deref(), Some(&w.availability)),
                 }));
             }
@@ -72,7 +82,7 @@ pub fn view(queue: &Queue, policy: &OverflowPolicy, now: i64) -> Value {
                 "id": a.id,
                 "name": p.name,
                 "signedIn": a.signed_in,
-                "busy": a.busy,
+                "busy": kinded(&a.busy),
                 "status": if a.signed_in { seat_words(&a.busy, None, None) } else { "Signed out".into() },
             })
         })
@@ -114,4 +124,31 @@ fn seat_words(busy: &Busy, excluded: Option<&str>, availability: Option<&str>) -
 
 fn short(id: &str) -> &str {
     id.get(..8).unwrap_or(id)
+}
+
+/// The view's shape of a queue enum: `{"kind": "<variant>", ...its fields}` (and so inside
+/// it), where storage and the objects' messages keep serde's default `{"<variant>": {...}}` —
+/// whose reading needs none of serde's buffering for internally tagged enums (tens of KB of
+/// the Worker's wasm).
+pub fn kinded<T: serde::Serialize>(value: &T) -> Value {
+    fn convert(v: Value) -> Value {
+        match v {
+            Value::String(kind) => json!({ "kind": kind }),
+            Value::Object(m) if m.len() == 1 => {
+                let (kind, fields) = m.into_iter().next().unwrap_or_default();
+                let mut out = serde_json::Map::new();
+                out.insert("kind".into(), Value::String(kind));
+                if let Value::Object(f) = fields {
+                    for (k, v) in f {
+                        // Takers inside an outcome (`by`, `to`) are enums too.
+                        let v = if matches!(k.as_str(), "by" | "to") { convert(v) } else { v };
+                        out.insert(k, v);
+                    }
+                }
+                Value::Object(out)
+            }
+            other => other,
+        }
+    }
+    convert(serde_json::to_value(value).unwrap_or(Value::Null))
 }
