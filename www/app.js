@@ -1,9 +1,10 @@
 // The agent console: the tenant's live calls, and on a call the expert consultation and call
-// control. Built on the npm package: a CallState replica is rebuilt from the call's log and kept
+// control; for a tenant with a queue (peak overflow), the queue (queue.js). Built on the npm package: a CallState replica is rebuilt from the call's log and kept
 // current from the WebSocket, and every button is enabled by that replica's capability rules
 // (`can`) — the same rules the Worker enforces — with the refusing rule's reason shown.
 import * as sb from './pkg/web.js';
 import { timelineSvg } from './timeline.js';
+import { dropQueueSocket, startQueue } from './queue.js';
 
 const $ = (id) => document.getElementById(id);
 const api = {
@@ -116,9 +117,19 @@ async function signIn(token) {
   $('sign-out').hidden = false;
   $('who').textContent = `${me.agent.name} · ${me.tenant}`;
   sessionStorage.setItem('switchboard.agentRawId', me.agent.acsUserId ?? '');
-  await Promise.all([refreshCalls(), refreshExperts()]);
+  const [hasQueue] = await Promise.all([
+    startQueue(api, me.agent.id, {
+      callerName: (rawId) => nameOf(sb.identifierFromRawId(rawId)),
+      // The queue put one of its calls through to this agent: it belongs in the call list now.
+      taken: () => refreshCalls(),
+      open: (callId) => openCall(callId),
+    }),
+    refreshCalls(),
+    refreshExperts(),
+  ]);
   const fromHash = new URLSearchParams(location.hash.slice(1)).get('call');
   if (fromHash) openCall(fromHash);
+  else if (hasQueue) showQueue();
   setInterval(refreshCalls, 2000);
   setInterval(refreshExperts, 10000);
   return true;
@@ -170,6 +181,9 @@ async function openCall(id) {
   app.callId = id;
   location.hash = `call=${encodeURIComponent(id)}`;
   for (const b of document.querySelectorAll('#calls button')) b.setAttribute('aria-current', String(b.dataset.callId === id));
+  $('show-queue').setAttribute('aria-current', 'false');
+  $('queue').hidden = true;
+  $('call').hidden = false;
   $('no-call').hidden = true;
   $('call-body').hidden = false;
   $('error').textContent = '';
@@ -247,6 +261,18 @@ function openSocket() {
     status(`connection lost — reconnecting in ${(wait / 1000).toFixed(1)} s`);
     setTimeout(() => app.ws === ws && app.wsWanted && openSocket(), wait);
   };
+}
+
+/** The queue in place of a call (the queue keeps its own socket; the call's closes). */
+function showQueue() {
+  closeSocket();
+  app.callId = null;
+  location.hash = 'queue';
+  for (const b of document.querySelectorAll('#calls button')) b.setAttribute('aria-current', 'false');
+  $('show-queue').setAttribute('aria-current', 'true');
+  $('call').hidden = true;
+  $('queue').hidden = false;
+  status('');
 }
 
 function closeSocket() {
@@ -427,6 +453,7 @@ function wire() {
     signIn($('token').value.trim());
   });
   $('sign-out').addEventListener('click', signOut);
+  $('show-queue').addEventListener('click', showQueue);
   $('outbound').addEventListener('submit', (e) => {
     e.preventDefault();
     outbound($('outbound-target').value.trim(), $('outbound-name').value.trim());
@@ -470,6 +497,7 @@ function wire() {
 // For tests: drop the socket as a network would.
 window.switchboardConsole = {
   dropSocket: () => app.ws?.close(),
+  dropQueueSocket,
   get records() {
     return app.records;
   },

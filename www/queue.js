@@ -1,0 +1,257 @@
+// The tenant's queue (peak overflow) in the console: waiting and recent calls with the time
+// waited, who is being offered which call and how each offer ended, the knowledge workers and
+// agents with what they do, and the totals. The Worker words every status (src/overflow/view.rs);
+// this module lays the view out, keeps live waits counting between pushes, and holds the queue
+// WebSocket — watching only, or with `ready=true` so the agent is offered queue calls.
+
+const $ = (id) => document.getElementById(id);
+
+const q = {
+  api: null,
+  agentId: null,
+  hooks: null,
+  view: null,
+  // Server clock minus browser clock, from the view's `at`: live waits count on the server's time.
+  skew: 0,
+  ws: null,
+  wanted: false,
+  retry: 0,
+  ready: false,
+  // Calls this agent was seen taking, so the call list refreshes once per call.
+  taken: new Set(),
+};
+
+/**
+ * Shows the queue if the tenant has one (`GET /api/queue` answers 200) and keeps it live.
+ * `hooks`: `callerName(rawId)`, `taken(callId)` when this agent takes a queue call,
+ * `open(callId)` to open a call. Resolves to whether the tenant has a queue.
+ */
+export async function startQueue(api, agentId, hooks) {
+  q.api = api;
+  q.agentId = agentId;
+  q.hooks = hooks;
+  let view;
+  try {
+    view = await api.call('GET', '/api/queue');
+  } catch {
+    // 404: no overflow policy, so no queue to show. Anything else: the console works without it.
+    return false;
+  }
+  $('queue-nav').hidden = false;
+  q.ready = sessionStorage.getItem('switchboard.queueReady') === 'true';
+  $('queue-ready').checked = q.ready;
+  $('queue-ready').addEventListener('change', () => {
+    q.ready = $('queue-ready').checked;
+    sessionStorage.setItem('switchboard.queueReady', String(q.ready));
+    // A new socket: closing the ready one signs the agent out of the queue, opening one signs in.
+    closeSocket();
+    openSocket();
+  });
+  take(view, Date.now());
+  openSocket();
+  setInterval(tick, 1000);
+  return true;
+}
+
+function take(view, receivedAt) {
+  if (!view) return;
+  q.view = view;
+  q.skew = view.at - receivedAt;
+  for (const c of view.calls) {
+    if (c.outcome?.kind === 'answered' && c.outcome.by?.kind === 'agent' && c.outcome.by.id === q.agentId && !q.taken.has(c.callId)) {
+      q.taken.add(c.callId);
+      q.hooks.taken(c.callId);
+    }
+  }
+  render();
+}
+
+// ---- the socket ----------------------------------------------------------------------------
+
+function openSocket() {
+  q.wanted = true;
+  const ready = q.ready ? '&ready=true' : '';
+  const url = `${location.origin.replace(/^http/, 'ws')}/api/queue/events?access_token=${encodeURIComponent(q.api.token)}${ready}`;
+  const ws = new WebSocket(url);
+  q.ws = ws;
+  ws.onopen = () => {
+    q.retry = 0;
+    linkStatus(q.ready ? 'live — you are offered queue calls' : 'live — watching');
+  };
+  // Every message carries the whole view (the first one on open too): nothing to resync.
+  ws.onmessage = (m) => {
+    const msg = JSON.parse(m.data);
+    if (msg.type === 'queue') take(msg.queue, Date.now());
+  };
+  ws.onclose = () => {
+    if (q.ws !== ws || !q.wanted) return;
+    q.retry += 1;
+    const wait = Math.min(5000, 250 * 2 ** q.retry);
+    linkStatus(`connection lost — reconnecting in ${(wait / 1000).toFixed(1)} s${q.ready ? ' (no queue calls offered meanwhile)' : ''}`);
+    setTimeout(() => q.ws === ws && q.wanted && openSocket(), wait);
+  };
+}
+
+function closeSocket() {
+  q.wanted = false;
+  const ws = q.ws;
+  q.ws = null;
+  ws?.close();
+}
+
+function linkStatus(text) {
+  $('queue-link').textContent = text;
+  $('queue-link').dataset.state = text.startsWith('live') ? 'live' : 'down';
+}
+
+// ---- words ---------------------------------------------------------------------------------
+
+const plural = (n, one, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+function mmss(ms) {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+}
+
+const serverNow = () => Date.now() + q.skew;
+
+/** How long a call waited: still counting while it is live, else as the queue recorded it. */
+function waitedMs(c) {
+  if (c.live) return serverNow() - c.arrivedAt;
+  return c.outcome?.waitedMs ?? c.waitedSeconds * 1000;
+}
+
+function totalsWords(s) {
+  const answered = [`${s.answeredByAgents} by agents`, `${s.answeredByKnowledgeWorkers} by knowledge workers`];
+  const calls = `${plural(s.arrived, 'call')} arrived: answered ${answered.join(' and ')}; ${plural(s.abandoned, 'caller')} hung up while waiting.`;
+  const offers = `${plural(s.offers, 'offer')} made: ${s.declined} declined, ${s.timedOut} not answered in time, ${s.refused} refused by ACS (licence or consent).`;
+  const ends = `${plural(s.fallbacks, 'fallback message')} played; ${plural(s.afterHours, 'call')} after hours.`;
+  return [calls, offers, ends];
+}
+
+const VIA = { redirect: 'redirected before answer', add: 'invited into the call', transfer: 'transferred the call' };
+const ORDER = { longestIdle: 'longest idle first', roundRobin: 'in turn', priority: 'in a fixed order' };
+
+function policyWords(p) {
+  if (!p) return '';
+  const when = [];
+  if (p.trigger?.noFreeAgent) when.push('no agent is free');
+  if (p.trigger?.waitedSeconds != null) when.push(`a call has waited ${p.trigger.waitedSeconds} s`);
+  if (p.trigger?.queueLength != null) when.push(`more than ${plural(p.trigger.queueLength, 'call')} wait`);
+  const groups = (p.groups ?? []).map((g) => `${g.name ?? 'knowledge workers'} (${plural(g.members, 'person', 'people')}, ${ORDER[g.order] ?? g.order})`);
+  return [
+    `Agents signed in to the queue are offered calls first; ${groups.join(', ') || 'knowledge workers'} when ${when.join(' or ') || 'the policy says'}.`,
+    `Each offer rings ${p.invitationTimeoutSeconds} s${p.ringGroup ? ' (all at once)' : ''}; at most ${plural(p.maxOffers, 'offer')} a call; the fallback message after ${p.fallbackAfterSeconds} s.`,
+  ].join(' ');
+}
+
+/** " (with +1425…)" for a seat busy with a queue call: the status names the call by its short id. */
+function withWhom(busy) {
+  const c = busy?.callId && q.view.calls.find((x) => x.callId === busy.callId);
+  return c?.caller ? ` (with ${q.hooks.callerName(c.caller)})` : '';
+}
+
+function callClass(c) {
+  if (c.live) return c.offers.some((o) => !o.outcome) ? 'ringing' : 'waiting';
+  return c.outcome?.kind ?? c.stage;
+}
+
+// ---- rendering -----------------------------------------------------------------------------
+
+function render() {
+  const v = q.view;
+  if (!v) return;
+  const waiting = `${v.waiting} waiting`;
+  $('queue-summary').textContent = `${waiting} · ${plural(v.calls.length, 'call')} shown`;
+  if ($('queue-waiting').textContent !== waiting) $('queue-waiting').textContent = waiting;
+  $('queue-policy').textContent = policyWords(v.policy);
+  $('queue-totals').replaceChildren(...totalsWords(v.stats).map((t) => {
+    const li = document.createElement('li');
+    li.textContent = t;
+    return li;
+  }));
+
+  // Re-rendering replaces the buttons: keep the keyboard where it was.
+  const focused = document.activeElement?.closest?.('#queue-calls [data-call-id]')?.dataset.callId;
+  $('queue-calls').replaceChildren(...v.calls.map(callItem));
+  if (v.calls.length === 0) $('queue-calls').innerHTML = '<li class="muted">No calls in the queue yet.</li>';
+  if (focused) $('queue-calls').querySelector(`[data-call-id="${CSS.escape(focused)}"] button`)?.focus();
+
+  $('queue-workers').replaceChildren(...v.knowledgeWorkers.map((w) => {
+    const tr = document.createElement('tr');
+    tr.className = w.availability ?? 'PresenceUnknown';
+    tr.dataset.objectId = w.objectId;
+    tr.innerHTML = '<td class="n"></td><td class="g"></td><td class="pr"><span class="presence" aria-hidden="true"></span> <span class="p"></span><small class="at"></small></td><td class="st"></td>';
+    tr.querySelector('.n').textContent = w.displayName;
+    tr.querySelector('.g').textContent = w.group ?? '';
+    tr.querySelector('.p').textContent = w.availability ?? 'unknown';
+    tr.querySelector('.at').textContent = w.presenceAt ? `read ${new Date(w.presenceAt - q.skew).toLocaleTimeString()}` : 'not read yet';
+    tr.querySelector('.st').textContent = w.status + withWhom(w.busy);
+    return tr;
+  }));
+
+  $('queue-agents').replaceChildren(...v.agents.map((a) => {
+    const tr = document.createElement('tr');
+    tr.dataset.agentId = a.id;
+    tr.innerHTML = '<td class="n"></td><td class="st"></td>';
+    tr.querySelector('.n').textContent = a.id === q.agentId ? `${a.name} (you)` : a.name;
+    tr.querySelector('.st').textContent = a.status + withWhom(a.busy);
+    return tr;
+  }));
+  // A queue that has never run has no seats yet: say so rather than show empty tables.
+  if (v.knowledgeWorkers.length === 0) $('queue-workers').innerHTML = '<tr><td colspan="4" class="muted">Not looked up yet: presence is read when a call arrives.</td></tr>';
+  if (v.agents.length === 0) $('queue-agents').innerHTML = '<tr><td colspan="2" class="muted">Nobody has signed in to the queue yet.</td></tr>';
+  tick();
+}
+
+function callItem(c) {
+  const li = document.createElement('li');
+  li.className = callClass(c);
+  li.dataset.callId = c.callId;
+  li.dataset.live = String(c.live);
+  li.innerHTML = '<div class="q-head"><strong class="who"></strong><span class="waited"></span><button type="button">Open</button></div><p class="status"></p><small class="arrived"></small><ol class="offers"></ol>';
+  const who = c.caller ? q.hooks.callerName(c.caller) : 'Unknown caller';
+  li.querySelector('.who').textContent = who;
+  li.querySelector('.status').textContent = c.status;
+  li.querySelector('.arrived').textContent = `Arrived ${new Date(c.arrivedAt - q.skew).toLocaleTimeString()}`;
+  const open = li.querySelector('button');
+  open.setAttribute('aria-label', `Open the call from ${who}`);
+  open.addEventListener('click', () => q.hooks.open(c.callId));
+  const offers = li.querySelector('.offers');
+  offers.setAttribute('aria-label', `Offers of the call from ${who}`);
+  offers.replaceChildren(...c.offers.map((o) => {
+    const item = document.createElement('li');
+    item.className = o.outcome?.kind ?? 'ringing';
+    item.dataset.offerId = o.offerId;
+    item.textContent = o.outcome ? `${o.name} ${o.words}` : `Ringing ${o.name}`;
+    if (!o.outcome) {
+      const since = document.createElement('span');
+      since.className = 'since';
+      since.dataset.since = o.at;
+      item.append(' ', since);
+    }
+    const how = document.createElement('small');
+    how.textContent = `— ${VIA[o.via] ?? o.via}`;
+    item.append(' ', how);
+    return item;
+  }));
+  if (c.offers.length === 0) offers.hidden = true;
+  return li;
+}
+
+/** Once a second: live waits and ringing times count on without asking the server. */
+function tick() {
+  if (!q.view) return;
+  for (const li of document.querySelectorAll('#queue-calls > li[data-call-id]')) {
+    const c = q.view.calls.find((x) => x.callId === li.dataset.callId);
+    if (!c) continue;
+    const waited = mmss(waitedMs(c));
+    li.querySelector('.waited').textContent = `waited ${waited}`;
+    // The status was worded when the view was made; its "Waiting m:ss" counts on with the figure.
+    if (c.live) li.querySelector('.status').textContent = c.status.replace(/^Waiting \d+:\d\d/, `Waiting ${waited}`);
+    for (const s of li.querySelectorAll('.since')) s.textContent = `for ${mmss(serverNow() - Number(s.dataset.since))}`;
+  }
+}
+
+// For tests: drop the queue socket as a network would.
+export const dropQueueSocket = () => q.ws?.close();
