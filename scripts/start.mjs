@@ -17,7 +17,7 @@ if (!flag('--skip-build')) {
   buildConsole();
 }
 const { startStack, CONTOSO_TOKEN } = await import('./stack.mjs');
-const { runStory } = await import('./story.mjs');
+const { runStory, runOverflowStory } = await import('./story.mjs');
 
 const persistTo = join(root, '.wrangler', 'state');
 mkdirSync(persistTo, { recursive: true });
@@ -48,6 +48,8 @@ if (!flag('--no-story')) {
   }
   const world = await (await fetch(`${stack.emulator.url}/control/world`)).json();
   for (const s of world.sightings) console.log(`  Teams ${s.client} client of ${s.objectId} showed the caller as "${s.shownCaller}"`);
+  console.log('');
+  await runOverflowStory({ workerUrl: stack.worker.url, emulatorUrl: stack.emulator.url, token: CONTOSO_TOKEN });
 }
 // Demo mode: a customer is on the line when the console opens.
 await fetch(`${stack.emulator.url}/control/inbound`, { method: 'POST', body: JSON.stringify({ from: '+14255550123', callerDisplayName: 'Casey Customer' }) });
@@ -55,6 +57,7 @@ console.log('');
 log(`Agent console: ${stack.worker.url}/  — sign in with ${CONTOSO_TOKEN}; a customer (+14255550123) is on the line.`);
 console.log(`  Another customer:             curl -XPOST ${stack.emulator.url}/control/inbound -d '{"from":"+14255550124"}'`);
 console.log(`  A call left ringing for you:  curl -XPOST ${stack.emulator.url}/control/inbound -d '{"from":"+14255550125","to":"+18005550199"}'  (answer, redirect or reject it)`);
+console.log(`  A call to the queue:          curl -XPOST ${stack.emulator.url}/control/inbound -d '{"from":"+14255550127","to":"+18005550177"}'  (peak overflow: watch the console's Queue)`);
 console.log(`  The API:                      curl -H 'Authorization: Bearer ${CONTOSO_TOKEN}' ${stack.worker.url}/api/experts?available=true`);
 console.log('Ctrl+C stops both.');
 const stop = async () => {

@@ -78,3 +78,28 @@ export async function runStory({ workerUrl, emulatorUrl, token, agentAcsId, say 
   ws.close();
   return final;
 }
+
+/**
+ * Peak overflow, told through the queue view: a customer calls the queue number while no agent
+ * takes queue calls; the queue answers onto hold audio and offers the call to the tenant's Teams
+ * knowledge workers by presence. Prints each new status line; resolves to the call's last view.
+ */
+export async function runOverflowStory({ workerUrl, emulatorUrl, token, queueNumber = '+18005550177', say = console.log }) {
+  const t0 = Date.now();
+  const stamp = () => `+${((Date.now() - t0) / 1000).toFixed(1).padStart(5)}s`;
+  const view = async () => (await fetch(`${workerUrl}/api/queue`, { headers: { Authorization: `Bearer ${token}` } })).json();
+  const before = new Set(((await view()).calls ?? []).map((c) => c.callId));
+  say(`${stamp()} Peak hour: a customer (+14255550126) calls the queue (${queueNumber}); no agent is taking queue calls.`);
+  await fetch(`${emulatorUrl}/control/inbound`, { method: 'POST', body: JSON.stringify({ from: '+14255550126', to: queueNumber }) });
+  const deadline = Date.now() + 60_000;
+  let last = '';
+  for (;;) {
+    const call = (await view()).calls?.find((c) => !before.has(c.callId));
+    const line = call?.offers?.length ? `${call.status} — offers: ${call.offers.map((o) => `${o.name} ${o.words}`).join('; ')}` : call?.status;
+    if (line && line.replace(/\d+:\d\d/g, '') !== last.replace(/\d+:\d\d/g, '')) say(`${stamp()}   ◆ ${line}`);
+    last = line ?? last;
+    if (call && !call.live) return call;
+    if (Date.now() > deadline) throw new Error('the overflow story stalled');
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}

@@ -169,7 +169,8 @@ pub(super) fn handle(emu: &mut Emulator, req: &Request, rest: &str) -> Response 
     res
 }
 
-/// Microsoft Graph `POST /v1.0/communications/getPresencesByUserId` (no auth checks).
+/// Microsoft Graph `POST /v1.0/communications/getPresencesByUserId` (no auth checks). A Teams
+/// user in a call shows Busy / InACall.
 pub(super) fn presences(emu: &mut Emulator, req: &Request) -> Response {
     let ids = match body::<Presences>(req) {
         Ok(p) => p.ids,
@@ -179,6 +180,12 @@ pub(super) fn presences(emu: &mut Emulator, req: &Request) -> Response {
         .iter()
         .map(|id| {
             let p = emu.world.teams.iter().find(|t| t.object_id.eq_ignore_ascii_case(id)).map(|t| t.presence);
+            // As Teams does: whoever is in a call shows Busy / InACall, whatever they set.
+            let raw = crate::RawId::new(format!("8:orgid:{}", id.to_ascii_lowercase())).ok();
+            let in_call = raw.is_some_and(|r| {
+                emu.calls.values().any(|c| c.legs.iter().any(|l| l.id.raw_id().same_participant(&r)))
+            });
+            let p = if in_call && p.is_some() { Some(Presence::Busy) } else { p };
             let (availability, activity) = match p {
                 Some(Presence::Available) => ("Available", "Available"),
                 Some(Presence::Busy) => ("Busy", "InACall"),

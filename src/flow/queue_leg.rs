@@ -100,7 +100,12 @@ impl CallSession {
                     return out;
                 };
                 let context = offer_context(*offer_id);
-                let via = if op == "addParticipant" { OfferVia::Add } else { *via };
+                // A transfer the rules turned into an add is an add.
+                let via = match (op, *via) {
+                    ("addParticipant", OfferVia::AddThenLeave) => OfferVia::AddThenLeave,
+                    ("addParticipant", _) => OfferVia::Add,
+                    (_, v) => v,
+                };
                 match via {
                     OfferVia::Transfer => {
                         params.insert("targetParticipant".into(), json!(who));
@@ -119,11 +124,14 @@ impl CallSession {
             }
             Command::Cancel { offer_id, .. } => {
                 let target = self.leg().offers.iter().find(|o| o.0 == *offer_id).map(|o| (o.1.clone(), o.2));
-                let invitation = target.as_ref().filter(|(_, via)| *via == OfferVia::Add).and_then(|(raw, _)| {
-                    let raw = RawId::new(raw.clone()).ok()?;
-                    let p = self.state.participant(&raw)?;
-                    p.invitation.as_ref().filter(|i| i.status == ParticipantStatus::Ringing)?.invitation_id.clone()
-                });
+                let invitation = target
+                    .as_ref()
+                    .filter(|(_, via)| matches!(via, OfferVia::Add | OfferVia::AddThenLeave))
+                    .and_then(|(raw, _)| {
+                        let raw = RawId::new(raw.clone()).ok()?;
+                        let p = self.state.participant(&raw)?;
+                        p.invitation.as_ref().filter(|i| i.status == ParticipantStatus::Ringing)?.invitation_id.clone()
+                    });
                 // Nothing ringing any more: the outcome is whatever ACS says (or said).
                 if let (Some(inv), Ok(mut p)) = (invitation, self.on_call()) {
                     p.insert("invitationId".into(), json!(inv));
@@ -157,17 +165,24 @@ impl CallSession {
             let context = data.operation_context.as_deref();
             let result = data.result_information.as_ref().map(|r| (r.code, r.sub_code)).unwrap_or((0, 0));
             match &e.data {
-                EventData::CallConnected(_) if !self.leg().answered => {
-                    self.leg().answered = true;
-                    out.push(Output::Queue(Input::Answered { call_id: self.call_id.clone() }));
-                }
                 EventData::AddParticipantSucceeded(_) | EventData::CallTransferAccepted(_) => {
                     if let Some(id) = offer_of(context) {
                         let transfer = matches!(e.data, EventData::CallTransferAccepted(_));
+                        let offer = self.leg().offers.iter().find(|o| o.0 == id).cloned();
                         if !transfer {
-                            self.leg().taken_by = self.leg().offers.iter().find(|o| o.0 == id).map(|o| o.1.clone());
                             if let Ok(p) = self.on_call() {
                                 out.extend(self.decide("cancelAllMediaOperations", p, None, ctx, 25));
+                            }
+                            match offer {
+                                // The caller and the taker carry on without the queue's leg.
+                                Some((_, _, OfferVia::AddThenLeave)) => {
+                                    self.leg().ending = true;
+                                    if let Ok(p) = self.on_call() {
+                                        out.extend(self.decide("hangupCall", p, None, ctx, 28));
+                                    }
+                                }
+                                Some((_, raw, _)) => self.leg().taken_by = Some(raw),
+                                None => {}
                             }
                         }
                         out.push(self.outcome(id, OfferOutcome::Joined));
@@ -193,6 +208,13 @@ impl CallSession {
                 }
                 _ => {}
             }
+        }
+        // Answered into the queue once connected and the roster is known: a transfer offered
+        // before the first ParticipantsUpdated would be refused as not 1:1.
+        let connected = self.state.connection_state.as_ref().is_some_and(|s| s.to_string() == "connected");
+        if connected && !self.leg().answered && self.state.others_in_call().next().is_some() {
+            self.leg().answered = true;
+            out.push(Output::Queue(Input::Answered { call_id: self.call_id.clone() }));
         }
         // After the handoff: when the caller or the taker is gone, the queue leg ends the call
         // (the other is alone with a silent bot otherwise) and the taker is free again.

@@ -36,7 +36,7 @@ pub fn offer_operation(
     let (op, key) = match via {
         OfferVia::Redirect => ("redirectCall", "target"),
         OfferVia::Transfer => ("transferToParticipant", "targetParticipant"),
-        OfferVia::Add => ("addParticipant", "participantToAdd"),
+        OfferVia::Add | OfferVia::AddThenLeave => ("addParticipant", "participantToAdd"),
     };
     let action = Action::from_members(op, &params(key)).unwrap_or_default();
     match (state.can(&action), via) {

@@ -40,6 +40,10 @@ pub enum Handoff {
     /// `addParticipant`: the taker is invited into the call; the queue's leg stops its hold
     /// audio and stays silent, so the Worker sees when the call ends and the taker is free.
     Add,
+    /// `addParticipant`, then the queue's leg leaves (`hangupCall`) once the taker has joined:
+    /// the caller and the taker carry on without Switchboard; the taker is free again when
+    /// Graph presence says so.
+    AddThenLeave,
     /// `transferToParticipant` (1:1 only): the call is handed over and the queue's leg leaves;
     /// the taker is free again when Graph presence says so.
     Transfer,

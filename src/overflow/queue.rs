@@ -111,6 +111,8 @@ pub enum OfferVia {
     Redirect,
     /// `addParticipant` into the answered call.
     Add,
+    /// `addParticipant`, then the queue's leg leaves the call.
+    AddThenLeave,
     /// `transferToParticipant` of the answered 1:1 call.
     Transfer,
 }
@@ -710,7 +712,7 @@ impl Queue {
         }
         let taken = outcome == OfferOutcome::Joined && self.calls[ci].outcome.is_none();
         let busy = if taken {
-            if via == OfferVia::Transfer {
+            if matches!(via, OfferVia::Transfer | OfferVia::AddThenLeave) {
                 Busy::Transferred { call_id: call_id.to_owned(), settle_at: now + TRANSFER_SETTLE_MS }
             } else {
                 Busy::OnCall { call_id: call_id.to_owned() }
@@ -839,6 +841,7 @@ impl Queue {
             }
             let via = match policy.handoff {
                 Handoff::Add => OfferVia::Add,
+                Handoff::AddThenLeave => OfferVia::AddThenLeave,
                 Handoff::Transfer => OfferVia::Transfer,
             };
             if let Some(a) = self.free_agent() {

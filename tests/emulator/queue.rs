@@ -275,6 +275,12 @@ fn the_taker_leaving_ends_the_call_and_frees_them_for_the_next_caller() {
     f.inbound(CUSTOMER);
     f.run(10_000);
     assert!(matches!(f.outcome("q1"), Some(CallOutcome::Answered { .. })));
+    // Graph, as Teams: Dana is in a call, so Busy / InACall.
+    let presence = |f: &mut Floor| {
+        f.h.control("POST", "/v1.0/communications/getPresencesByUserId", json!({"ids": [DANA]}))["value"][0]["activity"]
+            .clone()
+    };
+    assert_eq!(presence(&mut f), "InACall");
     f.inbound("+14255550188");
     f.run(20_000);
     assert!(f.queue.call("q2").unwrap().offers.is_empty(), "Dana is on q1: no double offer");
@@ -282,6 +288,7 @@ fn the_taker_leaving_ends_the_call_and_frees_them_for_the_next_caller() {
     f.run(90_000);
     assert!(f.calls["q1"].state.is_ended());
     assert!(f.operations().contains(&"terminateCall 204".to_owned()));
+    assert_eq!(presence(&mut f), "InACall", "on q2 now");
     let q2 = f.queue.call("q2").unwrap();
     assert_eq!(q2.offers.len(), 1);
     assert!(matches!(f.outcome("q2"), Some(CallOutcome::Answered { .. })), "{:?}", q2);
@@ -303,4 +310,46 @@ fn nobody_answers_so_the_fallback_message_plays_and_the_call_ends() {
     let plays = f.h.emu.log().iter().filter(|e| e.operation == Some("play")).count();
     assert_eq!(plays, 2, "hold, then the message: {ops:?}");
     assert!(f.told.iter().any(|i| matches!(i, Input::MessagePlayed { .. })));
+}
+
+/// The other two handoffs: the queue's leg leaves and the caller and Dana carry on in ACS; the
+/// queue keeps Dana busy (it cannot see that call any more) until Graph says otherwise.
+#[test]
+fn transfer_and_add_then_leave_hand_the_caller_over_and_the_queue_leg_leaves() {
+    for (handoff, expected) in [
+        ("transfer", vec!["answerCall 200", "play 202", "transferToParticipant 202"]),
+        (
+            "addThenLeave",
+            vec!["answerCall 200", "play 202", "addParticipant 202", "cancelAllMediaOperations 202", "hangupCall 204"],
+        ),
+    ] {
+        let mut o = overflow(&[DANA]);
+        o["handoff"] = json!(handoff);
+        let mut f = Floor::new(world(), o);
+        f.inbound(CUSTOMER);
+        f.run(10_000);
+        assert_eq!(f.operations(), expected, "{handoff}");
+        assert!(matches!(f.outcome("q1"), Some(CallOutcome::Answered { .. })), "{handoff}");
+        assert!(f.calls["q1"].state.is_ended(), "{handoff}: the queue's leg is gone");
+        // ACS's truth: Dana's client rang; after an add-then-leave, she and the customer are
+        // still talking (a transferred call is no longer this connection's: the emulator's
+        // record of it ends with the transfer).
+        let world = f.h.control("GET", "/control/world", Value::Null);
+        assert_eq!(world["sightings"][0]["objectId"], DANA, "{handoff}");
+        if handoff == "addThenLeave" {
+            let truth = f.h.control("GET", "/control/calls", Value::Null);
+            // The queue's connection is over; the people in the call are not.
+            let live = &truth[0];
+            assert_eq!(live["state"], "disconnected", "{live}");
+            let who: Vec<&str> =
+                live["participants"].as_array().unwrap().iter().filter_map(|p| p["rawId"].as_str()).collect();
+            assert_eq!(who.len(), 2, "{live}");
+            assert!(
+                who.contains(&format!("4:{CUSTOMER}").as_str()) && who.contains(&format!("8:orgid:{DANA}").as_str()),
+                "{live}"
+            );
+        }
+        assert!(matches!(f.queue.workers[0].busy, switchboard::overflow::Busy::Transferred { .. }), "{handoff}");
+        assert!(f.problems.is_empty(), "{:?}", f.problems);
+    }
 }
