@@ -7,12 +7,12 @@
 //! ```
 //!
 //! Any other number of the model is a flag too, by its name in kebab case (`--agent-handle-s 60`,
-//! `--patience-s 120`, `--decline 0.3`): see `switchboard::overflow::simulation::Params`.
+//! `--patience-s 120`, `--decline 0.3`): see `switchboard::emulator::simulation::Params`.
 
 use std::process::ExitCode;
 
 use serde_json::Value;
-use switchboard::overflow::simulation::{run, Params, RunReport, ANSWER_WITHIN_S};
+use switchboard::emulator::simulation::{run, Params, RunReport, ANSWER_WITHIN_S};
 
 fn main() -> ExitCode {
     let (params, out) = match parse(std::env::args().skip(1).collect()) {

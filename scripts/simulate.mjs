@@ -1,5 +1,5 @@
 // `npm run simulate -- [--calls 500 --minutes 10 --agents 20 --knowledge-workers 30 --seed 1]`:
-// the peak-overflow simulation (src/overflow/simulation.rs) on a virtual clock, overflow off and
+// the peak-overflow simulation (src/emulator/simulation.rs) on a virtual clock, overflow off and
 // on with the same seeded arrivals. Prints the table, writes bench/simulation.json and draws
 // bench/simulation.svg (waiting calls over time, off vs on). Numbers are printed, never asserted.
 // Any other flag goes to the simulation (see examples/simulate.rs), e.g. `--agent-handle-s 60`.

@@ -21,6 +21,7 @@ mod media;
 mod recording;
 pub mod rng;
 mod router;
+pub mod simulation;
 pub mod teams;
 
 use std::collections::BTreeMap;

@@ -4,18 +4,21 @@
 //! pure state machine, and [`offer_operation`] says which ACS operation an offer uses at the
 //! call's stage, by the same capability rules as every agent command.
 
+pub mod messages;
 pub mod policy;
 pub mod queue;
-#[cfg(feature = "emulator")]
-pub mod simulation;
+pub mod queued;
+pub mod seats;
 #[cfg(test)]
 mod tests;
 pub mod view;
+pub mod words;
 
+pub use messages::{Command, Input};
 pub use policy::{BusinessHours, Fallback, Group, Handoff, Member, Order, OverflowPolicy, PoolAgent, Then, Trigger};
-pub use queue::{
-    Busy, CallOutcome, Command, Input, Offer, OfferOutcome, OfferVia, Queue, QueuedCall, Stage, Stats, Taker,
-};
+pub use queue::{Queue, Stats};
+pub use queued::{CallOutcome, Offer, OfferOutcome, OfferVia, QueuedCall, Stage, Taker};
+pub use seats::{AgentSeat, Busy, WorkerSeat};
 
 use crate::call::{Action, CallState, Refusal};
 

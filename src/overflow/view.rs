@@ -5,7 +5,10 @@
 use serde_json::{json, Value};
 
 use super::policy::OverflowPolicy;
-use super::queue::{describe, outcome_words, taker_name, Busy, Queue, Stage};
+use super::queue::Queue;
+use super::queued::Stage;
+use super::seats::Busy;
+use super::words::{describe, outcome_words, taker_name};
 
 /// The whole view at `now`.
 pub fn view(queue: &Queue, policy: &OverflowPolicy, now: i64) -> Value {

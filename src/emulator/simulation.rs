@@ -1,6 +1,5 @@
-//! Peak overflow, simulated (feature `emulator`): a discrete-event contact centre on a virtual
-//! clock that drives the sans-IO [`Queue`] exactly as an edge does, with the emulator's Teams
-//! rules ([`teams::decide`]) deciding how each offer ends. The same arrivals run twice, overflow
+//! Peak overflow, simulated: a discrete-event contact centre on a virtual clock that drives the
+//! sans-IO [`Queue`] exactly as an edge does, with the emulator's Teams rules ([`teams::decide`]) deciding how each offer ends. The same arrivals run twice, overflow
 //! off and on, and [`run`] reports service level, waits, abandons and the knowledge workers'
 //! share (`npm run simulate`, `bench/simulation.json`).
 //!
@@ -31,12 +30,11 @@ use std::collections::{BTreeSet, BinaryHeap};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::policy::OverflowPolicy;
-use super::queue::{CallOutcome, Command, Input, OfferOutcome, Queue, Stage, Taker};
-use crate::emulator::config::{Agent, Behavior, Presence, TeamsUser, WorldConfig};
-use crate::emulator::rng::Rng;
-use crate::emulator::teams::{decide, Outcome};
-use crate::emulator::DEV_RESOURCE_ID;
+use super::config::{Agent, Behavior, Presence, TeamsUser, WorldConfig};
+use super::rng::Rng;
+use super::teams::{decide, Outcome};
+use super::DEV_RESOURCE_ID;
+use crate::overflow::{CallOutcome, Command, Input, OfferOutcome, OverflowPolicy, Queue, Stage, Taker};
 use crate::{CommunicationIdentifier, RawId};
 
 /// A call counts as answered in time within this many seconds of arriving (the service level).
