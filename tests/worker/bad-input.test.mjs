@@ -74,6 +74,8 @@ const TABLE = {
   'OPTIONS /api/events/incoming': { id: 'eventGridHandshake', auth: 'public' },
   'POST /api/callbacks/{tenant}/{callId}': { id: 'acsCallback', auth: 'callback' },
   'GET /api/experts': { id: 'listExperts', auth: 'agent' },
+  'GET /api/queue': { id: 'getQueue', auth: 'agent' },
+  'GET /api/queue/events': { id: 'watchQueue', auth: 'agent' },
   'GET /api/calls': { id: 'listCalls', auth: 'agent' },
   'POST /api/calls': { id: 'createCall', auth: 'agent', base: () => ({ targets: [{ teamsUserId: DANA }] }) },
   'GET /api/calls/{callId}': { id: 'getCall', auth: 'agent' },
@@ -440,7 +442,7 @@ function casesFor(o) {
     }
   }
 
-  if (o.key === 'GET /api/calls/{callId}/events') {
+  if (o.key === 'GET /api/calls/{callId}/events' || o.key === 'GET /api/queue/events') {
     add('not a WebSocket upgrade', 'no Upgrade header', { expect: { status: 426, code: 'upgrade_required' } });
     add('not a WebSocket upgrade', 'Upgrade: h2c', { raw: true, headers: { Connection: 'Upgrade', Upgrade: 'h2c' }, expect: { status: 426, code: 'upgrade_required' } });
   }
