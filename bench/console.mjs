@@ -4,12 +4,8 @@
 // (MutationObserver, wall clock); Node stamps each callback as it sends it; same machine clock.
 //
 //   node bench/console.mjs
-import { createPrivateKey, sign } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { consoleSizes } from '../scripts/build.mjs';
-import { api, startStack, until, CONTOSO_TOKEN, CUSTOMER } from '../scripts/stack.mjs';
-import { root } from '../scripts/wrangler.mjs';
+import { api, callbackPath, callbackToken, startStack, until, CONTOSO_TOKEN, CUSTOMER } from '../scripts/stack.mjs';
 import { launch } from '../tests/browser/browser.mjs';
 
 const N = 100;
@@ -36,20 +32,16 @@ try {
     }).observe(document.getElementById('feed'), { childList: true });
   });
 
-  const kid = (await (await fetch(`${stack.emulator.url}/calling/keys`)).json()).keys[0].kid;
-  const key = createPrivateKey(readFileSync(join(root, 'src/emulator/dev_signing_key.pem'), 'utf8'));
-  const b64 = (v) => Buffer.from(JSON.stringify(v)).toString('base64url');
-  const now = Math.floor(Date.now() / 1000);
-  const input = `${b64({ alg: 'RS256', typ: 'JWT', kid })}.${b64({ iss: 'https://acscallautomation.communication.azure.com', aud: '5b1c6f43-2e7d-4a6b-9c1e-0a1b2c3d4e5f', iat: now, nbf: now, exp: now + 3600 })}`;
-  const token = `${input}.${sign('sha256', Buffer.from(input), key).toString('base64url')}`;
+  const token = await callbackToken(stack.emulator.url);
+  const path = await callbackPath(url, call.callId); // the URL the Worker gave ACS (its ?sig=)
 
   const latencies = [];
   for (let i = 0; i < N; i += 1) {
     const id = `lat-${i}`;
     const body = JSON.stringify([{ id, source: `calling/callConnections/${ccid}`, type: 'Microsoft.Communication.PlayCompleted', specversion: '1.0', time: new Date().toISOString(), data: { callConnectionId: ccid, operationContext: id, resultInformation: { code: 200, subCode: 0, message: 'ok' } } }]);
     const sent = Date.now();
-    const res = await fetch(`${url}/api/callbacks/contoso/${call.callId}`, { method: 'POST', headers: { Authorization: `Bearer ${token}` }, body });
-    if (res.status !== 200) throw new Error(`callback ${res.status}`);
+    const res = await fetch(`${url}${path}`, { method: 'POST', headers: { Authorization: `Bearer ${token}` }, body });
+    if (res.status !== 200) throw new Error(`callback ${res.status}: ${await res.text()}`);
     const shown = await page.waitForFunction((k) => window.__seen[k], id, { timeout: 10_000 });
     latencies.push((await shown.jsonValue()) - sent);
   }

@@ -10,11 +10,7 @@
 //   node bench/worker.mjs [--seconds 10] [--connections 8]
 import autocannon from 'autocannon';
 import WebSocket from 'ws';
-import { createPrivateKey, sign } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { api, startStack, until, CUSTOMER } from '../scripts/stack.mjs';
-import { root } from '../scripts/wrangler.mjs';
+import { api, callbackPath, callbackToken, startStack, until, CUSTOMER } from '../scripts/stack.mjs';
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(name);
@@ -32,12 +28,7 @@ try {
   const ccid = view.callConnectionId;
 
   // One token for the run (ACS mints one per event; verifying is the same work either way).
-  const kid = (await (await fetch(`${stack.emulator.url}/calling/keys`)).json()).keys[0].kid;
-  const key = createPrivateKey(readFileSync(join(root, 'src/emulator/dev_signing_key.pem'), 'utf8'));
-  const b64 = (v) => Buffer.from(JSON.stringify(v)).toString('base64url');
-  const now = Math.floor(Date.now() / 1000);
-  const input = `${b64({ alg: 'RS256', typ: 'JWT', kid })}.${b64({ iss: 'https://acscallautomation.communication.azure.com', aud: '5b1c6f43-2e7d-4a6b-9c1e-0a1b2c3d4e5f', iat: now, nbf: now, exp: now + 3600 })}`;
-  const token = `${input}.${sign('sha256', Buffer.from(input), key).toString('base64url')}`;
+  const token = await callbackToken(stack.emulator.url);
 
   // A roster update per callback, each with a new event id and sequence number: every one is
   // folded (no duplicate short-cut) and moves the state.
@@ -51,7 +42,7 @@ try {
       data: { callConnectionId: ccid, serverCallId: view.serverCallId, correlationId: view.correlationId, sequenceNumber: seq, participants: others.map((p) => ({ ...p, isMuted: muted })) },
     }]);
   };
-  const path = `/api/callbacks/contoso/${call.callId}`;
+  const path = await callbackPath(url, call.callId); // the URL the Worker gave ACS (its ?sig=)
 
   // A console watches, as in production (every callback is pushed to it).
   const ws = new WebSocket(`${url.replace('http', 'ws')}/api/calls/${call.callId}/events?access_token=dev-agent-token-contoso-alex`);

@@ -68,9 +68,9 @@ const stack = await startStack({
     const contoso = t.tenants.contoso;
     acsUserId = contoso.agents[0].acsUserId;
     contoso.agents = tokens.map((token, k) => ({ id: `chaos-${k}`, name: `Chaos Agent ${k}`, token, acsUserId }));
-    contoso.policy = { ...(contoso.policy ?? {}), reconcileAfterSeconds: QUIET_S };
     return t;
   },
+  policy: { reconcileAfterSeconds: QUIET_S },
 });
 const url = () => stack.worker.url;
 const emulatorUrl = stack.emulator.url;

@@ -8,7 +8,8 @@
 //
 //   node scripts/fuzz.mjs [--seconds 60] [--jobs 2] [--skip-setup] [target ...]
 //
-// `npm test` runs it with FUZZ_SECONDS (60 by default, as in the issue).
+// `npm test` runs it with FUZZ_SECONDS (60 by default, as in the issue). libFuzzer's seed is
+// fixed (FUZZ_SEED, default 1) so a run can be repeated; set another to explore elsewhere.
 import { createHash, createPrivateKey, createPublicKey, sign } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -171,7 +172,7 @@ function fuzzOne(target, seconds) {
   mkdirSync(corpus, { recursive: true });
   mkdirSync(join(root, 'fuzz', 'artifacts', target), { recursive: true });
   const args = ['+nightly', 'fuzz', 'run', target, corpus, join(root, 'fuzz', 'seeds', target), '--',
-    `-max_total_time=${seconds}`, '-timeout=10', '-rss_limit_mb=2048', '-max_len=65536', '-print_final_stats=1'];
+    `-max_total_time=${seconds}`, `-seed=${process.env.FUZZ_SEED ?? 1}`, '-timeout=10', '-rss_limit_mb=2048', '-max_len=65536', '-print_final_stats=1'];
   return new Promise((resolve) => {
     const started = Date.now();
     const child = spawn('cargo', args, { cwd: root, env: toolEnv(), stdio: ['ignore', 'pipe', 'pipe'] });

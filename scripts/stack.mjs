@@ -2,6 +2,7 @@
 // Worker in real workerd (wrangler dev) on another, wired to each other — the tenants'
 // connection strings, JWKS and Graph point at the emulator; the emulator's Event Grid webhook
 // points at the Worker with contoso's key.
+import { createPrivateKey, sign } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,16 +24,19 @@ export function tenantsFor(emulatorUrl) {
 
 /**
  * Starts both. `persistTo` keeps Durable Object state (a fresh temp dir by default);
- * `world` adjusts the demo world; `mutateTenants` the tenants.
+ * `world` adjusts the demo world; `policy` is merged into contoso's call policy (e.g.
+ * `{reconcileAfterSeconds: 0}`); `mutateTenants` changes the tenants further.
  */
-export async function startStack({ emulatorPort, workerPort, inspectorPort = null, vars = {}, persistTo, world: adjust = (w) => w, mutateTenants = (t) => t, log = null } = {}) {
+export async function startStack({ emulatorPort, workerPort, inspectorPort = null, vars = {}, persistTo, world: adjust = (w) => w, policy = null, mutateTenants = (t) => t, log = null } = {}) {
   emulatorPort ??= await freePort();
   workerPort ??= await freePort();
   const workerUrl = `http://127.0.0.1:${workerPort}`;
   const world = adjust(demoWorld());
   world.eventGrid = { webhook: `${workerUrl}/api/events/incoming?tenant=contoso&key=dev-event-grid-key-contoso` };
   const emulator = await startEmulator({ port: emulatorPort, world, log });
-  const tenants = mutateTenants(tenantsFor(emulator.url));
+  const base = tenantsFor(emulator.url);
+  if (policy) base.tenants.contoso.policy = { ...(base.tenants.contoso.policy ?? {}), ...policy };
+  const tenants = mutateTenants(base);
   const dir = persistTo ?? mkdtempSync(join(tmpdir(), 'switchboard-do-'));
   let worker;
   try {
@@ -84,4 +88,25 @@ export async function until(check, ms = 15_000, what = 'condition') {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/**
+ * A callback JWT as ACS mints one, signed with ACS in a box's published development key (its
+ * `kid` read from the emulator's JWKS), good for an hour. No `jti`: the Worker's one-delivery
+ * rule applies only to tokens that carry one, so benchmarks can reuse it.
+ */
+export async function callbackToken(emulatorUrl) {
+  const kid = (await (await fetch(`${emulatorUrl}/calling/keys`)).json()).keys[0].kid;
+  const key = createPrivateKey(readFileSync(join(root, 'src/emulator/dev_signing_key.pem'), 'utf8'));
+  const b64 = (v) => Buffer.from(JSON.stringify(v)).toString('base64url');
+  const now = Math.floor(Date.now() / 1000);
+  const input = `${b64({ alg: 'RS256', typ: 'JWT', kid })}.${b64({ iss: 'https://acscallautomation.communication.azure.com', aud: '5b1c6f43-2e7d-4a6b-9c1e-0a1b2c3d4e5f', iat: now, nbf: now, exp: now + 3600 })}`;
+  return `${input}.${sign('sha256', Buffer.from(input), key).toString('base64url')}`;
+}
+
+/** The path and query of the callback URL the Worker gave ACS for a call (with its `?sig=`), from the call's log. */
+export async function callbackPath(workerUrl, callId) {
+  const log = (await api(workerUrl, 'GET', `/api/calls/${callId}/log`)).json.entries;
+  const uri = new URL(log.find((r) => r.kind === 'request' && r.detail.params?.callbackUri).detail.params.callbackUri);
+  return uri.pathname + uri.search;
 }

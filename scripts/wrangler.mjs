@@ -95,7 +95,19 @@ export async function startWrangler({ port, persistTo, vars = {}, inspectorPort 
     cwd: root,
     detached: true, // its own process group: stop() signals wrangler and workerd together
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: '1', NO_COLOR: '1', FORCE_COLOR: '0' },
+    // Its own dev registry and log directory: wrangler dev sessions sharing
+    // ~/.config/.wrangler/registry reload each other whenever one starts or stops (a test's
+    // Worker was reloaded mid-request by a chaos run beside it), and the debug log grows by
+    // ~70 MB per thousand calls.
+    env: {
+      WRANGLER_REGISTRY_PATH: join(configDir, 'registry'),
+      WRANGLER_LOG_PATH: join(configDir, 'logs'),
+      ...process.env,
+      WRANGLER_SEND_METRICS: 'false',
+      CI: '1',
+      NO_COLOR: '1',
+      FORCE_COLOR: '0',
+    },
   });
   let log = '';
   const keep = (chunk) => {

@@ -447,17 +447,22 @@ impl Run {
         pick(self.known(key), i).cloned()
     }
 
+    /// A path parameter's value from what the emulator handed out (`None`: nothing known).
+    fn path_param(&self, name: &str, ids: Ids) -> Option<String> {
+        match name {
+            "callConnectionId" => self.id_of("callConnectionId", ids.call),
+            "participantRawId" => Some(self.person(ids.who)),
+            "recordingId" => self.id_of("recordingId", ids.other),
+            _ => None,
+        }
+    }
+
     /// A path template with its parameters filled from known ids.
     fn fill_path(&self, meta: &OperationMeta, ids: Ids, encode: bool) -> String {
         let mut path = meta.path.to_owned();
         for name in meta.params {
-            let value = match *name {
-                "callConnectionId" => self.id_of("callConnectionId", ids.call),
-                "participantRawId" => Some(self.person(ids.who)),
-                "recordingId" => self.id_of("recordingId", ids.other),
-                _ => None,
-            }
-            .unwrap_or_else(|| "18dea47f-b081-4107-9a5c-4300819d2c6c".into());
+            let value =
+                self.path_param(name, ids).unwrap_or_else(|| "18dea47f-b081-4107-9a5c-4300819d2c6c".into());
             let value = if encode { encode_component(&value) } else { value };
             path = path.replace(&format!("{{{name}}}"), &value);
         }
@@ -497,13 +502,7 @@ impl Run {
     /// Path parameters, contexts and participants from what the emulator handed out.
     fn fill_params(&self, meta: &OperationMeta, p: &mut Map<String, Value>, ids: Ids) {
         for name in meta.params {
-            let value = match *name {
-                "callConnectionId" => self.id_of("callConnectionId", ids.call),
-                "participantRawId" => Some(self.person(ids.who)),
-                "recordingId" => self.id_of("recordingId", ids.other),
-                _ => None,
-            };
-            if let Some(v) = value {
+            if let Some(v) = self.path_param(name, ids) {
                 p.insert((*name).to_owned(), Value::String(v));
             }
         }

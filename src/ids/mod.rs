@@ -351,9 +351,13 @@ pub(crate) struct IdentifierModelIn {
 const KINDS: [&str; 6] =
     ["communicationUser", "phoneNumber", "microsoftTeamsUser", "microsoftTeamsApp", "teamsExtensionUser", "unknown"];
 
+/// A typed member's id: not empty, and without control characters (the raw id built from it
+/// must be one the crate reads back; found by the `raw_id` fuzz target).
 fn non_empty(field: &str, value: String) -> Result<String, FieldError> {
     if value.is_empty() {
         Err(FieldError::new(field, "must not be empty"))
+    } else if value.chars().any(char::is_control) {
+        Err(FieldError::new(field, "must not contain control characters"))
     } else {
         Ok(value)
     }

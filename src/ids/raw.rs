@@ -289,6 +289,11 @@ mod tests {
             let json = serde_json::to_string(&id).unwrap();
             assert_eq!(serde_json::from_str::<CommunicationIdentifier>(&json).unwrap(), id, "{json}");
         }
+        // An id with a control character is refused when read from JSON (fuzz finding: the
+        // raw id built from it could not be read back).
+        let bad = serde_json::json!({"kind": "communicationUser", "communicationUser": {"id": "8:acs:a\u{7f}b"}});
+        let e = CommunicationIdentifier::from_json_value(&bad).unwrap_err();
+        assert_eq!(e.field, "communicationUser.id");
         // A Teams extension user needs all three parts (fuzz finding: an empty tenant id).
         assert_eq!(kind_and_raw("8:acs:r__u"), ("communicationUser", "8:acs:r__u".into()));
     }

@@ -312,10 +312,13 @@ impl CallObject {
         self.run(&tenant, outputs).await.map(drop)
     }
 
-    /// Sets the Durable Object's alarm to the session's next check (when it moved).
+    /// Sets the Durable Object's alarm to the session's next check when it is earlier than the
+    /// alarm already set. Every callback moves the quiet check later; an alarm that rings early
+    /// finds nothing due and sets the next one (`alarm` → `check` → `run`), which costs one
+    /// wake-up per quiet period instead of an alarm write per callback.
     async fn schedule(&self) {
         let Some(due) = self.session.borrow().as_ref().and_then(CallSession::next_check) else { return };
-        if *self.alarm_at.borrow() == Some(due) {
+        if self.alarm_at.borrow().is_some_and(|set| set <= due) {
             return;
         }
         let date = ::worker::js_sys::Date::new(&::worker::wasm_bindgen::JsValue::from_f64(due as f64));
@@ -452,14 +455,7 @@ impl CallObject {
     }
 
     async fn log_entries(&self) -> Result<Response, ApiError> {
-        let map = self.state.storage().list_with_options(ListOptions::new().prefix("log:")).await?;
-        let mut entries = Vec::new();
-        for v in map.values() {
-            let v = v.map_err(|e| ApiError::new(500, "internal", format!("{e:?}")))?;
-            if let Some(Ok(record)) = v.as_string().map(|t| serde_json::from_str::<Value>(&t)) {
-                entries.push(record);
-            }
-        }
+        let entries = env::stored_json(&self.state.storage(), ListOptions::new().prefix("log:")).await?;
         json_response(&json!({"entries": entries}), 200)
     }
 

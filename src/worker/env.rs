@@ -103,3 +103,20 @@ impl Stopwatch {
 pub fn url(req: &::worker::Request) -> String {
     req.inner().url()
 }
+
+/// The JSON values stored under the keys `options` selects (a call's log records, a tenant's
+/// call lines), in key order; a value that is not JSON text is skipped.
+pub async fn stored_json(
+    storage: &::worker::Storage,
+    options: ::worker::ListOptions<'_>,
+) -> Result<Vec<serde_json::Value>, ApiError> {
+    let map = storage.list_with_options(options).await?;
+    let mut values = Vec::new();
+    for v in map.values() {
+        let v = v.map_err(|e| ApiError::new(500, "internal", format!("{e:?}")))?;
+        if let Some(Ok(value)) = v.as_string().map(|t| serde_json::from_str(&t)) {
+            values.push(value);
+        }
+    }
+    Ok(values)
+}

@@ -2,7 +2,7 @@
 //! each of its calls, so `GET /api/calls` lists them without visiting every call.
 
 use ::worker::{durable_object, DurableObject, Env, ListOptions, Method, Request, Response, State};
-use serde_json::{json, Value};
+use serde_json::json;
 
 use super::error::{error_response, json_response};
 use crate::api::ApiError;
@@ -45,18 +45,11 @@ impl TenantIndex {
                 json_response(&json!({"ok": true}), 200)
             }
             (Method::Get, "/list") => {
-                let map = self
-                    .state
-                    .storage()
-                    .list_with_options(ListOptions::new().prefix("call:").limit(LIST_LIMIT))
-                    .await?;
-                let mut calls = Vec::new();
-                for v in map.values() {
-                    let v = v.map_err(|e| ApiError::new(500, "internal", format!("{e:?}")))?;
-                    if let Some(Ok(line)) = v.as_string().map(|t| serde_json::from_str::<Value>(&t)) {
-                        calls.push(line);
-                    }
-                }
+                let calls = super::env::stored_json(
+                    &self.state.storage(),
+                    ListOptions::new().prefix("call:").limit(LIST_LIMIT),
+                )
+                .await?;
                 json_response(&json!({"calls": calls}), 200)
             }
             // Event Grid topics that completed the validation handshake (a topic allow-list

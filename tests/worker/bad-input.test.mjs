@@ -697,11 +697,11 @@ before(async () => {
     inspectorPort: await freePort(), // not wrangler's default 9229: another stack may be running
     mutateTenants: (t) => {
       for (const id of EXTRA_AGENTS) t.tenants.contoso.agents.push({ id, name: id, token: `dev-agent-token-contoso-${id}` });
-      // "Nothing changed" is checked down to the call log and ACS's request log: the quiet-call
-      // check (a read of the call from ACS after 60 s without events) would add to both.
-      t.tenants.contoso.policy = { ...(t.tenants.contoso.policy ?? {}), reconcileAfterSeconds: 0 };
       return t;
     },
+    // "Nothing changed" is checked down to the call log and ACS's request log: the quiet-call
+    // check (a read of the call from ACS after 60 s without events) would add to both.
+    policy: { reconcileAfterSeconds: 0 },
   });
   url = stack.worker.url;
   emulator = stack.emulator.url;

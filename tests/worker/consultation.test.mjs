@@ -18,12 +18,7 @@ const received = [];
 before(async () => {
   // The exact list of requests sent to ACS is asserted below: no timing-dependent reads of a
   // quiet call (tests/worker/reconcile.test.mjs covers those).
-  stack = await startStack({
-    mutateTenants: (t) => {
-      t.tenants.contoso.policy = { ...(t.tenants.contoso.policy ?? {}), reconcileAfterSeconds: 0 };
-      return t;
-    },
-  });
+  stack = await startStack({ policy: { reconcileAfterSeconds: 0 } });
   url = stack.worker.url;
 });
 

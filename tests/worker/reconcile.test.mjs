@@ -10,12 +10,7 @@ let stack;
 let url;
 
 before(async () => {
-  stack = await startStack({
-    mutateTenants: (t) => {
-      t.tenants.contoso.policy = { ...(t.tenants.contoso.policy ?? {}), reconcileAfterSeconds: 2 };
-      return t;
-    },
-  });
+  stack = await startStack({ policy: { reconcileAfterSeconds: 2 } });
   url = stack.worker.url;
 });
 
