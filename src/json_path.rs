@@ -292,6 +292,21 @@ mod tests {
     }
 
     #[test]
+    fn reads_a_top_level_struct_from_an_object_only() {
+        // serde's derived visitor would read `[…]` by position; the top level refuses it
+        // (so the derived `visit_seq` is never compiled in), with serde's own message.
+        let e = from_text::<Inner>(r#"["u",1]"#).unwrap_err();
+        assert_eq!((e.field.as_str(), e.message.as_str()), ("", "invalid type: sequence, expected struct Inner"));
+        let e = from_text::<Inner>(r#""u""#).unwrap_err();
+        assert_eq!(e.message, r#"invalid type: string "u", expected struct Inner"#);
+        // Trailing text is still an error, as with serde_json::from_str.
+        assert!(from_text::<Inner>(r#"{"userId":"u"} x"#).is_err());
+        assert_eq!(from_text::<Inner>(r#" {"userId":"u","n":2} "#).unwrap().n, Some(2));
+        // Nested structs are read by serde_json itself (here from an array, by position).
+        assert_eq!(from_text::<Outer>(r#"{"items":[["u",3]]}"#).unwrap().items[0].n, Some(3));
+    }
+
+    #[test]
     fn survives_hostile_text() {
         for t in ["", "{", "[[[[", "{\"a\":", "\"\\", "{\"\\u00e9\":[1,2", "{\"a\" 1}", "}}}"] {
             let _ = path_at(t, 1, t.len());
