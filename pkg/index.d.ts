@@ -535,6 +535,14 @@ export type Change =
   | { change: 'recording'; status: RecordingStatus }
   | { change: 'operation'; operationContext: string; operation?: string; succeeded: boolean; event: string };
 
+/** A command to check, build and record at once (`CallState.command`): an operation and all its params. */
+export type Command = { [O in OperationName]: { operation: O } & OperationParams[O] }[OperationName];
+
+/** What `CallState.command` did: refused by a rule (nothing built, nothing recorded), or built and recorded. */
+export type CommandResult =
+  | { allowed: true; request: BuiltRequest; changes: Change[] }
+  | { allowed: false; rule: RuleName; reason: string };
+
 /** What applying one event did. */
 export type ApplyOutcome =
   | { outcome: 'applied'; changes: Change[] }
@@ -598,11 +606,25 @@ export interface CallSnapshot {
   eventsApplied: number;
 }
 
+/** One event of a webhook body with what folding it did (`CallState.receive`). */
+export type ReceivedEvent = ApplyOutcome & { event: AcsEvent };
+
 /** One call's truth, folded from its events; the same rules the Worker enforces. */
 export class CallState {
   constructor();
   /** Folds a webhook body in (deduplicated by event id, rosters ordered by sequence number). */
   apply(body: string | object): ApplyOutcome[];
+  /**
+   * Folds a webhook body in and hands back each event with its outcome: `parseEvents` and
+   * `apply` in one pass over the body (what a callback handler needs to decide).
+   */
+  receive(body: string | object): ReceivedEvent[];
+  /**
+   * Checks `command` with the rules (as `can`); when allowed, builds its signed request (as
+   * `buildRequest`, same options) and records it (as `recordCommand`, at the signing time, `by`
+   * from the options) — one step, one crossing into wasm. A refusal builds and records nothing.
+   */
+  command(command: Command, connectionString: string, options?: BuildOptions & { by?: string }): CommandResult;
   /** The console view. */
   snapshot(): CallSnapshot;
   /** Whether `action` is allowed now (e.g. `{operation: 'recognize', recognizeInputType: 'dtmf'}`). */

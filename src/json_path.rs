@@ -142,7 +142,87 @@ pub fn field_error(path: String, message: String) -> FieldError {
 
 /// Deserialises `T` from JSON text; an error names the field (see the module doc).
 pub fn from_text<'a, T: serde::Deserialize<'a>>(text: &'a str) -> Result<T, FieldError> {
-    serde_json::from_str(text).map_err(|e| error(text, &e))
+    let mut de = serde_json::Deserializer::from_str(text);
+    T::deserialize(Top(&mut de)).and_then(|v| de.end().map(|()| v)).map_err(|e| error(text, &e))
+}
+
+/// serde_json's deserializer for the top-level value, reading a struct only from a JSON object.
+///
+/// serde's derived visitors also read a struct from an array (members by position), and
+/// serde_json calls that on `[`: every derived type then carries a `visit_seq` reading each of
+/// its members once more. Nothing this crate reads is written that way — the top-level values
+/// are event data, envelopes and params objects — so an array there is refused ("invalid type:
+/// sequence, expected struct …"), and the largest types (the events' data) leave that code
+/// out of the wasm. Nested structs still go through serde_json directly.
+struct Top<'a, 'de>(&'a mut serde_json::Deserializer<serde_json::de::StrRead<'de>>);
+
+macro_rules! forward {
+    ($($method:ident)*) => {
+        $(
+            fn $method<V: serde::de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+                serde::Deserializer::$method(self.0, visitor)
+            }
+        )*
+    };
+}
+
+impl<'de> serde::Deserializer<'de> for Top<'_, 'de> {
+    type Error = serde_json::Error;
+
+    forward! {
+        deserialize_any deserialize_bool deserialize_i8 deserialize_i16 deserialize_i32 deserialize_i64
+        deserialize_i128 deserialize_u8 deserialize_u16 deserialize_u32 deserialize_u64 deserialize_u128
+        deserialize_f32 deserialize_f64 deserialize_char deserialize_str deserialize_string
+        deserialize_bytes deserialize_byte_buf deserialize_option deserialize_unit deserialize_seq
+        deserialize_map deserialize_identifier deserialize_ignored_any
+    }
+
+    fn deserialize_unit_struct<V: serde::de::Visitor<'de>>(
+        self,
+        name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        self.0.deserialize_unit_struct(name, visitor)
+    }
+
+    fn deserialize_newtype_struct<V: serde::de::Visitor<'de>>(
+        self,
+        name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        self.0.deserialize_newtype_struct(name, visitor)
+    }
+
+    fn deserialize_tuple<V: serde::de::Visitor<'de>>(self, len: usize, visitor: V) -> Result<V::Value, Self::Error> {
+        self.0.deserialize_tuple(len, visitor)
+    }
+
+    fn deserialize_tuple_struct<V: serde::de::Visitor<'de>>(
+        self,
+        name: &'static str,
+        len: usize,
+        visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        self.0.deserialize_tuple_struct(name, len, visitor)
+    }
+
+    fn deserialize_struct<V: serde::de::Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        self.0.deserialize_map(visitor)
+    }
+
+    fn deserialize_enum<V: serde::de::Visitor<'de>>(
+        self,
+        name: &'static str,
+        variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        self.0.deserialize_enum(name, variants, visitor)
+    }
 }
 
 /// The [`FieldError`] for a serde_json error raised while reading `text`.
@@ -209,6 +289,21 @@ mod tests {
         assert_eq!(field(r#"{"items":[],"a":"#), "");
         let e = from_text::<Outer>(r#"{"items":[],"a":1.5}"#).unwrap_err();
         assert_eq!((e.field.as_str(), e.message.as_str()), ("a", "invalid type: floating point `1.5`, expected i32"));
+    }
+
+    #[test]
+    fn reads_a_top_level_struct_from_an_object_only() {
+        // serde's derived visitor would read `[…]` by position; the top level refuses it
+        // (so the derived `visit_seq` is never compiled in), with serde's own message.
+        let e = from_text::<Inner>(r#"["u",1]"#).unwrap_err();
+        assert_eq!((e.field.as_str(), e.message.as_str()), ("", "invalid type: sequence, expected struct Inner"));
+        let e = from_text::<Inner>(r#""u""#).unwrap_err();
+        assert_eq!(e.message, r#"invalid type: string "u", expected struct Inner"#);
+        // Trailing text is still an error, as with serde_json::from_str.
+        assert!(from_text::<Inner>(r#"{"userId":"u"} x"#).is_err());
+        assert_eq!(from_text::<Inner>(r#" {"userId":"u","n":2} "#).unwrap().n, Some(2));
+        // Nested structs are read by serde_json itself (here from an array, by position).
+        assert_eq!(from_text::<Outer>(r#"{"items":[["u",3]]}"#).unwrap().items[0].n, Some(3));
     }
 
     #[test]

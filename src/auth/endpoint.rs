@@ -56,7 +56,11 @@ impl Endpoint {
 
     /// `https://host[:port]`, without a trailing slash.
     pub fn origin(&self) -> String {
-        format!("{}://{}", if self.secure { "https" } else { "http" }, self.host)
+        let scheme = if self.secure { "https://" } else { "http://" };
+        let mut out = String::with_capacity(scheme.len() + self.host.len());
+        out.push_str(scheme);
+        out.push_str(&self.host);
+        out
     }
 
     /// True for `https`.

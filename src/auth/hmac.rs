@@ -72,11 +72,11 @@ pub fn sign(method: &str, path_and_query: &str, host: &str, body: &[u8], date: H
     let date = date.to_string();
     let content_sha256 = content_hash(body);
     let sig = signature(key, &string_to_sign(method, path_and_query, &date, host, &content_sha256));
-    SignedHeaders {
-        authorization: format!("HMAC-SHA256 SignedHeaders=x-ms-date;host;x-ms-content-sha256&Signature={sig}"),
-        date,
-        content_sha256,
-    }
+    const SCHEME: &str = "HMAC-SHA256 SignedHeaders=x-ms-date;host;x-ms-content-sha256&Signature=";
+    let mut authorization = String::with_capacity(SCHEME.len() + sig.len());
+    authorization.push_str(SCHEME);
+    authorization.push_str(&sig);
+    SignedHeaders { authorization, date, content_sha256 }
 }
 
 /// Why the service side refused a signed request (answered with 401 by ACS and the emulator).

@@ -4,7 +4,7 @@
 //! roster: every ParticipantsUpdated is kept and presence is recomputed from the timeline
 //! ordered by `sequenceNumber` (see `presence`). Outcome events never undo a later fact.
 
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::VecDeque;
 
 use serde::{Deserialize, Serialize};
 
@@ -180,8 +180,10 @@ pub struct CallState {
     pub events_applied: u64,
     pub(crate) rosters: Vec<Roster>,
     seen: VecDeque<String>,
+    /// `seen`, sorted, for lookups (a sorted `Vec` rather than a `BTreeSet`: the same few
+    /// lookups per event, and no B-tree routines of its own in the npm package's wasm).
     #[serde(skip)]
-    seen_index: BTreeSet<String>,
+    seen_index: Vec<String>,
 }
 
 impl CallState {
@@ -197,7 +199,12 @@ impl CallState {
 
     /// Rebuilds indexes after deserialisation (call once after loading from storage).
     pub fn restore_indexes(&mut self) {
-        self.seen_index = self.seen.iter().cloned().collect();
+        self.seen_index.clear();
+        for id in &self.seen {
+            if let Err(i) = self.seen_index.binary_search(id) {
+                self.seen_index.insert(i, id.clone());
+            }
+        }
     }
 
     /// The participant with this raw id (folding the phone `+` drift).
@@ -242,13 +249,16 @@ impl CallState {
         if self.seen_index.len() != self.seen.len() {
             self.restore_indexes();
         }
-        if !self.seen_index.insert(id.to_owned()) {
+        let Err(at) = self.seen_index.binary_search_by(|s| s.as_str().cmp(id)) else {
             return false;
-        }
+        };
+        self.seen_index.insert(at, id.to_owned());
         self.seen.push_back(id.to_owned());
         if self.seen.len() > SEEN_CAPACITY {
             if let Some(old) = self.seen.pop_front() {
-                self.seen_index.remove(&old);
+                if let Ok(i) = self.seen_index.binary_search(&old) {
+                    self.seen_index.remove(i);
+                }
             }
         }
         true

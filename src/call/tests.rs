@@ -103,6 +103,26 @@ fn duplicate_events_change_nothing() {
 }
 
 #[test]
+fn duplicates_are_remembered_for_the_last_1024_events() {
+    let mut s = connected();
+    // Ids out of order, so the sorted index is exercised away from its ends.
+    let id = |i: u32| format!("p{}", (i * 7919) % 2000);
+    let play = |i: u32| ev(&id(i), "PlayCompleted", 30, json!({}));
+    for i in 0..1100 {
+        assert_ne!(s.apply(&play(i)), Applied::Duplicate, "{i}");
+    }
+    // The last 1024 are known (the two events of `connected()` and the first 76 here fell out).
+    assert_eq!(s.apply(&play(1099)), Applied::Duplicate);
+    assert_eq!(s.apply(&play(76)), Applied::Duplicate);
+    assert_ne!(s.clone().apply(&play(75)), Applied::Duplicate);
+    // The same after a reload from storage, which rebuilds the index.
+    let mut back: CallState = serde_json::from_str(&serde_json::to_string(&s).unwrap()).unwrap();
+    assert_eq!(back.apply(&play(500)), Applied::Duplicate);
+    assert_ne!(back.apply(&play(0)), Applied::Duplicate);
+    assert_eq!(back.apply(&play(0)), Applied::Duplicate);
+}
+
+#[test]
 fn stale_rosters_are_ignored_and_late_success_does_not_rejoin() {
     let mut s = connected();
     // Roster 3 (expert gone) arrives before roster 2 (expert in) and before the success event.

@@ -62,20 +62,36 @@ pub fn to_flat_json(e: &Event, out: &mut String) {
     out.push('}');
 }
 
+/// The members [`to_flat_json`] appends to an event's own `data` members (the normalised ones
+/// of a legacy payload), as a JSON object, or `None` when there are none (the usual case) or
+/// the event is `Unknown`. A JavaScript caller that parsed the body itself gets the flat shape
+/// by spreading `data`, assigning these, then `type` and the envelope.
+pub fn flat_patch(e: &Event) -> Option<String> {
+    if matches!(e.data, EventData::Unknown(_)) {
+        return None;
+    }
+    let mut out = String::from("{");
+    normalise(e, e.raw_data().unwrap_or("{}").trim(), &mut out);
+    (out.len() > 1).then(|| out + "}")
+}
+
 /// Members legacy payloads spell differently (SPEC §3.3 "legacy field names", §9 shape drift).
+/// The cheap checks on the typed data come first: the text searches run only when they can
+/// matter.
 fn normalise(e: &Event, data: &str, out: &mut String) {
     if let (Some(c), true) = (e.data.common(), e.connection_from_source) {
         push_str_member(out, "callConnectionId", c.call_connection_id);
     }
-    let legacy = |old: &str, new: &str| data.contains(old) && !data.contains(new);
-    if legacy("\"resultInfo\"", "\"resultInformation\"") {
-        if let Some(r) = e.data.common().and_then(|c| c.result_information) {
+    // The current name first: found near the start of a modern payload, it ends the search.
+    let legacy = |old: &str, new: &str| !data.contains(new) && data.contains(old);
+    if let Some(r) = e.data.common().and_then(|c| c.result_information) {
+        if legacy("\"resultInfo\"", "\"resultInformation\"") {
             push_raw_member(out, "resultInformation", &serde_json::to_string(r).unwrap_or_default());
         }
     }
     match &e.data {
-        EventData::RecognizeCompleted(r) if legacy("\"collectTonesResult\"", "\"dtmfResult\"") => {
-            if let Some(d) = &r.dtmf_result {
+        EventData::RecognizeCompleted(r) => {
+            if let Some(d) = r.dtmf_result.as_ref().filter(|_| legacy("\"collectTonesResult\"", "\"dtmfResult\"")) {
                 push_raw_member(out, "dtmfResult", &serde_json::to_string(d).unwrap_or_default());
             }
         }

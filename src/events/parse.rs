@@ -165,7 +165,7 @@ fn parse_element(index: usize, raw: &RawValue) -> Result<Event, EventError> {
         time: owned(env.time.or(env.event_time)),
         schema,
         data,
-        raw: raw.to_owned(),
+        raw: raw.get().into(),
         data_span,
         connection_from_source,
     })
@@ -184,6 +184,15 @@ fn path_error(e: crate::FieldError, make: &dyn Fn(String, String) -> EventError)
 /// An empty array gives no events. Unknown types become [`EventData::Unknown`]; a known type
 /// whose data has the wrong shape is an error naming the field.
 pub fn parse_events(body: &str) -> Result<Vec<Event>, EventError> {
+    // The usual shape in one pass (`fast.rs`); anything else, errors included, through serde.
+    match super::fast::parse_events(body) {
+        Some(events) => Ok(events),
+        None => parse_with_serde(body),
+    }
+}
+
+/// [`parse_events`] through serde alone: the reference the one-pass reader is checked against.
+pub(super) fn parse_with_serde(body: &str) -> Result<Vec<Event>, EventError> {
     let trimmed = body.trim_start();
     match trimmed.as_bytes().first() {
         Some(b'[') => {

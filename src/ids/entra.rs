@@ -20,6 +20,16 @@ impl EntraObjectId {
     /// misplaced dash, or braces), because these ids are usually pasted by hand from the Teams
     /// admin centre or Graph Explorer.
     pub fn parse(value: &str) -> Result<Self, IdError> {
+        // The usual case first (repeatability ids, object ids from Graph): no allocation but
+        // the result's.
+        let b = value.as_bytes();
+        if b.len() == 36
+            && b.iter()
+                .enumerate()
+                .all(|(i, c)| if matches!(i, 8 | 13 | 18 | 23) { *c == b'-' } else { c.is_ascii_hexdigit() })
+        {
+            return Ok(Self(value.to_ascii_lowercase()));
+        }
         let bad = |reason: String| IdError::InvalidObjectId { value: value.to_owned(), reason };
         if value.is_empty() {
             return Err(bad("it is empty".into()));

@@ -296,46 +296,46 @@ impl CommunicationIdentifier {
 #[derive(Serialize, Default)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct CommunicationUserModel {
-    id: String,
+    pub(crate) id: String,
 }
 
 #[derive(Serialize, Default)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct PhoneNumberModel {
-    value: String,
+    pub(crate) value: String,
     #[serde(default)]
-    is_anonymous: bool,
+    pub(crate) is_anonymous: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    asserted_id: Option<String>,
+    pub(crate) asserted_id: Option<String>,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct TeamsUserModel {
-    user_id: String,
+    pub(crate) user_id: String,
     #[serde(default)]
-    is_anonymous: bool,
+    pub(crate) is_anonymous: bool,
     #[serde(default)]
-    cloud: Option<String>,
+    pub(crate) cloud: Option<String>,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct TeamsAppModel {
-    app_id: String,
+    pub(crate) app_id: String,
     #[serde(default)]
-    cloud: Option<String>,
+    pub(crate) cloud: Option<String>,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct TeamsExtensionUserModel {
-    user_id: String,
-    tenant_id: String,
+    pub(crate) user_id: String,
+    pub(crate) tenant_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    resource_id: Option<String>,
+    pub(crate) resource_id: Option<String>,
     #[serde(default)]
-    cloud: Option<String>,
+    pub(crate) cloud: Option<String>,
 }
 
 pub(crate) struct IdentifierModelIn {

@@ -47,7 +47,8 @@ impl RawId {
 
     /// True when both name the same participant, folding the phone `+` drift.
     pub fn same_participant(&self, other: &RawId) -> bool {
-        self.canonical() == other.canonical()
+        // Equal text is the usual answer, and needs no canonical form (rosters compare often).
+        self.0 == other.0 || self.canonical() == other.canonical()
     }
 
     /// Parses into a typed identifier (never fails: anything unrecognised is `unknown`).

@@ -1,21 +1,26 @@
 //! wasm-bindgen exports for the npm package (`pkg/`): conversions only, no logic.
 //!
-//! Values cross the boundary as JSON text: strings in, strings out, parsed once by the small JS
-//! wrapper in `pkg/`. That is smaller and faster than building JS objects field by field from
-//! Rust (serde-wasm-bindgen), which the TOOLCHAIN size spike measured. Errors are JS `Error`s
-//! with a stable `code` and, where one field is at fault, `field`.
+//! Values cross the boundary as text: strings in, strings out, read once by the small JS wrapper
+//! in `pkg/`. That is smaller and faster than building JS objects field by field from Rust
+//! (serde-wasm-bindgen), which the TOOLCHAIN size spike measured. The hot paths go further
+//! (`bench/README.md`): an event body is checked and typed here but handed back only as a short
+//! index (types and the rare normalised members), because the wrapper's own `JSON.parse` of the
+//! body builds the objects faster than anything crossing the boundary could; a request comes
+//! back as a few lines the wrapper splits, not as JSON to parse. Errors are JS `Error`s with a
+//! stable `code` and, where one field is at fault, `field`.
 
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
 
+mod build;
 #[cfg(feature = "emulator")]
 mod emulator;
+mod events;
+mod state;
 
-use crate::auth::{self, ConnectionString, HttpDate, Repeatability};
-use crate::call::{Action, Applied, CallState as Core, CommandResponse};
-use crate::events::{self, EventError};
+use crate::auth::{self, ConnectionString, HttpDate};
 use crate::model::Extra;
-use crate::ops::{self, OpError, RequestOptions};
+use crate::ops;
 use crate::{CommunicationIdentifier, FieldError};
 
 fn error(code: &str, message: &str, field: Option<&str>) -> JsValue {
@@ -29,10 +34,6 @@ fn error(code: &str, message: &str, field: Option<&str>) -> JsValue {
 
 fn field_error(code: &str, e: &FieldError) -> JsValue {
     error(code, &e.to_string(), Some(&e.field))
-}
-
-fn event_error(e: &EventError) -> JsValue {
-    error(e.code(), &e.to_string(), e.field().as_deref())
 }
 
 fn object(code: &str, what: &str, text: &str) -> Result<Extra, JsValue> {
@@ -82,28 +83,50 @@ fn random_uuid() -> Result<String, JsValue> {
     Ok(auth::uuid_v4(bytes))
 }
 
+// Long texts (webhook bodies, params) come in through one buffer the wrapper writes with
+// `TextEncoder.encodeInto`: about ten times cheaper than wasm-bindgen's per-call string copy,
+// which loops over the characters in JS and allocates (bench/README.md).
+thread_local! {
+    static INPUT: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// `inputBuffer(capacity)`: the address of the input buffer, grown to at least `capacity`
+/// bytes. The address stays valid until the next call of this function.
+#[wasm_bindgen(js_name = inputBuffer)]
+pub fn input_buffer(capacity: usize) -> *mut u8 {
+    INPUT.with(|b| {
+        let mut b = b.borrow_mut();
+        if b.len() < capacity {
+            b.resize(capacity, 0);
+        }
+        b.as_mut_ptr()
+    })
+}
+
+/// `wasmMemory()`: the module's memory, for writing the input buffer.
+#[wasm_bindgen(js_name = wasmMemory)]
+pub fn wasm_memory() -> JsValue {
+    wasm_bindgen::memory()
+}
+
+/// Runs `f` on the first `len` bytes of the input buffer, as text.
+fn with_input<R>(len: usize, f: impl FnOnce(&str) -> Result<R, JsValue>) -> Result<R, JsValue> {
+    // Taken out while `f` runs (the allocation, and so the wrapper's address, stays the same).
+    let buf = INPUT.with(|b| std::mem::take(&mut *b.borrow_mut()));
+    let result = match buf.get(..len).map(std::str::from_utf8) {
+        Some(Ok(text)) => f(text),
+        _ => Err(error("internal", "the input buffer does not hold that much UTF-8 text", None)),
+    };
+    INPUT.with(|b| *b.borrow_mut() = buf);
+    result
+}
+
 fn string_option<'a>(options: &'a Extra, key: &str) -> Result<Option<&'a str>, JsValue> {
     match options.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s)),
         Some(_) => Err(error("invalid_options", "must be a string", Some(key))),
     }
-}
-
-/// `parseEvents(body)`: a webhook body → JSON array of events in the flat shape.
-#[wasm_bindgen(js_name = parseEvents)]
-pub fn parse_events(body: &str) -> Result<String, JsValue> {
-    let parsed = events::parse_events(body).map_err(|e| event_error(&e))?;
-    let mut out = String::with_capacity(body.len() + 64 * parsed.len());
-    out.push('[');
-    for (i, e) in parsed.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        events::to_flat_json(e, &mut out);
-    }
-    out.push(']');
-    Ok(out)
 }
 
 /// `describeResult(code, subCode)`: an ACS result in plain words, or `undefined`.
@@ -145,42 +168,20 @@ pub fn sign_request(request: &str, connection: &str) -> Result<String, JsValue> 
     let date = date_option(&req, "date")?.unwrap_or_else(now);
     let h = auth::sign_url(method, url, body.as_bytes(), date, cs.access_key())
         .map_err(|e| error("invalid_url", &e.to_string(), Some("url")))?;
-    let headers: serde_json::Map<String, Value> =
-        h.pairs().iter().map(|(k, v)| ((*k).to_owned(), Value::String((*v).to_owned()))).collect();
-    Ok(Value::Object(headers).to_string())
-}
-
-/// `buildRequest(operation, params, connectionString, options)` → `{method, url, headers, body}`.
-#[wasm_bindgen(js_name = buildRequest)]
-pub fn build_request(operation: &str, params: &str, connection: &str, options: &str) -> Result<String, JsValue> {
-    let options = object("invalid_options", "options", options)?;
-    let cs = connection_string(connection)?;
-    let date = date_option(&options, "date")?.unwrap_or_else(now);
-    let request_id = match string_option(&options, "repeatabilityRequestId")? {
-        Some(id) => id.to_owned(),
-        None => random_uuid()?,
-    };
-    let first_sent = date_option(&options, "repeatabilityFirstSent")?.unwrap_or(date);
-    let repeatability = Repeatability { request_id, first_sent };
-    let mut opts = RequestOptions::new(date).repeatability(&repeatability);
-    if let Some(v) = string_option(&options, "apiVersion")? {
-        opts = opts.api_version(v);
+    // Written directly, in the order a JSON map of them had (by name): collecting a map would
+    // sort, a routine of its own in the wasm for three fixed names.
+    let mut pairs = h.pairs();
+    pairs.reverse();
+    debug_assert!(pairs.windows(2).all(|w| w[0].0 < w[1].0), "{pairs:?}");
+    let mut out = String::with_capacity(200);
+    for (name, value) in pairs {
+        out.push(if out.is_empty() { '{' } else { ',' });
+        out.push_str(&Value::from(name).to_string());
+        out.push(':');
+        out.push_str(&Value::from(value).to_string());
     }
-    opts.client_request_id = string_option(&options, "clientRequestId")?;
-    let strict = !matches!(options.get("allowUnknownFields"), Some(Value::Bool(true)));
-    let req = ops::build_by_name(operation, params, &cs, &opts, strict).map_err(|e| match e {
-        OpError::UnknownOperation(_) => error("unknown_operation", &e.to_string(), Some("operation")),
-        OpError::Invalid(f) if f.field == "apiVersion" || f.field == "repeatabilityRequestId" => {
-            field_error("invalid_options", &f)
-        }
-        OpError::Invalid(f) => field_error("invalid_params", &f),
-    })?;
-    let headers: serde_json::Map<String, Value> =
-        req.headers.into_iter().map(|(k, v)| (k.to_owned(), Value::String(v))).collect();
-    let body =
-        if req.body.is_empty() { Value::Null } else { Value::String(String::from_utf8_lossy(&req.body).into_owned()) };
-    Ok(serde_json::json!({ "method": req.method.as_str(), "url": req.url, "headers": headers, "body": body })
-        .to_string())
+    out.push('}');
+    Ok(out)
 }
 
 /// `operations()`: every operation's metadata (name, method, path, success, repeatable).
@@ -197,80 +198,4 @@ pub fn operations() -> String {
 #[wasm_bindgen]
 pub fn rules() -> String {
     serde_json::to_string(crate::call::RULES).unwrap_or_default()
-}
-
-/// One call's state, folded from events (the npm package's `CallState`).
-#[wasm_bindgen(js_name = CallState)]
-pub struct CallState {
-    inner: Core,
-}
-
-#[wasm_bindgen(js_class = CallState)]
-impl CallState {
-    /// An empty state. (A state is the fold of its events: to restore one, apply its event log
-    /// again; the Worker keeps that log.)
-    #[wasm_bindgen(constructor)]
-    #[allow(clippy::new_without_default)]
-    pub fn new() -> CallState {
-        CallState { inner: Core::new() }
-    }
-
-    /// Folds a webhook body in; returns one outcome per event (`applied` with its changes,
-    /// `duplicate`, `stale`, `otherCall`).
-    pub fn apply(&mut self, body: &str) -> Result<String, JsValue> {
-        let parsed = events::parse_events(body).map_err(|e| event_error(&e))?;
-        let outcomes: Vec<Applied> = parsed.iter().map(|e| self.inner.apply(e)).collect();
-        serde_json::to_string(&outcomes).map_err(|e| error("internal", &e.to_string(), None))
-    }
-
-    /// The console view (no single-use incoming-call context).
-    pub fn snapshot(&self) -> String {
-        self.inner.snapshot_json()
-    }
-
-    /// `{allowed, rule?, reason?}` for `{operation, ...params}`.
-    pub fn can(&self, action: &str) -> Result<String, JsValue> {
-        let action = Action::parse(action).map_err(|e| field_error("invalid_action", &e))?;
-        Ok(match self.inner.can(&action) {
-            Ok(()) => r#"{"allowed":true}"#.to_owned(),
-            Err(r) => serde_json::json!({"allowed": false, "rule": r.rule, "reason": r.reason}).to_string(),
-        })
-    }
-
-    /// Records a command about to be sent (`{operation, ...params}`), so its outcome events are
-    /// matched and an invitee shows as ringing. Returns the changes.
-    #[wasm_bindgen(js_name = recordCommand)]
-    pub fn record_command(&mut self, action: &str, at: Option<f64>, by: Option<String>) -> Result<String, JsValue> {
-        let members: serde_json::Map<String, Value> =
-            crate::json_path::from_text(action).map_err(|e| field_error("invalid_action", &e))?;
-        let op = members
-            .get("operation")
-            .and_then(Value::as_str)
-            .ok_or_else(|| error("invalid_action", "operation: is required", Some("operation")))?;
-        let a = Action::from_members(op, &members).map_err(|e| field_error("invalid_action", &e))?;
-        let ctx = members.get("operationContext").and_then(Value::as_str);
-        let changes = self.inner.record_command(&a, ctx, at.map(|t| t as i64), by.as_deref());
-        serde_json::to_string(&changes).map_err(|e| error("internal", &e.to_string(), None))
-    }
-
-    /// Records a command's synchronous answer: `(operationContext, status, responseBody)`.
-    #[wasm_bindgen(js_name = recordResponse)]
-    pub fn record_response(
-        &mut self,
-        operation: &str,
-        operation_context: Option<String>,
-        status: u16,
-        body: &str,
-        at: Option<f64>,
-    ) -> Result<String, JsValue> {
-        let outcome = CommandResponse::from_http(operation, status, body, at.map(|t| t as i64)).map_err(|e| {
-            if e.field == "operation" {
-                error("unknown_operation", &e.message, Some("operation"))
-            } else {
-                error("invalid_response", &e.to_string(), Some("body"))
-            }
-        })?;
-        let changes = outcome.map(|o| self.inner.record_response(operation_context.as_deref(), &o)).unwrap_or_default();
-        serde_json::to_string(&changes).map_err(|e| error("internal", &e.to_string(), None))
-    }
 }

@@ -149,7 +149,12 @@ pub(crate) fn assemble(
     check_api_version(opts.api_version)?;
     let path_and_query = match url_override {
         Some(link) => resolve_link(link, cs, opts.api_version)?,
-        None => format!("{}?api-version={}", fill_path(meta, path_values)?, opts.api_version),
+        None => {
+            let mut p = fill_path(meta, path_values)?;
+            p.push_str("?api-version=");
+            p.push_str(opts.api_version);
+            p
+        }
     };
     let mut headers: Vec<(&'static str, String)> = Vec::with_capacity(8);
     headers.push(("Accept", "application/json".to_owned()));
@@ -182,7 +187,11 @@ pub(crate) fn assemble(
         cs.access_key(),
     );
     headers.extend(signed.pairs().map(|(n, v)| (n, v.to_owned())));
-    Ok(HttpRequest { method: meta.method, url: format!("{}{path_and_query}", cs.endpoint().origin()), headers, body })
+    let origin = cs.endpoint().origin();
+    let mut url = String::with_capacity(origin.len() + path_and_query.len());
+    url.push_str(&origin);
+    url.push_str(&path_and_query);
+    Ok(HttpRequest { method: meta.method, url, headers, body })
 }
 
 #[cfg(test)]

@@ -44,8 +44,8 @@ use serde::Serialize;
 
 pub use build::{build_request, encode_component, HttpRequest, RequestOptions};
 pub use params::{
-    build_by_name, from_params, operation_by_name, parse_by_name, parse_response_by_name, schema_by_name, OpError,
-    ParsedOperation, OPERATIONS,
+    build_by_members, build_by_name, from_params, operation_by_name, parse_by_name, parse_response_by_name,
+    schema_by_name, OpError, ParsedOperation, OPERATIONS,
 };
 pub use response::{parse_response, NoContent, ResponseError};
 

@@ -167,15 +167,25 @@ pub fn build_by_name(
     opts: &RequestOptions<'_>,
     strict: bool,
 ) -> Result<HttpRequest, OpError> {
-    let members = members(params)?;
-    let canonical = canonical_name(name, &members)?;
+    build_by_members(name, &members(params)?, cs, opts, strict)
+}
+
+/// [`build_by_name`] from params already parsed into an object.
+pub fn build_by_members(
+    name: &str,
+    members: &Map<String, Value>,
+    cs: &ConnectionString,
+    opts: &RequestOptions<'_>,
+    strict: bool,
+) -> Result<HttpRequest, OpError> {
+    let canonical = canonical_name(name, members)?;
     let meta = operation_by_name(canonical).ok_or_else(|| OpError::UnknownOperation(name.to_owned()))?;
     let schema = schema_by_name(canonical).ok_or_else(|| OpError::UnknownOperation(name.to_owned()))?;
     let body_fields: Vec<&str> = schema.fields.iter().map(|f| f.name).collect();
-    let (path, next_link) = split_params(meta, &body_fields, &members)?;
+    let (path, next_link) = split_params(meta, &body_fields, members)?;
     let body = if meta.has_body {
         let skip: Vec<&str> = NON_BODY.iter().copied().filter(|n| !body_fields.contains(n)).collect();
-        schema::write_body(schema, &members, strict, &skip)?.into_bytes()
+        schema::write_body(schema, members, strict, &skip)?.into_bytes()
     } else {
         if let Some(k) = members.keys().find(|k| !NON_BODY.contains(&k.as_str())) {
             return Err(

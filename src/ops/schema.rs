@@ -76,19 +76,62 @@ pub const fn opt(name: &'static str, kind: Kind) -> Field {
     Field { name, kind, required: false }
 }
 
-/// A normalised value, written in schema order.
-enum Out {
+/// A normalised value, written in schema order. It borrows the params it came from: building a
+/// request copies no member before writing it.
+enum Out<'a> {
     Raw(String),
-    Json(Value),
-    Obj(Vec<(String, Out)>),
-    List(Vec<Out>),
+    Json(&'a Value),
+    Str(&'static str),
+    Obj(Vec<(&'a str, Out<'a>)>),
+    List(Vec<Out<'a>>),
 }
 
-impl Out {
+/// A JSON string literal; serde_json's escaping only when something needs it.
+fn push_json_str(out: &mut String, s: &str) {
+    if s.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20) {
+        out.push_str(&serde_json::to_string(s).unwrap_or_default());
+    } else {
+        out.push('"');
+        out.push_str(s);
+        out.push('"');
+    }
+}
+
+fn push_json(out: &mut String, v: &Value) {
+    match v {
+        Value::String(s) => push_json_str(out, s),
+        Value::Object(m) => {
+            out.push('{');
+            for (i, (k, x)) in m.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                push_json_str(out, k);
+                out.push(':');
+                push_json(out, x);
+            }
+            out.push('}');
+        }
+        Value::Array(items) => {
+            out.push('[');
+            for (i, x) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                push_json(out, x);
+            }
+            out.push(']');
+        }
+        other => out.push_str(&other.to_string()),
+    }
+}
+
+impl Out<'_> {
     fn write(&self, out: &mut String) {
         match self {
             Out::Raw(text) => out.push_str(text),
-            Out::Json(v) => out.push_str(&serde_json::to_string(v).unwrap_or_default()),
+            Out::Json(v) => push_json(out, v),
+            Out::Str(s) => push_json_str(out, s),
             Out::List(items) => {
                 out.push('[');
                 for (i, item) in items.iter().enumerate() {
@@ -105,7 +148,7 @@ impl Out {
                     if i > 0 {
                         out.push(',');
                     }
-                    out.push_str(&serde_json::to_string(k).unwrap_or_default());
+                    push_json_str(out, k);
                     out.push(':');
                     v.write(out);
                 }
@@ -119,7 +162,7 @@ fn type_error(expected: &str) -> FieldError {
     FieldError::new("", format!("must be {expected}"))
 }
 
-fn identifier(v: &Value, callable: bool) -> Result<Out, FieldError> {
+fn identifier(v: &Value, callable: bool) -> Result<Out<'static>, FieldError> {
     let id = CommunicationIdentifier::from_json_value(v)?;
     if callable {
         id.validate_target()?;
@@ -130,8 +173,8 @@ fn identifier(v: &Value, callable: bool) -> Result<Out, FieldError> {
     Ok(Out::Raw(serde_json::to_string(&id).unwrap_or_default()))
 }
 
-fn kind(k: &Kind, v: &Value) -> Result<Out, FieldError> {
-    let keep = || Ok(Out::Json(v.clone()));
+fn kind<'a>(k: &Kind, v: &'a Value) -> Result<Out<'a>, FieldError> {
+    let keep = || Ok(Out::Json(v));
     match k {
         Kind::Str => v.as_str().map(|_| ()).ok_or_else(|| type_error("a string")).and_then(|_| keep()),
         Kind::Text => match v.as_str() {
@@ -149,7 +192,7 @@ fn kind(k: &Kind, v: &Value) -> Result<Out, FieldError> {
         Kind::Enum(values, closed) => {
             let s = v.as_str().ok_or_else(|| type_error("a string"))?;
             match values.iter().find(|known| known.eq_ignore_ascii_case(s)) {
-                Some(known) => Ok(Out::Json(Value::String((*known).to_owned()))),
+                Some(known) => Ok(Out::Str(known)),
                 None if *closed => Err(FieldError::new("", format!("{s:?} is not one of {}", values.join(", ")))),
                 None => keep(),
             }
@@ -172,7 +215,7 @@ fn kind(k: &Kind, v: &Value) -> Result<Out, FieldError> {
                     format!("must have at least {min} item{}", if *min == 1 { "" } else { "s" }),
                 ));
             }
-            let out: Result<Vec<Out>, FieldError> =
+            let out: Result<Vec<Out<'a>>, FieldError> =
                 items.iter().enumerate().map(|(i, x)| kind(item, x).map_err(|e| e.within(&format!("[{i}]")))).collect();
             Ok(Out::List(out?))
         }
@@ -199,18 +242,18 @@ fn join(parent: &str, child: FieldError) -> FieldError {
     }
 }
 
-fn object(
+fn object<'a>(
     schema: &Schema,
-    obj: &Map<String, Value>,
+    obj: &'a Map<String, Value>,
     strict: bool,
     skip: &[&str],
-) -> Result<Vec<(String, Out)>, FieldError> {
+) -> Result<Vec<(&'a str, Out<'a>)>, FieldError> {
     let mut out = Vec::with_capacity(schema.fields.len());
     for f in schema.fields {
         match obj.get(f.name) {
             None | Some(Value::Null) if f.required => return Err(FieldError::new(f.name, "is required")),
             None | Some(Value::Null) => {}
-            Some(v) => out.push((f.name.to_owned(), kind(&f.kind, v).map_err(|e| join(f.name, e))?)),
+            Some(v) => out.push((f.name, kind(&f.kind, v).map_err(|e| join(f.name, e))?)),
         }
     }
     if let Some(check) = schema.check {
@@ -223,7 +266,7 @@ fn object(
         if strict {
             return Err(FieldError::new(k.as_str(), "is not a field of this request"));
         }
-        out.push((k.clone(), Out::Json(v.clone())));
+        out.push((k.as_str(), Out::Json(v)));
     }
     Ok(out)
 }

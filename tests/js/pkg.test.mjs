@@ -290,3 +290,67 @@ test('CallState.applyLogRecord replays a Switchboard call log', () => {
   assert.deepEqual(s.can({ operation: 'addParticipant', participantToAdd: { rawId: dana } }).allowed, false, 'already ringing');
   assert.deepEqual(s.applyLogRecord({ seq: 5, at: 1, kind: 'command', detail: {} }), []);
 });
+
+test('CallState.receive: each event with its outcome, as parseEvents and apply give them', () => {
+  const a = new sb.CallState();
+  const b = new sb.CallState();
+  for (const f of ['01_CallConnected', '02_ParticipantsUpdated', '04_ParticipantsUpdated_teams', '17_Unknown_TeamsFutureEvent', '04_ParticipantsUpdated_teams']) {
+    const body = read(`events/${f}.json`);
+    const received = a.receive(body);
+    const outcomes = b.apply(body);
+    assert.deepEqual(received.map(({ event, ...o }) => o), outcomes, f);
+    assert.deepEqual(received.map((r) => r.event), sb.parseEvents(body), f);
+  }
+  assert.equal(a.receive(read('events/04_ParticipantsUpdated_teams.json'))[0].outcome, 'duplicate');
+  throwsCode(() => a.receive('[{"id":"1"}]'), 'invalid_event', '[0].type');
+  a.free();
+  b.free();
+});
+
+test('CallState.command: the rules, the signed request and the record in one step', () => {
+  const s = new sb.CallState();
+  s.apply(read('events/01_CallConnected.json'));
+  s.apply(read('events/02_ParticipantsUpdated.json'));
+  const add = { operation: 'addParticipant', callConnectionId: 'call-1', participantToAdd: { kind: 'microsoftTeamsUser', microsoftTeamsUser: { userId: OID } }, sourceDisplayName: 'Contoso Support', operationContext: 'expert-1' };
+  const options = { date: DATE, repeatabilityRequestId: REP, apiVersion: '2026-03-12', by: 'agent-7' };
+  const done = s.command(add, CS, options);
+  assert.equal(done.allowed, true);
+  const { operation, ...params } = add;
+  assert.deepEqual(done.request, sb.buildRequest(operation, params, CS, options));
+  assert.deepEqual(done.changes, [{ change: 'participant', rawId: `8:orgid:${OID}`, status: 'ringing' }]);
+  const p = s.snapshot().participants.find((x) => x.identifier.rawId === `8:orgid:${OID}`);
+  assert.equal(p.invitation.invitedAt, DATE.getTime());
+  // The same invitation again is refused, and nothing is built or recorded.
+  const before = s.snapshot();
+  assert.deepEqual(s.command(add, CS, options), { allowed: false, rule: 'no_duplicate_invitation', reason: s.can(add).reason });
+  assert.deepEqual(s.snapshot(), before);
+  // Dates as strings go through the core's date reading.
+  const play = { operation: 'playToAll', callConnectionId: 'call-1', playSources: [{ kind: 'file', file: { uri: 'https://cdn.example/a.wav' } }] };
+  assert.equal(s.command(play, CS, { date: 'Tue, 01 Apr 2025 12:00:00 GMT' }).request.headers['x-ms-date'], 'Tue, 01 Apr 2025 12:00:00 GMT');
+  throwsCode(() => s.command({ ...play, playSources: [] }, CS), 'invalid_params', 'playSources');
+  throwsCode(() => s.command({ callConnectionId: 'c' }, CS), 'invalid_action', 'operation');
+  throwsCode(() => s.command(play, CS, { date: 'yesterday' }), 'invalid_options', 'date');
+  s.free();
+});
+
+test('the wrapper: string dates, line breaks, large and non-ASCII bodies, legacy shapes', () => {
+  const params = { callConnectionId: 'call-1', participantToAdd: { rawId: `8:orgid:${OID}` } };
+  // A date given as text is read by the core, as a Date or Unix ms are.
+  const byText = sb.buildRequest('addParticipant', params, CS, { date: 'Tue, 01 Apr 2025 12:00:00 GMT', repeatabilityRequestId: REP });
+  assert.deepEqual(byText, sb.buildRequest('addParticipant', params, CS, { date: DATE.getTime(), repeatabilityRequestId: REP }));
+  throwsCode(() => sb.buildRequest('addParticipant', params, CS, { clientRequestId: 'a\nb' }), 'invalid_options', 'clientRequestId');
+  throwsCode(() => sb.buildRequest('addParticipant', params, CS, { repeatabilityRequestId: 7 }), 'invalid_options', 'repeatabilityRequestId');
+  // Bodies larger than the input buffer, and text outside ASCII, arrive whole.
+  const ev = (i, name) => ({ id: `e${i}`, type: 'Microsoft.Communication.CallConnected', source: 'calling/callConnections/c1', data: { callConnectionId: 'c1', operationContext: name } });
+  const many = Array.from({ length: 400 }, (_, i) => ev(i, `Zoë ☎ 👩‍💼 ${i}`));
+  const parsed = sb.parseEvents(JSON.stringify(many));
+  assert.equal(parsed.length, 400);
+  assert.equal(parsed[399].operationContext, 'Zoë ☎ 👩‍💼 399');
+  assert.equal(sb.parseEvents([ev(1, 'é')])[0].operationContext, 'é');
+  // Legacy payloads: the core's normalised members are merged in (SPEC §9 shape drift).
+  const [legacy] = sb.parseEvents([{ id: 'x', type: 'Microsoft.Communication.CallConnected', source: 'calling/callConnections/c9', data: { resultInfo: { code: 200, subCode: 0, message: 'ok' } } }]);
+  assert.equal(legacy.callConnectionId, 'c9');
+  assert.deepEqual(legacy.resultInformation, { code: 200, subCode: 0, message: 'ok' });
+  assert.deepEqual(legacy.resultInfo, { code: 200, subCode: 0, message: 'ok' });
+  assert.deepEqual(Object.keys(legacy), ['resultInfo', 'callConnectionId', 'resultInformation', 'type', 'id', 'source']);
+});

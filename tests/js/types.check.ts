@@ -84,3 +84,23 @@ export function replay(records: LogRecord[]): string | undefined {
   describeResult('403');
   return describeResult(403, 7604);
 }
+
+// A callback handler: events with their outcomes, then a checked, signed, recorded command.
+import type { CommandResult, ReceivedEvent } from '@switchboard/call-automation';
+export function handler(s: CallState, body: string): CommandResult | null {
+  const received: ReceivedEvent[] = s.receive(body);
+  for (const r of received) {
+    if (r.outcome !== 'applied' || r.event.type !== 'AddParticipantFailed') continue;
+    const result = s.command(
+      { operation: 'addParticipant', callConnectionId: r.event.callConnectionId, participantToAdd: { rawId: '8:orgid:y' }, sourceDisplayName: 'Contoso' },
+      cs,
+      { apiVersion: '2026-03-12', by: 'agent-7' },
+    );
+    if (result.allowed) return result.request.body === null ? null : result;
+    // @ts-expect-error a refusal carries no request
+    return result.request;
+  }
+  // @ts-expect-error a command needs its operation's required params
+  s.command({ operation: 'addParticipant', callConnectionId: 'c' }, cs);
+  return null;
+}

@@ -1,0 +1,64 @@
+//! Events across the boundary: the body is parsed and typed here (the checks, the type names,
+//! the normalised members of legacy payloads), and only an index of that comes back. The
+//! wrapper builds the flat events from its own `JSON.parse` of the same body: V8 makes those
+//! objects faster than any copy of the events through wasm memory could (`bench/README.md`).
+
+use wasm_bindgen::prelude::*;
+
+use super::{error, with_input};
+use crate::events::{self, Event, EventError};
+
+pub(super) fn event_error(e: &EventError) -> JsValue {
+    error(e.code(), &e.to_string(), e.field().as_deref())
+}
+
+pub(super) fn parse(body: &str) -> Result<Vec<Event>, JsValue> {
+    events::parse_events(body).map_err(|e| event_error(&e))
+}
+
+/// Appends the index of `events` to `out` as a JSON array: per event its type name without the
+/// prefix (`"CallConnected"`, `"Unknown"`), or `[name, members]` when the flat shape needs
+/// members the `data` does not spell that way (SPEC §9 shape drift; rare).
+pub(super) fn write_index(events: &[Event], out: &mut String) {
+    out.push('[');
+    for (i, e) in events.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        // Type names are Rust identifiers: nothing to escape.
+        match events::flat_patch(e) {
+            None => {
+                out.push('"');
+                out.push_str(e.name());
+                out.push('"');
+            }
+            Some(patch) => {
+                out.push_str("[\"");
+                out.push_str(e.name());
+                out.push_str("\",");
+                out.push_str(&patch);
+                out.push(']');
+            }
+        }
+    }
+    out.push(']');
+}
+
+/// `parseEventIndex(len)`: checks and types the webhook body in the input buffer; returns the
+/// index of its events (see [`write_index`]), or for the usual body — one event, nothing to
+/// normalise — just its type name (no `[`: nothing for the wrapper to parse). The wrapper's
+/// `parseEvents` pairs it with its own `JSON.parse` of the body.
+#[wasm_bindgen(js_name = parseEventIndex)]
+pub fn parse_event_index(len: usize) -> Result<String, JsValue> {
+    with_input(len, |body| {
+        let parsed = parse(body)?;
+        if let [one] = &parsed[..] {
+            if events::flat_patch(one).is_none() {
+                return Ok(one.name().to_owned());
+            }
+        }
+        let mut out = String::with_capacity(24 * parsed.len() + 2);
+        write_index(&parsed, &mut out);
+        Ok(out)
+    })
+}
