@@ -7,6 +7,7 @@
 //! (`eventType`, `eventTime`, `topic`).
 
 mod data;
+#[cfg(not(feature = "worker"))]
 mod fast;
 mod flat;
 mod parse;

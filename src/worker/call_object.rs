@@ -36,6 +36,13 @@ pub const TOKEN_HEADER: &str = "x-switchboard-token";
 
 const SESSION_KEY: &str = "session";
 
+/// The queue's answer to an input: its commands for this call.
+#[derive(serde::Deserialize)]
+struct QueueReply {
+    #[serde(default)]
+    commands: Vec<crate::overflow::Command>,
+}
+
 /// One call's Durable Object.
 #[durable_object]
 pub struct CallObject {
@@ -448,10 +455,8 @@ impl CallObject {
         }
         .await;
         match sent {
-            Ok(text) => serde_json::from_str::<Value>(&text)
-                .ok()
-                .and_then(|v| serde_json::from_value(v.get("commands")?.clone()).ok())
-                .unwrap_or_default(),
+            // Straight from the text (through a `Value` would be a second reader of commands).
+            Ok(text) => serde_json::from_str::<QueueReply>(&text).map(|r| r.commands).unwrap_or_default(),
             Err(e) => {
                 ::worker::console_warn!("CallObject could not reach the queue: {e}");
                 Vec::new()

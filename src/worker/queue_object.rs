@@ -46,6 +46,13 @@ struct Told {
     inputs: Vec<Input>,
 }
 
+/// A call object's answer to a command: what the queue must hear next.
+#[derive(Deserialize)]
+struct Reply {
+    #[serde(default)]
+    inputs: Vec<Input>,
+}
+
 /// One tenant's queue.
 #[durable_object]
 pub struct QueueObject {
@@ -223,16 +230,15 @@ impl QueueObject {
             let mut init = RequestInit::new();
             init.with_method(Method::Post)
                 .with_headers(headers)
-                .with_body(Some(serde_json::to_string(cmd).unwrap_or_default().into()));
+                .with_body(Some(serde_json::to_value(cmd).map(|v| v.to_string()).unwrap_or_default().into()));
             let mut res = stub.fetch_with_request(Request::new_with_init("https://call/_queue", &init)?).await?;
             res.text().await
         }
         .await;
         match sent {
-            Ok(text) => serde_json::from_str::<Value>(&text)
-                .ok()
-                .and_then(|v| serde_json::from_value(v.get("inputs")?.clone()).ok())
-                .unwrap_or_default(),
+            // Read straight from the text: through a `Value` would put a second reader of every
+            // input in the wasm.
+            Ok(text) => serde_json::from_str::<Reply>(&text).map(|r| r.inputs).unwrap_or_default(),
             Err(e) => {
                 ::worker::console_warn!("QueueObject could not reach call {call_id}: {e}");
                 Vec::new()
@@ -275,7 +281,9 @@ impl QueueObject {
 
     async fn save(&self) -> Result<(), ApiError> {
         let text = match self.queue.borrow().as_ref() {
-            Some(q) => serde_json::to_string(q).map_err(|e| ApiError::new(500, "internal", e.to_string()))?,
+            Some(q) => serde_json::to_value(q)
+                .map(|v| v.to_string())
+                .map_err(|e| ApiError::new(500, "internal", e.to_string()))?,
             None => return Ok(()),
         };
         self.state.storage().put(QUEUE_KEY, text).await?;
