@@ -5,10 +5,10 @@ use serde_json::{json, Value};
 
 use crate::tenant::Expert;
 
-/// The Graph request body for these experts.
-pub fn presence_request(experts: &[Expert]) -> String {
-    let ids: Vec<&str> = experts.iter().map(|e| e.object_id.as_str()).collect();
-    json!({ "ids": ids }).to_string()
+/// The Graph `getPresencesByUserId` request body for these Entra object ids (experts, the
+/// queue's knowledge workers).
+pub fn presence_request(object_ids: &[&str]) -> String {
+    json!({ "ids": object_ids }).to_string()
 }
 
 /// The experts with presence from `graph` (its answer body, or `None` when Graph could not be
@@ -55,7 +55,7 @@ mod tests {
             expert("2c9d8e7f-6a5b-4c3d-8e2f-1a0b9c8d7e6f", "Robin"),
         ];
         assert_eq!(
-            presence_request(&experts),
+            presence_request(&experts.iter().map(|e| e.object_id.as_str()).collect::<Vec<_>>()),
             r#"{"ids":["8f4b6e2a-1c3d-4e5f-9a0b-1c2d3e4f5a6b","2c9d8e7f-6a5b-4c3d-8e2f-1a0b9c8d7e6f"]}"#
         );
         let graph = r#"{"value":[{"id":"8F4B6E2A-1C3D-4E5F-9A0B-1C2D3E4F5A6B","availability":"Available","activity":"Available"},{"id":"2c9d8e7f-6a5b-4c3d-8e2f-1a0b9c8d7e6f","availability":"Busy","activity":"InACall"}]}"#;

@@ -120,3 +120,18 @@ pub enum Command {
         object_ids: Vec<String>,
     },
 }
+
+impl Command {
+    /// The call the command is for (`None`: a presence read, for the queue's own edge).
+    pub fn call_id(&self) -> Option<&str> {
+        match self {
+            Self::Answer { call_id }
+            | Self::Hold { call_id, .. }
+            | Self::Redirect { call_id, .. }
+            | Self::Offer { call_id, .. }
+            | Self::Cancel { call_id, .. }
+            | Self::Message { call_id, .. } => Some(call_id),
+            Self::ReadPresence { .. } => None,
+        }
+    }
+}

@@ -112,13 +112,7 @@ impl DurableObject for CallObject {
     }
 
     async fn websocket_close(&self, ws: WebSocket, code: usize, reason: String, _clean: bool) -> ::worker::Result<()> {
-        // With the hibernation API the runtime does not answer a Close frame itself; reserved
-        // codes cannot be sent back, a normal closure answers them.
-        let code = match u16::try_from(code) {
-            Ok(c @ 1000..=4999) if !matches!(c, 1004 | 1005 | 1006 | 1015) => c,
-            _ => 1000,
-        };
-        let _ = ws.close(Some(code), Some(reason));
+        env::answer_close(&ws, code, reason);
         Ok(())
     }
 
@@ -444,21 +438,17 @@ impl CallObject {
         };
         let body = json!({"callId": call_id, "inputs": [input]}).to_string();
         let sent = async {
-            let stub = self.env.durable_object(super::QUEUES_BINDING)?.id_from_name(&tenant.id)?.get_stub()?;
             let headers = ::worker::Headers::new();
-            headers.set(TENANT_HEADER, &tenant.id)?;
-            headers.set(ORIGIN_HEADER, &origin)?;
-            let mut init = RequestInit::new();
-            init.with_method(Method::Post).with_headers(headers).with_body(Some(body.into()));
-            let mut res = stub.fetch_with_request(Request::new_with_init("https://queue/input", &init)?).await?;
-            res.text().await
+            let mut res =
+                super::queue_stub(&self.env, tenant, &origin, Method::Post, "/input", headers, Some(body)).await?;
+            Ok::<_, ApiError>(res.text().await?)
         }
         .await;
         match sent {
             // Straight from the text (through a `Value` would be a second reader of commands).
             Ok(text) => serde_json::from_str::<QueueReply>(&text).map(|r| r.commands).unwrap_or_default(),
             Err(e) => {
-                ::worker::console_warn!("CallObject could not reach the queue: {e}");
+                ::worker::console_warn!("CallObject could not reach the queue: {}", e.message);
                 Vec::new()
             }
         }

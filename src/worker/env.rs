@@ -120,3 +120,14 @@ pub async fn stored_json(
     }
     Ok(values)
 }
+
+/// Answers a console's Close frame on a hibernating WebSocket: with the hibernation API the
+/// runtime does not answer it itself; reserved codes cannot be sent back, a normal closure
+/// answers them.
+pub fn answer_close(ws: &::worker::WebSocket, code: usize, reason: String) {
+    let code = match u16::try_from(code) {
+        Ok(c @ 1000..=4999) if !matches!(c, 1004 | 1005 | 1006 | 1015) => c,
+        _ => 1000,
+    };
+    let _ = ws.close(Some(code), Some(reason));
+}

@@ -3,7 +3,7 @@
 //! answer 200, gives `None`: presence unknown, never an error for the caller.
 
 use ::worker::{Fetch, Headers, Method, Request, RequestInit};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::tenant::Tenant;
 
@@ -16,7 +16,9 @@ pub async fn presence_body(tenant: &Tenant, ids: &[&str]) -> Option<String> {
         headers.set("Authorization", &format!("Bearer {t}")).ok()?;
     }
     let mut init = RequestInit::new();
-    init.with_method(Method::Post).with_headers(headers).with_body(Some(json!({"ids": ids}).to_string().into()));
+    init.with_method(Method::Post)
+        .with_headers(headers)
+        .with_body(Some(crate::api::experts::presence_request(ids).into()));
     let url = format!("{}/v1.0/communications/getPresencesByUserId", g.endpoint);
     match Fetch::Request(Request::new_with_init(&url, &init).ok()?).send().await {
         Ok(mut r) if r.status_code() == 200 => r.text().await.ok(),

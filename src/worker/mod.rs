@@ -151,11 +151,8 @@ async fn handle(mut req: Request, env: &Env) -> Result<Response, ApiError> {
                     if tenant.overflow.is_none() {
                         return Err(ApiError::not_found("this tenant has no queue (no overflow policy)"));
                     }
-                    let stub = env.durable_object(QUEUES_BINDING)?.id_from_name(&tenant.id)?.get_stub()?;
                     let headers = Headers::new();
-                    headers.set(TENANT_HEADER, &tenant.id)?;
                     headers.set(AGENT_HEADER, &agent.id)?;
-                    headers.set(ORIGIN_HEADER, &origin)?;
                     if let Some(u) = req.headers().get("Upgrade")? {
                         headers.set("Upgrade", &u)?;
                     }
@@ -163,12 +160,8 @@ async fn handle(mut req: Request, env: &Env) -> Result<Response, ApiError> {
                     if matches!(url.query("ready").as_deref(), Some("true" | "1")) {
                         headers.set(queue_object::READY_HEADER, "1")?;
                     }
-                    let mut init = RequestInit::new();
-                    init.with_method(Method::Get).with_headers(headers);
-                    let path = if route == Route::Queue { "view" } else { "events" };
-                    Ok(stub
-                        .fetch_with_request(Request::new_with_init(&format!("https://queue/{path}"), &init)?)
-                        .await?)
+                    let path = if route == Route::Queue { "/view" } else { "/events" };
+                    queue_stub(env, tenant, &origin, Method::Get, path, headers, None).await
                 }
                 Route::ListCalls => {
                     let stub = env.durable_object(TENANT_INDEX_BINDING)?.id_from_name(&tenant.id)?.get_stub()?;
@@ -299,6 +292,28 @@ async fn call_stub(
 }
 
 /// `GET /api/experts[?available=true]`: the tenant's experts with Graph presence.
+/// A request to the tenant's queue object (with the tenant and the Worker's origin, for the
+/// callback URIs of the calls it acts on).
+async fn queue_stub(
+    env: &Env,
+    tenant: &Tenant,
+    origin: &str,
+    method: Method,
+    path: &str,
+    headers: Headers,
+    body: Option<String>,
+) -> Result<Response, ApiError> {
+    let stub = env.durable_object(QUEUES_BINDING)?.id_from_name(&tenant.id)?.get_stub()?;
+    headers.set(TENANT_HEADER, &tenant.id)?;
+    headers.set(ORIGIN_HEADER, origin)?;
+    let mut init = RequestInit::new();
+    init.with_method(method).with_headers(headers);
+    if let Some(b) = body {
+        init.with_body(Some(b.into()));
+    }
+    Ok(stub.fetch_with_request(Request::new_with_init(&format!("https://queue{path}"), &init)?).await?)
+}
+
 async fn list_experts(req: &Request, tenant: &Tenant) -> Result<Response, ApiError> {
     let available = matches!(RequestUrl::parse(&env::url(req)).query("available").as_deref(), Some("true" | "1"));
     let graph = if tenant.experts.is_empty() {

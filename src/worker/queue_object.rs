@@ -14,8 +14,8 @@ use std::cell::RefCell;
 use std::collections::VecDeque;
 
 use ::worker::{
-    durable_object, DurableObject, Env, Error, Headers, Method, Request, RequestInit, Response, State, WebSocket,
-    WebSocketIncomingMessage, WebSocketPair,
+    durable_object, DurableObject, Env, Error, Method, Request, Response, State, WebSocket, WebSocketIncomingMessage,
+    WebSocketPair,
 };
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -103,11 +103,7 @@ impl DurableObject for QueueObject {
     }
 
     async fn websocket_close(&self, ws: WebSocket, code: usize, reason: String, _clean: bool) -> ::worker::Result<()> {
-        let code = match u16::try_from(code) {
-            Ok(c @ 1000..=4999) if !matches!(c, 1004 | 1005 | 1006 | 1015) => c,
-            _ => 1000,
-        };
-        let _ = ws.close(Some(code), Some(reason));
+        env::answer_close(&ws, code, reason);
         self.signed_out(&ws).await;
         Ok(())
     }
@@ -196,18 +192,15 @@ impl QueueObject {
             };
             self.save().await?;
             for cmd in commands {
-                match &cmd {
-                    Command::ReadPresence { object_ids } => match graph::presences(tenant, object_ids).await {
+                match (&cmd, cmd.call_id()) {
+                    (Command::ReadPresence { object_ids }, _) => match graph::presences(tenant, object_ids).await {
                         Some(presences) => pending.push_back(Input::Presence { presences }),
                         None => pending.push_back(Input::PresenceFailed),
                     },
-                    _ => {
-                        let call_id = call_of(&cmd).to_owned();
-                        if Some(call_id.as_str()) == from {
-                            mine.push(cmd);
-                        } else {
-                            pending.extend(self.send(tenant, &call_id, &cmd).await);
-                        }
+                    (_, call_id) if call_id == from => mine.push(cmd),
+                    (_, call_id) => {
+                        let call_id = call_id.unwrap_or_default().to_owned();
+                        pending.extend(self.send(tenant, &call_id, &cmd).await);
                     }
                 }
             }
@@ -220,19 +213,12 @@ impl QueueObject {
     /// Posts a command to its call's object; returns what the call says the queue must hear.
     async fn send(&self, tenant: &Tenant, call_id: &str, cmd: &Command) -> Vec<Input> {
         let origin = self.origin.borrow().clone().unwrap_or_default();
+        let body = serde_json::to_value(cmd).map(|v| v.to_string()).unwrap_or_default();
         let sent = async {
-            let name = format!("{}/{call_id}", tenant.id);
-            let stub = self.env.durable_object(super::CALLS_BINDING)?.id_from_name(&name)?.get_stub()?;
-            let headers = Headers::new();
-            headers.set(TENANT_HEADER, &tenant.id)?;
-            headers.set(super::call_object::CALL_HEADER, call_id)?;
-            headers.set(ORIGIN_HEADER, &origin)?;
-            let mut init = RequestInit::new();
-            init.with_method(Method::Post)
-                .with_headers(headers)
-                .with_body(Some(serde_json::to_value(cmd).map(|v| v.to_string()).unwrap_or_default().into()));
-            let mut res = stub.fetch_with_request(Request::new_with_init("https://call/_queue", &init)?).await?;
-            res.text().await
+            let mut res =
+                super::call_stub(&self.env, tenant, call_id, None, &origin, Method::Post, "/_queue", Some(body), None)
+                    .await?;
+            Ok::<_, ApiError>(res.text().await?)
         }
         .await;
         match sent {
@@ -240,7 +226,7 @@ impl QueueObject {
             // input in the wasm.
             Ok(text) => serde_json::from_str::<Reply>(&text).map(|r| r.inputs).unwrap_or_default(),
             Err(e) => {
-                ::worker::console_warn!("QueueObject could not reach call {call_id}: {e}");
+                ::worker::console_warn!("QueueObject could not reach call {call_id}: {}", e.message);
                 Vec::new()
             }
         }
@@ -332,18 +318,5 @@ impl QueueObject {
     fn tenant(&self, id: &str) -> Result<Tenant, ApiError> {
         let config = env::config(&self.env)?;
         config.tenant(id).cloned().ok_or_else(|| ApiError::not_found(format!("no tenant {id}")))
-    }
-}
-
-/// The call a command is for.
-pub fn call_of(cmd: &Command) -> &str {
-    match cmd {
-        Command::Answer { call_id }
-        | Command::Hold { call_id, .. }
-        | Command::Redirect { call_id, .. }
-        | Command::Offer { call_id, .. }
-        | Command::Cancel { call_id, .. }
-        | Command::Message { call_id, .. } => call_id,
-        Command::ReadPresence { .. } => "",
     }
 }

@@ -103,13 +103,7 @@ impl Desk {
             }
             for d in self.h.emu.advance(self.h.now) {
                 match d.kind {
-                    DeliveryKind::Validation if d.method == "OPTIONS" => {
-                        self.h.emu.delivered(d.id, 200, "", self.h.now)
-                    }
-                    DeliveryKind::Validation => {
-                        let code = serde_json::from_str::<Value>(&d.body).unwrap()[0]["data"]["validationCode"].clone();
-                        self.h.emu.delivered(d.id, 200, &json!({"validationResponse": code}).to_string(), self.h.now);
-                    }
+                    DeliveryKind::Validation => self.h.handshake(&d),
                     DeliveryKind::EventGrid => {
                         self.h.emu.delivered(d.id, 200, "", self.h.now);
                         for e in parse_events(&d.body).unwrap() {

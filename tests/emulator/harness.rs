@@ -121,24 +121,29 @@ impl Harness {
         self.now = end;
     }
 
+    /// Answers an Event Grid validation delivery as the webhook does (or refuses it when
+    /// `answer_validation` is off).
+    pub fn handshake(&mut self, d: &Delivery) {
+        // CloudEvents abuse protection: the webhook allows the origin with a 2xx (and
+        // WebHook-Allowed-Origin), or refuses it.
+        if d.method == "OPTIONS" {
+            let status = if self.answer_validation { 200 } else { 403 };
+            self.emu.delivered(d.id, status, "", self.now);
+            return;
+        }
+        let v: Value = serde_json::from_str(&d.body).unwrap();
+        let code = v[0]["data"]["validationCode"].as_str().unwrap().to_owned();
+        let body = if self.answer_validation {
+            serde_json::json!({"validationResponse": code}).to_string()
+        } else {
+            String::new()
+        };
+        self.emu.delivered(d.id, 200, &body, self.now);
+    }
+
     fn receive(&mut self, d: Delivery) {
         match d.kind {
-            // CloudEvents abuse protection: the webhook allows the origin with a 2xx (and
-            // WebHook-Allowed-Origin), or refuses it.
-            DeliveryKind::Validation if d.method == "OPTIONS" => {
-                let status = if self.answer_validation { 200 } else { 403 };
-                self.emu.delivered(d.id, status, "", self.now);
-            }
-            DeliveryKind::Validation => {
-                let v: Value = serde_json::from_str(&d.body).unwrap();
-                let code = v[0]["data"]["validationCode"].as_str().unwrap().to_owned();
-                let body = if self.answer_validation {
-                    serde_json::json!({"validationResponse": code}).to_string()
-                } else {
-                    String::new()
-                };
-                self.emu.delivered(d.id, 200, &body, self.now);
-            }
+            DeliveryKind::Validation => self.handshake(&d),
             DeliveryKind::EventGrid | DeliveryKind::Callback => {
                 if d.kind == DeliveryKind::Callback {
                     assert!(self.emu.authorization(&d).unwrap().starts_with("Bearer ey"));

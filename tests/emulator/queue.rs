@@ -97,15 +97,11 @@ impl Floor {
                             .collect();
                         inputs.push(Input::Presence { presences });
                     }
-                    Command::Answer { call_id }
-                    | Command::Hold { call_id, .. }
-                    | Command::Redirect { call_id, .. }
-                    | Command::Offer { call_id, .. }
-                    | Command::Cancel { call_id, .. }
-                    | Command::Message { call_id, .. } => {
+                    _ => {
+                        let call_id = cmd.call_id().unwrap().to_owned();
                         let ctx = self.ctx();
-                        let out = self.calls.get_mut(call_id).unwrap().queue_command(&cmd, ctx);
-                        inputs.extend(self.execute(call_id.clone(), out));
+                        let out = self.calls.get_mut(&call_id).unwrap().queue_command(&cmd, ctx);
+                        inputs.extend(self.execute(call_id, out));
                     }
                 }
             }
@@ -161,13 +157,7 @@ impl Floor {
             }
             for d in self.h.emu.advance(self.h.now) {
                 match d.kind {
-                    DeliveryKind::Validation if d.method == "OPTIONS" => {
-                        self.h.emu.delivered(d.id, 200, "", self.h.now)
-                    }
-                    DeliveryKind::Validation => {
-                        let code = serde_json::from_str::<Value>(&d.body).unwrap()[0]["data"]["validationCode"].clone();
-                        self.h.emu.delivered(d.id, 200, &json!({"validationResponse": code}).to_string(), self.h.now);
-                    }
+                    DeliveryKind::Validation => self.h.handshake(&d),
                     DeliveryKind::EventGrid => {
                         self.h.emu.delivered(d.id, 200, "", self.h.now);
                         for e in parse_events(&d.body).unwrap() {
