@@ -10,6 +10,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::auth::ConnectionString;
+use crate::doc::Obj;
 use crate::{CommunicationIdentifier, EntraObjectId, FieldError, RawId};
 
 use crate::auth::jwt::{ACS_ISSUER, ACS_JWKS_URL};
@@ -162,21 +163,28 @@ pub struct Graph {
 impl Config {
     /// Parses and checks the configuration document.
     pub fn parse(text: &str) -> Result<Config, FieldError> {
-        let doc: ConfigDoc = crate::json_path::from_text(text)?;
-        let acs = match doc.acs {
+        let v: Value = crate::json_path::from_text(text)?;
+        let doc = Obj::new(&v, &["tenants", "acs"])?;
+        let acs = match doc.object("acs", &["issuer", "jwksUrl"])? {
             None => AcsTrust { issuer: ACS_ISSUER.into(), jwks_url: ACS_JWKS_URL.into() },
             Some(a) => AcsTrust {
-                issuer: a.issuer.unwrap_or_else(|| ACS_ISSUER.into()),
-                jwks_url: a.jwks_url.unwrap_or_else(|| ACS_JWKS_URL.into()),
+                issuer: a.str("issuer").map_err(|e| e.within("acs"))?.unwrap_or(ACS_ISSUER).to_owned(),
+                jwks_url: a.str("jwksUrl").map_err(|e| e.within("acs"))?.unwrap_or(ACS_JWKS_URL).to_owned(),
             },
         };
-        if doc.tenants.is_empty() {
-            return Err(FieldError::new("tenants", "must list at least one tenant"));
-        }
+        let listed = match doc.get("tenants") {
+            None => None,
+            Some(t) => Some(Obj::open(t).map_err(|e| e.within("tenants"))?),
+        };
         let mut tenants = BTreeMap::new();
-        for (id, t) in doc.tenants {
-            let tenant = Tenant::from_doc(&id, t).map_err(|e| e.within(&format!("tenants.{id}")))?;
-            tenants.insert(id, tenant);
+        for (id, t) in listed.iter().flat_map(Obj::entries) {
+            let tenant = Obj::new(t, TENANT_FIELDS)
+                .and_then(|t| Tenant::from_doc(id, t))
+                .map_err(|e| e.within(&format!("tenants.{id}")))?;
+            tenants.insert(id.clone(), tenant);
+        }
+        if tenants.is_empty() {
+            return Err(FieldError::new("tenants", "must list at least one tenant"));
         }
         let mut tokens: Vec<[u8; 32]> =
             tenants.values().flat_map(|t| t.agents.iter().map(|a| a.token_sha256)).collect();
@@ -209,38 +217,47 @@ impl Config {
 }
 
 impl Tenant {
-    fn from_doc(id: &str, t: TenantDoc) -> Result<Tenant, FieldError> {
+    fn from_doc(id: &str, t: Obj<'_>) -> Result<Tenant, FieldError> {
         crate::api::routes::check_id("id", id).map_err(|e| FieldError::new("", e.message))?;
-        let connection_string = ConnectionString::parse(&t.connection_string)
+        let connection_string = ConnectionString::parse(t.required_str("connectionString")?)
             .map_err(|e| FieldError::new("connectionString", e.to_string()))?;
-        let acs_resource_id = EntraObjectId::parse(&t.acs_resource_id)
+        let acs_resource_id = EntraObjectId::parse(t.required_str("acsResourceId")?)
             .map_err(|e| FieldError::new("acsResourceId", e.to_string()))?
             .as_str()
             .to_owned();
-        if let Some(tid) = &t.teams_tenant_id {
+        let teams_tenant_id = t.str("teamsTenantId")?.map(str::to_owned);
+        if let Some(tid) = &teams_tenant_id {
             EntraObjectId::parse(tid).map_err(|e| FieldError::new("teamsTenantId", e.to_string()))?;
         }
-        if let Some(k) = &t.event_grid_key {
+        let event_grid_key = t.str("eventGridKey")?.map(str::to_owned);
+        if let Some(k) = &event_grid_key {
             if k.len() < 16 {
                 return Err(FieldError::new("eventGridKey", "must be at least 16 characters"));
             }
         }
+        let event_grid_topics =
+            t.strings("eventGridTopics")?.unwrap_or_default().into_iter().map(str::to_owned).collect();
         let mut agents = Vec::new();
-        for (i, a) in t.agents.into_iter().enumerate() {
-            agents.push(Agent::from_doc(a).map_err(|e| e.within(&format!("agents[{i}]")))?);
+        for (i, a) in t.array("agents")?.iter().enumerate() {
+            let agent = Obj::new(a, &["id", "name", "token", "acsUserId"]).and_then(Agent::from_doc);
+            agents.push(agent.map_err(|e| e.within(&format!("agents[{i}]")))?);
         }
         let mut experts = Vec::new();
-        for (i, e) in t.experts.into_iter().enumerate() {
-            let object_id = EntraObjectId::parse(&e.object_id)
-                .map_err(|err| FieldError::new(format!("experts[{i}].objectId"), err.to_string()))?;
-            experts.push(Expert { object_id, display_name: e.display_name, skill: e.skill });
+        for (i, e) in t.array("experts")?.iter().enumerate() {
+            let expert = Obj::new(e, &["objectId", "displayName", "skill"]).and_then(|e| {
+                let object_id = EntraObjectId::parse(e.required_str("objectId")?)
+                    .map_err(|err| FieldError::new("objectId", err.to_string()))?;
+                let display_name = e.required_str("displayName")?.to_owned();
+                Ok(Expert { object_id, display_name, skill: e.str("skill")?.map(str::to_owned) })
+            });
+            experts.push(expert.map_err(|err| err.within(&format!("experts[{i}]")))?);
         }
-        let routing = match t.routing {
+        let routing = match t.object("routing", &["default", "rules"])? {
             None => Routing { rules: Vec::new(), default: RouteAction::Answer },
             Some(r) => {
-                let default = route_action(r.default.as_ref()).map_err(|e| e.within("routing.default"))?;
+                let default = route_action(r.get("default")).map_err(|e| e.within("routing.default"))?;
                 let mut rules = Vec::new();
-                for (i, rule) in r.rules.iter().enumerate() {
+                for (i, rule) in r.array("rules").map_err(|e| e.within("routing"))?.iter().enumerate() {
                     let field = format!("routing.rules[{i}]");
                     let to = match rule.get("to") {
                         Some(Value::String(s)) if s.starts_with('+') => RawId::new(format!("4:{s}")),
@@ -253,26 +270,24 @@ impl Tenant {
                 Routing { rules, default }
             }
         };
-        let p = t.policy.unwrap_or_default();
-        let policy = Policy {
-            on_agent_hangup: match p.on_agent_hangup.as_deref() {
-                None | Some("keep") => OnAgentHangup::Keep,
-                Some("terminate") => OnAgentHangup::Terminate,
-                Some(_) => return Err(FieldError::new("policy.onAgentHangup", "must be keep or terminate")),
+        let policy = match t.object("policy", POLICY_FIELDS)? {
+            None => Policy {
+                on_agent_hangup: OnAgentHangup::Keep,
+                greeting_url: None,
+                record_consultations: false,
+                source_display_name: None,
+                reconcile_after_seconds: default_reconcile_after_s(),
             },
-            greeting_url: p.greeting_url,
-            record_consultations: p.record_consultations.unwrap_or(false),
-            source_display_name: p.source_display_name,
-            reconcile_after_seconds: match p.reconcile_after_seconds {
-                None => default_reconcile_after_s(),
-                Some(s) if s <= 86_400 => s,
-                Some(_) => {
-                    return Err(FieldError::new("policy.reconcileAfterSeconds", "must be 0 (off) to 86400 seconds"))
-                }
-            },
+            Some(p) => Policy::from_doc(p).map_err(|e| e.within("policy"))?,
         };
-        let graph = t.graph.map(|g| Graph { endpoint: g.endpoint.trim_end_matches('/').to_owned(), token: g.token });
-        let overflow = match &t.overflow {
+        let graph = match t.object("graph", &["endpoint", "token"])? {
+            None => None,
+            Some(g) => Some(Graph {
+                endpoint: g.required_str("endpoint").map_err(|e| e.within("graph"))?.trim_end_matches('/').to_owned(),
+                token: g.str("token").map_err(|e| e.within("graph"))?.map(str::to_owned),
+            }),
+        };
+        let overflow = match t.get("overflow") {
             None => None,
             Some(v) => {
                 let agents: Vec<_> =
@@ -291,9 +306,9 @@ impl Tenant {
             id: id.to_owned(),
             connection_string,
             acs_resource_id,
-            teams_tenant_id: t.teams_tenant_id,
-            event_grid_key: t.event_grid_key,
-            event_grid_topics: t.event_grid_topics,
+            teams_tenant_id,
+            event_grid_key,
+            event_grid_topics,
             agents,
             experts,
             routing,
@@ -341,25 +356,64 @@ impl Tenant {
 }
 
 impl Agent {
-    fn from_doc(a: AgentDoc) -> Result<Agent, FieldError> {
-        crate::api::routes::check_id("id", &a.id).map_err(|e| FieldError::new("id", e.message))?;
-        let token_sha256 = match a.token.strip_prefix("sha256:") {
+    fn from_doc(a: Obj<'_>) -> Result<Agent, FieldError> {
+        let id = a.required_str("id")?;
+        crate::api::routes::check_id("id", id).map_err(|e| FieldError::new("id", e.message))?;
+        let token = a.required_str("token")?;
+        let token_sha256 = match token.strip_prefix("sha256:") {
             Some(hex) => {
                 parse_hex32(hex).ok_or_else(|| FieldError::new("token", "sha256: must be followed by 64 hex digits"))?
             }
-            None if a.token.len() < 16 => return Err(FieldError::new("token", "must be at least 16 characters")),
-            None => Sha256::digest(a.token.as_bytes()).into(),
+            None if token.len() < 16 => return Err(FieldError::new("token", "must be at least 16 characters")),
+            None => Sha256::digest(token.as_bytes()).into(),
         };
-        let acs_user_id = match a.acs_user_id {
+        let acs_user_id = match a.str("acsUserId")? {
             Some(u) if u.starts_with("8:") => {
-                Some(RawId::new(u).map_err(|e| FieldError::new("acsUserId", e.to_string()))?)
+                Some(RawId::new(u.to_owned()).map_err(|e| FieldError::new("acsUserId", e.to_string()))?)
             }
             Some(_) => return Err(FieldError::new("acsUserId", "must be an ACS user raw id (8:acs:...)")),
             None => None,
         };
-        Ok(Agent { name: a.name.unwrap_or_else(|| a.id.clone()), id: a.id, token_sha256, acs_user_id })
+        Ok(Agent { name: a.str("name")?.unwrap_or(id).to_owned(), id: id.to_owned(), token_sha256, acs_user_id })
     }
 }
+
+impl Policy {
+    fn from_doc(p: Obj<'_>) -> Result<Policy, FieldError> {
+        Ok(Policy {
+            on_agent_hangup: match p.str("onAgentHangup")? {
+                None | Some("keep") => OnAgentHangup::Keep,
+                Some("terminate") => OnAgentHangup::Terminate,
+                Some(_) => return Err(FieldError::new("onAgentHangup", "must be keep or terminate")),
+            },
+            greeting_url: p.str("greetingUrl")?.map(str::to_owned),
+            record_consultations: p.bool("recordConsultations")?.unwrap_or(false),
+            source_display_name: p.str("sourceDisplayName")?.map(str::to_owned),
+            reconcile_after_seconds: match p.int("reconcileAfterSeconds")? {
+                None => default_reconcile_after_s(),
+                Some(s @ 0..=86_400) => s as u32,
+                Some(_) => return Err(FieldError::new("reconcileAfterSeconds", "must be 0 (off) to 86400 seconds")),
+            },
+        })
+    }
+}
+
+const TENANT_FIELDS: &[&str] = &[
+    "connectionString",
+    "acsResourceId",
+    "teamsTenantId",
+    "eventGridKey",
+    "eventGridTopics",
+    "agents",
+    "experts",
+    "routing",
+    "policy",
+    "graph",
+    "overflow",
+];
+
+const POLICY_FIELDS: &[&str] =
+    &["onAgentHangup", "greetingUrl", "recordConsultations", "sourceDisplayName", "reconcileAfterSeconds"];
 
 fn route_action(v: Option<&Value>) -> Result<RouteAction, FieldError> {
     let Some(v) = v else { return Ok(RouteAction::Answer) };
@@ -391,94 +445,6 @@ fn parse_hex32(hex: &str) -> Option<[u8; 32]> {
 /// Compares equal-length digests without an early exit.
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct ConfigDoc {
-    #[serde(default)]
-    tenants: BTreeMap<String, TenantDoc>,
-    #[serde(default)]
-    acs: Option<AcsDoc>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct AcsDoc {
-    issuer: Option<String>,
-    jwks_url: Option<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct TenantDoc {
-    connection_string: String,
-    acs_resource_id: String,
-    #[serde(default)]
-    teams_tenant_id: Option<String>,
-    #[serde(default)]
-    event_grid_key: Option<String>,
-    #[serde(default)]
-    event_grid_topics: Vec<String>,
-    #[serde(default)]
-    agents: Vec<AgentDoc>,
-    #[serde(default)]
-    experts: Vec<ExpertDoc>,
-    #[serde(default)]
-    routing: Option<RoutingDoc>,
-    #[serde(default)]
-    policy: Option<PolicyDoc>,
-    #[serde(default)]
-    graph: Option<GraphDoc>,
-    #[serde(default)]
-    overflow: Option<Value>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct AgentDoc {
-    id: String,
-    #[serde(default)]
-    name: Option<String>,
-    token: String,
-    #[serde(default)]
-    acs_user_id: Option<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct ExpertDoc {
-    object_id: String,
-    display_name: String,
-    #[serde(default)]
-    skill: Option<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct RoutingDoc {
-    #[serde(default)]
-    default: Option<Value>,
-    #[serde(default)]
-    rules: Vec<Value>,
-}
-
-#[derive(Default, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct PolicyDoc {
-    on_agent_hangup: Option<String>,
-    greeting_url: Option<String>,
-    record_consultations: Option<bool>,
-    source_display_name: Option<String>,
-    reconcile_after_seconds: Option<u32>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct GraphDoc {
-    endpoint: String,
-    #[serde(default)]
-    token: Option<String>,
 }
 
 #[cfg(test)]

@@ -18,6 +18,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::doc::{one_of, Obj};
 use crate::tenant::Expert;
 use crate::{EntraObjectId, FieldError, RawId};
 
@@ -184,10 +185,9 @@ impl OverflowPolicy {
         experts: &[Expert],
         agents: &[(String, String, Option<RawId>)],
     ) -> Result<Self, FieldError> {
-        let text = v.to_string();
-        let doc: PolicyDoc = crate::json_path::from_text(&text)?;
-        let hold_audio_url = url("holdAudioUrl", &doc.hold_audio_url)?;
-        let agents = match &doc.agents {
+        let doc = Obj::new(v, POLICY_FIELDS)?;
+        let hold_audio_url = url("holdAudioUrl", doc.required_str("holdAudioUrl")?)?;
+        let agents = match doc.strings("agents")? {
             None => agents
                 .iter()
                 .filter_map(|(id, name, raw)| {
@@ -196,7 +196,7 @@ impl OverflowPolicy {
                 .collect(),
             Some(ids) => {
                 let mut pool = Vec::new();
-                for (i, id) in ids.iter().enumerate() {
+                for (i, id) in ids.into_iter().enumerate() {
                     let field = format!("agents[{i}]");
                     let (_, name, raw) = agents
                         .iter()
@@ -205,23 +205,27 @@ impl OverflowPolicy {
                     let raw_id = raw.clone().ok_or_else(|| {
                         FieldError::new(&field, format!("agent `{id}` has no acsUserId: the queue cannot add them"))
                     })?;
-                    pool.push(PoolAgent { id: id.clone(), name: name.clone(), raw_id });
+                    pool.push(PoolAgent { id: id.to_owned(), name: name.clone(), raw_id });
                 }
                 pool
             }
         };
-        if doc.groups.is_empty() {
+        let group_docs = doc.array("groups")?;
+        if group_docs.is_empty() {
             return Err(FieldError::new("groups", "must list at least one knowledge-worker group"));
         }
         let mut groups = Vec::new();
         let mut seen: Vec<EntraObjectId> = Vec::new();
-        for (g, grp) in doc.groups.iter().enumerate() {
+        for (g, grp) in group_docs.iter().enumerate() {
             let at = format!("groups[{g}]");
-            if grp.members.is_empty() {
+            let grp = Obj::new(grp, &["name", "order", "members"]).map_err(|e| e.within(&at))?;
+            let order = one_of(&grp, "order", ORDERS).map_err(|e| e.within(&at))?;
+            let group_members = grp.array("members").map_err(|e| e.within(&at))?;
+            if group_members.is_empty() {
                 return Err(FieldError::new(format!("{at}.members"), "must list at least one Teams user"));
             }
             let mut members = Vec::new();
-            for (i, m) in grp.members.iter().enumerate() {
+            for (i, m) in group_members.iter().enumerate() {
                 let field = format!("{at}.members[{i}]");
                 let (oid, name) = match m {
                     Value::String(s) => (s.as_str(), None),
@@ -249,33 +253,61 @@ impl OverflowPolicy {
                     .unwrap_or_else(|| object_id.as_str().to_owned());
                 members.push(Member { object_id, display_name });
             }
-            let name = grp.name.clone().unwrap_or_else(|| format!("Group {}", g + 1));
-            groups.push(Group { name, order: grp.order.unwrap_or(Order::LongestIdle), members });
+            let name =
+                grp.str("name").map_err(|e| e.within(&at))?.map_or_else(|| format!("Group {}", g + 1), str::to_owned);
+            groups.push(Group { name, order: order.unwrap_or(Order::LongestIdle), members });
         }
-        let trigger = match &doc.trigger {
+        let trigger = match doc.object("trigger", &["noFreeAgent", "waitedSeconds", "queueLength"])? {
             None => Trigger { no_free_agent: true, waited_seconds: None, queue_length: None },
-            Some(t) => Trigger {
-                no_free_agent: t.no_free_agent.unwrap_or(false),
-                waited_seconds: t.waited_seconds.map(|s| seconds("trigger.waitedSeconds", s, 0, 3600)).transpose()?,
-                queue_length: t.queue_length.map(|s| seconds("trigger.queueLength", s, 0, 10_000)).transpose()?,
-            },
+            Some(t) => {
+                let within = |e: FieldError| e.within("trigger");
+                Trigger {
+                    no_free_agent: t.bool("noFreeAgent").map_err(within)?.unwrap_or(false),
+                    waited_seconds: t
+                        .int("waitedSeconds")
+                        .map_err(within)?
+                        .map(|s| seconds("trigger.waitedSeconds", s, 0, 3600))
+                        .transpose()?,
+                    queue_length: t
+                        .int("queueLength")
+                        .map_err(within)?
+                        .map(|s| seconds("trigger.queueLength", s, 0, 10_000))
+                        .transpose()?,
+                }
+            }
         };
         if !trigger.no_free_agent && trigger.waited_seconds.is_none() && trigger.queue_length.is_none() {
             return Err(FieldError::new("trigger", "must set noFreeAgent, waitedSeconds or queueLength"));
         }
-        let business_hours =
-            doc.business_hours.as_ref().map(hours).transpose().map_err(|e| e.within("businessHours"))?;
-        let after_hours_message_url = match (&doc.after_hours, &business_hours) {
-            (Some(a), _) => Some(url("afterHours.messageUrl", &a.message_url)?),
+        let business_hours = doc
+            .object("businessHours", &["utcOffsetMinutes", "days", "open", "close"])?
+            .map(hours)
+            .transpose()
+            .map_err(|e| e.within("businessHours"))?;
+        let after_hours_message_url = match (doc.object("afterHours", &["messageUrl"])?, &business_hours) {
+            (Some(a), _) => {
+                Some(url("afterHours.messageUrl", a.required_str("messageUrl").map_err(|e| e.within("afterHours"))?)?)
+            }
             (None, Some(_)) => {
                 return Err(FieldError::new("afterHours.messageUrl", "is required when businessHours is set"))
             }
             (None, None) => None,
         };
+        let f = doc
+            .object("fallback", &["afterSeconds", "messageUrl", "then"])?
+            .ok_or_else(|| FieldError::new("fallback", "is required (what happens when nobody takes a call)"))?;
+        let within = |e: FieldError| e.within("fallback");
         let fallback = Fallback {
-            after_seconds: seconds("fallback.afterSeconds", doc.fallback.after_seconds.unwrap_or(120), 1, 86_400)?,
-            message_url: url("fallback.messageUrl", &doc.fallback.message_url)?,
-            then: doc.fallback.then.unwrap_or(Then::Wait),
+            after_seconds: seconds(
+                "fallback.afterSeconds",
+                f.int("afterSeconds").map_err(within)?.unwrap_or(120),
+                1,
+                86_400,
+            )?,
+            message_url: url("fallback.messageUrl", f.required_str("messageUrl").map_err(within)?)?,
+            then: one_of(&f, "then", &[("wait", Then::Wait), ("end", Then::End)])
+                .map_err(within)?
+                .unwrap_or(Then::Wait),
         };
         Ok(Self {
             hold_audio_url,
@@ -287,17 +319,22 @@ impl OverflowPolicy {
             fallback,
             invitation_timeout_seconds: seconds(
                 "invitationTimeoutSeconds",
-                doc.invitation_timeout_seconds.unwrap_or(20),
+                doc.int("invitationTimeoutSeconds")?.unwrap_or(20),
                 1,
                 180,
             )?,
-            max_offers: seconds("maxOffers", doc.max_offers.unwrap_or(3), 1, 50)?,
-            ring_group: doc.ring_group.unwrap_or(false),
-            handoff: doc.handoff.unwrap_or(Handoff::Add),
-            redirect_unanswered: doc.redirect_unanswered.unwrap_or(false),
+            max_offers: seconds("maxOffers", doc.int("maxOffers")?.unwrap_or(3), 1, 50)?,
+            ring_group: doc.bool("ringGroup")?.unwrap_or(false),
+            handoff: one_of(
+                &doc,
+                "handoff",
+                &[("add", Handoff::Add), ("addThenLeave", Handoff::AddThenLeave), ("transfer", Handoff::Transfer)],
+            )?
+            .unwrap_or(Handoff::Add),
+            redirect_unanswered: doc.bool("redirectUnanswered")?.unwrap_or(false),
             presence_max_age_seconds: seconds(
                 "presenceMaxAgeSeconds",
-                doc.presence_max_age_seconds.unwrap_or(30),
+                doc.int("presenceMaxAgeSeconds")?.unwrap_or(30),
                 1,
                 3600,
             )?,
@@ -321,10 +358,11 @@ fn seconds(field: &str, v: i64, min: i64, max: i64) -> Result<u32, FieldError> {
     }
 }
 
-fn hours(h: &HoursDoc) -> Result<BusinessHours, FieldError> {
+fn hours(h: Obj<'_>) -> Result<BusinessHours, FieldError> {
     const NAMES: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
     let mut days = [false; 7];
-    for (i, d) in h.days.iter().enumerate() {
+    let listed = h.strings("days")?.ok_or_else(|| FieldError::new("days", "is required"))?;
+    for (i, d) in listed.into_iter().enumerate() {
         let n = NAMES
             .iter()
             .position(|n| n.eq_ignore_ascii_case(d))
@@ -343,90 +381,33 @@ fn hours(h: &HoursDoc) -> Result<BusinessHours, FieldError> {
         }
         Ok(hh * 60 + mm)
     };
-    let open_minute = minute("open", &h.open)?;
-    let close_minute = minute("close", &h.close)?;
+    let open_minute = minute("open", h.required_str("open")?)?;
+    let close_minute = minute("close", h.required_str("close")?)?;
     if close_minute <= open_minute {
         return Err(FieldError::new("close", "must be after open"));
     }
-    if !(-14 * 60..=14 * 60).contains(&h.utc_offset_minutes) {
+    let utc_offset_minutes = h.int("utcOffsetMinutes")?.unwrap_or(0);
+    if !(-14 * 60..=14 * 60).contains(&utc_offset_minutes) {
         return Err(FieldError::new("utcOffsetMinutes", "must be -840 to 840"));
     }
-    Ok(BusinessHours { utc_offset_minutes: h.utc_offset_minutes, days, open_minute, close_minute })
+    Ok(BusinessHours { utc_offset_minutes: utc_offset_minutes as i32, days, open_minute, close_minute })
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct PolicyDoc {
-    hold_audio_url: String,
-    #[serde(default)]
-    agents: Option<Vec<String>>,
-    #[serde(default)]
-    groups: Vec<GroupDoc>,
-    #[serde(default)]
-    trigger: Option<TriggerDoc>,
-    #[serde(default)]
-    business_hours: Option<HoursDoc>,
-    #[serde(default)]
-    after_hours: Option<AfterHoursDoc>,
-    fallback: FallbackDoc,
-    #[serde(default)]
-    invitation_timeout_seconds: Option<i64>,
-    #[serde(default)]
-    max_offers: Option<i64>,
-    #[serde(default)]
-    ring_group: Option<bool>,
-    #[serde(default)]
-    handoff: Option<Handoff>,
-    #[serde(default)]
-    redirect_unanswered: Option<bool>,
-    #[serde(default)]
-    presence_max_age_seconds: Option<i64>,
-}
+const POLICY_FIELDS: &[&str] = &[
+    "holdAudioUrl",
+    "agents",
+    "groups",
+    "trigger",
+    "businessHours",
+    "afterHours",
+    "fallback",
+    "invitationTimeoutSeconds",
+    "maxOffers",
+    "ringGroup",
+    "handoff",
+    "redirectUnanswered",
+    "presenceMaxAgeSeconds",
+];
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct GroupDoc {
-    #[serde(default)]
-    name: Option<String>,
-    #[serde(default)]
-    order: Option<Order>,
-    #[serde(default)]
-    members: Vec<Value>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct TriggerDoc {
-    #[serde(default)]
-    no_free_agent: Option<bool>,
-    #[serde(default)]
-    waited_seconds: Option<i64>,
-    #[serde(default)]
-    queue_length: Option<i64>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct HoursDoc {
-    #[serde(default)]
-    utc_offset_minutes: i32,
-    days: Vec<String>,
-    open: String,
-    close: String,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct AfterHoursDoc {
-    message_url: String,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct FallbackDoc {
-    #[serde(default)]
-    after_seconds: Option<i64>,
-    message_url: String,
-    #[serde(default)]
-    then: Option<Then>,
-}
+const ORDERS: &[(&str, Order)] =
+    &[("longestIdle", Order::LongestIdle), ("roundRobin", Order::RoundRobin), ("priority", Order::Priority)];

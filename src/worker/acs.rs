@@ -3,8 +3,7 @@
 
 use std::time::Duration;
 
-use ::worker::wasm_bindgen::JsValue;
-use ::worker::{Delay, Fetch, Headers, Method, Request, RequestInit};
+use ::worker::{Delay, Fetch, Headers, Method};
 
 use super::env;
 use crate::flow::RetryPolicy;
@@ -36,17 +35,13 @@ async fn try_send(req: &HttpRequest) -> ::worker::Result<Answer> {
     for (k, v) in &req.headers {
         headers.set(k, v)?;
     }
-    let mut init = RequestInit::new();
-    init.with_method(match req.method {
+    let method = match req.method {
         crate::ops::Method::Get => Method::Get,
         crate::ops::Method::Post => Method::Post,
         crate::ops::Method::Delete => Method::Delete,
-    })
-    .with_headers(headers);
-    if !req.body.is_empty() {
-        init.with_body(Some(JsValue::from_str(&String::from_utf8_lossy(&req.body))));
-    }
-    let mut res = Fetch::Request(Request::new_with_init(&req.url, &init)?).send().await?;
+    };
+    let body = (!req.body.is_empty()).then(|| String::from_utf8_lossy(&req.body));
+    let mut res = Fetch::Request(env::request(method, &req.url, Some(&headers), body.as_deref())?).send().await?;
     let retry_after = res.headers().get("retry-after")?;
     Ok(Answer { status: res.status_code(), body: res.text().await?, retry_after })
 }

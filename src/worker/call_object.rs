@@ -9,7 +9,7 @@ use std::cell::RefCell;
 use std::collections::{BTreeMap, VecDeque};
 
 use ::worker::{
-    durable_object, DurableObject, Env, Error, ListOptions, Method, Request, RequestInit, Response, State, WebSocket,
+    durable_object, DurableObject, Env, Error, ListOptions, Method, Request, Response, State, WebSocket,
     WebSocketIncomingMessage, WebSocketPair,
 };
 use serde_json::{json, Value};
@@ -502,9 +502,7 @@ impl CallObject {
         let text = serde_json::to_value(&summary).map(|v| v.to_string()).unwrap_or_default();
         let sent = async {
             let stub = self.env.durable_object(TENANT_INDEX_BINDING)?.id_from_name(tenant)?.get_stub()?;
-            let mut init = RequestInit::new();
-            init.with_method(Method::Post).with_body(Some(text.clone().into()));
-            stub.fetch_with_request(Request::new_with_init("https://index/upsert", &init)?).await
+            stub.fetch_with_request(env::request(Method::Post, "https://index/upsert", None, Some(&text))?).await
         }
         .await;
         match sent {

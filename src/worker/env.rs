@@ -131,3 +131,26 @@ pub fn answer_close(ws: &::worker::WebSocket, code: usize, reason: String) {
     };
     let _ = ws.close(Some(code), Some(reason));
 }
+
+/// A request to send (to a Durable Object stub or with `Fetch`), built on the platform's
+/// `RequestInit` directly: workers-rs's own `RequestInit` converts its `cf` options (image
+/// resizing and more, which Switchboard never sets) on every request, and that conversion was
+/// ~10 KB of the Worker's wasm.
+pub fn request(
+    method: ::worker::Method,
+    url: &str,
+    headers: Option<&::worker::Headers>,
+    body: Option<&str>,
+) -> ::worker::Result<::worker::Request> {
+    let init = ::worker::web_sys::RequestInit::new();
+    init.set_method(method.as_ref());
+    if let Some(h) = headers {
+        init.set_headers(h.as_ref());
+    }
+    if let Some(b) = body {
+        init.set_body(&::worker::wasm_bindgen::JsValue::from_str(b));
+    }
+    ::worker::web_sys::Request::new_with_str_and_init(url, &init).map(::worker::Request::from).map_err(|e| {
+        ::worker::Error::JsError(e.as_string().unwrap_or_else(|| format!("cannot build a request to {url}")))
+    })
+}

@@ -2,7 +2,7 @@
 //! list and the queue's knowledge workers. A tenant without `graph`, or a Graph that does not
 //! answer 200, gives `None`: presence unknown, never an error for the caller.
 
-use ::worker::{Fetch, Headers, Method, Request, RequestInit};
+use ::worker::{Fetch, Headers, Method};
 use serde_json::Value;
 
 use crate::tenant::Tenant;
@@ -15,12 +15,9 @@ pub async fn presence_body(tenant: &Tenant, ids: &[&str]) -> Option<String> {
     if let Some(t) = &g.token {
         headers.set("Authorization", &format!("Bearer {t}")).ok()?;
     }
-    let mut init = RequestInit::new();
-    init.with_method(Method::Post)
-        .with_headers(headers)
-        .with_body(Some(crate::api::experts::presence_request(ids).into()));
     let url = format!("{}/v1.0/communications/getPresencesByUserId", g.endpoint);
-    match Fetch::Request(Request::new_with_init(&url, &init).ok()?).send().await {
+    let body = crate::api::experts::presence_request(ids);
+    match Fetch::Request(super::env::request(Method::Post, &url, Some(&headers), Some(&body)).ok()?).send().await {
         Ok(mut r) if r.status_code() == 200 => r.text().await.ok(),
         _ => None,
     }

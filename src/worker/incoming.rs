@@ -85,10 +85,8 @@ pub async fn event_grid(req: &Request, env: &Env, body: &str, origin: &str) -> R
 /// index object.
 async fn topic_index(env: &Env, tenant: &str, what: &str, topic: &str) -> Result<bool, ApiError> {
     let stub = env.durable_object(super::TENANT_INDEX_BINDING)?.id_from_name(tenant)?.get_stub()?;
-    let mut init = ::worker::RequestInit::new();
-    init.with_method(Method::Post).with_body(Some(topic.into()));
-    let mut res =
-        stub.fetch_with_request(Request::new_with_init(&format!("https://index/topics/{what}"), &init)?).await?;
+    let url = format!("https://index/topics/{what}");
+    let mut res = stub.fetch_with_request(super::env::request(Method::Post, &url, None, Some(topic))?).await?;
     let v: Value = serde_json::from_str(&res.text().await?).unwrap_or(Value::Null);
     Ok(v["validated"] == true)
 }

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use ::worker::js_sys::{self, Array, Object, Reflect, Uint8Array};
 use ::worker::wasm_bindgen::{JsCast, JsValue};
 use ::worker::wasm_bindgen_futures::JsFuture;
-use ::worker::{Fetch, Method, Request, RequestInit};
+use ::worker::{Fetch, Method};
 
 use crate::api::ApiError;
 use crate::auth::jwt::{self, Expectations, Jwks, JwtError, UnverifiedToken};
@@ -84,9 +84,7 @@ async fn refresh(url: &str, now_ms: i64) -> Result<(), ApiError> {
     if recent {
         return Ok(());
     }
-    let mut init = RequestInit::new();
-    init.with_method(Method::Get);
-    let req = Request::new_with_init(url, &init)?;
+    let req = super::env::request(Method::Get, url, None, None)?;
     let mut res = Fetch::Request(req)
         .send()
         .await

@@ -15,7 +15,7 @@ mod jwks;
 mod queue_object;
 mod tenant_index;
 
-use ::worker::{event, Context, Env, Headers, Method, Request, RequestInit, Response};
+use ::worker::{event, Context, Env, Headers, Method, Request, Response};
 use serde_json::json;
 
 use crate::api::{experts, openapi, ApiError, RequestUrl, Route};
@@ -93,7 +93,8 @@ async fn handle(mut req: Request, env: &Env) -> Result<Response, ApiError> {
         ),
         Route::OpenApi => {
             // The generated document is a static asset (build/www/openapi.json); this names the origin.
-            let mut res = env.assets("ASSETS")?.fetch("https://assets.local/openapi.json", None).await?;
+            let asset = env::request(Method::Get, "https://assets.local/openapi.json", None, None)?;
+            let mut res = env.assets("ASSETS")?.fetch_request(asset).await?;
             if res.status_code() != 200 {
                 return Err(ApiError::new(500, "not_built", "openapi.json is missing from the assets: run the build"));
             }
@@ -282,13 +283,8 @@ async fn call_stub(
     if let Some(x) = extra {
         headers.set(if path == "/_callback" { TOKEN_HEADER } else { "Upgrade" }, &x)?;
     }
-    let mut init = RequestInit::new();
-    init.with_method(method).with_headers(headers);
-    if let Some(b) = body {
-        init.with_body(Some(b.into()));
-    }
     let url = format!("https://call{path}");
-    Ok(stub.fetch_with_request(Request::new_with_init(&url, &init)?).await?)
+    Ok(stub.fetch_with_request(env::request(method, &url, Some(&headers), body.as_deref())?).await?)
 }
 
 /// `GET /api/experts[?available=true]`: the tenant's experts with Graph presence.
@@ -306,12 +302,8 @@ async fn queue_stub(
     let stub = env.durable_object(QUEUES_BINDING)?.id_from_name(&tenant.id)?.get_stub()?;
     headers.set(TENANT_HEADER, &tenant.id)?;
     headers.set(ORIGIN_HEADER, origin)?;
-    let mut init = RequestInit::new();
-    init.with_method(method).with_headers(headers);
-    if let Some(b) = body {
-        init.with_body(Some(b.into()));
-    }
-    Ok(stub.fetch_with_request(Request::new_with_init(&format!("https://queue{path}"), &init)?).await?)
+    let url = format!("https://queue{path}");
+    Ok(stub.fetch_with_request(env::request(method, &url, Some(&headers), body.as_deref())?).await?)
 }
 
 async fn list_experts(req: &Request, tenant: &Tenant) -> Result<Response, ApiError> {
