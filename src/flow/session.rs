@@ -463,13 +463,23 @@ impl CallSession {
         let mut due = overdue.map(|t| t + OUTCOME_GRACE_MS);
         let quiet = i64::from(self.policy.reconcile_after_seconds) * 1000;
         if quiet > 0 {
-            let next = match self.checked_at.filter(|c| *c >= self.activity_at) {
-                Some(c) => c + (quiet << self.idle_checks.min(4)),
-                None => self.activity_at + quiet,
-            };
+            let next = self.quiet_spread(quiet)
+                + match self.checked_at.filter(|c| *c >= self.activity_at) {
+                    Some(c) => c + (quiet << self.idle_checks.min(4)),
+                    None => self.activity_at + quiet,
+                };
             due = Some(due.map_or(next, |d| d.min(next)));
         }
         due.map(|d| d.max(self.checked_at.map_or(d, |c| c + RECHECK_AFTER_MS)))
+    }
+
+    /// Up to a tenth of the quiet period, fixed per call (FNV-1a of its callConnectionId):
+    /// calls that went quiet together (a burst, a campaign) would otherwise be read from ACS in
+    /// the same second, period after period. Derived from the call, so no randomness comes in.
+    pub(crate) fn quiet_spread(&self, quiet: i64) -> i64 {
+        let id = self.state.call_connection_id.as_deref().unwrap_or("");
+        let h = id.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
+        quiet / 10 * (h % 1000) as i64 / 1000
     }
 
     /// The alarm rang: resends stranded outbox entries (same Repeatability key: ACS acts once)

@@ -128,7 +128,10 @@ const DANA: &str = "8f4b6e2a-1c3d-4e5f-9a0b-1c2d3e4f5a6b";
 fn a_lost_outcome_is_recovered_by_reading_the_call_when_it_is_overdue() {
     let mut s = connected_session();
     assert!(s.state.pending.is_empty());
-    assert_eq!(s.next_check(), Some(61_000), "quiet for 60 s");
+    // Quiet for 60 s, plus this call's own share of a tenth of that (its id picks it).
+    let spread = s.quiet_spread(60_000);
+    assert_eq!(spread, 2_886);
+    assert_eq!(s.next_check(), Some(61_000 + spread), "quiet for 60 s");
     let req = commands::read(&CallRoute::Consult, &format!(r#"{{"expert":"{DANA}","invitationTimeoutInSeconds":20}}"#))
         .unwrap();
     let (ids, _) = s.command(req, ctx(10_000)).unwrap();
@@ -157,13 +160,34 @@ fn a_lost_outcome_is_recovered_by_reading_the_call_when_it_is_overdue() {
     assert!(out.iter().any(|o| matches!(o, Output::Push(p) if p["type"] == "consultation")));
     // The check taught something: the next quiet check is one quiet period later; checks that
     // teach nothing then wait twice as long each time.
-    assert_eq!(s.next_check(), Some(105_000));
-    let out = s.check(ctx(105_000));
+    let at = 105_000 + spread;
+    assert_eq!(s.next_check(), Some(at));
+    assert!(sends(&s.check(ctx(at - 1))).is_empty(), "not due yet");
+    let out = s.check(ctx(at));
     let ids = sends(&out);
-    s.sent(ids[0], 200, &json!({"callConnectionState": "connected"}).to_string(), ctx(105_100));
-    s.sent(ids[1], 200, &list.to_string(), ctx(105_200));
-    assert_eq!(s.next_check(), Some(105_000 + 120_000));
-    assert_eq!(s.view()["checkedAt"], 105_000);
+    s.sent(ids[0], 200, &json!({"callConnectionState": "connected"}).to_string(), ctx(at + 100));
+    s.sent(ids[1], 200, &list.to_string(), ctx(at + 200));
+    assert_eq!(s.next_check(), Some(at + 120_000 + spread));
+    assert_eq!(s.view()["checkedAt"], at);
+}
+
+#[test]
+fn calls_that_go_quiet_together_are_checked_at_different_times() {
+    let quiet = 60_000;
+    let mut at: Vec<i64> = (0..50)
+        .map(|i| {
+            let mut s = connected_session();
+            s.state.call_connection_id = Some(format!("{i:08x}-5f2e-4f3a-85f4-343a0d00e64f"));
+            let spread = s.quiet_spread(quiet);
+            assert!((0..quiet / 10).contains(&spread), "{spread}");
+            assert_eq!(s.next_check(), Some(1_000 + quiet + spread));
+            s.next_check().unwrap()
+        })
+        .collect();
+    at.sort_unstable();
+    at.dedup();
+    assert!(at.len() >= 45, "50 calls quiet since the same moment share {} check times", at.len());
+    assert!(at.last().unwrap() - at.first().unwrap() > quiet / 20, "spread over the window: {at:?}");
 }
 
 #[test]
