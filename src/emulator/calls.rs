@@ -493,12 +493,25 @@ pub(super) fn answer_invitation(emu: &mut Emulator, call_id: &str, invitation: &
                 CallEvent {
                     operation_context: inv.operation_context.clone(),
                     transfer_target: Some(inv.target.clone()),
-                    transferee,
+                    transferee: transferee.clone(),
                     result_information: Some(info(202, 0, "The transfer operation completed successfully.")),
                     ..CallEvent::default()
                 },
             );
+            // The call goes on between the transferee and the target, without this app: Graph
+            // shows the target in a call until their behaviour ends it.
+            if let Some(c) = emu.calls.get_mut(call_id) {
+                let kept = transferee.as_ref().and_then(|t| c.leg(t)).or((!c.legs.is_empty()).then_some(0));
+                let target = Leg { id: inv.target.clone(), muted: false, on_hold: false };
+                c.legs = kept.map(|i| c.legs[i].clone()).into_iter().chain([target]).collect();
+            }
             end_connection(emu, call_id, at, 200, 7015, "The call was transferred.", false);
+            if let Some(after) = inv.leave_after_ms {
+                emu.schedule(
+                    at + after,
+                    Job::Leave { call: call_id.to_owned(), raw_id: inv.target.raw_id().to_string() },
+                );
+            }
         }
         purpose => {
             let was_connecting = c.state != CallConnectionState::Connected;
@@ -619,10 +632,15 @@ pub(super) fn leave(emu: &mut Emulator, call_id: &str, raw_id: &str, at: i64) {
     let Some(c) = emu.calls.get_mut(call_id) else { return };
     let id = CommunicationIdentifier::from_raw_id(raw_id);
     let Some(pos) = c.leg(&id) else { return };
+    c.legs.remove(pos);
     if c.ended {
+        // This app's connection is gone but the others were still talking (after a hang-up
+        // or a transfer): the call is over for everyone once one of them is left alone.
+        if c.legs.len() < 2 {
+            c.legs.clear();
+        }
         return;
     }
-    c.legs.remove(pos);
     emu.roster(call_id, at);
     if emu.calls.get(call_id).is_some_and(|c| c.legs.is_empty()) {
         end_connection(emu, call_id, at, 200, 5010, "The last participant left the call.", true);

@@ -160,6 +160,7 @@ impl Queue {
         let mut due: Option<i64> = None;
         let mut at = |t: i64| due = Some(due.map_or(t, |d: i64| d.min(t)));
         let timeout = i64::from(policy.invitation_timeout_seconds) * 1000;
+        let waiting = self.calls.iter().filter(|c| c.waiting()).count() as u32;
         for c in self.calls.iter().filter(|c| c.outcome.is_none()) {
             for o in c.live_offers() {
                 at(o.at + timeout + OFFER_GRACE_MS);
@@ -168,15 +169,19 @@ impl Queue {
                 if c.fallback_at.is_none() {
                     at(c.arrived_at + i64::from(policy.fallback.after_seconds) * 1000);
                 }
-                if let Some(s) = policy.trigger.waited_seconds {
-                    let t = c.arrived_at + i64::from(s) * 1000;
-                    if c.live_offers().next().is_none() {
-                        // Once the trigger has fired with nobody to offer, the next chance is
-                        // fresher presence, not the past trigger time again (an edge arms a
-                        // past wake at once: an alarm loop until the fallback).
+                if c.live_offers().next().is_none() {
+                    // Not offered to anyone: the next chances are the trigger's time (never a
+                    // past one again: an edge arms a past wake at once, an alarm loop until the
+                    // fallback) and fresher presence — a knowledge worker back from a meeting,
+                    // or off a transferred call the queue cannot see end. A free agent or a
+                    // call ending is an input of its own.
+                    if let Some(t) = policy.trigger.waited_seconds.map(|s| c.arrived_at + i64::from(s) * 1000) {
                         if t > self.last_step {
                             at(t);
-                        } else if let Some(r) = self.presence_expiry(policy) {
+                        }
+                    }
+                    if self.trigger_fires(policy, c, self.last_step, waiting) {
+                        if let Some(r) = self.presence_expiry(policy) {
                             at(r);
                         }
                     }

@@ -307,6 +307,12 @@ fn the_fallback_after_waiting_keeps_the_caller_waiting_when_the_policy_says_wait
     q.step(&p, presences(&[(DANA, "Busy")]), 0);
     q.step(&p, arrived("c1"), 0);
     q.step(&p, Input::Answered { call_id: "c1".into() }, 500);
+    // Nobody to offer it to: Dana's presence is read again once it is 30 s old (she may be
+    // back); still Busy, so the next wake is the fallback.
+    assert_eq!(q.next_wake(&p), Some(30_001));
+    let out = q.step(&p, Input::Tick, 30_001);
+    assert!(matches!(&out[..], [Command::ReadPresence { .. }]), "{out:?}");
+    assert!(q.step(&p, presences(&[(DANA, "Busy")]), 30_200).is_empty());
     assert_eq!(q.next_wake(&p), Some(60_000));
     let out = q.step(&p, Input::Tick, 60_000);
     assert!(matches!(&out[0], Command::Message { then_end: false, .. }), "{out:?}");

@@ -321,25 +321,41 @@ fn transfer_and_add_then_leave_hand_the_caller_over_and_the_queue_leg_leaves() {
         assert_eq!(f.operations(), expected, "{handoff}");
         assert!(matches!(f.outcome("q1"), Some(CallOutcome::Answered { .. })), "{handoff}");
         assert!(f.calls["q1"].state.is_ended(), "{handoff}: the queue's leg is gone");
-        // ACS's truth: Dana's client rang; after an add-then-leave, she and the customer are
-        // still talking (a transferred call is no longer this connection's: the emulator's
-        // record of it ends with the transfer).
+        // ACS's truth: Dana's client rang; she and the customer are still talking, without
+        // the queue's connection (over, both ways).
         let world = f.h.control("GET", "/control/world", Value::Null);
         assert_eq!(world["sightings"][0]["objectId"], DANA, "{handoff}");
-        if handoff == "addThenLeave" {
+        let who = |f: &mut Floor| -> Vec<String> {
             let truth = f.h.control("GET", "/control/calls", Value::Null);
-            // The queue's connection is over; the people in the call are not.
             let live = &truth[0];
-            assert_eq!(live["state"], "disconnected", "{live}");
-            let who: Vec<&str> =
-                live["participants"].as_array().unwrap().iter().filter_map(|p| p["rawId"].as_str()).collect();
-            assert_eq!(who.len(), 2, "{live}");
-            assert!(
-                who.contains(&format!("4:{CUSTOMER}").as_str()) && who.contains(&format!("8:orgid:{DANA}").as_str()),
-                "{live}"
-            );
-        }
+            assert_eq!(live["state"], "disconnected", "{handoff}: {live}");
+            live["participants"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter_map(|p| p["rawId"].as_str().map(str::to_owned))
+                .collect()
+        };
+        assert_eq!(who(&mut f), [format!("4:{CUSTOMER}"), format!("8:orgid:{DANA}")], "{handoff}");
+        let presence = |f: &mut Floor| {
+            f.h.control("POST", "/v1.0/communications/getPresencesByUserId", json!({"ids": [DANA]}))["value"][0]
+                ["activity"]
+                .clone()
+        };
+        assert_eq!(presence(&mut f), "InACall", "{handoff}: Teams shows Dana in the call");
         assert!(matches!(f.queue.workers[0].busy, switchboard::overflow::Busy::Transferred { .. }), "{handoff}");
+        // A second caller waits: Graph says Dana is Busy, so she is not offered it.
+        f.inbound("+14255550188");
+        f.run(30_000);
+        assert!(f.queue.call("q2").unwrap().offers.is_empty(), "{handoff}: Dana is still talking");
+        // Dana hangs up 90 s after she joined: the call is over for the customer too, Graph
+        // shows her Available, and the queue (reading presence every 30 s while the call
+        // waits with nobody to offer it to) offers her the waiting call.
+        f.run(90_000);
+        assert!(who(&mut f).is_empty(), "{handoff}");
+        let q2 = f.queue.call("q2").unwrap();
+        assert_eq!(q2.offers.len(), 1, "{handoff}: {q2:?} {:?}", f.queue.workers);
+        assert!(matches!(f.outcome("q2"), Some(CallOutcome::Answered { .. })), "{handoff}: {q2:?}");
         assert!(f.problems.is_empty(), "{:?}", f.problems);
     }
 }
