@@ -29,9 +29,10 @@ fn main() -> ExitCode {
     let elapsed = started.elapsed();
 
     println!(
-        "Peak overflow: {} calls over {} min (a third in minutes {}–{}), {} agents, {} knowledge workers, seed {}",
+        "Peak overflow: {} calls over {} min ({:.0} % of them in minutes {}–{}), {} agents, {} knowledge workers, seed {}",
         params.calls,
         params.minutes,
+        params.burst_share * 100.0,
         params.burst_from_min,
         params.burst_to_min,
         params.agents,
@@ -57,6 +58,11 @@ fn main() -> ExitCode {
     row("refused, no licence (403)", &|r| r.refused.to_string());
     row("fallback messages", &|r| r.fallbacks.to_string());
     println!();
+    println!(
+        "with ideal knowledge workers (Available ones never decline or let it ring out, pick up in 1 s): service level {} ({:+.1} points)",
+        pct(report.ideal_workers.service_level),
+        (report.ideal_workers.service_level - report.off.service_level) * 100.0
+    );
     println!(
         "service level {:+.1} points · lost calls {} · double offers {} · simulated in {:.0} ms",
         (report.on.service_level - report.off.service_level) * 100.0,

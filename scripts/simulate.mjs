@@ -39,7 +39,7 @@ function plot(r) {
   parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="system-ui, -apple-system, Segoe UI, sans-serif" font-size="12">`);
   parts.push(`<rect width="${W}" height="${H}" fill="#fff"/>`);
   parts.push(`<text x="${left}" y="20" font-size="15" font-weight="600">Calls waiting in the queue: overflow to Teams knowledge workers off vs on</text>`);
-  parts.push(`<text x="${left}" y="37" fill="#555">${p.calls} calls in ${p.minutes} min (a third in minutes ${p.burstFromMin}–${p.burstToMin}), ${p.agents} agents, ${p.knowledgeWorkers} knowledge workers, seed ${r.seed} · service level ${pct(r.off.service_level)} → ${pct(r.on.service_level)}</text>`);
+  parts.push(`<text x="${left}" y="37" fill="#555">${p.calls} calls in ${p.minutes} min (${Math.round(p.burstShare * 100)} % of them in minutes ${p.burstFromMin}–${p.burstToMin}), ${p.agents} agents, ${p.knowledgeWorkers} knowledge workers, seed ${r.seed} · service level ${pct(r.off.service_level)} → ${pct(r.on.service_level)}</text>`);
   // The burst.
   const bx0 = x(p.burstFromMin * 60), bx1 = x(p.burstToMin * 60);
   parts.push(`<rect x="${bx0.toFixed(1)}" y="${top}" width="${(bx1 - bx0).toFixed(1)}" height="${h}" fill="#f3efe6"/>`);

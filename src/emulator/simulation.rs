@@ -204,9 +204,13 @@ pub struct Report {
     pub off: RunReport,
     /// Overflow on.
     pub on: RunReport,
-    /// Calls lost in either run (goal 0).
+    /// Overflow on with ideal knowledge workers — when Available they never decline, never let
+    /// an offer ring out and pick up in a second — and everything else the same: about the
+    /// service level these people's time allows, whatever the queue does.
+    pub ideal_workers: RunReport,
+    /// Calls lost in any run (goal 0).
     pub lost_calls: u64,
-    /// Double offers (audit problems) in either run (goal 0).
+    /// Double offers (audit problems) in any run (goal 0).
     pub double_offers: u64,
     /// The seed.
     pub seed: u64,
@@ -221,19 +225,22 @@ pub fn run(params: &Params) -> Report {
     let world = World::draw(params);
     let (off, series_off) = simulate(params, &world, &policy(params, false), false);
     let (on, series_on) = simulate(params, &world, &policy(params, true), true);
+    let ideal = Params { decline: 0.0, no_answer: 0.0, worker_answer_s: 1.0, ..params.clone() };
+    let (ideal_workers, _) = simulate(&ideal, &world, &policy(&ideal, true), true);
     let len = series_off.len().max(series_on.len());
     let pad = |mut s: Vec<u32>| {
         s.resize(len, 0);
         s
     };
     Report {
-        lost_calls: off.lost_calls + on.lost_calls,
-        double_offers: off.double_offers + on.double_offers,
+        lost_calls: off.lost_calls + on.lost_calls + ideal_workers.lost_calls,
+        double_offers: off.double_offers + on.double_offers + ideal_workers.double_offers,
         seed: params.seed,
         params: params.clone(),
         series: Series { step_s: SERIES_STEP_S, off: pad(series_off), on: pad(series_on) },
         off,
         on,
+        ideal_workers,
     }
 }
 
@@ -801,6 +808,12 @@ mod tests {
                 assert_eq!(run.answered + run.abandoned, 200, "each call answered or abandoned: {run:?}");
             }
             assert!(r.on.service_level > r.off.service_level, "seed {seed}: {:?} vs {:?}", r.on, r.off);
+            // Ideal knowledge workers: Available ones answer every offer; what still fails are
+            // offers to those whose presence changed since it was read (Away, a meeting).
+            let ideal = &r.ideal_workers;
+            assert_eq!(ideal.arrived, 200);
+            assert!(ideal.declined + ideal.timed_out < r.on.declined + r.on.timed_out, "{ideal:?} vs {:?}", r.on);
+            assert!(ideal.knowledge_worker_share.unwrap() > 0.0);
             assert_eq!(r.series.off.len(), r.series.on.len());
             assert_eq!(*r.series.on.last().unwrap(), 0, "drained");
         }
