@@ -151,6 +151,20 @@ fn default_reconcile_after_s() -> u32 {
     60
 }
 
+impl Default for Policy {
+    /// A tenant without a `policy` entry: keep the call when the agent hangs up, no greeting,
+    /// no recording, quiet calls checked after 60 s.
+    fn default() -> Self {
+        Policy {
+            on_agent_hangup: OnAgentHangup::Keep,
+            greeting_url: None,
+            record_consultations: false,
+            source_display_name: None,
+            reconcile_after_seconds: default_reconcile_after_s(),
+        }
+    }
+}
+
 /// Microsoft Graph, for presence.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Graph {
@@ -271,13 +285,7 @@ impl Tenant {
             }
         };
         let policy = match t.object("policy", POLICY_FIELDS)? {
-            None => Policy {
-                on_agent_hangup: OnAgentHangup::Keep,
-                greeting_url: None,
-                record_consultations: false,
-                source_display_name: None,
-                reconcile_after_seconds: default_reconcile_after_s(),
-            },
+            None => Policy::default(),
             Some(p) => Policy::from_doc(p).map_err(|e| e.within("policy"))?,
         };
         let graph = match t.object("graph", &["endpoint", "token"])? {
