@@ -9,10 +9,12 @@ use serde_json::{Map, Value};
 
 use crate::FieldError;
 
-/// One object of a document, checked to hold only the names it may have.
-#[derive(Clone, Copy, Debug)]
+/// One object of a document, checked to hold only the names it may have, and where it is in
+/// the document (`trigger`, `groups[0]`), so every error it gives names the whole path.
+#[derive(Clone, Debug)]
 pub struct Obj<'a> {
     map: &'a Map<String, Value>,
+    at: String,
 }
 
 /// What a value is, for messages (`must be a string (got a number)`).
@@ -27,25 +29,52 @@ pub fn kind(v: &Value) -> &'static str {
     }
 }
 
-fn wrong(key: &str, want: &str, got: &Value) -> FieldError {
-    FieldError::new(key, format!("must be {want} (got {})", kind(got)))
+fn wrong(field: String, want: &str, got: &Value) -> FieldError {
+    FieldError::new(field, format!("must be {want} (got {})", kind(got)))
+}
+
+fn join(at: &str, key: &str) -> String {
+    match (at.is_empty(), key.is_empty()) {
+        (true, _) => key.to_owned(),
+        (_, true) => at.to_owned(),
+        _ => format!("{at}.{key}"),
+    }
 }
 
 impl<'a> Obj<'a> {
     /// `v` as an object whose names are all in `known` (an unknown name is refused: it is
-    /// almost always a misspelling, and a misspelt setting silently ignored is worse).
+    /// almost always a misspelling, and a misspelt setting silently ignored is worse); its
+    /// errors name fields from here (the caller puts them in place with `within`).
     pub fn new(v: &'a Value, known: &[&str]) -> Result<Self, FieldError> {
-        let map = v.as_object().ok_or_else(|| wrong("", "an object", v))?;
-        if let Some(k) = map.keys().find(|k| !known.contains(&k.as_str())) {
-            let expected: Vec<String> = known.iter().map(|n| format!("`{n}`")).collect();
-            return Err(FieldError::new("", format!("unknown field `{k}`, expected one of {}", expected.join(", "))));
-        }
-        Ok(Self { map })
+        Self::at(v, known, String::new())
     }
 
-    /// `v` as an object with names of any kind (a map: tenant ids, ...).
-    pub fn open(v: &'a Value) -> Result<Self, FieldError> {
-        Ok(Self { map: v.as_object().ok_or_else(|| wrong("", "an object", v))? })
+    /// [`Obj::new`] for an object found at `at` in the document (an array element:
+    /// `groups[0]`): its errors name fields from the document's root.
+    pub fn at(v: &'a Value, known: &[&str], at: String) -> Result<Self, FieldError> {
+        let o = Self::any(v, at)?;
+        if let Some(k) = o.map.keys().find(|k| !known.contains(&k.as_str())) {
+            let expected: Vec<String> = known.iter().map(|n| format!("`{n}`")).collect();
+            return Err(o.error("", format!("unknown field `{k}`, expected one of {}", expected.join(", "))));
+        }
+        Ok(o)
+    }
+
+    fn any(v: &'a Value, at: String) -> Result<Self, FieldError> {
+        match v.as_object() {
+            Some(map) => Ok(Self { map, at }),
+            None => Err(wrong(at, "an object", v)),
+        }
+    }
+
+    /// The path of `key` in this object (`""`: the object itself).
+    pub fn path(&self, key: &str) -> String {
+        join(&self.at, key)
+    }
+
+    /// An error about `key` of this object (`""`: the object itself).
+    pub fn error(&self, key: &str, message: impl Into<String>) -> FieldError {
+        FieldError::new(self.path(key), message)
     }
 
     /// The value of `key`; `null` counts as absent.
@@ -58,13 +87,13 @@ impl<'a> Obj<'a> {
         match self.get(key) {
             None => Ok(None),
             Some(Value::String(s)) => Ok(Some(s)),
-            Some(v) => Err(wrong(key, "a string", v)),
+            Some(v) => Err(wrong(self.path(key), "a string", v)),
         }
     }
 
     /// A string that must be there.
     pub fn required_str(&self, key: &str) -> Result<&'a str, FieldError> {
-        self.str(key)?.ok_or_else(|| FieldError::new(key, "is required"))
+        self.str(key)?.ok_or_else(|| self.error(key, "is required"))
     }
 
     /// An optional `true` / `false`.
@@ -72,7 +101,7 @@ impl<'a> Obj<'a> {
         match self.get(key) {
             None => Ok(None),
             Some(Value::Bool(b)) => Ok(Some(*b)),
-            Some(v) => Err(wrong(key, "true or false", v)),
+            Some(v) => Err(wrong(self.path(key), "true or false", v)),
         }
     }
 
@@ -80,7 +109,7 @@ impl<'a> Obj<'a> {
     pub fn int(&self, key: &str) -> Result<Option<i64>, FieldError> {
         match self.get(key) {
             None => Ok(None),
-            Some(v) => v.as_i64().map(Some).ok_or_else(|| wrong(key, "a whole number", v)),
+            Some(v) => v.as_i64().map(Some).ok_or_else(|| wrong(self.path(key), "a whole number", v)),
         }
     }
 
@@ -89,7 +118,7 @@ impl<'a> Obj<'a> {
         match self.get(key) {
             None => Ok(&[]),
             Some(Value::Array(a)) => Ok(a),
-            Some(v) => Err(wrong(key, "an array", v)),
+            Some(v) => Err(wrong(self.path(key), "an array", v)),
         }
     }
 
@@ -100,14 +129,19 @@ impl<'a> Obj<'a> {
         }
         let mut out = Vec::new();
         for (i, v) in self.array(key)?.iter().enumerate() {
-            out.push(v.as_str().ok_or_else(|| wrong(&format!("{key}[{i}]"), "a string", v))?);
+            out.push(v.as_str().ok_or_else(|| wrong(self.path(&format!("{key}[{i}]")), "a string", v))?);
         }
         Ok(Some(out))
     }
 
-    /// An optional object whose names are all in `known`; its errors are within `key`.
+    /// An optional object whose names are all in `known`, at `key` of this one.
     pub fn object(&self, key: &str, known: &[&str]) -> Result<Option<Obj<'a>>, FieldError> {
-        self.get(key).map(|v| Obj::new(v, known).map_err(|e| e.within(key))).transpose()
+        self.get(key).map(|v| Obj::at(v, known, self.path(key))).transpose()
+    }
+
+    /// An optional object with names of any kind (a map: tenant ids), at `key` of this one.
+    pub fn map(&self, key: &str) -> Result<Option<Obj<'a>>, FieldError> {
+        self.get(key).map(|v| Obj::any(v, self.path(key))).transpose()
     }
 
     /// The object's entries, in document order.
@@ -123,7 +157,7 @@ pub fn one_of<T: Copy>(obj: &Obj<'_>, key: &str, names: &[(&str, T)]) -> Result<
         Some((_, t)) => Ok(Some(*t)),
         None => {
             let list: Vec<&str> = names.iter().map(|(n, _)| *n).collect();
-            Err(FieldError::new(key, format!("must be one of {} (got `{s}`)", list.join(", "))))
+            Err(obj.error(key, format!("must be one of {} (got `{s}`)", list.join(", "))))
         }
     }
 }
@@ -159,6 +193,23 @@ mod tests {
         assert_eq!(e.message, "unknown field `colour`, expected one of `color`");
         assert_eq!(Obj::new(&json!([1]), &[]).unwrap_err().message, "must be an object (got an array)");
         assert_eq!(Obj::new(&json!({"n": 1.5}), &["n"]).unwrap().int("n").unwrap_err().field, "n");
+    }
+
+    #[test]
+    fn an_inner_object_names_its_fields_from_the_root() {
+        let v = json!({"o": {"k": "x", "i": {"deep": 1}}, "m": {"any": 1}, "list": [{"x": true}]});
+        let o = Obj::new(&v, &["o", "m", "list"]).unwrap();
+        let inner = o.object("o", &["k", "i"]).unwrap().unwrap();
+        assert_eq!(inner.int("k").unwrap_err().field, "o.k");
+        assert_eq!(inner.required_str("gone").unwrap_err().field, "o.gone");
+        assert_eq!(inner.object("i", &[]).unwrap_err().field, "o.i");
+        assert_eq!(inner.object("i", &["deep"]).unwrap().unwrap().str("deep").unwrap_err().field, "o.i.deep");
+        assert_eq!(inner.error("", "is wrong").field, "o");
+        assert_eq!(o.map("m").unwrap().unwrap().entries().count(), 1);
+        assert_eq!(o.map("o").unwrap().unwrap().path("k"), "o.k");
+        let item = Obj::at(&o.array("list").unwrap()[0], &["x"], "list[0]".into()).unwrap();
+        assert_eq!(one_of(&item, "x", &[("y", 1)]).unwrap_err().field, "list[0].x");
+        assert_eq!(Obj::at(&json!(3), &[], "list[1]".into()).unwrap_err().field, "list[1]");
     }
 
     #[test]

@@ -182,14 +182,11 @@ impl Config {
         let acs = match doc.object("acs", &["issuer", "jwksUrl"])? {
             None => AcsTrust { issuer: ACS_ISSUER.into(), jwks_url: ACS_JWKS_URL.into() },
             Some(a) => AcsTrust {
-                issuer: a.str("issuer").map_err(|e| e.within("acs"))?.unwrap_or(ACS_ISSUER).to_owned(),
-                jwks_url: a.str("jwksUrl").map_err(|e| e.within("acs"))?.unwrap_or(ACS_JWKS_URL).to_owned(),
+                issuer: a.str("issuer")?.unwrap_or(ACS_ISSUER).to_owned(),
+                jwks_url: a.str("jwksUrl")?.unwrap_or(ACS_JWKS_URL).to_owned(),
             },
         };
-        let listed = match doc.get("tenants") {
-            None => None,
-            Some(t) => Some(Obj::open(t).map_err(|e| e.within("tenants"))?),
-        };
+        let listed = doc.map("tenants")?;
         let mut tenants = BTreeMap::new();
         for (id, t) in listed.iter().flat_map(Obj::entries) {
             let tenant = Obj::new(t, TENANT_FIELDS)
@@ -271,7 +268,7 @@ impl Tenant {
             Some(r) => {
                 let default = route_action(r.get("default")).map_err(|e| e.within("routing.default"))?;
                 let mut rules = Vec::new();
-                for (i, rule) in r.array("rules").map_err(|e| e.within("routing"))?.iter().enumerate() {
+                for (i, rule) in r.array("rules")?.iter().enumerate() {
                     let field = format!("routing.rules[{i}]");
                     let to = match rule.get("to") {
                         Some(Value::String(s)) if s.starts_with('+') => RawId::new(format!("4:{s}")),
@@ -286,13 +283,13 @@ impl Tenant {
         };
         let policy = match t.object("policy", POLICY_FIELDS)? {
             None => Policy::default(),
-            Some(p) => Policy::from_doc(p).map_err(|e| e.within("policy"))?,
+            Some(p) => Policy::from_doc(&p)?,
         };
         let graph = match t.object("graph", &["endpoint", "token"])? {
             None => None,
             Some(g) => Some(Graph {
-                endpoint: g.required_str("endpoint").map_err(|e| e.within("graph"))?.trim_end_matches('/').to_owned(),
-                token: g.str("token").map_err(|e| e.within("graph"))?.map(str::to_owned),
+                endpoint: g.required_str("endpoint")?.trim_end_matches('/').to_owned(),
+                token: g.str("token")?.map(str::to_owned),
             }),
         };
         let overflow = match t.get("overflow") {
@@ -387,12 +384,12 @@ impl Agent {
 }
 
 impl Policy {
-    fn from_doc(p: Obj<'_>) -> Result<Policy, FieldError> {
+    fn from_doc(p: &Obj<'_>) -> Result<Policy, FieldError> {
         Ok(Policy {
             on_agent_hangup: match p.str("onAgentHangup")? {
                 None | Some("keep") => OnAgentHangup::Keep,
                 Some("terminate") => OnAgentHangup::Terminate,
-                Some(_) => return Err(FieldError::new("onAgentHangup", "must be keep or terminate")),
+                Some(_) => return Err(p.error("onAgentHangup", "must be keep or terminate")),
             },
             greeting_url: p.str("greetingUrl")?.map(str::to_owned),
             record_consultations: p.bool("recordConsultations")?.unwrap_or(false),
@@ -400,7 +397,7 @@ impl Policy {
             reconcile_after_seconds: match p.int("reconcileAfterSeconds")? {
                 None => default_reconcile_after_s(),
                 Some(s @ 0..=86_400) => s as u32,
-                Some(_) => return Err(FieldError::new("reconcileAfterSeconds", "must be 0 (off) to 86400 seconds")),
+                Some(_) => return Err(p.error("reconcileAfterSeconds", "must be 0 (off) to 86400 seconds")),
             },
         })
     }

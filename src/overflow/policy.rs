@@ -186,7 +186,7 @@ impl OverflowPolicy {
         agents: &[(String, String, Option<RawId>)],
     ) -> Result<Self, FieldError> {
         let doc = Obj::new(v, POLICY_FIELDS)?;
-        let hold_audio_url = url("holdAudioUrl", doc.required_str("holdAudioUrl")?)?;
+        let hold_audio_url = url(&doc, "holdAudioUrl")?;
         let agents = match doc.strings("agents")? {
             None => agents
                 .iter()
@@ -218,11 +218,11 @@ impl OverflowPolicy {
         let mut seen: Vec<EntraObjectId> = Vec::new();
         for (g, grp) in group_docs.iter().enumerate() {
             let at = format!("groups[{g}]");
-            let grp = Obj::new(grp, &["name", "order", "members"]).map_err(|e| e.within(&at))?;
-            let order = one_of(&grp, "order", ORDERS).map_err(|e| e.within(&at))?;
-            let group_members = grp.array("members").map_err(|e| e.within(&at))?;
+            let grp = Obj::at(grp, &["name", "order", "members"], at.clone())?;
+            let order = one_of(&grp, "order", ORDERS)?;
+            let group_members = grp.array("members")?;
             if group_members.is_empty() {
-                return Err(FieldError::new(format!("{at}.members"), "must list at least one Teams user"));
+                return Err(grp.error("members", "must list at least one Teams user"));
             }
             let mut members = Vec::new();
             for (i, m) in group_members.iter().enumerate() {
@@ -253,41 +253,27 @@ impl OverflowPolicy {
                     .unwrap_or_else(|| object_id.as_str().to_owned());
                 members.push(Member { object_id, display_name });
             }
-            let name =
-                grp.str("name").map_err(|e| e.within(&at))?.map_or_else(|| format!("Group {}", g + 1), str::to_owned);
+            let name = grp.str("name")?.map_or_else(|| format!("Group {}", g + 1), str::to_owned);
             groups.push(Group { name, order: order.unwrap_or(Order::LongestIdle), members });
         }
         let trigger = match doc.object("trigger", &["noFreeAgent", "waitedSeconds", "queueLength"])? {
             None => Trigger { no_free_agent: true, waited_seconds: None, queue_length: None },
-            Some(t) => {
-                let within = |e: FieldError| e.within("trigger");
-                Trigger {
-                    no_free_agent: t.bool("noFreeAgent").map_err(within)?.unwrap_or(false),
-                    waited_seconds: t
-                        .int("waitedSeconds")
-                        .map_err(within)?
-                        .map(|s| seconds("trigger.waitedSeconds", s, 0, 3600))
-                        .transpose()?,
-                    queue_length: t
-                        .int("queueLength")
-                        .map_err(within)?
-                        .map(|s| seconds("trigger.queueLength", s, 0, 10_000))
-                        .transpose()?,
-                }
-            }
+            Some(t) => Trigger {
+                no_free_agent: t.bool("noFreeAgent")?.unwrap_or(false),
+                waited_seconds: t
+                    .int("waitedSeconds")?
+                    .map(|s| seconds(&t, "waitedSeconds", s, 0, 3600))
+                    .transpose()?,
+                queue_length: t.int("queueLength")?.map(|s| seconds(&t, "queueLength", s, 0, 10_000)).transpose()?,
+            },
         };
         if !trigger.no_free_agent && trigger.waited_seconds.is_none() && trigger.queue_length.is_none() {
             return Err(FieldError::new("trigger", "must set noFreeAgent, waitedSeconds or queueLength"));
         }
-        let business_hours = doc
-            .object("businessHours", &["utcOffsetMinutes", "days", "open", "close"])?
-            .map(hours)
-            .transpose()
-            .map_err(|e| e.within("businessHours"))?;
+        let business_hours =
+            doc.object("businessHours", &["utcOffsetMinutes", "days", "open", "close"])?.map(hours).transpose()?;
         let after_hours_message_url = match (doc.object("afterHours", &["messageUrl"])?, &business_hours) {
-            (Some(a), _) => {
-                Some(url("afterHours.messageUrl", a.required_str("messageUrl").map_err(|e| e.within("afterHours"))?)?)
-            }
+            (Some(a), _) => Some(url(&a, "messageUrl")?),
             (None, Some(_)) => {
                 return Err(FieldError::new("afterHours.messageUrl", "is required when businessHours is set"))
             }
@@ -296,18 +282,10 @@ impl OverflowPolicy {
         let f = doc
             .object("fallback", &["afterSeconds", "messageUrl", "then"])?
             .ok_or_else(|| FieldError::new("fallback", "is required (what happens when nobody takes a call)"))?;
-        let within = |e: FieldError| e.within("fallback");
         let fallback = Fallback {
-            after_seconds: seconds(
-                "fallback.afterSeconds",
-                f.int("afterSeconds").map_err(within)?.unwrap_or(120),
-                1,
-                86_400,
-            )?,
-            message_url: url("fallback.messageUrl", f.required_str("messageUrl").map_err(within)?)?,
-            then: one_of(&f, "then", &[("wait", Then::Wait), ("end", Then::End)])
-                .map_err(within)?
-                .unwrap_or(Then::Wait),
+            after_seconds: seconds(&f, "afterSeconds", f.int("afterSeconds")?.unwrap_or(120), 1, 86_400)?,
+            message_url: url(&f, "messageUrl")?,
+            then: one_of(&f, "then", &[("wait", Then::Wait), ("end", Then::End)])?.unwrap_or(Then::Wait),
         };
         Ok(Self {
             hold_audio_url,
@@ -318,12 +296,13 @@ impl OverflowPolicy {
             after_hours_message_url,
             fallback,
             invitation_timeout_seconds: seconds(
+                &doc,
                 "invitationTimeoutSeconds",
                 doc.int("invitationTimeoutSeconds")?.unwrap_or(20),
                 1,
                 180,
             )?,
-            max_offers: seconds("maxOffers", doc.int("maxOffers")?.unwrap_or(3), 1, 50)?,
+            max_offers: seconds(&doc, "maxOffers", doc.int("maxOffers")?.unwrap_or(3), 1, 50)?,
             ring_group: doc.bool("ringGroup")?.unwrap_or(false),
             handoff: one_of(
                 &doc,
@@ -333,6 +312,7 @@ impl OverflowPolicy {
             .unwrap_or(Handoff::Add),
             redirect_unanswered: doc.bool("redirectUnanswered")?.unwrap_or(false),
             presence_max_age_seconds: seconds(
+                &doc,
                 "presenceMaxAgeSeconds",
                 doc.int("presenceMaxAgeSeconds")?.unwrap_or(30),
                 1,
@@ -342,38 +322,41 @@ impl OverflowPolicy {
     }
 }
 
-fn url(field: &str, s: &str) -> Result<String, FieldError> {
+/// The audio file URL `key` of `obj` (required).
+fn url(obj: &Obj<'_>, key: &str) -> Result<String, FieldError> {
+    let s = obj.required_str(key)?;
     if (s.starts_with("https://") || s.starts_with("http://")) && s.len() > 8 && !s.contains(char::is_whitespace) {
         Ok(s.to_owned())
     } else {
-        Err(FieldError::new(field, "must be an http(s) URL of an audio file"))
+        Err(obj.error(key, "must be an http(s) URL of an audio file"))
     }
 }
 
-fn seconds(field: &str, v: i64, min: i64, max: i64) -> Result<u32, FieldError> {
+/// `v`, the value of `key` of `obj` (or its default), checked to be `min..=max`.
+fn seconds(obj: &Obj<'_>, key: &str, v: i64, min: i64, max: i64) -> Result<u32, FieldError> {
     if (min..=max).contains(&v) {
         Ok(v as u32)
     } else {
-        Err(FieldError::new(field, format!("must be {min} to {max} (got {v})")))
+        Err(obj.error(key, format!("must be {min} to {max} (got {v})")))
     }
 }
 
 fn hours(h: Obj<'_>) -> Result<BusinessHours, FieldError> {
     const NAMES: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
     let mut days = [false; 7];
-    let listed = h.strings("days")?.ok_or_else(|| FieldError::new("days", "is required"))?;
+    let listed = h.strings("days")?.ok_or_else(|| h.error("days", "is required"))?;
     for (i, d) in listed.into_iter().enumerate() {
         let n = NAMES
             .iter()
             .position(|n| n.eq_ignore_ascii_case(d))
-            .ok_or_else(|| FieldError::new(format!("days[{i}]"), "must be mon, tue, wed, thu, fri, sat or sun"))?;
+            .ok_or_else(|| h.error(&format!("days[{i}]"), "must be mon, tue, wed, thu, fri, sat or sun"))?;
         days[n] = true;
     }
     if !days.contains(&true) {
-        return Err(FieldError::new("days", "must name at least one day"));
+        return Err(h.error("days", "must name at least one day"));
     }
     let minute = |field: &str, s: &str| -> Result<u32, FieldError> {
-        let bad = || FieldError::new(field, "must be HH:MM (24-hour)");
+        let bad = || h.error(field, "must be HH:MM (24-hour)");
         let (hh, mm) = s.split_once(':').ok_or_else(bad)?;
         let (hh, mm): (u32, u32) = (hh.parse().map_err(|_| bad())?, mm.parse().map_err(|_| bad())?);
         if hh > 24 || mm > 59 || (hh == 24 && mm > 0) || s.len() != 5 {
@@ -384,11 +367,11 @@ fn hours(h: Obj<'_>) -> Result<BusinessHours, FieldError> {
     let open_minute = minute("open", h.required_str("open")?)?;
     let close_minute = minute("close", h.required_str("close")?)?;
     if close_minute <= open_minute {
-        return Err(FieldError::new("close", "must be after open"));
+        return Err(h.error("close", "must be after open"));
     }
     let utc_offset_minutes = h.int("utcOffsetMinutes")?.unwrap_or(0);
     if !(-14 * 60..=14 * 60).contains(&utc_offset_minutes) {
-        return Err(FieldError::new("utcOffsetMinutes", "must be -840 to 840"));
+        return Err(h.error("utcOffsetMinutes", "must be -840 to 840"));
     }
     Ok(BusinessHours { utc_offset_minutes: utc_offset_minutes as i32, days, open_minute, close_minute })
 }
