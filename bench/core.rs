@@ -11,16 +11,8 @@ use switchboard::call::CallState;
 use switchboard::events::parse_events;
 use switchboard::ops::{self, RequestOptions};
 
-fn corpus() -> Vec<String> {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/events");
-    let mut files: Vec<_> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .collect();
-    files.sort();
-    files.iter().map(|p| std::fs::read_to_string(p).unwrap()).collect()
-}
+#[path = "corpus.rs"]
+mod corpus;
 
 /// Runs `f` (which does `per_call` operations) for about `budget`, after a warm-up.
 fn measure(name: &str, per_call: usize, budget: Duration, mut f: impl FnMut()) {
@@ -40,7 +32,7 @@ fn measure(name: &str, per_call: usize, budget: Duration, mut f: impl FnMut()) {
 
 fn main() {
     let budget = Duration::from_millis(std::env::var("BENCH_MS").ok().and_then(|v| v.parse().ok()).unwrap_or(1500));
-    let bodies = corpus();
+    let bodies = corpus::fixtures();
     let bytes: usize = bodies.iter().map(String::len).sum();
     println!("native core, {} callback bodies ({bytes} bytes) per round", bodies.len());
     measure("parse callback bodies (parse_events)", bodies.len(), budget, || {

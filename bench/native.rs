@@ -10,42 +10,12 @@ use std::time::Duration;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use switchboard::events::parse_events;
 
-/// The fixtures with whitespace outside strings removed (escapes kept): as ACS sends them.
-fn corpus() -> Vec<String> {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/events");
-    let mut files: Vec<_> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .collect();
-    files.sort();
-    files
-        .iter()
-        .map(|p| {
-            let (mut out, mut in_str, mut esc) = (String::new(), false, false);
-            for c in std::fs::read_to_string(p).unwrap().chars() {
-                if in_str {
-                    out.push(c);
-                    match (esc, c) {
-                        (true, _) => esc = false,
-                        (false, '\\') => esc = true,
-                        (false, '"') => in_str = false,
-                        _ => {}
-                    }
-                } else if c == '"' {
-                    in_str = true;
-                    out.push(c);
-                } else if !c.is_whitespace() {
-                    out.push(c);
-                }
-            }
-            out
-        })
-        .collect()
-}
+#[path = "corpus.rs"]
+mod corpus;
 
 fn parse(c: &mut Criterion) {
-    let bodies = corpus();
+    // As ACS sends them: no whitespace outside strings.
+    let bodies: Vec<String> = corpus::fixtures().iter().map(|t| corpus::wire(t)).collect();
     let bytes: usize = bodies.iter().map(String::len).sum();
     let mut g = c.benchmark_group("parse");
     g.throughput(Throughput::Bytes(bytes as u64));
