@@ -8,14 +8,21 @@
 //!
 //! Any other number of the model is a flag too, by its name in kebab case (`--agent-handle-s 60`,
 //! `--patience-s 120`, `--decline 0.3`): see `switchboard::emulator::simulation::Params`.
+//!
+//! Then the same model with other sizes of the knowledge-worker group, seeds 1–5 each
+//! (`--staffing 20,30,40,50,60` by default, `--staffing off` to skip): how the gain grows with
+//! the people, written as `staffing` beside the report.
 
 use std::process::ExitCode;
 
 use serde_json::Value;
-use switchboard::emulator::simulation::{run, Params, RunReport, ANSWER_WITHIN_S};
+use switchboard::emulator::simulation::{run, staffing, Params, RunReport, ANSWER_WITHIN_S};
+
+/// Seeds of each head count of the staffing table.
+const STAFFING_SEEDS: [u64; 5] = [1, 2, 3, 4, 5];
 
 fn main() -> ExitCode {
-    let (params, out) = match parse(std::env::args().skip(1).collect()) {
+    let (params, out, counts) = match parse(std::env::args().skip(1).collect()) {
         Ok(x) => x,
         Err(e) => {
             eprintln!("simulate: {e}");
@@ -25,7 +32,7 @@ fn main() -> ExitCode {
     // The edge of this program: timing the run is the only clock it reads.
     #[allow(clippy::disallowed_methods)]
     let started = std::time::Instant::now();
-    let report = run(&params);
+    let mut report = run(&params);
     let elapsed = started.elapsed();
 
     println!(
@@ -71,6 +78,27 @@ fn main() -> ExitCode {
         elapsed.as_secs_f64() * 1000.0
     );
 
+    if !counts.is_empty() {
+        let table = staffing(&params, &counts, &STAFFING_SEEDS);
+        println!();
+        println!("The same model with other numbers of knowledge workers (seeds 1–5 each):");
+        println!();
+        println!("| knowledge workers | service level gain, median (min … max) | answered by knowledge workers | lost or double-offered |");
+        println!("|---:|---:|---:|---:|");
+        for r in &table.rows {
+            println!(
+                "| {} | {:+.1} ({:+.1} … {:+.1}) | {:.1} % | {} |",
+                r.knowledge_workers,
+                r.gain_median,
+                r.gain_min,
+                r.gain_max,
+                r.knowledge_worker_share * 100.0,
+                r.lost_or_double
+            );
+        }
+        report.staffing = Some(table);
+    }
+
     if let Some(path) = out {
         let text = serde_json::to_string_pretty(&report).expect("the report serialises") + "\n";
         if let Some(dir) = std::path::Path::new(&path).parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -85,16 +113,30 @@ fn main() -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// `--name value` pairs: `--out` is the JSON file, every other name is a field of [`Params`].
-fn parse(args: Vec<String>) -> Result<(Params, Option<String>), String> {
+/// `--name value` pairs: `--out` is the JSON file, `--staffing` the head counts of the staffing
+/// table (comma-separated, or `off`), every other name is a field of [`Params`].
+fn parse(args: Vec<String>) -> Result<(Params, Option<String>, Vec<u32>), String> {
     let mut fields = serde_json::to_value(Params::default()).map_err(|e| e.to_string())?;
     let mut out = None;
+    let mut counts = vec![20, 30, 40, 50, 60];
     let mut it = args.into_iter();
     while let Some(flag) = it.next() {
         let name = flag.strip_prefix("--").ok_or_else(|| format!("expected --name value, got `{flag}`"))?;
         let value = it.next().ok_or_else(|| format!("{flag} needs a value"))?;
         if name == "out" {
             out = Some(value);
+            continue;
+        }
+        if name == "staffing" {
+            counts = if value == "off" {
+                Vec::new()
+            } else {
+                value
+                    .split(',')
+                    .map(|n| n.trim().parse::<u32>().ok().filter(|&n| n > 0))
+                    .collect::<Option<Vec<u32>>>()
+                    .ok_or_else(|| format!("--staffing takes head counts like 20,30,40 or `off`, got `{value}`"))?
+            };
             continue;
         }
         let key = camel(name);
@@ -105,7 +147,7 @@ fn parse(args: Vec<String>) -> Result<(Params, Option<String>), String> {
             .ok_or_else(|| format!("{flag} takes a number, got `{value}`"))?;
     }
     let params = serde_json::from_value(fields).map_err(|e| e.to_string())?;
-    Ok((params, out))
+    Ok((params, out, counts))
 }
 
 fn camel(kebab: &str) -> String {

@@ -218,6 +218,19 @@ pub struct Report {
     pub params: Params,
     /// Queue length over time.
     pub series: Series,
+    /// Other sizes of the knowledge-worker group, when asked for ([`staffing`]; `run` leaves it
+    /// out).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub staffing: Option<Staffing>,
+}
+
+/// The gain of overflow by size of the knowledge-worker group ([`staffing`]).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Staffing {
+    /// The seeds each head count ran with.
+    pub seeds: Vec<u64>,
+    /// One row per head count.
+    pub rows: Vec<StaffingRow>,
 }
 
 /// Runs the same arrivals with overflow off and on.
@@ -241,7 +254,60 @@ pub fn run(params: &Params) -> Report {
         off,
         on,
         ideal_workers,
+        staffing: None,
     }
+}
+
+/// One head count of [`staffing`]: what overflow gives with that many knowledge workers,
+/// over several seeds.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct StaffingRow {
+    /// Knowledge workers in the overflow group.
+    pub knowledge_workers: u32,
+    /// Service level gain (on − off, percentage points): the lowest over the seeds.
+    pub gain_min: f64,
+    /// The median gain.
+    pub gain_median: f64,
+    /// The highest gain.
+    pub gain_max: f64,
+    /// Median share of answered calls the knowledge workers took.
+    pub knowledge_worker_share: f64,
+    /// Calls lost or double-offered in any of these runs (goal 0).
+    pub lost_or_double: u64,
+}
+
+/// How the gain of overflow grows with the size of the knowledge-worker group, everything else
+/// as `params` gives it: one row per head count in `counts`, each over `seeds` (the answer to
+/// "how many people would a goal take under this model?").
+pub fn staffing(params: &Params, counts: &[u32], seeds: &[u64]) -> Staffing {
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v.get(v.len() / 2).copied().unwrap_or(0.0)
+    };
+    let rows = counts
+        .iter()
+        .map(|&knowledge_workers| {
+            let reports: Vec<Report> =
+                seeds.iter().map(|&seed| run(&Params { knowledge_workers, seed, ..params.clone() })).collect();
+            let gains: Vec<f64> =
+                reports.iter().map(|r| round1((r.on.service_level - r.off.service_level) * 100.0)).collect();
+            StaffingRow {
+                knowledge_workers,
+                gain_min: gains.iter().copied().fold(f64::INFINITY, f64::min),
+                gain_max: gains.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+                gain_median: median(gains.clone()),
+                knowledge_worker_share: median(
+                    reports.iter().map(|r| r.on.knowledge_worker_share.unwrap_or(0.0)).collect(),
+                ),
+                lost_or_double: reports.iter().map(|r| r.lost_calls + r.double_offers).sum(),
+            }
+        })
+        .collect();
+    Staffing { seeds: seeds.to_vec(), rows }
+}
+
+fn round1(x: f64) -> f64 {
+    (x * 10.0).round() / 10.0
 }
 
 fn agent_raw_id(i: usize) -> String {
@@ -817,6 +883,33 @@ mod tests {
             assert_eq!(r.series.off.len(), r.series.on.len());
             assert_eq!(*r.series.on.last().unwrap(), 0, "drained");
         }
+    }
+
+    #[test]
+    fn staffing_rows_agree_with_single_runs_and_more_people_help() {
+        let seeds = [1, 2, 3];
+        let table = staffing(&small(1), &[4, 12, 24], &seeds);
+        assert_eq!(table.seeds, seeds);
+        let rows = table.rows;
+        assert_eq!(rows.iter().map(|r| r.knowledge_workers).collect::<Vec<_>>(), [4, 12, 24]);
+        // The row for the model's own head count is made of the runs `run` gives.
+        let gains: Vec<f64> = seeds
+            .iter()
+            .map(|&seed| {
+                let r = run(&small(seed));
+                round1((r.on.service_level - r.off.service_level) * 100.0)
+            })
+            .collect();
+        let row = &rows[1];
+        assert_eq!(row.gain_min, gains.iter().copied().fold(f64::INFINITY, f64::min));
+        assert_eq!(row.gain_max, gains.iter().copied().fold(f64::NEG_INFINITY, f64::max));
+        assert!(gains.contains(&row.gain_median) && row.gain_min <= row.gain_median && row.gain_median <= row.gain_max);
+        for r in &rows {
+            assert_eq!(r.lost_or_double, 0, "{r:?}");
+        }
+        // Six times the people, far more gain and a far larger share taken by them.
+        assert!(rows[2].gain_median > rows[0].gain_median + 5.0, "{rows:?}");
+        assert!(rows[2].knowledge_worker_share > rows[0].knowledge_worker_share, "{rows:?}");
     }
 
     #[test]
