@@ -10,6 +10,8 @@ pub mod queue;
 pub mod queued;
 pub mod seats;
 #[cfg(test)]
+mod soak;
+#[cfg(test)]
 mod tests;
 pub mod view;
 pub mod words;
