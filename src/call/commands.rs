@@ -135,7 +135,11 @@ impl CallState {
             }
             "stopRecording" => {
                 if let Some(rec) = &mut self.recording {
-                    rec.stop_requested = true;
+                    let before = rec.status;
+                    rec.request_stop(at);
+                    if rec.status != before {
+                        changes.push(Change::Recording { status: rec.status });
+                    }
                 }
             }
             "answerCall" | "redirectCall" | "rejectCall" => {

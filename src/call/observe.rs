@@ -109,9 +109,9 @@ impl CallState {
                     self.end_call(*at, &mut changes);
                 }
             }
-            Observation::Connection { state: Some(state), .. } => {
+            Observation::Connection { state: Some(state), at, .. } => {
                 if *state != CallConnectionState::Unknown {
-                    self.set_connection(state.clone(), &mut changes);
+                    self.set_connection_at(state.clone(), *at, &mut changes);
                 }
             }
             Observation::Connection { .. } => {}
@@ -121,6 +121,7 @@ impl CallState {
                     at: *at,
                     raw_ids: participants.iter().map(|p| p.identifier.raw_id().clone()).collect(),
                     last_seq: None,
+                    last_at: None,
                     observed: true,
                 };
                 let newest = presence::insert(&mut self.rosters, roster);
@@ -146,9 +147,9 @@ impl CallState {
                         (true, _) => {
                             rec.end(*at);
                         }
-                        (false, Some(RecordingState::Active)) => rec.activate(*at),
+                        (false, Some(RecordingState::Active)) => rec.report(true, *at, None),
                         (false, Some(RecordingState::Inactive)) if rec.status != RecordingStatus::Starting => {
-                            rec.deactivate(*at)
+                            rec.report(false, *at, None)
                         }
                         _ => {}
                     }

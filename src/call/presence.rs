@@ -5,9 +5,10 @@
 //! roster that arrives late still fills in history ("the expert joined at t1 and left at t2"),
 //! while only the newest roster decides who is in the call now.
 //!
-//! Rosters that only repeat who is there (a mute, a hold) are merged into the roster before
-//! them when their sequence numbers are adjacent: no roster can ever arrive between them, so
-//! nothing is lost, and a long call's timeline stays as long as its joins and leaves.
+//! Rosters that only repeat who is there (a mute, a hold) are merged with the roster before or
+//! after them when their sequence numbers are adjacent: no roster can ever arrive between them,
+//! so nothing is lost, and a long call's timeline stays as long as its joins and leaves. A run
+//! keeps its first and last time, and comes out the same whichever end arrived first.
 
 use std::cmp::Ordering;
 
@@ -29,6 +30,9 @@ pub(crate) struct Roster {
     /// The last `sequenceNumber` of adjacent rosters with the same people merged into this one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_seq: Option<i64>,
+    /// The time of that last merged roster (`at` is the first one's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_at: Option<i64>,
     /// Read from ACS (`getParticipants`) at `at` rather than delivered as an event: it has no
     /// sequence number, so it is placed by time among the rosters (after one of the same time).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -60,12 +64,37 @@ impl Roster {
     fn end_seq(&self) -> Option<i64> {
         self.last_seq.or(self.seq)
     }
+
+    /// The time of the last roster this one stands for.
+    fn end_at(&self) -> Option<i64> {
+        self.last_at.or(self.at)
+    }
+
+    /// True when this roster stands for something later than everything `other` stands for.
+    fn later_than(&self, other: &Roster) -> bool {
+        match (self.seq, other.end_seq()) {
+            (Some(s), Some(e)) if !self.observed && !other.observed => s > e,
+            _ => order(self, other) == Ordering::Greater,
+        }
+    }
+
+    /// Takes in `next`, the run of the same people right after this one.
+    fn absorb(&mut self, next: Roster) {
+        self.last_seq = next.end_seq();
+        self.last_at = next.end_at();
+    }
 }
 
 /// Inserts `roster` in timeline order. Returns false when it is older than the newest roster
 /// already known (it only fills in history).
+///
+/// Runs of adjacent sequence numbers with the same people (a mute, a hold) become one roster,
+/// first sequence number and time to last: no roster can ever arrive between them, so nothing is
+/// lost, and a long call's timeline stays as long as its joins and leaves. Runs join whichever
+/// end arrives first, so the timeline — and all derived from it — is the same for every
+/// delivery order.
 pub(crate) fn insert(rosters: &mut Vec<Roster>, roster: Roster) -> bool {
-    let newest = rosters.last().is_none_or(|last| order(&roster, last) == Ordering::Greater);
+    let newest = rosters.last().is_none_or(|last| roster.later_than(last));
     let pos = rosters.partition_point(|r| order(r, &roster) != Ordering::Greater);
     // An observation confirming the observation before it extends that one to its own time
     // (calls are read again and again while quiet: the timeline must not grow with them). Its
@@ -77,16 +106,42 @@ pub(crate) fn insert(rosters: &mut Vec<Roster>, roster: Roster) -> bool {
                 return newest;
             }
         }
+        rosters.insert(pos, roster);
+        return newest;
     }
-    // Adjacent sequence numbers and the same people: the earlier roster already says it all.
-    if let (Some(prev), Some(seq)) = (pos.checked_sub(1).and_then(|i| rosters.get_mut(i)), roster.seq) {
-        if prev.end_seq().is_some_and(|e| e + 1 == seq) && prev.same_people(&roster) {
-            prev.last_seq = Some(seq);
-            return newest;
+    let follows = |a: &Roster, b: &Roster| {
+        !a.observed && !b.observed && a.end_seq().zip(b.seq).is_some_and(|(e, s)| e + 1 == s) && a.same_people(b)
+    };
+    let at = match pos.checked_sub(1) {
+        Some(i) if follows(&rosters[i], &roster) => {
+            rosters[i].absorb(roster);
+            i
         }
+        _ => {
+            rosters.insert(pos, roster);
+            pos
+        }
+    };
+    if rosters.get(at + 1).is_some_and(|next| follows(&rosters[at], next)) {
+        let next = rosters.remove(at + 1);
+        rosters[at].absorb(next);
     }
-    rosters.insert(pos, roster);
     newest
+}
+
+/// True when no roster later in the timeline than one at (`seq`, `at`) lists `id`: that roster's
+/// flags (mute, hold) for `id` are the last known, whatever order the rosters arrived in.
+pub(crate) fn last_listing(rosters: &[Roster], seq: Option<i64>, at: Option<i64>, id: &RawId) -> bool {
+    let this = Roster { seq, at, raw_ids: Vec::new(), last_seq: None, last_at: None, observed: false };
+    !rosters.iter().any(|r| r.contains(id) && ends_later(r, &this))
+}
+
+/// True when `r` stands for a roster later than `this` (a run may start before it and end after).
+fn ends_later(r: &Roster, this: &Roster) -> bool {
+    match (r.end_seq(), this.seq) {
+        (Some(e), Some(s)) if !r.observed => e > s,
+        _ => order(r, this) == Ordering::Greater,
+    }
 }
 
 /// Recomputes every participant's stays and status from the rosters, the join/removal hints
@@ -112,7 +167,7 @@ pub(crate) fn recompute(participants: &mut [Participant], rosters: &[Roster], en
                 }
                 _ => {}
             }
-            previous_at = r.at.or(previous_at);
+            previous_at = r.end_at().or(previous_at);
         }
         let removed_at = p.removed_at;
         let close = |joined_at: Option<i64>| -> Option<i64> {
@@ -126,7 +181,8 @@ pub(crate) fn recompute(participants: &mut [Participant], rosters: &[Roster], en
             // Never on a roster: an AddParticipantSucceeded is the evidence; the first roster
             // after it without them says they had left by then.
             if let Some(t) = p.joined_hint {
-                let next = rosters.iter().find(|r| r.at.is_some_and(|a| a > t)).and_then(|r| r.at);
+                // (Within a run, the last roster's time is the one kept.)
+                let next = rosters.iter().find_map(|r| [r.at, r.end_at()].into_iter().flatten().find(|&a| a > t));
                 let left_at = next.or_else(|| close(Some(t)));
                 stays.push(Stay { joined_at: Some(t), left_at });
             }
@@ -155,6 +211,7 @@ mod tests {
             at: Some(at),
             raw_ids: ids.iter().map(|i| RawId::new(*i).unwrap()).collect(),
             last_seq: None,
+            last_at: None,
             observed: false,
         }
     }
@@ -186,6 +243,32 @@ mod tests {
             ps[0].stays,
             vec![Stay { joined_at: Some(10), left_at: Some(40) }, Stay { joined_at: Some(50), left_at: None }]
         );
+    }
+
+    #[test]
+    fn runs_come_out_the_same_whichever_end_arrives_first() {
+        let run = |order: &[i64]| {
+            let mut rs = vec![roster(1, 10, &["a"])];
+            for &seq in order {
+                insert(&mut rs, roster(seq, seq * 10, &["a", "b"]));
+            }
+            rs
+        };
+        let in_order = run(&[2, 3, 4]);
+        assert_eq!(in_order.len(), 2);
+        assert_eq!(
+            (in_order[1].seq, in_order[1].last_seq, in_order[1].at, in_order[1].last_at),
+            (Some(2), Some(4), Some(20), Some(40))
+        );
+        for order in [[4, 3, 2], [2, 4, 3], [3, 2, 4], [4, 2, 3]] {
+            assert_eq!(run(&order), in_order, "{order:?}");
+        }
+        // b, added at 25 by an AddParticipantSucceeded hint and on no roster, is gone by the
+        // run's last roster (40) in every order.
+        let mut ps = vec![Participant::new(crate::CommunicationIdentifier::from_raw_id("c"))];
+        ps[0].joined_hint = Some(25);
+        recompute(&mut ps, &in_order, None);
+        assert_eq!(ps[0].stays, vec![Stay { joined_at: Some(25), left_at: Some(40) }]);
     }
 
     #[test]

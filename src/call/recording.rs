@@ -41,6 +41,34 @@ pub struct Recording {
     pub spans: Vec<(Option<i64>, Option<i64>)>,
     /// A stop was sent: the next `inactive` means stopped, not paused.
     pub stop_requested: bool,
+    /// The state events and reads folded so far, in time order. The spans, the start and the
+    /// status are derived from them, so an event that arrives late fills in history instead
+    /// of flipping the status (ACS promises no delivery order).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub marks: Vec<Mark>,
+    /// When the stop was sent (Unix ms), if known: the first `inactive` at or after it is the stop.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stop_at: Option<i64>,
+    /// Over for good: stopped, the call ended, or ACS no longer has the recording. Anything
+    /// reported for a later time is ignored: a stopped recording does not come back.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub over: bool,
+    /// When it was over (Unix ms), if known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub over_at: Option<i64>,
+}
+
+/// One state ACS reported for the recording.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Mark {
+    /// When it was reported (the event's time, or the read's; Unix ms).
+    pub at: Option<i64>,
+    /// Active (else inactive).
+    pub active: bool,
+    /// For an active one: when recording began, as ACS says (`startDateTime`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start: Option<i64>,
 }
 
 impl Recording {
@@ -54,42 +82,107 @@ impl Recording {
             started_by: None,
             spans: Vec::new(),
             stop_requested: false,
+            stop_at: None,
+            marks: Vec::new(),
+            over: false,
+            over_at: None,
         }
     }
 
-    pub(crate) fn activate(&mut self, at: Option<i64>) {
-        if matches!(self.status, RecordingStatus::Active | RecordingStatus::Stopped) {
-            return;
+    /// Folds a state ACS reported at `at` (an event or a read); `start` is an active state's
+    /// `startDateTime`. Placed by time among the others: the latest decides the status.
+    pub(crate) fn report(&mut self, active: bool, at: Option<i64>, start: Option<i64>) {
+        if self.marks.is_empty() && !self.spans.is_empty() {
+            self.marks = self.marks_from_spans();
         }
-        self.status = RecordingStatus::Active;
-        if self.started_at.is_none() {
-            self.started_at = at;
-        }
-        self.spans.push((at, None));
+        let mark = Mark { at, active, start: start.filter(|_| active) };
+        // Same time: after those already known (time-less ones go last, in arrival order).
+        let pos = match at {
+            Some(t) => self.marks.partition_point(|m| m.at.is_some_and(|a| a <= t)),
+            None => self.marks.len(),
+        };
+        self.marks.insert(pos, mark);
+        self.settle();
     }
 
-    pub(crate) fn deactivate(&mut self, at: Option<i64>) {
-        if self.status == RecordingStatus::Stopped {
-            return;
-        }
-        self.close(at);
-        self.status = if self.stop_requested { RecordingStatus::Stopped } else { RecordingStatus::Paused };
-    }
-
-    /// The call ended: the recording is over. False if it already was.
+    /// The call ended, or ACS no longer has it: the recording is over (a failed start stays
+    /// failed). True when that changed its status.
     pub(crate) fn end(&mut self, at: Option<i64>) -> bool {
-        if matches!(self.status, RecordingStatus::Stopped | RecordingStatus::Failed) {
-            return false;
+        let before = self.status;
+        if !self.over {
+            self.over = true;
+            self.over_at = at;
         }
-        self.close(at);
-        self.status = RecordingStatus::Stopped;
-        true
+        self.settle();
+        self.status != before
     }
 
-    fn close(&mut self, at: Option<i64>) {
-        if let Some(span) = self.spans.last_mut().filter(|s| s.1.is_none()) {
-            span.1 = at.or(span.0);
+    /// A stop was sent at `at`: its `inactive` will mean stopped, not paused.
+    pub(crate) fn request_stop(&mut self, at: Option<i64>) {
+        self.stop_requested = true;
+        self.stop_at = at;
+        self.settle();
+    }
+
+    /// Spans, start and status from the marks (and the stop request, and the end).
+    fn settle(&mut self) {
+        if !self.over && self.stop_requested {
+            // The stop's own `inactive`: the first at or after the stop was sent; without that
+            // time, an `inactive` that is the last word.
+            let stopped = match self.stop_at {
+                Some(t) => self.marks.iter().find(|m| !m.active && m.at.is_some_and(|a| a >= t)),
+                None => self.marks.last().filter(|m| !m.active),
+            };
+            if let Some(m) = stopped {
+                self.over = true;
+                self.over_at = m.at;
+            }
         }
+        if self.marks.is_empty() {
+            if self.over && !matches!(self.status, RecordingStatus::Failed) {
+                self.status = RecordingStatus::Stopped;
+            }
+            return;
+        }
+        let until = self.over_at.filter(|_| self.over);
+        let mut spans = Vec::new();
+        let mut open: Option<Option<i64>> = None;
+        let mut last_active = false;
+        for m in self.marks.iter().filter(|m| until.is_none_or(|u| m.at.is_none_or(|a| a <= u))) {
+            match (m.active, open) {
+                (true, None) => open = Some(m.start.or(m.at)),
+                (false, Some(s)) => {
+                    spans.push((s, m.at.or(s)));
+                    open = None;
+                }
+                _ => {}
+            }
+            last_active = m.active;
+        }
+        if let Some(s) = open {
+            spans.push((s, if self.over { until.or(s) } else { None }));
+        }
+        self.started_at = spans.first().and_then(|s| s.0);
+        self.spans = spans;
+        self.status = if self.over {
+            RecordingStatus::Stopped
+        } else if last_active {
+            RecordingStatus::Active
+        } else {
+            RecordingStatus::Paused
+        };
+    }
+
+    /// Marks for the spans of a recording stored before marks were kept.
+    fn marks_from_spans(&self) -> Vec<Mark> {
+        let mut marks = Vec::new();
+        for &(start, end) in &self.spans {
+            marks.push(Mark { at: start, active: true, start });
+            if let Some(e) = end {
+                marks.push(Mark { at: Some(e), active: false, start: None });
+            }
+        }
+        marks
     }
 
     /// The preview limit's condition: the recording started at or after a Teams user joined.

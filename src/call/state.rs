@@ -158,6 +158,9 @@ pub struct CallState {
     pub correlation_id: Option<String>,
     /// Connection state (None until the first event says otherwise).
     pub connection_state: Option<CallConnectionState>,
+    /// When the event that set `connection_state` happened (Unix ms), if known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_at: Option<i64>,
     /// When the call ended (`Some(None)`: ended, time unknown). Stored as absent (not ended),
     /// `null` (ended, time unknown) or the time, so a reloaded state stays ended.
     #[serde(default, skip_serializing_if = "Option::is_none", with = "ended_at_serde")]
@@ -341,9 +344,19 @@ impl CallState {
     }
 
     pub(crate) fn set_connection(&mut self, state: CallConnectionState, changes: &mut Vec<Change>) {
+        self.set_connection_at(state, None, changes);
+    }
+
+    /// [`Self::set_connection`] for a state reported at `at`: one older than the state it
+    /// would replace is history (a late CallConnected after CallTransferAccepted).
+    pub(crate) fn set_connection_at(&mut self, state: CallConnectionState, at: Option<i64>, changes: &mut Vec<Change>) {
         if self.is_ended() || self.connection_state.as_ref() == Some(&state) {
             return;
         }
+        if at.zip(self.connection_at).is_some_and(|(a, known)| a < known) {
+            return;
+        }
+        self.connection_at = at.or(self.connection_at);
         self.connection_state = Some(state.clone());
         changes.push(Change::Connection { state });
     }
@@ -365,24 +378,29 @@ impl CallState {
                 });
                 changes.push(Change::Offered);
             }
-            E::CallConnected(_) => self.set_connection(CallConnectionState::Connected, changes),
+            E::CallConnected(_) => self.set_connection_at(CallConnectionState::Connected, at, changes),
             E::CallDisconnected(_) | E::CreateCallFailed(_) | E::AnswerFailed(_) | E::ConnectFailed(_) => {
                 self.end_call(at, changes);
             }
-            E::CallTransferAccepted(_) => self.set_connection(CallConnectionState::TransferAccepted, changes),
+            E::CallTransferAccepted(_) => self.set_connection_at(CallConnectionState::TransferAccepted, at, changes),
             E::ParticipantsUpdated(update) => {
                 let roster = Roster {
                     seq: update.sequence_number,
                     at,
                     raw_ids: update.participants.iter().flatten().map(|p| p.identifier.raw_id().clone()).collect(),
                     last_seq: None,
+                    last_at: None,
                     observed: false,
                 };
                 let newest = presence::insert(&mut self.rosters, roster);
                 for entry in update.participants.iter().flatten() {
+                    // The flags of the last roster that lists someone, even when it arrives
+                    // late: a later one may not list them (they left).
+                    let last = newest
+                        || presence::last_listing(&self.rosters, update.sequence_number, at, entry.identifier.raw_id());
                     let p = self.participant_mut(&entry.identifier);
                     let on_hold = entry.is_on_hold.unwrap_or(false);
-                    if newest && (p.is_muted, p.is_on_hold) != (entry.is_muted, on_hold) {
+                    if last && (p.is_muted, p.is_on_hold) != (entry.is_muted, on_hold) {
                         p.is_muted = entry.is_muted;
                         p.is_on_hold = on_hold;
                         changes.push(Change::Flags { raw_id: entry.identifier.raw_id().clone() });
@@ -451,9 +469,13 @@ impl CallState {
                 }
                 let before = rec.status;
                 match r.state {
-                    Some(RecordingState::Active) => rec.activate(started.or(at)),
-                    Some(RecordingState::Inactive) => rec.deactivate(at),
+                    Some(RecordingState::Active) => rec.report(true, at, started),
+                    Some(RecordingState::Inactive) => rec.report(false, at, None),
                     _ => {}
+                }
+                if self.ended_at.is_some() {
+                    // A state event that arrives after the call ended: the recording ended too.
+                    rec.end(self.ended_at.flatten());
                 }
                 if rec.status != before {
                     changes.push(Change::Recording { status: rec.status });

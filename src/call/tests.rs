@@ -234,6 +234,55 @@ fn recording_state_and_who_started_it() {
 }
 
 #[test]
+fn recording_events_delivered_out_of_order_end_where_acs_left_them() {
+    const T: i64 = 1_743_508_800_000; // 2025-04-01T12:00:00Z
+    let rec = |id: &str, at: u32, active: bool| {
+        let state = if active {
+            json!({"recordingId": "rec-1", "state": "active", "startDateTime": t(at)})
+        } else {
+            json!({"recordingId": "rec-1", "state": "inactive"})
+        };
+        ev(id, "RecordingStateChanged", at, state)
+    };
+    // Started at 11, paused at 20: the pause arrives first.
+    let mut s = connected();
+    s.apply(&rec("r2", 20, false));
+    s.apply(&rec("r1", 11, true));
+    let r = s.recording.as_ref().unwrap();
+    assert_eq!((r.status, r.started_at), (RecordingStatus::Paused, Some(T + 11_000)), "the late start is history");
+    assert_eq!(r.spans, vec![(Some(T + 11_000), Some(T + 20_000))]);
+
+    // Paused at 20, resumed at 25, the stop sent at 27 and its inactive at 30 — before the
+    // resume is heard of: stopped, with both spans.
+    s.apply(&rec("r1b", 11, true)); // a redelivery under another id changes nothing
+    s.record_command(&action(json!({"operation": "stopRecording"})), None, Some(T + 27_000), None);
+    assert_eq!(s.recording.as_ref().unwrap().status, RecordingStatus::Paused, "the pause at 20 is not the stop");
+    s.apply(&rec("r4", 30, false));
+    s.apply(&rec("r3", 25, true));
+    let r = s.recording.as_ref().unwrap();
+    assert_eq!(r.status, RecordingStatus::Stopped);
+    assert_eq!(r.spans, vec![(Some(T + 11_000), Some(T + 20_000)), (Some(T + 25_000), Some(T + 30_000))]);
+
+    // A state event that arrives after the call ended: the recording ended with the call.
+    let mut s = connected();
+    s.apply(&ev("d", "CallDisconnected", 40, json!({})));
+    s.apply(&rec("r1", 11, true));
+    let r = s.recording.as_ref().unwrap();
+    assert_eq!(r.status, RecordingStatus::Stopped);
+    assert_eq!(r.spans, vec![(Some(T + 11_000), Some(T + 40_000))]);
+}
+
+#[test]
+fn a_late_call_connected_does_not_undo_a_transfer() {
+    let mut s = CallState::new();
+    s.apply(&ev("x", "CallTransferAccepted", 30, json!({"operationContext": "transfer"})));
+    s.apply(&ev("c", "CallConnected", 0, json!({})));
+    assert_eq!(s.connection_state, Some(CallConnectionState::TransferAccepted));
+    s.apply(&ev("d", "CallDisconnected", 31, json!({})));
+    assert_eq!(s.connection_state, Some(CallConnectionState::Disconnected));
+}
+
+#[test]
 fn snapshot_hides_the_incoming_call_context() {
     let mut s = CallState::new();
     let body = std::fs::read_to_string(format!(
