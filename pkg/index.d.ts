@@ -565,6 +565,8 @@ export interface ParticipantState {
     sourceDisplayName?: string;
     status: ParticipantStatus;
     changedAt: number | null;
+    /** The earliest end without an answer reported (`failed` or `cancelled`) and when (Unix ms): with `stays` it decides `status`, whatever order the events came in. */
+    unanswered?: [ParticipantStatus, number | null];
   };
   lastResult?: ResultInformation;
   joinedHint?: number;

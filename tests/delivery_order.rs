@@ -6,7 +6,7 @@
 
 use proptest::prelude::*;
 use serde_json::{json, Value};
-use switchboard::call::CallState;
+use switchboard::call::{Action, CallState, CommandResponse};
 use switchboard::events::parse_events;
 
 const CALL: &str = "401f3500-62bd-46a9-8c09-9e1b06caca01";
@@ -47,6 +47,15 @@ fn event(id: &str, kind: &str, at: i64, mut data: Value) -> Value {
 /// The call's events: connected, the rosters (each a set of people, as a bit mask, with its own
 /// mute flags), perhaps an AddParticipantSucceeded for someone, recording states, perhaps a
 /// removal, perhaps a transfer or the end.
+/// What became of the app's invitation of a Teams user (sent before any of these events).
+#[derive(Clone, Copy, Debug)]
+enum Invite {
+    None,
+    Succeeded,
+    Failed,
+    Cancelled,
+}
+
 /// How the call goes on after its rosters: nothing more, transferred away, or ended.
 #[derive(Clone, Copy, Debug)]
 enum Ending {
@@ -58,6 +67,7 @@ enum Ending {
 fn story(
     rosters: &[(u8, u8)],
     added: Option<(usize, usize)>,
+    invite: Invite,
     recording: &[bool],
     removed: Option<usize>,
     ending: Ending,
@@ -77,6 +87,24 @@ fn story(
         let data = json!({"participant": identifier(who), "operationContext": "expert",
                           "resultInformation": {"code": 200, "subCode": 0, "message": ""}});
         events.push(event("added", "AddParticipantSucceeded", at, data));
+    }
+    let outcome_at = T0 + 9_000;
+    let ok = json!({"code": 200, "subCode": 0, "message": ""});
+    match invite {
+        Invite::None => {}
+        Invite::Succeeded => {
+            let data = json!({"participant": identifier(3), "operationContext": "invite", "resultInformation": ok});
+            events.push(event("invite-ok", "AddParticipantSucceeded", outcome_at, data));
+        }
+        Invite::Failed => {
+            let data = json!({"participant": identifier(3), "operationContext": "invite",
+                              "resultInformation": {"code": 408, "subCode": 10004, "message": "timed out"}});
+            events.push(event("invite-failed", "AddParticipantFailed", outcome_at, data));
+        }
+        Invite::Cancelled => {
+            let data = json!({"operationContext": "invite-cancel", "invitationId": "inv-1", "resultInformation": ok});
+            events.push(event("invite-cancelled", "CancelAddParticipantSucceeded", outcome_at, data));
+        }
     }
     let rec_id = "eyJQbGF0Zm9ybUVuZHBvaW50SWQiOiI4YjlkYmFkMSJ9";
     for (k, active) in recording.iter().enumerate() {
@@ -110,8 +138,15 @@ fn story(
 /// Folds the events one body each (as ACS posts them) and returns what must not depend on
 /// delivery: the participants (identity, status, stays, flags, invitation), connection state,
 /// end time, the count of events folded (redeliveries excluded).
-fn fold(events: &[&Value]) -> Value {
+fn fold(events: &[&Value], invite: Invite) -> Value {
     let mut state = CallState::new();
+    if !matches!(invite, Invite::None) {
+        // The app invited the second Teams user at T0 + 1 s; ACS answered with the invitation id.
+        let params = json!({"callConnectionId": CALL, "participantToAdd": identifier(3), "operationContext": "invite"});
+        let action = Action::from_params("addParticipant", &params.to_string()).expect("a valid action");
+        state.record_command(&action, Some("invite"), Some(T0 + 1_000), Some("agent-7"));
+        state.record_response(Some("invite"), &CommandResponse::Invitation { invitation_id: "inv-1".into() });
+    }
     for e in events {
         for parsed in parse_events(&e.to_string()).expect("the test's events parse") {
             state.apply(&parsed);
@@ -132,6 +167,7 @@ fn fold(events: &[&Value]) -> Value {
         "lastEventAt": s["lastEventAt"],
         "eventsApplied": s["eventsApplied"],
         "recording": s["recording"],
+        "pending": s["pending"],
     })
 }
 
@@ -142,6 +178,7 @@ proptest! {
     fn delivery_order_and_redelivery_do_not_change_the_call(
         rosters in prop::collection::vec((0u8..16, 0u8..16), 1..7),
         added in prop::option::of((0usize..4, 0usize..7)),
+        invite in prop_oneof![Just(Invite::None), Just(Invite::Succeeded), Just(Invite::Failed), Just(Invite::Cancelled)],
         recording in prop::collection::vec(any::<bool>(), 0..4),
         removed in prop::option::of(0usize..4),
         ending in prop_oneof![Just(Ending::Open), Just(Ending::Transferred), Just(Ending::Ended)],
@@ -149,7 +186,7 @@ proptest! {
         keys in prop::collection::vec(any::<u32>(), 16),
         twice in prop::collection::vec(any::<bool>(), 16),
     ) {
-        let events = story(&rosters, added, &recording, removed, ending);
+        let events = story(&rosters, added, invite, &recording, removed, ending);
         let in_order: Vec<&Value> = events.iter().collect();
         let mut shuffled: Vec<(u32, &Value)> = events.iter().enumerate().map(|(i, e)| (keys[i], e)).collect();
         shuffled.sort_by_key(|(k, _)| *k);
@@ -160,8 +197,8 @@ proptest! {
                 delivered.push(e);
             }
         }
-        let expected = fold(&in_order);
-        let got = fold(&delivered);
+        let expected = fold(&in_order, invite);
+        let got = fold(&delivered, invite);
         let differing: Vec<String> = expected.as_object().unwrap().iter()
             .filter(|(k, v)| got[k.as_str()] != **v)
             .map(|(k, v)| format!("{k}: in order {v}, delivered {}", got[k.as_str()]))

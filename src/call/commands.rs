@@ -116,14 +116,9 @@ impl CallState {
             "addParticipant" => {
                 if let Some(target) = action.targets.first() {
                     let p = self.participant_mut(target);
-                    p.invitation = Some(Invitation {
-                        operation_context: operation_context.map(str::to_owned),
-                        invitation_id: None,
-                        invited_at: at,
-                        source_display_name: action.source_display_name.clone(),
-                        status: ParticipantStatus::Ringing,
-                        changed_at: at,
-                    });
+                    let mut inv = Invitation::ringing(operation_context.map(str::to_owned), at);
+                    inv.source_display_name = action.source_display_name.clone();
+                    p.invitation = Some(inv);
                 }
             }
             "startRecording" => {
@@ -190,8 +185,7 @@ impl CallState {
                     }) {
                         p.last_result = Some(result.clone());
                         if let Some(inv) = &mut p.invitation {
-                            inv.status = ParticipantStatus::Failed;
-                            inv.changed_at = *at;
+                            inv.end_unanswered(ParticipantStatus::Failed, *at, &p.stays);
                         }
                     }
                 }

@@ -193,8 +193,7 @@ impl CallState {
                         ..Default::default()
                     });
                     if let Some(inv) = &mut p.invitation {
-                        inv.status = ParticipantStatus::Failed;
-                        inv.changed_at = Some(at);
+                        inv.end_unanswered(ParticipantStatus::Failed, Some(at), &p.stays);
                     }
                     p.derive_status();
                     changes.push(Change::Participant {

@@ -71,6 +71,61 @@ pub struct Invitation {
     pub status: ParticipantStatus,
     /// When the invitation last changed (Unix ms; None = just now).
     pub changed_at: Option<i64>,
+    /// The earliest end without an answer reported — failed (AddParticipantFailed, refused,
+    /// no outcome) or cancelled (a cancel, the call's end) — and when. With the stays it
+    /// decides `status`, whatever order the events came in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unanswered: Option<(ParticipantStatus, Option<i64>)>,
+}
+
+impl Invitation {
+    /// A ringing invitation sent at `invited_at`.
+    pub(crate) fn ringing(operation_context: Option<String>, invited_at: Option<i64>) -> Self {
+        Self {
+            operation_context,
+            invitation_id: None,
+            invited_at,
+            source_display_name: None,
+            status: ParticipantStatus::Ringing,
+            changed_at: invited_at,
+            unanswered: None,
+        }
+    }
+
+    /// The stay that answered this invitation: the first that began at or after it was sent
+    /// and not after it ended unanswered — a later join is not this invitation's answer.
+    fn answer<'a>(&self, stays: &'a [Stay]) -> Option<&'a Stay> {
+        let until = self.unanswered.and_then(|(_, t)| t);
+        stays.iter().find(|s| match s.joined_at {
+            Some(j) => self.invited_at.is_none_or(|i| j >= i) && until.is_none_or(|u| j <= u),
+            None => true,
+        })
+    }
+
+    /// It ended without an answer at `at` (`Failed` or `Cancelled`); the earliest such end
+    /// counts. Returns true when the status changed.
+    pub(crate) fn end_unanswered(&mut self, status: ParticipantStatus, at: Option<i64>, stays: &[Stay]) -> bool {
+        let earliest = match self.unanswered {
+            None => true,
+            Some((_, known)) => at.zip(known).is_some_and(|(a, k)| a < k),
+        };
+        if earliest {
+            self.unanswered = Some((status, at));
+        }
+        let before = (self.status, self.changed_at);
+        self.settle(stays);
+        (self.status, self.changed_at) != before
+    }
+
+    /// The status from the facts: answered by a stay within its time (when they joined), else
+    /// ended unanswered (when it ended), else still ringing.
+    pub(crate) fn settle(&mut self, stays: &[Stay]) {
+        (self.status, self.changed_at) = match (self.answer(stays), self.unanswered) {
+            (Some(stay), _) => (ParticipantStatus::Connected, stay.joined_at.or(self.changed_at)),
+            (None, Some((status, at))) => (status, at),
+            (None, None) => (ParticipantStatus::Ringing, self.invited_at.or(self.changed_at)),
+        };
+    }
 }
 
 /// A participant and everything the call has shown about them.

@@ -14,7 +14,7 @@ use std::cmp::Ordering;
 
 use serde::{Deserialize, Serialize};
 
-use super::participant::{Participant, ParticipantStatus, Stay};
+use super::participant::{Participant, Stay};
 use crate::RawId;
 
 /// One roster as delivered.
@@ -188,13 +188,7 @@ pub(crate) fn recompute(participants: &mut [Participant], rosters: &[Roster], en
             }
         }
         if let Some(inv) = &mut p.invitation {
-            let answered = stays.iter().any(|s| match (s.joined_at, inv.invited_at) {
-                (Some(j), Some(i)) => j >= i,
-                _ => true,
-            });
-            if inv.status == ParticipantStatus::Ringing && answered {
-                inv.status = ParticipantStatus::Connected;
-            }
+            inv.settle(&stays);
         }
         p.stays = stays;
         p.derive_status();
@@ -203,6 +197,7 @@ pub(crate) fn recompute(participants: &mut [Participant], rosters: &[Roster], en
 
 #[cfg(test)]
 mod tests {
+    use super::super::participant::ParticipantStatus;
     use super::*;
 
     fn roster(seq: i64, at: i64, ids: &[&str]) -> Roster {

@@ -329,10 +329,10 @@ impl CallState {
         if self.ended_at.is_none() {
             self.ended_at = Some(at);
         }
+        // Whatever was not answered by then never will be (an earlier failure stays the end).
         for p in &mut self.participants {
-            if let Some(inv) = p.invitation.as_mut().filter(|i| i.status == ParticipantStatus::Ringing) {
-                inv.status = ParticipantStatus::Cancelled;
-                inv.changed_at = at;
+            if let Some(inv) = &mut p.invitation {
+                inv.end_unanswered(ParticipantStatus::Cancelled, at, &p.stays);
             }
         }
         if let Some(r) = &mut self.recording {
@@ -421,18 +421,10 @@ impl CallState {
                 if let Some(id) = &d.participant {
                     let p = self.participant_mut(id);
                     p.last_result = d.result_information.clone();
-                    let inv = p.invitation.get_or_insert_with(|| super::participant::Invitation {
-                        operation_context: d.operation_context.clone(),
-                        invitation_id: None,
-                        invited_at: None,
-                        source_display_name: None,
-                        status: ParticipantStatus::Ringing,
-                        changed_at: None,
+                    let inv = p.invitation.get_or_insert_with(|| {
+                        super::participant::Invitation::ringing(d.operation_context.clone(), None)
                     });
-                    if inv.status == ParticipantStatus::Ringing {
-                        inv.status = ParticipantStatus::Failed;
-                        inv.changed_at = at;
-                    }
+                    inv.end_unanswered(ParticipantStatus::Failed, at, &p.stays);
                 }
             }
             E::RemoveParticipantSucceeded(d) => {
@@ -444,14 +436,14 @@ impl CallState {
             E::CancelAddParticipantSucceeded(d) => {
                 let (id, ctx) = (d.invitation_id.as_deref(), d.operation_context.as_deref());
                 // The event names the invitation (or the cancel's context), not the participant.
-                let inv = self.participants.iter_mut().filter_map(|p| p.invitation.as_mut()).find(|i| {
-                    i.status == ParticipantStatus::Ringing
-                        && ((id.is_some() && i.invitation_id.as_deref() == id)
-                            || (id.is_none() && ctx.is_some() && i.operation_context.as_deref() == ctx))
-                });
-                if let Some(inv) = inv {
-                    inv.status = ParticipantStatus::Cancelled;
-                    inv.changed_at = at;
+                let named = |i: &super::participant::Invitation| {
+                    (id.is_some() && i.invitation_id.as_deref() == id)
+                        || (id.is_none() && ctx.is_some() && i.operation_context.as_deref() == ctx)
+                };
+                if let Some(p) = self.participants.iter_mut().find(|p| p.invitation.as_ref().is_some_and(named)) {
+                    if let Some(inv) = &mut p.invitation {
+                        inv.end_unanswered(ParticipantStatus::Cancelled, at, &p.stays);
+                    }
                 }
             }
             E::RecordingStateChanged(r)

@@ -273,6 +273,60 @@ fn recording_events_delivered_out_of_order_end_where_acs_left_them() {
 }
 
 #[test]
+fn an_invitation_ends_the_same_whatever_order_its_events_come_in() {
+    const T: i64 = 1_743_508_800_000; // 2025-04-01T12:00:00Z
+    let invited = || {
+        let mut s = connected();
+        s.record_command(
+            &action(json!({"operation": "addParticipant", "participantToAdd": teams()})),
+            Some("x1"),
+            Some(T + 2_000),
+            None,
+        );
+        s
+    };
+    let failed = || {
+        let result = json!({"code": 408, "subCode": 10004, "message": "timed out"});
+        ev(
+            "f",
+            "AddParticipantFailed",
+            9,
+            json!({"participant": teams(), "operationContext": "x1", "resultInformation": result}),
+        )
+    };
+    let invitation = |s: &CallState| {
+        let inv = s.participant(&expert_id()).unwrap().invitation.clone().unwrap();
+        (inv.status, inv.changed_at)
+    };
+    // It timed out at 9; the expert joined on their own at 42 — not this invitation's answer.
+    for late_failure in [false, true] {
+        let mut s = invited();
+        let joined = roster("r", 2, 42, &[phone(), agent(), teams()]);
+        if late_failure {
+            s.apply(&joined);
+            s.apply(&failed());
+        } else {
+            s.apply(&failed());
+            s.apply(&joined);
+        }
+        assert_eq!(invitation(&s), (ParticipantStatus::Failed, Some(T + 9_000)), "late failure: {late_failure}");
+        assert_eq!(s.participant(&expert_id()).unwrap().status, ParticipantStatus::Connected);
+    }
+    // The call ended at 30 while it rang, and the roster of their join at 5 came after the end:
+    // answered at 5 after all.
+    let mut s = invited();
+    s.apply(&ev("d", "CallDisconnected", 30, json!({})));
+    assert_eq!(invitation(&s), (ParticipantStatus::Cancelled, Some(T + 30_000)));
+    s.apply(&roster("r", 2, 5, &[phone(), agent(), teams()]));
+    assert_eq!(invitation(&s), (ParticipantStatus::Connected, Some(T + 5_000)));
+    // A failure at 9 is the end even when the call's end (at 30) was heard of first.
+    let mut s = invited();
+    s.apply(&ev("d", "CallDisconnected", 30, json!({})));
+    s.apply(&failed());
+    assert_eq!(invitation(&s), (ParticipantStatus::Failed, Some(T + 9_000)));
+}
+
+#[test]
 fn a_late_call_connected_does_not_undo_a_transfer() {
     let mut s = CallState::new();
     s.apply(&ev("x", "CallTransferAccepted", 30, json!({"operationContext": "transfer"})));
