@@ -8,6 +8,8 @@ mod plan;
 pub mod queue_leg;
 pub mod session;
 #[cfg(test)]
+mod soak;
+#[cfg(test)]
 mod tests;
 
 pub use consult::{Consultation, Phase};

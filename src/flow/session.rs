@@ -442,7 +442,11 @@ impl CallSession {
     /// or a live call quiet for the policy's `reconcileAfterSeconds` since it was last checked.
     pub fn next_check(&self) -> Option<i64> {
         let stranded = self.outbox.iter().map(|e| e.first_sent + RESEND_AFTER_MS).min();
-        match (self.read_due(), stranded) {
+        // While a read is out, the next one waits for its answer — or for it to be stranded:
+        // `check` makes no read then, so a read due now would ring the alarm in a loop.
+        let reading = self.outbox.iter().any(|e| e.purpose == Purpose::Reconcile);
+        let read = if reading { None } else { self.read_due() };
+        match (read, stranded) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         }

@@ -144,6 +144,9 @@ fn a_lost_outcome_is_recovered_by_reading_the_call_when_it_is_overdue() {
     assert_eq!(reads, ["getCall", "getParticipants"]);
     assert_eq!(sends(&out).len(), 2);
     assert!(sends(&s.check(ctx(45_500))).is_empty(), "one check at a time");
+    // While the reads are out, the next alarm is when they would count as stranded (sent again),
+    // not the next read's time: the alarm would find no read to make then and ring in a loop.
+    assert_eq!(s.next_check(), Some(45_000 + session::RESEND_AFTER_MS));
     let ids = sends(&out);
     s.sent(
         ids[0],

@@ -318,8 +318,8 @@ fn random_input_sequences_keep_every_promise_under_every_policy() {
         // Not a vacuous pass: the sequences reach offers, answers by both kinds of taker,
         // refusals and fallbacks (and, for the policy with hours, calls after hours too).
         let r = &reached;
-        assert!(r.worker_offers > seeds && r.by_workers > seeds / 8 && r.by_agents > seeds / 8, "{name}: {r:?}");
-        assert!(r.refusals > seeds / 20 && r.fallbacks > seeds / 10, "{name}: {r:?}");
+        assert!(r.worker_offers > seeds / 2 && r.by_workers > seeds / 10 && r.by_agents > seeds / 10, "{name}: {r:?}");
+        assert!(r.refusals > seeds / 40 && r.fallbacks > seeds / 10, "{name}: {r:?}");
         assert_eq!(r.after_hours > 0, p.business_hours.is_some(), "{name}: {r:?}");
         eprintln!("{name}: {r:?}");
     }
