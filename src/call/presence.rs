@@ -187,6 +187,13 @@ pub(crate) fn recompute(participants: &mut [Participant], rosters: &[Roster], en
                 stays.push(Stay { joined_at: Some(t), left_at });
             }
         }
+        // Clocks disagree by a little (a last roster stamped after the call's end, a sequence
+        // number ahead of its time): a stay never ends before it began.
+        for stay in &mut stays {
+            if let (Some(j), Some(l)) = (stay.joined_at, stay.left_at) {
+                stay.left_at = Some(l.max(j));
+            }
+        }
         if let Some(inv) = &mut p.invitation {
             inv.settle(&stays);
         }
@@ -264,6 +271,19 @@ mod tests {
         ps[0].joined_hint = Some(25);
         recompute(&mut ps, &in_order, None);
         assert_eq!(ps[0].stays, vec![Stay { joined_at: Some(25), left_at: Some(40) }]);
+    }
+
+    #[test]
+    fn a_stay_never_ends_before_it_began() {
+        // b first shows on a roster stamped 50; the call's end says 40.
+        let mut ps = vec![Participant::new(crate::CommunicationIdentifier::from_raw_id("b"))];
+        let rs = vec![roster(1, 10, &["a"]), roster(2, 50, &["a", "b"])];
+        recompute(&mut ps, &rs, Some(Some(40)));
+        assert_eq!(ps[0].stays, vec![Stay { joined_at: Some(50), left_at: Some(50) }]);
+        // A roster ahead of its time: b leaves on roster 3 stamped before roster 2.
+        let rs = vec![roster(1, 10, &["a"]), roster(2, 50, &["a", "b"]), roster(3, 45, &["a"])];
+        recompute(&mut ps, &rs, None);
+        assert_eq!(ps[0].stays, vec![Stay { joined_at: Some(50), left_at: Some(50) }]);
     }
 
     #[test]
