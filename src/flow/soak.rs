@@ -8,12 +8,15 @@
 //! - an alarm that leaves the next one due at once has sent something (a stranded entry
 //!   again, a read): one that did nothing would ring in a loop;
 //! - the session survives its storage form (the Durable Object keeps it as JSON) unchanged, and
-//!   its view and summary render.
+//!   its view and summary render;
+//! - a console's replica, the call's log folded as `CallState.applyLogRecord` folds it, shows
+//!   the call as the Durable Object has it.
 
 use serde_json::{json, Value};
 
 use super::*;
 use crate::api::{commands, CallRoute, CommandRequest, RecordingVerb};
+use crate::call::CallState;
 use crate::events::parse_events;
 use crate::tenant::{OnAgentHangup, Policy, RouteAction};
 use crate::RawId;
@@ -129,7 +132,9 @@ fn event(d: &mut Dice, now: i64, contexts: &[String]) -> Value {
 fn command(d: &mut Dice) -> Option<CommandRequest> {
     let expert = EXPERTS[d.below(2)];
     let (route, body) = match d.below(12) {
-        0..=2 => (CallRoute::Consult, json!({"expert": expert, "invitationTimeoutInSeconds": 20})),
+        0..=2 => {
+            (CallRoute::Consult, json!({"expert": expert, "invitationTimeoutInSeconds": 20, "record": d.below(2) == 0}))
+        }
         3 => (CallRoute::AddParticipants, json!({"participant": {"microsoftTeamsUserId": expert}})),
         4 => (CallRoute::RemoveParticipant(RawId::new(format!("8:orgid:{expert}")).ok()?), json!({})),
         5 => (CallRoute::CancelAdd, json!({"invitationId": format!("inv-{}", d.below(3))})),
@@ -209,6 +214,45 @@ fn execute(s: &mut CallSession, d: &mut Dice, out: Vec<Output>, now: i64, at: &s
     seen
 }
 
+/// A console's replica of the call: the log records folded as the package's
+/// `CallState.applyLogRecord` folds them (`pkg/api.js`).
+fn replica(records: &[LogRecord]) -> CallState {
+    let mut state = CallState::new();
+    for r in records {
+        let d = &r.detail;
+        match r.kind.as_str() {
+            "offer" | "callback" => {
+                if let Some(e) = d.get("event").filter(|e| !e.is_null()) {
+                    for event in parse_events(&Value::Array(vec![e.clone()]).to_string()).unwrap_or_default() {
+                        state.apply(&event);
+                    }
+                }
+            }
+            "request" => {
+                let mut members = d["params"].as_object().cloned().unwrap_or_default();
+                if let Some(c) = d["operationContext"].as_str() {
+                    members.insert("operationContext".into(), json!(c));
+                }
+                let op = d["operation"].as_str().unwrap_or_default();
+                if let Ok(action) = crate::call::Action::from_members(op, &members) {
+                    let ctx = members.get("operationContext").and_then(Value::as_str);
+                    state.record_command(&action, ctx, Some(r.at), d["by"].as_str());
+                }
+            }
+            "sent" => {
+                let body = if d["body"].is_null() { String::new() } else { d["body"].to_string() };
+                let status = d["status"].as_u64().unwrap_or(0) as u16;
+                let op = d["operation"].as_str().unwrap_or_default();
+                if let Ok(Some(o)) = crate::call::CommandResponse::from_http(op, status, &body, Some(r.at)) {
+                    state.record_response(d["operationContext"].as_str(), &o);
+                }
+            }
+            _ => {}
+        }
+    }
+    state
+}
+
 fn soak(seed: u64, steps: usize) {
     let mut d = Dice(seed);
     let mut s = CallSession::new(
@@ -223,13 +267,19 @@ fn soak(seed: u64, steps: usize) {
     let mut now = T0;
     let ctx = |now: i64, d: &mut Dice| Ctx { now, random: [d.below(256) as u8; 16], by: Some("alex") };
     let incoming = parse_events(INCOMING).unwrap().remove(0);
+    let mut logs: Vec<LogRecord> = Vec::new();
+    let keep = |logs: &mut Vec<LogRecord>, out: &[Output]| {
+        logs.extend(out.iter().filter_map(|o| if let Output::Log(r) = o { Some(r.clone()) } else { None }));
+    };
     let out = s.offer(&incoming, &RouteAction::Answer, ctx(now, &mut d));
+    keep(&mut logs, &out);
     // The answer goes through: the call's connection id is known from here on (events that
     // name another call are not this one's).
     for o in out {
         if let Output::Send(id) = o {
             let body = json!({"callConnectionId": CALL, "serverCallId": "c2VydmVy"}).to_string();
-            s.sent(id, 200, &body, ctx(now, &mut d));
+            let (_, out) = s.sent(id, 200, &body, ctx(now, &mut d));
+            keep(&mut logs, &out);
         }
     }
     assert_eq!(s.state.call_connection_id.as_deref(), Some(CALL));
@@ -263,12 +313,14 @@ fn soak(seed: u64, steps: usize) {
                 // (One for another call is not this call's: its id may come again for ours.)
                 seen_ids.extend(events.iter().filter(|e| e.call_connection_id() == Some(CALL)).map(|e| e.id.clone()));
                 delivered.push(body);
-                execute(&mut s, &mut d, out, now, &at);
+                let seen = execute(&mut s, &mut d, out, now, &at);
+                keep(&mut logs, &seen);
             }
             5..=7 => {
                 if let Some(req) = command(&mut d) {
                     if let Ok((_, out)) = s.command(req, ctx(now, &mut d)) {
-                        execute(&mut s, &mut d, out, now, &at);
+                        let seen = execute(&mut s, &mut d, out, now, &at);
+                        keep(&mut logs, &seen);
                     }
                 }
             }
@@ -282,7 +334,8 @@ fn soak(seed: u64, steps: usize) {
                 for ring in 0.. {
                     let out = s.check(ctx(now, &mut d));
                     let sent = out.iter().any(|o| matches!(o, Output::Send(_)));
-                    execute(&mut s, &mut d, out, now, &at);
+                    let seen = execute(&mut s, &mut d, out, now, &at);
+                    keep(&mut logs, &seen);
                     let Some(next) = s.next_check().filter(|next| *next <= now) else { break };
                     assert!(
                         sent && ring < 8,
@@ -299,6 +352,17 @@ fn soak(seed: u64, steps: usize) {
             assert_eq!(serde_json::to_string(&back).unwrap(), stored, "{at}: the stored session differs");
             assert_eq!(back.view(), s.view(), "{at}");
             let _ = s.summary();
+            // A console replaying the log sees the call as its Durable Object does.
+            let theirs = serde_json::to_value(replica(&logs).snapshot()).unwrap();
+            let ours = serde_json::to_value(s.state.snapshot()).unwrap();
+            let differing: Vec<String> = ours
+                .as_object()
+                .unwrap()
+                .iter()
+                .filter(|(k, v)| theirs[k.as_str()] != **v)
+                .map(|(k, v)| format!("{k}: object {v}, replica {}", theirs[k.as_str()]))
+                .collect();
+            assert!(differing.is_empty(), "{at}: the log's replica differs:\n{}", differing.join("\n"));
         }
     }
 }
