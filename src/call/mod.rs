@@ -23,6 +23,11 @@ pub use state::{
     OUTCOME_GRACE_MS,
 };
 
+/// How far ACS's clock (event times) may be behind ours (the times commands were sent) for an
+/// event to still count as following a command: an `inactive` as the stop's, a join as the
+/// invitation's answer.
+pub const CLOCK_SKEW_MS: i64 = 2_000;
+
 impl CallState {
     /// Whether `action` is allowed now (see [`rules::check`]).
     pub fn can(&self, action: &Action) -> Result<(), Refusal> {

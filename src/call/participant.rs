@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::CLOCK_SKEW_MS;
 use crate::model::ResultInformation;
 use crate::CommunicationIdentifier;
 
@@ -93,11 +94,12 @@ impl Invitation {
     }
 
     /// The stay that answered this invitation: the first that began at or after it was sent
-    /// and not after it ended unanswered — a later join is not this invitation's answer.
+    /// (by our clock; ACS stamps joins by its own, so a little earlier counts too) and not after
+    /// it ended unanswered — a later join is not this invitation's answer.
     fn answer<'a>(&self, stays: &'a [Stay]) -> Option<&'a Stay> {
         let until = self.unanswered.and_then(|(_, t)| t);
         stays.iter().find(|s| match s.joined_at {
-            Some(j) => self.invited_at.is_none_or(|i| j >= i) && until.is_none_or(|u| j <= u),
+            Some(j) => self.invited_at.is_none_or(|i| j >= i - CLOCK_SKEW_MS) && until.is_none_or(|u| j <= u),
             None => true,
         })
     }

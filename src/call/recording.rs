@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::CLOCK_SKEW_MS;
 use crate::model::RecordingKind;
 
 /// Where the recording stands (ACS only says active/inactive; the commands sent tell paused
@@ -127,10 +128,11 @@ impl Recording {
     /// Spans, start and status from the marks (and the stop request, and the end).
     fn settle(&mut self) {
         if !self.over && self.stop_requested {
-            // The stop's own `inactive`: the first at or after the stop was sent; without that
-            // time, an `inactive` that is the last word.
+            // The stop's own `inactive`: the first at or after the stop was sent (by our clock;
+            // ACS stamps events by its own, so a little earlier counts too); without that time,
+            // an `inactive` that is the last word.
             let stopped = match self.stop_at {
-                Some(t) => self.marks.iter().find(|m| !m.active && m.at.is_some_and(|a| a >= t)),
+                Some(t) => self.marks.iter().find(|m| !m.active && m.at.is_some_and(|a| a >= t - CLOCK_SKEW_MS)),
                 None => self.marks.last().filter(|m| !m.active),
             };
             if let Some(m) = stopped {

@@ -263,6 +263,13 @@ fn recording_events_delivered_out_of_order_end_where_acs_left_them() {
     assert_eq!(r.status, RecordingStatus::Stopped);
     assert_eq!(r.spans, vec![(Some(T + 11_000), Some(T + 20_000)), (Some(T + 25_000), Some(T + 30_000))]);
 
+    // The stop sent at 27 by our clock; ACS, a second behind, stamps its inactive 26.
+    let mut s = connected();
+    s.apply(&rec("r1", 11, true));
+    s.record_command(&action(json!({"operation": "stopRecording"})), None, Some(T + 27_000), None);
+    s.apply(&rec("r2", 26, false));
+    assert_eq!(s.recording.as_ref().unwrap().status, RecordingStatus::Stopped);
+
     // A state event that arrives after the call ended: the recording ended with the call.
     let mut s = connected();
     s.apply(&ev("d", "CallDisconnected", 40, json!({})));
@@ -319,6 +326,10 @@ fn an_invitation_ends_the_same_whatever_order_its_events_come_in() {
     assert_eq!(invitation(&s), (ParticipantStatus::Cancelled, Some(T + 30_000)));
     s.apply(&roster("r", 2, 5, &[phone(), agent(), teams()]));
     assert_eq!(invitation(&s), (ParticipantStatus::Connected, Some(T + 5_000)));
+    // Invited at 2 s by our clock; ACS, a second behind, stamps the roster of the join 1 s.
+    let mut s = invited();
+    s.apply(&roster("r", 2, 1, &[phone(), agent(), teams()]));
+    assert_eq!(invitation(&s), (ParticipantStatus::Connected, Some(T + 1_000)));
     // A failure at 9 is the end even when the call's end (at 30) was heard of first.
     let mut s = invited();
     s.apply(&ev("d", "CallDisconnected", 30, json!({})));
