@@ -70,11 +70,15 @@ impl Roster {
         self.last_at.or(self.at)
     }
 
-    /// True when this roster stands for something later than everything `other` stands for.
+    /// True when this roster stands for something later than everything `other` stands for
+    /// (a run: up to its last roster; compared as [`ends_after`] compares).
     fn later_than(&self, other: &Roster) -> bool {
         match (self.seq, other.end_seq()) {
             (Some(s), Some(e)) if !self.observed && !other.observed => s > e,
-            _ => order(self, other) == Ordering::Greater,
+            _ => match (self.at, other.end_at()) {
+                (Some(a), Some(b)) => a > b || (a == b && self.observed && !other.observed),
+                _ => order(self, other) == Ordering::Greater,
+            },
         }
     }
 
@@ -129,18 +133,24 @@ pub(crate) fn insert(rosters: &mut Vec<Roster>, roster: Roster) -> bool {
     newest
 }
 
-/// True when no roster later in the timeline than one at (`seq`, `at`) lists `id`: that roster's
-/// flags (mute, hold) for `id` are the last known, whatever order the rosters arrived in.
-pub(crate) fn last_listing(rosters: &[Roster], seq: Option<i64>, at: Option<i64>, id: &RawId) -> bool {
-    let this = Roster { seq, at, raw_ids: Vec::new(), last_seq: None, last_at: None, observed: false };
-    !rosters.iter().any(|r| r.contains(id) && ends_later(r, &this))
+/// True when no roster later in the timeline than one at (`seq`, `at`, read or delivered) lists
+/// `id`: that roster's flags (mute, hold) for `id` are the last known, whatever order the
+/// rosters arrived in.
+pub(crate) fn last_listing(rosters: &[Roster], seq: Option<i64>, at: Option<i64>, observed: bool, id: &RawId) -> bool {
+    let this = Roster { seq, at, raw_ids: Vec::new(), last_seq: None, last_at: None, observed };
+    !rosters.iter().any(|r| r.contains(id) && ends_after(r, &this))
 }
 
-/// True when `r` stands for a roster later than `this` (a run may start before it and end after).
-fn ends_later(r: &Roster, this: &Roster) -> bool {
+/// True when `r` (a run: up to its last roster) stands for something later than `this`.
+/// Delivered rosters compare by sequence number; a read has none, so it compares by time (after
+/// a delivered roster of the same time).
+fn ends_after(r: &Roster, this: &Roster) -> bool {
     match (r.end_seq(), this.seq) {
-        (Some(e), Some(s)) if !r.observed => e > s,
-        _ => order(r, this) == Ordering::Greater,
+        (Some(e), Some(s)) if !r.observed && !this.observed => e > s,
+        _ => match (r.end_at(), this.at) {
+            (Some(a), Some(b)) => a > b || (a == b && r.observed && !this.observed),
+            _ => order(r, this) == Ordering::Greater,
+        },
     }
 }
 
@@ -284,6 +294,17 @@ mod tests {
         let rs = vec![roster(1, 10, &["a"]), roster(2, 50, &["a", "b"]), roster(3, 45, &["a"])];
         recompute(&mut ps, &rs, None);
         assert_eq!(ps[0].stays, vec![Stay { joined_at: Some(50), left_at: Some(50) }]);
+    }
+
+    #[test]
+    fn a_read_taken_within_a_run_is_not_the_newest() {
+        let mut rs = vec![roster(1, 10, &["a"])];
+        insert(&mut rs, roster(2, 20, &["a"])); // a mute: the run now ends at 20
+        let read = Roster { observed: true, seq: None, ..roster(0, 15, &["a"]) };
+        assert!(!insert(&mut rs, read), "read at 15, inside the run 10..20");
+        let id = RawId::new("a").unwrap();
+        assert!(!last_listing(&rs, None, Some(15), true, &id), "the run's last roster lists a after the read");
+        assert!(last_listing(&rs, Some(2), Some(20), false, &id));
     }
 
     #[test]

@@ -397,7 +397,13 @@ impl CallState {
                     // The flags of the last roster that lists someone, even when it arrives
                     // late: a later one may not list them (they left).
                     let last = newest
-                        || presence::last_listing(&self.rosters, update.sequence_number, at, entry.identifier.raw_id());
+                        || presence::last_listing(
+                            &self.rosters,
+                            update.sequence_number,
+                            at,
+                            false,
+                            entry.identifier.raw_id(),
+                        );
                     let p = self.participant_mut(&entry.identifier);
                     let on_hold = entry.is_on_hold.unwrap_or(false);
                     if last && (p.is_muted, p.is_on_hold) != (entry.is_muted, on_hold) {
