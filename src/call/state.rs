@@ -361,7 +361,8 @@ impl CallState {
         changes.push(Change::Connection { state });
     }
 
-    /// Folds the event's own facts. Returns false for a roster older than the newest one.
+    /// Folds the event's own facts. Returns false for a roster older than the newest one, and
+    /// for an earlier recording's state delivered late.
     fn fold(&mut self, event: &Event, at: Option<i64>, changes: &mut Vec<Change>) -> bool {
         use EventData as E;
         match &event.data {
@@ -455,6 +456,12 @@ impl CallState {
             E::RecordingStateChanged(r)
             | E::TeamsRecordingStateChanged(r)
             | E::TeamsComplianceRecordingStateChanged(r) => {
+                // A state from before this app asked for the current recording is an earlier
+                // recording's, delivered late: it says nothing of this one.
+                let earlier = self.recording.as_ref().and_then(|rec| rec.requested_at).zip(at);
+                if earlier.is_some_and(|(asked, at)| at < asked - super::CLOCK_SKEW_MS) {
+                    return false;
+                }
                 let started = r.start_date_time.as_deref().and_then(crate::time::parse_rfc3339_millis);
                 let rec = self.recording.get_or_insert_with(|| Recording::new(r.recording_id.clone()));
                 if rec.recording_id.is_none() {

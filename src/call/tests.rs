@@ -270,6 +270,17 @@ fn recording_events_delivered_out_of_order_end_where_acs_left_them() {
     s.apply(&rec("r2", 26, false));
     assert_eq!(s.recording.as_ref().unwrap().status, RecordingStatus::Stopped);
 
+    // Stopped at 30, a new recording asked for at 40; the first one's inactive, stamped 30,
+    // arrives after that: not the new one's (it stays starting until its own state comes).
+    let mut s = connected();
+    s.apply(&rec("r1", 11, true));
+    s.record_command(&action(json!({"operation": "stopRecording"})), None, Some(T + 29_000), None);
+    s.record_command(&action(json!({"operation": "startRecording"})), None, Some(T + 40_000), Some("agent-7"));
+    assert_eq!(s.apply(&rec("r2", 30, false)), Applied::Stale);
+    assert_eq!(s.recording.as_ref().unwrap().status, RecordingStatus::Starting);
+    s.apply(&rec("r3", 41, true));
+    assert_eq!(s.recording.as_ref().unwrap().status, RecordingStatus::Active);
+
     // A state event that arrives after the call ended: the recording ended with the call.
     let mut s = connected();
     s.apply(&ev("d", "CallDisconnected", 40, json!({})));
