@@ -18,8 +18,9 @@
 //
 //   node scripts/chaos.mjs [--calls 200] [--seed 7] [--drop 0.05] [--duplicate 0.1]
 //       [--reorder 0.1] [--errors 0.05] [--no-restart] [--deadline 300] [--skip-build]
+//       [--out bench/chaos.json]
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { buildConsole, buildEmulator, buildPackage, buildWorker } from './build.mjs';
 import { ensureToolchain, log, root } from './setup.mjs';
@@ -31,6 +32,10 @@ const opt = (name, fallback) => {
   return i < 0 ? fallback : Number(argv[i + 1]);
 };
 const CALLS = opt('--calls', 200);
+// Where the summary goes: bench/chaos.json (the figures the README quotes), or `--out` (npm
+// test's smaller run writes to test-results/).
+const outAt = argv.indexOf('--out');
+const OUT = outAt < 0 ? join(root, 'bench', 'chaos.json') : resolve(root, argv[outAt + 1]);
 const SEED = opt('--seed', 7);
 const DROP = opt('--drop', 0.05);
 const DUPLICATE = opt('--duplicate', 0.1);
@@ -318,7 +323,8 @@ try {
   for (const r of results.filter((r) => !r.callId).slice(0, 5)) console.log(`  not placed: call ${r.i}: ${r.steps.join(', ')}`);
   for (const d of dupes.slice(0, 10)) console.log(`  executed twice: ${d}`);
   for (const u of stats.unanswered.slice(0, 10)) console.log(`  unanswered: ${u}`);
-  writeFileSync(join(root, 'bench', 'chaos.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  mkdirSync(dirname(OUT), { recursive: true });
+  writeFileSync(OUT, `${JSON.stringify(summary, null, 2)}\n`);
   // For a failed run: each troubled call's own log (what the Worker heard and did), and what
   // the emulator logged about it.
   const troubled = results.filter((r) => r.mismatch || r.errors).slice(0, 20);

@@ -1,6 +1,7 @@
 // `npm test`: installs what is missing, then runs every test — Rust natively, the npm package's
-// wasm in Node, its TypeScript types, the Worker in workerd (wrangler dev), and the package and
-// the agent console in headless Chromium. Each step prints its name; the first failure stops it.
+// wasm in Node, its TypeScript types, the Worker in workerd (wrangler dev) and a small chaos run
+// through it, and the package and the agent console in headless Chromium. Each step prints its
+// name; the first failure stops it.
 import { ensureToolchain, log, run } from './setup.mjs';
 import { buildConsole, buildEmulator, buildPackage, buildWorker, formatWorkerSizes } from './build.mjs';
 import { fuzzAll } from './fuzz.mjs';
@@ -25,6 +26,8 @@ const steps = [
     log(`console first load ${c.gzip} B gzip over ${c.files} files (goal <= 250 KB gzip)`);
   }],
   ['Worker in workerd (wrangler dev)', () => run('node', ['--test', 'tests/worker/'])],
+  // A small `npm run chaos` (seeded faults, a restart), so the harness cannot rot unnoticed.
+  ['chaos: 30 consultations with faults and a Worker restart', () => run('node', ['scripts/chaos.mjs', '--calls', '30', '--skip-build', '--out', 'test-results/chaos.json'])],
   ['npm package, emulator and the agent console in headless Chromium', () => run('node', ['--test', 'tests/browser/'])],
   [`fuzz targets (cargo-fuzz, ${process.env.FUZZ_SECONDS ?? 60} s each)`, () => fuzzAll({ seconds: Number(process.env.FUZZ_SECONDS ?? 60), setup: false })],
 ];
