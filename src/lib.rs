@@ -40,6 +40,8 @@ compile_error!("features `js` and `worker` build two different artifacts; enable
 pub mod api;
 pub mod auth;
 pub mod call;
+#[cfg(test)]
+mod dice;
 pub mod doc;
 #[cfg(feature = "emulator")]
 pub mod emulator;

@@ -17,6 +17,7 @@ use serde_json::{json, Value};
 use super::*;
 use crate::api::{commands, CallRoute, CommandRequest, RecordingVerb};
 use crate::call::CallState;
+use crate::dice::Dice;
 use crate::events::parse_events;
 use crate::tenant::{OnAgentHangup, Policy, RouteAction};
 use crate::RawId;
@@ -27,27 +28,6 @@ const AGENT: &str = "8:acs:5b1c6f43-2e7d-4a6b-9c1e-0a1b2c3d4e5f_a9e47c3b-6d52-4f
 const INCOMING: &str = r#"[{"id":"eg-1","topic":"/subscriptions/x","subject":"/caller/4:+14255550123/recipient/4:+18005550100","eventType":"Microsoft.Communication.IncomingCall","eventTime":"2025-04-01T12:00:00Z","dataVersion":"1.0","data":{"to":{"kind":"phoneNumber","rawId":"4:+18005550100","phoneNumber":{"value":"+18005550100"}},"from":{"kind":"phoneNumber","rawId":"4:+14255550123","phoneNumber":{"value":"+14255550123"}},"serverCallId":"c2VydmVy","callerDisplayName":"","incomingCallContext":"ctx-1","correlationId":"corr-1"}}]"#;
 /// 2025-04-01T12:00:00Z.
 const T0: i64 = 1_743_508_800_000;
-
-/// splitmix64: the test's own dice, seeded, so a failure names its seed.
-struct Dice(u64);
-
-impl Dice {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len())]
-    }
-}
 
 fn teams(i: usize) -> Value {
     json!({"kind": "microsoftTeamsUser", "rawId": format!("8:orgid:{}", EXPERTS[i]), "microsoftTeamsUser": {"userId": EXPERTS[i]}})

@@ -18,6 +18,7 @@ use std::collections::BTreeSet;
 use serde_json::json;
 
 use super::*;
+use crate::dice::Dice;
 use crate::tenant::Config;
 
 const WORKERS: [&str; 5] = [
@@ -43,27 +44,6 @@ const AVAILABILITIES: [&str; 10] = [
 ];
 /// What may be offered, by the last presence read (see `Queue::candidates`).
 const OFFERABLE: [&str; 5] = ["Available", "AvailableIdle", "Away", "BeRightBack", "PresenceUnknown"];
-
-/// splitmix64: the test's own dice, seeded, so a failure names its seed.
-struct Dice(u64);
-
-impl Dice {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len())]
-    }
-}
 
 fn policy(overflow: serde_json::Value) -> OverflowPolicy {
     let agent = |n: u32| format!("8:acs:{RESOURCE}_a9e47c3b-6d52-4f0e-8c11-2b7f0d9e4a2{n}");
