@@ -124,17 +124,16 @@ impl CallState {
                     last_at: None,
                     observed: true,
                 };
+                let point = presence::Point { seq: None, at: *at, observed: true };
                 let newest = presence::insert(&mut self.rosters, roster);
                 for entry in participants {
-                    // As for delivered rosters: the flags of the last roster that lists them.
-                    let last =
-                        newest || presence::last_listing(&self.rosters, None, *at, true, entry.identifier.raw_id());
-                    let p = self.participant_mut(&entry.identifier);
-                    if last && (p.is_muted, p.is_on_hold) != (entry.is_muted, entry.is_on_hold) {
-                        p.is_muted = entry.is_muted;
-                        p.is_on_hold = entry.is_on_hold;
-                        changes.push(Change::Flags { raw_id: entry.identifier.raw_id().clone() });
-                    }
+                    self.roster_flags(
+                        &entry.identifier,
+                        (entry.is_muted, entry.is_on_hold),
+                        newest,
+                        point,
+                        &mut changes,
+                    );
                 }
                 self.refresh_presence(&before, &mut changes);
                 if let Some(at) = at {

@@ -70,16 +70,14 @@ impl Roster {
         self.last_at.or(self.at)
     }
 
-    /// True when this roster stands for something later than everything `other` stands for
-    /// (a run: up to its last roster; compared as [`ends_after`] compares).
-    fn later_than(&self, other: &Roster) -> bool {
-        match (self.seq, other.end_seq()) {
-            (Some(s), Some(e)) if !self.observed && !other.observed => s > e,
-            _ => match (self.at, other.end_at()) {
-                (Some(a), Some(b)) => a > b || (a == b && self.observed && !other.observed),
-                _ => order(self, other) == Ordering::Greater,
-            },
-        }
+    /// Where it begins on the timeline (its first roster).
+    fn start(&self) -> Point {
+        Point { seq: self.seq, at: self.at, observed: self.observed }
+    }
+
+    /// Where it ends (a run: its last roster).
+    fn end(&self) -> Point {
+        Point { seq: self.end_seq(), at: self.end_at(), observed: self.observed }
     }
 
     /// Takes in `next`, the run of the same people right after this one.
@@ -98,7 +96,7 @@ impl Roster {
 /// end arrives first, so the timeline — and all derived from it — is the same for every
 /// delivery order.
 pub(crate) fn insert(rosters: &mut Vec<Roster>, roster: Roster) -> bool {
-    let newest = rosters.last().is_none_or(|last| roster.later_than(last));
+    let newest = rosters.last().is_none_or(|last| after(roster.start(), last.end()));
     let pos = rosters.partition_point(|r| order(r, &roster) != Ordering::Greater);
     // An observation confirming the observation before it extends that one to its own time
     // (calls are read again and again while quiet: the timeline must not grow with them). Its
@@ -133,25 +131,31 @@ pub(crate) fn insert(rosters: &mut Vec<Roster>, roster: Roster) -> bool {
     newest
 }
 
-/// True when no roster later in the timeline than one at (`seq`, `at`, read or delivered) lists
-/// `id`: that roster's flags (mute, hold) for `id` are the last known, whatever order the
-/// rosters arrived in.
-pub(crate) fn last_listing(rosters: &[Roster], seq: Option<i64>, at: Option<i64>, observed: bool, id: &RawId) -> bool {
-    let this = Roster { seq, at, raw_ids: Vec::new(), last_seq: None, last_at: None, observed };
-    !rosters.iter().any(|r| r.contains(id) && ends_after(r, &this))
+/// A point on the timeline: a roster's sequence number and time, read or delivered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Point {
+    /// `sequenceNumber` (a read has none).
+    pub seq: Option<i64>,
+    /// Unix ms.
+    pub at: Option<i64>,
+    /// A read of the call rather than a delivered roster.
+    pub observed: bool,
 }
 
-/// True when `r` (a run: up to its last roster) stands for something later than `this`.
-/// Delivered rosters compare by sequence number; a read has none, so it compares by time (after
-/// a delivered roster of the same time).
-fn ends_after(r: &Roster, this: &Roster) -> bool {
-    match (r.end_seq(), this.seq) {
-        (Some(e), Some(s)) if !r.observed && !this.observed => e > s,
-        _ => match (r.end_at(), this.at) {
-            (Some(a), Some(b)) => a > b || (a == b && r.observed && !this.observed),
-            _ => order(r, this) == Ordering::Greater,
-        },
+/// True when `a` is later than `b`. Delivered rosters compare by sequence number; a read has
+/// none, so it compares by time (after a delivered roster of the same time).
+fn after(a: Point, b: Point) -> bool {
+    match (a.seq, b.seq) {
+        (Some(x), Some(y)) if !a.observed && !b.observed => x > y,
+        _ => (a.at, a.observed) > (b.at, b.observed),
     }
+}
+
+/// True when no roster later in the timeline than `point` (a run: up to its last roster)
+/// lists `id`: the roster at `point` has the last known flags (mute, hold) of `id`, whatever
+/// order the rosters arrived in.
+pub(crate) fn last_listing(rosters: &[Roster], point: Point, id: &RawId) -> bool {
+    !rosters.iter().any(|r| r.contains(id) && after(r.end(), point))
 }
 
 /// Recomputes every participant's stays and status from the rosters, the join/removal hints
@@ -303,8 +307,9 @@ mod tests {
         let read = Roster { observed: true, seq: None, ..roster(0, 15, &["a"]) };
         assert!(!insert(&mut rs, read), "read at 15, inside the run 10..20");
         let id = RawId::new("a").unwrap();
-        assert!(!last_listing(&rs, None, Some(15), true, &id), "the run's last roster lists a after the read");
-        assert!(last_listing(&rs, Some(2), Some(20), false, &id));
+        let point = |seq, at, observed| Point { seq, at: Some(at), observed };
+        assert!(!last_listing(&rs, point(None, 15, true), &id), "the run's last roster lists a after the read");
+        assert!(last_listing(&rs, point(Some(2), 20, false), &id));
     }
 
     #[test]

@@ -361,6 +361,26 @@ impl CallState {
         changes.push(Change::Connection { state });
     }
 
+    /// Someone's mute and hold flags as a roster (delivered or read, at `point`) lists them:
+    /// taken when that roster is the newest, or the last that lists them even when it arrives
+    /// late (a later one may not list them: they left).
+    pub(crate) fn roster_flags(
+        &mut self,
+        who: &crate::CommunicationIdentifier,
+        (is_muted, is_on_hold): (bool, bool),
+        newest: bool,
+        point: presence::Point,
+        changes: &mut Vec<Change>,
+    ) {
+        let last = newest || presence::last_listing(&self.rosters, point, who.raw_id());
+        let p = self.participant_mut(who);
+        if last && (p.is_muted, p.is_on_hold) != (is_muted, is_on_hold) {
+            p.is_muted = is_muted;
+            p.is_on_hold = is_on_hold;
+            changes.push(Change::Flags { raw_id: who.raw_id().clone() });
+        }
+    }
+
     /// Folds the event's own facts. Returns false for a roster older than the newest one, and
     /// for an earlier recording's state delivered late.
     fn fold(&mut self, event: &Event, at: Option<i64>, changes: &mut Vec<Change>) -> bool {
@@ -393,25 +413,11 @@ impl CallState {
                     last_at: None,
                     observed: false,
                 };
+                let point = presence::Point { seq: update.sequence_number, at, observed: false };
                 let newest = presence::insert(&mut self.rosters, roster);
                 for entry in update.participants.iter().flatten() {
-                    // The flags of the last roster that lists someone, even when it arrives
-                    // late: a later one may not list them (they left).
-                    let last = newest
-                        || presence::last_listing(
-                            &self.rosters,
-                            update.sequence_number,
-                            at,
-                            false,
-                            entry.identifier.raw_id(),
-                        );
-                    let p = self.participant_mut(&entry.identifier);
-                    let on_hold = entry.is_on_hold.unwrap_or(false);
-                    if last && (p.is_muted, p.is_on_hold) != (entry.is_muted, on_hold) {
-                        p.is_muted = entry.is_muted;
-                        p.is_on_hold = on_hold;
-                        changes.push(Change::Flags { raw_id: entry.identifier.raw_id().clone() });
-                    }
+                    let flags = (entry.is_muted, entry.is_on_hold.unwrap_or(false));
+                    self.roster_flags(&entry.identifier, flags, newest, point, changes);
                 }
                 return newest;
             }

@@ -444,12 +444,16 @@ impl CallSession {
         let stranded = self.outbox.iter().map(|e| e.first_sent + RESEND_AFTER_MS).min();
         // While a read is out, the next one waits for its answer — or for it to be stranded:
         // `check` makes no read then, so a read due now would ring the alarm in a loop.
-        let reading = self.outbox.iter().any(|e| e.purpose == Purpose::Reconcile);
-        let read = if reading { None } else { self.read_due() };
+        let read = if self.reading() { None } else { self.read_due() };
         match (read, stranded) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         }
+    }
+
+    /// A read of the call (`getCall`, `getParticipants`, ...) is out, not yet answered.
+    fn reading(&self) -> bool {
+        self.outbox.iter().any(|e| e.purpose == Purpose::Reconcile)
     }
 
     /// Something happened on the call (not a check of it).
@@ -497,8 +501,7 @@ impl CallSession {
             out.push(self.log(ctx.now, "workflow", json!({"resend": stranded})));
             out.extend(stranded.into_iter().map(Output::Send));
         }
-        let reading = self.outbox.iter().any(|e| e.purpose == Purpose::Reconcile);
-        if reading || self.read_due().is_none_or(|due| due > ctx.now) {
+        if self.reading() || self.read_due().is_none_or(|due| due > ctx.now) {
             return out;
         }
         let Ok(on_call) = self.on_call() else { return out };
