@@ -5,6 +5,7 @@ use std::fmt;
 use base64::Engine as _;
 
 use super::endpoint::{Endpoint, EndpointError};
+use super::hmac::SigningKey;
 
 /// Why a connection string was refused. Messages never echo the access key.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -45,7 +46,7 @@ pub enum ConnectionStringError {
 #[derive(Clone, PartialEq, Eq)]
 pub struct ConnectionString {
     endpoint: Endpoint,
-    access_key: Vec<u8>,
+    access_key: SigningKey,
 }
 
 impl ConnectionString {
@@ -84,12 +85,12 @@ impl ConnectionString {
             base64::engine::general_purpose::STANDARD.decode(key).map_err(|_| ConnectionStringError::AccessKey {
                 reason: "it contains characters outside A-Z a-z 0-9 + / = or has bad padding",
             })?;
-        Ok(Self { endpoint, access_key })
+        Ok(Self::new(endpoint, access_key))
     }
 
     /// From parts (the emulator and tests build these directly).
     pub fn new(endpoint: Endpoint, access_key: Vec<u8>) -> Self {
-        Self { endpoint, access_key }
+        Self { endpoint, access_key: SigningKey::new(access_key) }
     }
 
     /// The ACS resource origin.
@@ -99,6 +100,11 @@ impl ConnectionString {
 
     /// The decoded HMAC key.
     pub fn access_key(&self) -> &[u8] {
+        self.access_key.bytes()
+    }
+
+    /// The key, keyed for signing requests.
+    pub fn signing_key(&self) -> &SigningKey {
         &self.access_key
     }
 }

@@ -34,8 +34,48 @@ pub fn string_to_sign(method: &str, path_and_query: &str, date: &str, host: &str
 }
 
 /// Base64(HMAC-SHA256(key, stringToSign)).
-pub fn signature(key: &[u8], string_to_sign: &str) -> String {
-    B64.encode(mac(key, string_to_sign).finalize().into_bytes())
+pub fn signature(key: &SigningKey, string_to_sign: &str) -> String {
+    let mut mac = key.keyed.clone();
+    mac.update(string_to_sign.as_bytes());
+    B64.encode(mac.finalize().into_bytes())
+}
+
+/// An access key ready to sign with: the HMAC state after the key's inner and outer padded
+/// blocks, computed once per key instead of once per request (two of the dozen SHA-256
+/// compressions a request costs).
+#[derive(Clone)]
+pub struct SigningKey {
+    key: Vec<u8>,
+    keyed: HmacSha256,
+}
+
+impl SigningKey {
+    /// Keys the HMAC with the decoded access key.
+    pub fn new(key: Vec<u8>) -> Self {
+        // HMAC takes keys of any length; `new_from_slice` cannot fail for it.
+        let keyed = <HmacSha256 as KeyInit>::new_from_slice(&key).unwrap_or_else(|_| unreachable!());
+        Self { key, keyed }
+    }
+
+    /// The decoded access key.
+    pub fn bytes(&self) -> &[u8] {
+        &self.key
+    }
+}
+
+impl PartialEq for SigningKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.key == other.key
+    }
+}
+
+impl Eq for SigningKey {}
+
+// Keep the key out of logs and panic messages.
+impl std::fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SigningKey(<redacted>)")
+    }
 }
 
 fn mac(key: &[u8], string_to_sign: &str) -> HmacSha256 {
@@ -68,7 +108,14 @@ impl SignedHeaders {
 }
 
 /// Signs one request. `host` is the authority (`host[:port]` when the port is not the default).
-pub fn sign(method: &str, path_and_query: &str, host: &str, body: &[u8], date: HttpDate, key: &[u8]) -> SignedHeaders {
+pub fn sign(
+    method: &str,
+    path_and_query: &str,
+    host: &str,
+    body: &[u8],
+    date: HttpDate,
+    key: &SigningKey,
+) -> SignedHeaders {
     let date = date.to_string();
     let content_sha256 = content_hash(body);
     let sig = signature(key, &string_to_sign(method, path_and_query, &date, host, &content_sha256));
@@ -193,7 +240,7 @@ mod tests {
             "contoso.communication.azure.com",
             BODY.as_bytes(),
             HttpDate::from_unix_seconds(DATE),
-            &KEY,
+            &SigningKey::new(KEY.to_vec()),
         );
         assert_eq!(h.date, "Tue, 01 Apr 2025 12:00:00 GMT");
         assert_eq!(
@@ -218,16 +265,30 @@ mod tests {
     #[test]
     fn verify_accepts_a_good_request_and_the_doubled_port_quirk() {
         let now = HttpDate::from_unix_seconds(DATE + 60);
-        let h = sign("POST", PQ, "localhost:8080", BODY.as_bytes(), HttpDate::from_unix_seconds(DATE), &KEY);
+        let h = sign(
+            "POST",
+            PQ,
+            "localhost:8080",
+            BODY.as_bytes(),
+            HttpDate::from_unix_seconds(DATE),
+            &SigningKey::new(KEY.to_vec()),
+        );
         assert_eq!(verify(&incoming(&h, "localhost:8080", BODY.as_bytes()), &KEY, now), Ok(()));
-        let old_sdk = sign("POST", PQ, "localhost:8080:8080", BODY.as_bytes(), HttpDate::from_unix_seconds(DATE), &KEY);
+        let old_sdk = sign(
+            "POST",
+            PQ,
+            "localhost:8080:8080",
+            BODY.as_bytes(),
+            HttpDate::from_unix_seconds(DATE),
+            &SigningKey::new(KEY.to_vec()),
+        );
         assert_eq!(verify(&incoming(&old_sdk, "localhost:8080", BODY.as_bytes()), &KEY, now), Ok(()));
     }
 
     #[test]
     fn verify_refuses_each_tampering() {
         let signed_at = HttpDate::from_unix_seconds(DATE);
-        let h = sign("POST", PQ, "a.b", BODY.as_bytes(), signed_at, &KEY);
+        let h = sign("POST", PQ, "a.b", BODY.as_bytes(), signed_at, &SigningKey::new(KEY.to_vec()));
         let ok_now = HttpDate::from_unix_seconds(DATE + MAX_SKEW_SECONDS);
         assert_eq!(verify(&incoming(&h, "a.b", BODY.as_bytes()), &KEY, ok_now), Ok(()));
         let late = HttpDate::from_unix_seconds(DATE + MAX_SKEW_SECONDS + 1);

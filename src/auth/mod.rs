@@ -11,7 +11,7 @@ mod repeatability;
 pub use connection_string::{ConnectionString, ConnectionStringError};
 pub use date::HttpDate;
 pub use endpoint::{path_and_query, split as split_url, Endpoint, EndpointError};
-pub use hmac::{SignedHeaders, VerifyError};
+pub use hmac::{SignedHeaders, SigningKey, VerifyError};
 pub use repeatability::{uuid_v4, Repeatability};
 
 /// Signs a request given by absolute URL (what `signRequest` in the npm package does): the host
@@ -21,7 +21,7 @@ pub fn sign_url(
     url: &str,
     body: &[u8],
     date: HttpDate,
-    key: &[u8],
+    key: &SigningKey,
 ) -> Result<SignedHeaders, EndpointError> {
     let (endpoint, rest) = split_url(url)?;
     Ok(hmac::sign(method, &path_and_query(rest), endpoint.host(), body, date, key))
@@ -39,7 +39,7 @@ mod tests {
             "https://contoso.communication.azure.com/calling/callConnections?api-version=2025-05-15",
             br#"{"targets":[{"kind":"communicationUser","communicationUser":{"id":"8:acs:x_y"}}],"callbackUri":"https://app.example/cb"}"#,
             HttpDate::from_unix_seconds(1_743_508_800),
-            &key,
+            &SigningKey::new(key),
         )
         .unwrap();
         assert!(h.authorization.ends_with("Signature=haiRn2MCzmA67QRey7V70MKLGyUjCsDIeX/At/IWJQU="));

@@ -166,7 +166,7 @@ pub fn sign_request(request: &str, connection: &str) -> Result<String, JsValue> 
         .map_err(|_| error("invalid_request", "must be a string (JSON text) or null", Some("body")))?
         .unwrap_or("");
     let date = date_option(&req, "date")?.unwrap_or_else(now);
-    let h = auth::sign_url(method, url, body.as_bytes(), date, cs.access_key())
+    let h = auth::sign_url(method, url, body.as_bytes(), date, cs.signing_key())
         .map_err(|e| error("invalid_url", &e.to_string(), Some("url")))?;
     // Written directly, in the order a JSON map of them had (by name): collecting a map would
     // sort, a routine of its own in the wasm for three fixed names.

@@ -184,7 +184,7 @@ pub(crate) fn assemble(
         cs.endpoint().host(),
         &body,
         opts.date,
-        cs.access_key(),
+        cs.signing_key(),
     );
     headers.extend(signed.pairs().map(|(n, v)| (n, v.to_owned())));
     let origin = cs.endpoint().origin();

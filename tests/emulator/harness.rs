@@ -85,7 +85,7 @@ impl Harness {
             &req.url,
             &req.body,
             HttpDate::from_unix_millis(self.now),
-            self.cs.access_key(),
+            self.cs.signing_key(),
         )
         .unwrap();
         req.headers.retain(|(k, _)| !k.starts_with("x-ms") && *k != "Authorization");
