@@ -463,9 +463,15 @@ impl CallState {
             | E::TeamsRecordingStateChanged(r)
             | E::TeamsComplianceRecordingStateChanged(r) => {
                 // A state from before this app asked for the current recording is an earlier
-                // recording's, delivered late: it says nothing of this one.
-                let earlier = self.recording.as_ref().and_then(|rec| rec.requested_at).zip(at);
-                if earlier.is_some_and(|(asked, at)| at < asked - super::CLOCK_SKEW_MS) {
+                // recording's, delivered late: it says nothing of this one. Unless it names the
+                // current recording (the start's answer gave its id): then it is this one's,
+                // however far ACS's clock is from ours.
+                let current = self.recording.as_ref();
+                let named = current
+                    .and_then(|rec| rec.recording_id.as_deref())
+                    .is_some_and(|id| r.recording_id.as_deref() == Some(id));
+                let earlier = current.and_then(|rec| rec.requested_at).zip(at);
+                if !named && earlier.is_some_and(|(asked, at)| at < asked - super::CLOCK_SKEW_MS) {
                     return false;
                 }
                 let started = r.start_date_time.as_deref().and_then(crate::time::parse_rfc3339_millis);

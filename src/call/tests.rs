@@ -281,6 +281,16 @@ fn recording_events_delivered_out_of_order_end_where_acs_left_them() {
     s.apply(&rec("r3", 41, true));
     assert_eq!(s.recording.as_ref().unwrap().status, RecordingStatus::Active);
 
+    // Our clock 10 s ahead of ACS's: the start sent at 40 by ours, its active stamped 31 by
+    // ACS. Once the start's answer has named the recording, its states count whatever their
+    // time; before that, such a state cannot be told from an earlier recording's.
+    let mut s = connected();
+    s.record_command(&action(json!({"operation": "startRecording"})), None, Some(T + 40_000), None);
+    assert_eq!(s.apply(&rec("r1", 31, true)), Applied::Stale);
+    s.record_response(None, &CommandResponse::Recording { recording_id: "rec-1".into() });
+    s.apply(&rec("r1b", 31, true));
+    assert_eq!(s.recording.as_ref().unwrap().status, RecordingStatus::Active);
+
     // A state event that arrives after the call ended: the recording ended with the call.
     let mut s = connected();
     s.apply(&ev("d", "CallDisconnected", 40, json!({})));
