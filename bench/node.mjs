@@ -141,16 +141,23 @@ function buildWorkload() {
 
 /** One call's callbacks through each handler: parse, fold, decide, build (when allowed). */
 function callbackWorkload(bodies) {
-  const options = { apiVersion: API_VERSION };
+  // The handler acts when a callback arrives, and the fixtures are dated 2025: each command is
+  // dated with its callback's time (what `Date.now()` would be live), worked out before timing.
+  // Dated now, a recording state stamped 30 s after its start would be a year older than the
+  // start, i.e. an earlier recording's (CallState folds by time).
+  const options = bodies.map((b) => {
+    const el = [JSON.parse(b)].flat()[0];
+    return { apiVersion: API_VERSION, date: Date.parse(el.time ?? el.eventTime) };
+  });
   const oursCall = () => {
     const call = new sb.CallState();
     const sent = [];
-    for (const body of bodies) {
-      for (const o of call.receive(body)) {
+    for (let i = 0; i < bodies.length; i++) {
+      for (const o of call.receive(bodies[i])) {
         if (o.outcome !== 'applied') continue;
         const action = decide(o.event.type, o.event.callConnectionId);
         if (action === null) continue;
-        const r = call.command(action, CS, options);
+        const r = call.command(action, CS, options[i]);
         if (r.allowed) sent.push(r.request);
       }
     }
