@@ -183,20 +183,26 @@ function callbackWorkload(bodies) {
   return { ours: [bodies.length, oursCall], theirs: [bodies.length, theirsCall], oursCall, theirsCall };
 }
 
-/** Runs the in-process comparison; prints a line per workload; returns the figures. */
-export async function run({ log = console.log } = {}) {
-  const checked = await checkRequests();
-  log(`requests equal to the SDK's (method, path, query, body, signature): ${checked.join(', ')}`);
-  const events = corpus();
-  const bodies = events.map((e) => e.body);
-  const byName = new Map(events.map((e) => [e.name, e.body]));
+/**
+ * Before the callback benchmark: both handlers, over one call's callbacks, must send the same
+ * requests in the same order (method and path). Throws on a difference; returns the workload.
+ */
+export async function checkHandlers() {
+  const byName = new Map(corpus().map((e) => [e.name, e.body]));
   const callBodies = CALL_ORDER.map((n) => byName.get(n));
-
-  // The handlers must do the same work: the same requests, in the same order.
   const cb = callbackWorkload(callBodies);
   const ourSent = cb.oursCall().map((r) => `${r.method} ${new URL(r.url).pathname}`);
   const theirSent = (await cb.theirsCall()).map((r) => `${r.method} ${new URL(r.url).pathname}`);
   assert.deepEqual(ourSent, theirSent, 'both handlers send the same requests');
+  return { cb, callBodies, ourSent };
+}
+
+/** Runs the in-process comparison; prints a line per workload; returns the figures. */
+export async function run({ log = console.log } = {}) {
+  const checked = await checkRequests();
+  log(`requests equal to the SDK's (method, path, query, body, signature): ${checked.join(', ')}`);
+  const bodies = corpus().map((e) => e.body);
+  const { cb, callBodies, ourSent } = await checkHandlers();
   log(`callback handler: ${callBodies.length} callbacks → ${ourSent.length} signed requests on each side`);
 
   const results = {};
