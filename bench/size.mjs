@@ -73,8 +73,8 @@ export function namedBuild(root, wasmOpt, features) {
   execFileSync('wasm-bindgen', [input, '--out-dir', dir, '--target', 'web', '--keep-debug'], { stdio: 'ignore' });
   const out = join(dir, 'named.wasm');
   execFileSync(wasmOpt, ['-Oz', '-g', ...features, join(dir, 'switchboard_bg.wasm'), '-o', out], { stdio: 'ignore' });
-  // The Worker build writes the same path: make sure this is the package's (it exports parseEventIndex).
-  if (!readFileSync(join(dir, 'switchboard.js'), 'utf8').includes('parseEventIndex')) {
+  // The Worker build writes the same path: make sure this is the package's (it exports parseEventCode).
+  if (!readFileSync(join(dir, 'switchboard.js'), 'utf8').includes('parseEventCode')) {
     rmSync(dir, { recursive: true, force: true });
     return null;
   }

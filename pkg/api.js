@@ -131,11 +131,15 @@ export function makeApi(raw) {
     return c;
   }
 
+  // The type names the core numbers (parseEventCode), read once.
+  let typeNames = null;
+
   function parseEvents(body) {
     const t = text(body);
-    const index = raw.parseEventIndex(put(t));
-    // `[…]` for several events or normalised members; else the one event's type name.
-    return eventsOf(t, index.charCodeAt(0) === 91 ? JSON.parse(index) : [index]);
+    const code = raw.parseEventCode(put(t));
+    // The one event's type by number; -1 for several events or normalised members.
+    if (code >= 0) return eventsOf(t, [(typeNames ??= JSON.parse(raw.eventTypeNames()))[code]]);
+    return eventsOf(t, JSON.parse(raw.takeEventIndex()));
   }
 
   function identifierFromRawId(rawId) {

@@ -790,6 +790,7 @@ fn element(r: &mut Reader<'_>) -> Option<Event> {
         raw: text.into(),
         data_span,
         connection_from_source: false,
+        read_fast: true,
     })
 }
 
@@ -869,7 +870,14 @@ mod tests {
     fn agrees(body: &str) -> bool {
         let Some(fast) = super::parse_events(body) else { return false };
         match parse_with_serde(body) {
-            Ok(slow) => assert_eq!(format!("{fast:?}"), format!("{slow:?}"), "{body}"),
+            Ok(mut slow) => {
+                for e in &mut slow {
+                    // What lets the flat shape skip its searches for legacy spellings.
+                    assert_eq!(crate::events::flat_patch(e), None, "{body}");
+                    e.read_fast = true;
+                }
+                assert_eq!(format!("{fast:?}"), format!("{slow:?}"), "{body}")
+            }
             Err(e) => panic!("the one-pass reader accepted what serde refuses ({e}): {body}"),
         }
         true

@@ -67,7 +67,8 @@ pub fn to_flat_json(e: &Event, out: &mut String) {
 /// the event is `Unknown`. A JavaScript caller that parsed the body itself gets the flat shape
 /// by spreading `data`, assigning these, then `type` and the envelope.
 pub fn flat_patch(e: &Event) -> Option<String> {
-    if matches!(e.data, EventData::Unknown(_)) {
+    // The one-pass reader takes no legacy spelling and always finds callConnectionId in data.
+    if e.read_fast || matches!(e.data, EventData::Unknown(_)) {
         return None;
     }
     let mut out = String::from("{");

@@ -121,7 +121,39 @@ macro_rules! event_data {
             Unknown(UnknownEvent),
         }
 
+        /// One number per variant, in declaration order: the index of its name in
+        /// [`EventData::NAMES`].
+        #[allow(clippy::enum_variant_names)]
+        enum Code {
+            $($variant,)+
+            IncomingCall,
+            SubscriptionValidation,
+            RecordingFileStatusUpdated,
+            Unknown,
+        }
+
         impl EventData {
+            /// Every type name [`Self::name`] gives, at the index [`Self::code`] gives.
+            pub const NAMES: &'static [&'static str] = &[
+                $(stringify!($variant),)+
+                "IncomingCall",
+                "SubscriptionValidation",
+                "RecordingFileStatusUpdated",
+                "Unknown",
+            ];
+
+            /// The index of [`Self::name`] in [`Self::NAMES`] (a number crosses the wasm
+            /// boundary cheaper than a string).
+            pub fn code(&self) -> u32 {
+                (match self {
+                    $(Self::$variant(_) => Code::$variant,)+
+                    Self::IncomingCall(_) => Code::IncomingCall,
+                    Self::SubscriptionValidation(_) => Code::SubscriptionValidation,
+                    Self::RecordingFileStatusUpdated(_) => Code::RecordingFileStatusUpdated,
+                    Self::Unknown(_) => Code::Unknown,
+                }) as u32
+            }
+
             /// The type name without prefix (`"CallConnected"`), or `"Unknown"`.
             pub fn name(&self) -> &'static str {
                 match self {
@@ -255,6 +287,9 @@ pub struct Event {
     data_span: Option<(usize, usize)>,
     /// `callConnectionId` was taken from `source` because `data` lacked it.
     connection_from_source: bool,
+    /// Read by the one-pass reader ([`fast`]), which leaves every legacy spelling to serde:
+    /// nothing to normalise in the flat shape.
+    read_fast: bool,
 }
 
 impl PartialEq for Event {

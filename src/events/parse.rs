@@ -168,6 +168,7 @@ fn parse_element(index: usize, raw: &RawValue) -> Result<Event, EventError> {
         raw: raw.get().into(),
         data_span,
         connection_from_source,
+        read_fast: false,
     })
 }
 

@@ -79,6 +79,7 @@ fn every_fixture_and_example_event_parses_and_keeps_every_field() {
             for (e, el) in events.iter().zip(&elements) {
                 let expect_unknown = path.to_string_lossy().contains("Unknown");
                 assert_eq!(e.name() == "Unknown", expect_unknown, "{}", path.display());
+                assert_eq!(EventData::NAMES[e.data.code() as usize], e.name());
                 // Lossless: the raw element re-serialises to the original.
                 assert_eq!(&serde_json::from_str::<serde_json::Value>(e.raw_json()).unwrap(), el);
                 // Every data member reaches the flat JS shape with its value.
@@ -211,4 +212,21 @@ fn malformed_bodies_name_what_is_wrong() {
     // An unknown type keeps whatever data it has.
     assert_eq!(parse_events(r#"[{"id":"1","type":"Contoso.Future","data":[1]}]"#).unwrap().len(), 1);
     assert!(parse_events("[]").unwrap().is_empty());
+}
+
+#[test]
+fn type_codes_index_the_names() {
+    // Every name once; the last four are the variants outside the callback list.
+    let names = EventData::NAMES;
+    let unique: std::collections::BTreeSet<_> = names.iter().collect();
+    assert_eq!(unique.len(), names.len());
+    assert_eq!(
+        &names[names.len() - 4..],
+        ["IncomingCall", "SubscriptionValidation", "RecordingFileStatusUpdated", "Unknown"]
+    );
+    for (i, name) in names.iter().enumerate() {
+        assert_eq!(EventData::is_callback(name), i < names.len() - 4, "{name}");
+    }
+    let unknown = parse_events(r#"{"id":"1","type":"Microsoft.Communication.Future","data":{}}"#).unwrap();
+    assert_eq!(unknown[0].data.code() as usize, names.len() - 1);
 }

@@ -6,7 +6,7 @@
 use wasm_bindgen::prelude::*;
 
 use super::{error, with_input};
-use crate::events::{self, Event, EventError};
+use crate::events::{self, Event, EventData, EventError};
 
 pub(super) fn event_error(e: &EventError) -> JsValue {
     error(e.code(), &e.to_string(), e.field().as_deref())
@@ -44,21 +44,51 @@ pub(super) fn write_index(events: &[Event], out: &mut String) {
     out.push(']');
 }
 
-/// `parseEventIndex(len)`: checks and types the webhook body in the input buffer; returns the
-/// index of its events (see [`write_index`]), or for the usual body — one event, nothing to
-/// normalise — just its type name (no `[`: nothing for the wrapper to parse). The wrapper's
-/// `parseEvents` pairs it with its own `JSON.parse` of the body.
-#[wasm_bindgen(js_name = parseEventIndex)]
-pub fn parse_event_index(len: usize) -> Result<String, JsValue> {
+thread_local! {
+    /// The index of the last body [`parse_event_code`] could not give as one number.
+    static INDEX: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+}
+
+/// `parseEventCode(len)`: checks and types the webhook body in the input buffer. For the usual
+/// body — one event, nothing to normalise — returns the index of its type in
+/// `eventTypeNames()` (a number crosses the boundary cheaper than a string); otherwise -1, and
+/// `takeEventIndex()` gives the body's index (see [`write_index`]). The wrapper's `parseEvents`
+/// pairs it with its own `JSON.parse` of the body.
+#[wasm_bindgen(js_name = parseEventCode)]
+pub fn parse_event_code(len: usize) -> Result<i32, JsValue> {
     with_input(len, |body| {
         let parsed = parse(body)?;
         if let [one] = &parsed[..] {
             if events::flat_patch(one).is_none() {
-                return Ok(one.name().to_owned());
+                return Ok(one.data.code() as i32);
             }
         }
         let mut out = String::with_capacity(24 * parsed.len() + 2);
         write_index(&parsed, &mut out);
-        Ok(out)
+        INDEX.with(|i| *i.borrow_mut() = out);
+        Ok(-1)
     })
+}
+
+/// `takeEventIndex()`: the index of the last body `parseEventCode` answered -1 for, as JSON.
+#[wasm_bindgen(js_name = takeEventIndex)]
+pub fn take_event_index() -> String {
+    INDEX.with(|i| std::mem::take(&mut *i.borrow_mut()))
+}
+
+/// `eventTypeNames()`: the type names `parseEventCode` numbers, as a JSON array.
+#[wasm_bindgen(js_name = eventTypeNames)]
+pub fn event_type_names() -> String {
+    let mut out = String::from("[");
+    for (i, name) in EventData::NAMES.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        // Type names are Rust identifiers: nothing to escape.
+        out.push('"');
+        out.push_str(name);
+        out.push('"');
+    }
+    out.push(']');
+    out
 }

@@ -59,7 +59,7 @@ impl CallState {
     }
 
     /// [`Self::apply`], also returning the events' index: `[index, outcomes]` as JSON, the index
-    /// as `parseEventIndex` gives it. The wrapper's `receive` pairs each outcome with its event.
+    /// as `takeEventIndex` gives it. The wrapper's `receive` pairs each outcome with its event.
     pub fn receive(&mut self, len: usize) -> Result<String, JsValue> {
         with_input(len, |body| {
             let parsed = parse(body)?;
