@@ -9,7 +9,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use switchboard::auth::hmac::{self, IncomingRequest};
-use switchboard::auth::{path_and_query, sign_url, split_url, ConnectionString, Endpoint, HttpDate};
+use switchboard::auth::{path_and_query, sign_url, split_url, ConnectionString, Endpoint, HttpDate, SigningKey};
 
 /// 2025-04-01T12:00:00Z, the SPEC's test-vector date.
 const NOW: i64 = 1_743_508_800;
@@ -23,7 +23,7 @@ fuzz_target!(|data: &[u8]| {
         let origin = cs.endpoint().origin();
         assert_eq!(Endpoint::parse(&origin).as_ref(), Ok(cs.endpoint()), "origin {origin} does not parse back");
         let url = format!("{origin}/calling/callConnections?api-version=2025-05-15");
-        let signed = sign_url("POST", &url, b"{}", HttpDate::from_unix_seconds(NOW), cs.access_key());
+        let signed = sign_url("POST", &url, b"{}", HttpDate::from_unix_seconds(NOW), cs.signing_key());
         assert!(signed.is_ok(), "cannot sign for the endpoint of {cs:?}");
         let _ = format!("{cs:?}");
     }
@@ -35,7 +35,7 @@ fuzz_target!(|data: &[u8]| {
     }
     if let Ok((endpoint, rest)) = split_url(text) {
         let _ = (endpoint.origin(), path_and_query(rest));
-        let _ = sign_url("GET", text, &[], HttpDate::from_unix_seconds(NOW), KEY);
+        let _ = sign_url("GET", text, &[], HttpDate::from_unix_seconds(NOW), &SigningKey::new(KEY.to_vec()));
     }
 
     if let Some(date) = HttpDate::parse(text) {
@@ -58,7 +58,7 @@ fn verify_lines(text: &str) {
     let req = IncomingRequest { method, path_and_query: path, host, date, content_sha256: hash, authorization, body };
     let _ = hmac::verify(&req, KEY, now).map_err(|e| e.to_string());
 
-    let signed = hmac::sign(method, path, host, body, now, KEY);
+    let signed = hmac::sign(method, path, host, body, now, &SigningKey::new(KEY.to_vec()));
     let req = IncomingRequest {
         date: Some(&signed.date),
         content_sha256: Some(&signed.content_sha256),

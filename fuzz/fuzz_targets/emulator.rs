@@ -20,7 +20,7 @@ use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use serde_json::{json, Map, Value};
 use switchboard::auth::jwt::{bearer, Expectations, UnverifiedToken};
-use switchboard::auth::{sign_url, ConnectionString, HttpDate, Repeatability};
+use switchboard::auth::{sign_url, ConnectionString, HttpDate, Repeatability, SigningKey};
 use switchboard::call::CallState;
 use switchboard::emulator::{Delivery, DeliveryKind, Emulator, Request, WorldConfig, DEV_RESOURCE_ID};
 use switchboard::events::parse_events;
@@ -539,11 +539,12 @@ impl Run {
         if !matches!(signing, Signing::NoHost) {
             req.headers.push(("Host".into(), HOST.into()));
         }
-        let (key, date): (&[u8], i64) = match signing {
+        let wrong_key = SigningKey::new(b"not the emulator's key".to_vec());
+        let (key, date) = match signing {
             Signing::Unsigned => return,
-            Signing::WrongKey => (b"not the emulator's key", self.now),
-            Signing::Stale => (self.cs.access_key(), self.now - 20 * 60_000),
-            _ => (self.cs.access_key(), self.now),
+            Signing::WrongKey => (&wrong_key, self.now),
+            Signing::Stale => (self.cs.signing_key(), self.now - 20 * 60_000),
+            _ => (self.cs.signing_key(), self.now),
         };
         let url = format!("{ORIGIN}{}", req.path);
         if let Ok(signed) = sign_url(&req.method, &url, &req.body, HttpDate::from_unix_millis(date), key) {
