@@ -452,6 +452,8 @@ function wire() {
     e.preventDefault();
     signIn($('token').value.trim());
   });
+  // Disabled in the page until now: the form's own submit would put the token in the URL.
+  $('sign-in-button').disabled = false;
   $('sign-out').addEventListener('click', signOut);
   $('show-queue').addEventListener('click', showQueue);
   $('outbound').addEventListener('submit', (e) => {

@@ -40,6 +40,28 @@ after(async () => {
   await stack?.stop();
 });
 
+test('sign-in waits for the app: no submit before the package has loaded', async () => {
+  // Before the app is wired, the form's own submit would reload the page with the token in the
+  // URL (and under load a quick agent, or a test, would click it).
+  const p = await browser.newPage();
+  let release;
+  const held = new Promise((r) => (release = r));
+  await p.route('**/switchboard_bg.wasm', async (route) => {
+    await held;
+    await route.continue();
+  });
+  try {
+    await p.goto(`${stack.worker.url}/`, { waitUntil: 'domcontentloaded' });
+    assert.equal(await p.getByRole('button', { name: 'Sign in' }).isDisabled(), true);
+    release();
+    await p.waitForFunction(() => !document.getElementById('sign-in-button').disabled);
+    assert.equal(new URL(p.url()).search, '');
+  } finally {
+    release();
+    await p.close();
+  }
+});
+
 test('a wrong token is refused in plain words; the right one signs in', async () => {
   await page.goto(`${stack.worker.url}/`);
   await page.getByLabel('Agent token').fill('not-a-token');
