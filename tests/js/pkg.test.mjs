@@ -354,3 +354,28 @@ test('the wrapper: string dates, line breaks, large and non-ASCII bodies, legacy
   assert.deepEqual(legacy.resultInfo, { code: 200, subCode: 0, message: 'ok' });
   assert.deepEqual(Object.keys(legacy), ['resultInfo', 'callConnectionId', 'resultInformation', 'type', 'id', 'source']);
 });
+
+test('parseEvents: strings read right wherever a quote, escape or control character falls', () => {
+  // The reader scans strings 8 or 16 bytes at a time (16 with wasm SIMD, the Node build): a
+  // stopping byte at every offset of strings up to 40 bytes long, and multi-byte UTF-8.
+  const body = JSON.stringify(JSON.parse(readFileSync(new URL('../fixtures/events/01_CallConnected.json', import.meta.url), 'utf8')));
+  const specials = ['\\"', '\\\\', '\\n', '\\/', '\\u00e9', '\\u20ac', 'é', '€', '😀', "'"];
+  let checked = 0;
+  for (let n = 0; n <= 40; n++) {
+    for (let p = 0; p <= n; p++) {
+      for (const sp of p === n ? [''] : specials) {
+        const ctx = 'a'.repeat(p) + sp + 'b'.repeat(Math.max(0, n - p - 1));
+        const text = body.replace('"operationContext":"inbound-1"', `"operationContext":"${ctx}"`);
+        const [e] = sb.parseEvents(text);
+        assert.equal(e.operationContext, JSON.parse(text)[0].data.operationContext, text);
+        checked++;
+      }
+      if (p < n) {
+        // A raw control character inside a string is not JSON.
+        const bad = body.replace('"operationContext":"inbound-1"', `"operationContext":"${'a'.repeat(p)}\u0001${'b'.repeat(n - p - 1)}"`);
+        assert.throws(() => sb.parseEvents(bad), (err) => err.code === 'invalid_json', `control character at ${p} of ${n}`);
+      }
+    }
+  }
+  assert.ok(checked > 8000, String(checked));
+});
