@@ -18,15 +18,17 @@ const WASM_OPT_FEATURES = ['--enable-bulk-memory', '--enable-nontrapping-float-t
  * — RUSTFLAGS replaces .cargo/config.toml's compact one —, LLVM's inlining threshold at 40, not
  * 225, which keeps V8's baseline code and so the process's memory near the size build's, wasm
  * SIMD (Node ≥ 16.4 has it; the package asks for 20), which the event reader's string scan uses,
- * and wasm-opt -O3): nothing is downloaded there, and it parses, signs and handles callbacks
- * about 1.5× faster (bench/README.md). Both are the same code with the same tests.
+ * the one-pass event reader (feature `fast-reader`; the browser build reads every body with
+ * serde, with the same results) and wasm-opt -O3): nothing is downloaded there, and it parses,
+ * signs and handles callbacks about 1.5× faster (bench/README.md). Both are the same code with
+ * the same tests.
  */
 export function buildPackage() {
   for (const target of ['web', 'nodejs']) {
     const node = target === 'nodejs';
     const out = join('pkg', node ? 'node' : target);
     log(`wasm-pack build --target ${target} (${node ? 'for speed' : 'for size'}) → ${out}`);
-    run('wasm-pack', ['build', '--target', target, '--out-dir', out, '--out-name', 'switchboard', ...(node ? ['--profile', 'node'] : ['--release']), '--no-pack', '--mode', 'no-install', '--', '--no-default-features', '--features', 'js'], node ? { env: toolEnv({ RUSTFLAGS: NODE_RUSTFLAGS }) } : {});
+    run('wasm-pack', ['build', '--target', target, '--out-dir', out, '--out-name', 'switchboard', ...(node ? ['--profile', 'node'] : ['--release']), '--no-pack', '--mode', 'no-install', '--', '--no-default-features', '--features', node ? 'js,fast-reader' : 'js'], node ? { env: toolEnv({ RUSTFLAGS: NODE_RUSTFLAGS }) } : {});
     rmSync(join(root, out, '.gitignore'), { force: true });
     // The nodejs target is CommonJS inside an ESM package.
     if (node) writeFileSync(join(root, out, 'package.json'), '{ "type": "commonjs" }\n');

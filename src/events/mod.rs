@@ -7,7 +7,7 @@
 //! (`eventType`, `eventTime`, `topic`).
 
 mod data;
-#[cfg(not(feature = "worker"))]
+#[cfg(feature = "fast-reader")]
 mod fast;
 mod flat;
 mod parse;

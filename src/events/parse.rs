@@ -186,9 +186,9 @@ fn path_error(e: crate::FieldError, make: &dyn Fn(String, String) -> EventError)
 /// whose data has the wrong shape is an error naming the field.
 pub fn parse_events(body: &str) -> Result<Vec<Event>, EventError> {
     // The usual shape in one pass (`fast.rs`); anything else, errors included, through serde.
-    // The Worker reads with serde alone: its callback costs half a millisecond either way, and
-    // the one-pass reader is 15 KB of wasm it has no room for (its 400 KB gzip budget).
-    #[cfg(not(feature = "worker"))]
+    // The builds for size read with serde alone (feature `fast-reader`, Cargo.toml): the
+    // Worker's callback costs half a millisecond either way, and a page parses a few events.
+    #[cfg(feature = "fast-reader")]
     if let Some(events) = super::fast::parse_events(body) {
         return Ok(events);
     }
