@@ -165,7 +165,14 @@ impl CallState {
             }
             CommandResponse::Recording { recording_id } => {
                 let rec = self.recording.get_or_insert_with(|| Recording::new(None));
-                rec.recording_id = Some(recording_id.clone());
+                let mut moved = rec.named(recording_id);
+                if let Some(ended_at) = self.ended_at {
+                    // A held state folded after the call's end: the recording ended with it.
+                    moved |= rec.end(ended_at);
+                }
+                if moved {
+                    changes.push(Change::Recording { status: rec.status });
+                }
             }
             CommandResponse::Connection { call_connection_id } => {
                 self.call_connection_id.get_or_insert_with(|| call_connection_id.clone());

@@ -57,6 +57,21 @@ pub struct Recording {
     /// When it was over (Unix ms), if known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub over_at: Option<i64>,
+    /// States stamped (by ACS's clock) before the start was sent (by ours), naming a recording,
+    /// that came before the start's answer: held until the answer says whether they are this
+    /// recording's (ACS's clock behind ours) or an earlier one's.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub held: Vec<Held>,
+}
+
+/// A state held until the start's answer names the recording ([`Recording::held`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Held {
+    /// The recording the state names.
+    pub recording_id: String,
+    /// The state.
+    pub mark: Mark,
 }
 
 /// One state ACS reported for the recording.
@@ -87,6 +102,7 @@ impl Recording {
             marks: Vec::new(),
             over: false,
             over_at: None,
+            held: Vec::new(),
         }
     }
 
@@ -104,6 +120,19 @@ impl Recording {
         };
         self.marks.insert(pos, mark);
         self.settle();
+    }
+
+    /// The start's answer named the recording: its id is known, and the held states that name
+    /// it are folded in (the others were an earlier recording's). True when the status changed.
+    pub(crate) fn named(&mut self, recording_id: &str) -> bool {
+        let before = self.status;
+        self.recording_id = Some(recording_id.to_owned());
+        for h in std::mem::take(&mut self.held) {
+            if h.recording_id == recording_id {
+                self.report(h.mark.active, h.mark.at, h.mark.start);
+            }
+        }
+        self.status != before
     }
 
     /// The call ended, or ACS no longer has it: the recording is over (a failed start stays

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::participant::{Participant, ParticipantStatus};
 use super::presence::{self, Roster};
-use super::recording::{Recording, RecordingStatus};
+use super::recording::{Held, Mark, Recording, RecordingStatus};
 use crate::events::{Event, EventData};
 use crate::model::{CallConnectionState, RecordingKind, RecordingState, ResultInformation};
 use crate::{CommunicationIdentifier, RawId};
@@ -471,10 +471,22 @@ impl CallState {
                     .and_then(|rec| rec.recording_id.as_deref())
                     .is_some_and(|id| r.recording_id.as_deref() == Some(id));
                 let earlier = current.and_then(|rec| rec.requested_at).zip(at);
+                let started = r.start_date_time.as_deref().and_then(crate::time::parse_rfc3339_millis);
                 if !named && earlier.is_some_and(|(asked, at)| at < asked - super::CLOCK_SKEW_MS) {
+                    // Before the start's answer, a state naming a recording is held: the
+                    // answer will say whether it is this one's.
+                    let rec = self.recording.as_mut().filter(|rec| rec.recording_id.is_none());
+                    let active = match r.state {
+                        Some(RecordingState::Active) => Some(true),
+                        Some(RecordingState::Inactive) => Some(false),
+                        _ => None,
+                    };
+                    if let (Some(rec), Some(id), Some(active)) = (rec, &r.recording_id, active) {
+                        let mark = Mark { at, active, start: started.filter(|_| active) };
+                        rec.held.push(Held { recording_id: id.clone(), mark });
+                    }
                     return false;
                 }
-                let started = r.start_date_time.as_deref().and_then(crate::time::parse_rfc3339_millis);
                 let rec = self.recording.get_or_insert_with(|| Recording::new(r.recording_id.clone()));
                 if rec.recording_id.is_none() {
                     rec.recording_id = r.recording_id.clone();

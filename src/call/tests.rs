@@ -283,13 +283,30 @@ fn recording_events_delivered_out_of_order_end_where_acs_left_them() {
 
     // Our clock 10 s ahead of ACS's: the start sent at 40 by ours, its active stamped 31 by
     // ACS. Once the start's answer has named the recording, its states count whatever their
-    // time; before that, such a state cannot be told from an earlier recording's.
+    // time; one that comes before the answer is held until the answer says whose it is.
     let mut s = connected();
     s.record_command(&action(json!({"operation": "startRecording"})), None, Some(T + 40_000), None);
-    assert_eq!(s.apply(&rec("r1", 31, true)), Applied::Stale);
     s.record_response(None, &CommandResponse::Recording { recording_id: "rec-1".into() });
-    s.apply(&rec("r1b", 31, true));
+    s.apply(&rec("r1", 31, true));
     assert_eq!(s.recording.as_ref().unwrap().status, RecordingStatus::Active);
+
+    let mut s = connected();
+    s.record_command(&action(json!({"operation": "startRecording"})), None, Some(T + 40_000), None);
+    assert_eq!(s.apply(&rec("r1", 31, true)), Applied::Stale, "not yet known to be this recording's");
+    assert_eq!(s.recording.as_ref().unwrap().status, RecordingStatus::Starting);
+    let c = s.record_response(None, &CommandResponse::Recording { recording_id: "rec-1".into() });
+    assert_eq!(c, vec![Change::Recording { status: RecordingStatus::Active }]);
+    let r = s.recording.as_ref().unwrap();
+    assert_eq!((r.started_at, r.held.len()), (Some(T + 31_000), 0));
+
+    // Held, then the answer names another recording: the held state was an earlier one's.
+    let mut s = connected();
+    s.record_command(&action(json!({"operation": "startRecording"})), None, Some(T + 40_000), None);
+    s.apply(&rec("r1", 31, false));
+    let c = s.record_response(None, &CommandResponse::Recording { recording_id: "rec-2".into() });
+    assert_eq!(c, vec![]);
+    let r = s.recording.as_ref().unwrap();
+    assert_eq!((r.status, r.recording_id.as_deref(), r.held.len()), (RecordingStatus::Starting, Some("rec-2"), 0));
 
     // A state event that arrives after the call ended: the recording ended with the call.
     let mut s = connected();
