@@ -16,6 +16,8 @@ use serde_json::value::RawValue;
 
 pub use data::{CallEvent, Common, IncomingCallData, SubscriptionValidationData};
 pub use flat::{flat_patch, to_flat_json};
+#[cfg(all(feature = "fast-reader", feature = "js"))]
+pub(crate) use parse::one_event_code;
 pub use parse::parse_events;
 
 /// Prefix of every ACS event type.

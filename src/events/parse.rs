@@ -195,6 +195,15 @@ pub fn parse_events(body: &str) -> Result<Vec<Event>, EventError> {
     parse_with_serde(body)
 }
 
+/// The type code ([`super::EventData::code`]) of a body of one event that needs no normalising,
+/// when the one-pass reader reads it: checked and typed as [`parse_events`] would, without
+/// building the event (what the package's `parseEvents` needs: its objects come from
+/// `JSON.parse`). `None`: ask [`parse_events`].
+#[cfg(all(feature = "fast-reader", feature = "js"))]
+pub(crate) fn one_event_code(body: &str) -> Option<u32> {
+    super::fast::event_code(body)
+}
+
 /// [`parse_events`] through serde alone: the reference the one-pass reader is checked against.
 pub(super) fn parse_with_serde(body: &str) -> Result<Vec<Event>, EventError> {
     let trimmed = body.trim_start();

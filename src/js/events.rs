@@ -57,6 +57,10 @@ thread_local! {
 #[wasm_bindgen(js_name = parseEventCode)]
 pub fn parse_event_code(len: usize) -> Result<i32, JsValue> {
     with_input(len, |body| {
+        #[cfg(feature = "fast-reader")]
+        if let Some(code) = events::one_event_code(body) {
+            return Ok(code as i32);
+        }
         let parsed = parse(body)?;
         if let [one] = &parsed[..] {
             if events::flat_patch(one).is_none() {
