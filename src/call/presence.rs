@@ -162,57 +162,64 @@ pub(crate) fn last_listing(rosters: &[Roster], point: Point, id: &RawId) -> bool
 /// of outcome events, and the end of the call.
 pub(crate) fn recompute(participants: &mut [Participant], rosters: &[Roster], ended_at: Option<Option<i64>>) {
     for p in participants.iter_mut() {
-        let id = p.identifier.raw_id().clone();
-        let mut stays = Vec::new();
-        let mut open: Option<Option<i64>> = None;
-        let mut previous_at: Option<i64> = None;
-        for r in rosters {
-            match (r.contains(&id), open) {
-                // Joined between the previous roster and this one; an AddParticipantSucceeded
-                // in that window says when exactly.
-                (true, None) => {
-                    let hint =
-                        p.joined_hint.filter(|h| previous_at.is_none_or(|pa| *h > pa) && r.at.is_none_or(|a| *h <= a));
-                    open = Some(hint.or(r.at));
-                }
-                (false, Some(joined_at)) => {
-                    stays.push(Stay { joined_at, left_at: r.at.or(joined_at) });
-                    open = None;
-                }
-                _ => {}
-            }
-            previous_at = r.end_at().or(previous_at);
-        }
-        let removed_at = p.removed_at;
-        let close = |joined_at: Option<i64>| -> Option<i64> {
-            let removed = removed_at.filter(|t| joined_at.is_none_or(|j| *t >= j));
-            removed.or_else(|| ended_at.and_then(|e| e.or(joined_at)))
-        };
-        if let Some(joined_at) = open {
-            stays.push(Stay { joined_at, left_at: close(joined_at) });
-        }
-        if stays.is_empty() {
-            // Never on a roster: an AddParticipantSucceeded is the evidence; the first roster
-            // after it without them says they had left by then.
-            if let Some(t) = p.joined_hint {
-                // (Within a run, the last roster's time is the one kept.)
-                let next = rosters.iter().find_map(|r| [r.at, r.end_at()].into_iter().flatten().find(|&a| a > t));
-                let left_at = next.or_else(|| close(Some(t)));
-                stays.push(Stay { joined_at: Some(t), left_at });
-            }
-        }
-        // Clocks disagree by a little (a last roster stamped after the call's end, a sequence
-        // number ahead of its time): a stay never ends before it began.
-        for stay in &mut stays {
-            if let (Some(j), Some(l)) = (stay.joined_at, stay.left_at) {
-                stay.left_at = Some(l.max(j));
-            }
-        }
+        // The stays are rebuilt in their own buffer (no allocation once a participant has one).
+        let mut stays = std::mem::take(&mut p.stays);
+        stays.clear();
+        stays_of(p, rosters, ended_at, &mut stays);
         if let Some(inv) = &mut p.invitation {
             inv.settle(&stays);
         }
         p.stays = stays;
         p.derive_status();
+    }
+}
+
+/// `p`'s stays on the call, into `stays` (empty).
+fn stays_of(p: &Participant, rosters: &[Roster], ended_at: Option<Option<i64>>, stays: &mut Vec<Stay>) {
+    let id = p.identifier.raw_id();
+    let mut open: Option<Option<i64>> = None;
+    let mut previous_at: Option<i64> = None;
+    for r in rosters {
+        match (r.contains(id), open) {
+            // Joined between the previous roster and this one; an AddParticipantSucceeded in
+            // that window says when exactly.
+            (true, None) => {
+                let hint =
+                    p.joined_hint.filter(|h| previous_at.is_none_or(|pa| *h > pa) && r.at.is_none_or(|a| *h <= a));
+                open = Some(hint.or(r.at));
+            }
+            (false, Some(joined_at)) => {
+                stays.push(Stay { joined_at, left_at: r.at.or(joined_at) });
+                open = None;
+            }
+            _ => {}
+        }
+        previous_at = r.end_at().or(previous_at);
+    }
+    let removed_at = p.removed_at;
+    let close = |joined_at: Option<i64>| -> Option<i64> {
+        let removed = removed_at.filter(|t| joined_at.is_none_or(|j| *t >= j));
+        removed.or_else(|| ended_at.and_then(|e| e.or(joined_at)))
+    };
+    if let Some(joined_at) = open {
+        stays.push(Stay { joined_at, left_at: close(joined_at) });
+    }
+    if stays.is_empty() {
+        // Never on a roster: an AddParticipantSucceeded is the evidence; the first roster after
+        // it without them says they had left by then.
+        if let Some(t) = p.joined_hint {
+            // (Within a run, the last roster's time is the one kept.)
+            let next = rosters.iter().find_map(|r| [r.at, r.end_at()].into_iter().flatten().find(|&a| a > t));
+            let left_at = next.or_else(|| close(Some(t)));
+            stays.push(Stay { joined_at: Some(t), left_at });
+        }
+    }
+    // Clocks disagree by a little (a last roster stamped after the call's end, a sequence
+    // number ahead of its time): a stay never ends before it began.
+    for stay in stays.iter_mut() {
+        if let (Some(j), Some(l)) = (stay.joined_at, stay.left_at) {
+            stay.left_at = Some(l.max(j));
+        }
     }
 }
 
