@@ -72,6 +72,9 @@ pub struct Held {
     pub recording_id: String,
     /// The state.
     pub mark: Mark,
+    /// Who owns the recording, as the state said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<RecordingKind>,
 }
 
 /// One state ACS reported for the recording.
@@ -129,6 +132,7 @@ impl Recording {
         self.recording_id = Some(recording_id.to_owned());
         for h in std::mem::take(&mut self.held) {
             if h.recording_id == recording_id {
+                self.kind = h.kind.or(self.kind.take());
                 self.report(h.mark.active, h.mark.at, h.mark.start);
             }
         }

@@ -483,7 +483,8 @@ impl CallState {
                     };
                     if let (Some(rec), Some(id), Some(active)) = (rec, &r.recording_id, active) {
                         let mark = Mark { at, active, start: started.filter(|_| active) };
-                        rec.held.push(Held { recording_id: id.clone(), mark });
+                        let kind = r.recording_kind.clone();
+                        rec.held.push(Held { recording_id: id.clone(), mark, kind });
                     }
                     return false;
                 }

@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 
 use super::*;
 use crate::events::parse_events;
-use crate::model::CallConnectionState;
+use crate::model::{CallConnectionState, RecordingKind};
 use crate::RawId;
 
 const CALL: &str = "call-1";
@@ -292,12 +292,15 @@ fn recording_events_delivered_out_of_order_end_where_acs_left_them() {
 
     let mut s = connected();
     s.record_command(&action(json!({"operation": "startRecording"})), None, Some(T + 40_000), None);
-    assert_eq!(s.apply(&rec("r1", 31, true)), Applied::Stale, "not yet known to be this recording's");
+    let owned = json!({"recordingId": "rec-1", "state": "active", "startDateTime": t(31), "recordingKind": "azureCommunicationServices"});
+    let active = ev("r1", "RecordingStateChanged", 31, owned);
+    assert_eq!(s.apply(&active), Applied::Stale, "not yet known to be this recording's");
     assert_eq!(s.recording.as_ref().unwrap().status, RecordingStatus::Starting);
     let c = s.record_response(None, &CommandResponse::Recording { recording_id: "rec-1".into() });
     assert_eq!(c, vec![Change::Recording { status: RecordingStatus::Active }]);
     let r = s.recording.as_ref().unwrap();
     assert_eq!((r.started_at, r.held.len()), (Some(T + 31_000), 0));
+    assert_eq!(r.kind, Some(RecordingKind::AzureCommunicationServices), "the held state's owner");
 
     // Held, then the answer names another recording: the held state was an earlier one's.
     let mut s = connected();
