@@ -533,6 +533,7 @@ export type Change =
   | { change: 'participant'; rawId: string; status: ParticipantStatus; result?: ResultInformation }
   | { change: 'flags'; rawId: string }
   | { change: 'recording'; status: RecordingStatus }
+  | { change: 'teamsRecording'; status: RecordingStatus }
   | { change: 'operation'; operationContext: string; operation?: string; succeeded: boolean; event: string };
 
 /** A command to check, build and record at once (`CallState.command`): an operation and all its params. */
@@ -573,6 +574,21 @@ export interface ParticipantState {
   removedAt?: number;
 }
 
+/** A recording as the console sees it. */
+export interface RecordingView {
+  recordingId: string | null;
+  /** `azureCommunicationServices`, `teams`, `teamsCompliance` (or a newer one). */
+  kind: string | null;
+  /** A Teams-side recording is `active` or `stopped` (Teams recordings do not pause). */
+  status: RecordingStatus;
+  startedAt: number | null;
+  requestedAt: number | null;
+  startedBy: string | null;
+  spans: Array<[number | null, number | null]>;
+  /** Started after a Teams user joined: cannot be stopped in the preview (always false for a Teams-side recording). */
+  startedAfterTeamsJoined: boolean;
+}
+
 /** A console's view of one call. */
 export interface CallSnapshot {
   callConnectionId: string | null;
@@ -592,16 +608,10 @@ export interface CallSnapshot {
   participants: ParticipantState[];
   othersInCall: number;
   teamsUsersActive: number;
-  recording: {
-    recordingId: string | null;
-    kind: string | null;
-    status: RecordingStatus;
-    startedAt: number | null;
-    requestedAt: number | null;
-    startedBy: string | null;
-    spans: Array<[number | null, number | null]>;
-    startedAfterTeamsJoined: boolean;
-  } | null;
+  /** The recording this app controls (Call Automation's). */
+  recording: RecordingView | null;
+  /** A recording a Teams client or compliance policy runs: shown, not this app's to pause or stop. */
+  teamsRecording?: RecordingView;
   pending: Array<{ operation: string; operationContext: string; sentAt: number | null; target?: string }>;
   lastError: { source: string; operationContext?: string; result: ResultInformation; at: number | null } | null;
   lastEventAt: number | null;

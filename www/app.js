@@ -314,8 +314,10 @@ function render() {
   $('call-state').textContent = state;
   $('call-state').className = `pill ${state}`;
   const rec = v.recording?.status;
-  $('call-recording').textContent = rec ? `recording ${rec}` : 'not recording';
-  $('call-recording').className = `pill ${rec === 'active' ? 'rec-active' : ''}`;
+  // A Teams user's (or a compliance policy's) own recording: shown, not ours to control.
+  const teamsRec = v.teamsRecording?.status === 'active';
+  $('call-recording').textContent = `${rec ? `recording ${rec}` : 'not recording'}${teamsRec ? ' · Teams recording' : ''}`;
+  $('call-recording').className = `pill ${rec === 'active' || teamsRec ? 'rec-active' : ''}`;
 
   // An offered call.
   const offered = v.incoming && !v.incoming.handled && !v.ended;

@@ -60,11 +60,16 @@ export function timelineSvg(view, records, name, now = Date.now()) {
   for (const [from, to] of view.recording?.spans ?? []) {
     parts.push(`<rect x="${x(from)}" y="${ry + 4}" width="${Math.max(2, x(to ?? end) - x(from))}" height="14" rx="3" fill="#b42318" opacity=".8"><title>recording</title></rect>`);
   }
+  // A Teams-side recording: outlined in the same lane.
+  for (const [from, to] of view.teamsRecording?.spans ?? []) {
+    parts.push(`<rect x="${x(from)}" y="${ry + 6}" width="${Math.max(2, x(to ?? end) - x(from))}" height="10" rx="3" fill="none" stroke="#6e40c9" stroke-width="2"><title>Teams recording</title></rect>`);
+  }
   parts.push('</svg>');
   return parts.join('');
 }
 
 function describe(view, name) {
   const people = (view.participants ?? []).map((p) => `${name(p)}: ${p.status}`).join('; ');
-  return `Participants — ${people || 'none yet'}. Recording: ${view.recording?.status ?? 'none'}.`;
+  const teams = view.teamsRecording ? ` Teams recording: ${view.teamsRecording.status}.` : '';
+  return `Participants — ${people || 'none yet'}. Recording: ${view.recording?.status ?? 'none'}.${teams}`;
 }

@@ -44,8 +44,24 @@ pub struct RecordingView<'a> {
     pub started_by: Option<&'a str>,
     /// Active periods.
     pub spans: &'a [(Option<i64>, Option<i64>)],
-    /// True when it started after a Teams user joined (it cannot be stopped in the preview).
+    /// True when it started after a Teams user joined (it cannot be stopped in the preview);
+    /// always false for a Teams-side recording, which this app does not stop anyway.
     pub started_after_teams_joined: bool,
+}
+
+impl<'a> RecordingView<'a> {
+    fn of(r: &'a Recording, teams_joined: Option<i64>) -> Self {
+        RecordingView {
+            recording_id: r.recording_id.as_deref(),
+            kind: r.kind.as_ref(),
+            status: r.status,
+            started_at: r.started_at,
+            requested_at: r.requested_at,
+            started_by: r.started_by.as_deref(),
+            spans: &r.spans,
+            started_after_teams_joined: r.started_after(teams_joined),
+        }
+    }
 }
 
 /// A console's view of the call.
@@ -74,8 +90,11 @@ pub struct Snapshot<'a> {
     pub others_in_call: usize,
     /// Teams users in the call or ringing.
     pub teams_users_active: usize,
-    /// The recording.
+    /// The recording this app controls.
     pub recording: Option<RecordingView<'a>>,
+    /// A recording a Teams client or policy runs (not this app's to pause or stop).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub teams_recording: Option<RecordingView<'a>>,
     /// Operations awaiting their outcome.
     pub pending: &'a [PendingOperation],
     /// The latest failure.
@@ -90,16 +109,7 @@ impl CallState {
     /// The console view (serialise it; no single-use incoming-call context, no bookkeeping).
     pub fn snapshot(&self) -> Snapshot<'_> {
         let teams_joined = self.teams_first_joined_at();
-        let recording = self.recording.as_ref().map(|r: &Recording| RecordingView {
-            recording_id: r.recording_id.as_deref(),
-            kind: r.kind.as_ref(),
-            status: r.status,
-            started_at: r.started_at,
-            requested_at: r.requested_at,
-            started_by: r.started_by.as_deref(),
-            spans: &r.spans,
-            started_after_teams_joined: r.started_after(teams_joined),
-        });
+        let recording = self.recording.as_ref().map(|r| RecordingView::of(r, teams_joined));
         Snapshot {
             call_connection_id: self.call_connection_id.as_deref(),
             server_call_id: self.server_call_id.as_deref(),
@@ -119,6 +129,7 @@ impl CallState {
             others_in_call: self.others_in_call().count(),
             teams_users_active: self.teams_users_active().count(),
             recording,
+            teams_recording: self.teams_recording.as_ref().map(|r| RecordingView::of(r, None)),
             pending: &self.pending,
             last_error: self.last_error.as_ref(),
             last_event_at: self.last_event_at,

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::participant::{Participant, ParticipantStatus};
 use super::presence::{self, Roster};
 use super::recording::{Held, Mark, Recording, RecordingStatus};
-use crate::events::{Event, EventData};
+use crate::events::{CallEvent, Event, EventData};
 use crate::model::{CallConnectionState, RecordingKind, RecordingState, ResultInformation};
 use crate::{CommunicationIdentifier, RawId};
 
@@ -131,6 +131,11 @@ pub enum Change {
         /// New status.
         status: RecordingStatus,
     },
+    /// The state of a recording a Teams client or policy runs moved.
+    TeamsRecording {
+        /// New status.
+        status: RecordingStatus,
+    },
     /// An operation concluded.
     Operation {
         /// Its context.
@@ -171,8 +176,14 @@ pub struct CallState {
     pub app_raw_id: Option<RawId>,
     /// Everyone seen, in order of first appearance.
     pub participants: Vec<Participant>,
-    /// The recording, if one was started.
+    /// The recording, if one was started: the one this app controls (Call Automation's).
     pub recording: Option<Recording>,
+    /// A recording a Teams client or a Teams compliance policy runs on the call (ACS's preview
+    /// events TeamsRecordingStateChanged / TeamsComplianceRecordingStateChanged): kept apart
+    /// from [`Self::recording`], which its states must not move, and which this app cannot pause,
+    /// resume or stop.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub teams_recording: Option<Recording>,
     /// Operations awaiting their outcome.
     pub pending: Vec<PendingOperation>,
     /// The latest failure.
@@ -340,6 +351,11 @@ impl CallState {
                 changes.push(Change::Recording { status: r.status });
             }
         }
+        if let Some(r) = &mut self.teams_recording {
+            if r.end(at) {
+                changes.push(Change::TeamsRecording { status: r.status });
+            }
+        }
         self.pending.clear();
     }
 
@@ -459,9 +475,14 @@ impl CallState {
                     }
                 }
             }
-            E::RecordingStateChanged(r)
-            | E::TeamsRecordingStateChanged(r)
-            | E::TeamsComplianceRecordingStateChanged(r) => {
+            E::TeamsRecordingStateChanged(r) | E::TeamsComplianceRecordingStateChanged(r) => {
+                let owner = match event.data {
+                    E::TeamsRecordingStateChanged(_) => RecordingKind::Teams,
+                    _ => RecordingKind::TeamsCompliance,
+                };
+                return self.fold_teams_recording(r, owner, at, changes);
+            }
+            E::RecordingStateChanged(r) => {
                 // A state from before this app asked for the current recording is an earlier
                 // recording's, delivered late: it says nothing of this one. Unless it names the
                 // current recording (the start's answer gave its id): then it is this one's,
@@ -494,8 +515,6 @@ impl CallState {
                 }
                 if let Some(kind) = &r.recording_kind {
                     rec.kind = Some(kind.clone());
-                } else if matches!(event.data, E::TeamsRecordingStateChanged(_)) {
-                    rec.kind.get_or_insert(RecordingKind::Teams);
                 }
                 let before = rec.status;
                 match r.state {
@@ -529,6 +548,53 @@ impl CallState {
                     at,
                 });
             }
+        }
+        true
+    }
+
+    /// A state of a recording a Teams client or policy runs, into [`Self::teams_recording`].
+    /// Teams recordings do not pause: an `inactive` is the end (ACS says only active/inactive).
+    /// A state naming another recording than the one kept starts it afresh when it is not older
+    /// (someone recorded again); an older one is an earlier recording's, delivered late.
+    fn fold_teams_recording(
+        &mut self,
+        r: &CallEvent,
+        owner: RecordingKind,
+        at: Option<i64>,
+        changes: &mut Vec<Change>,
+    ) -> bool {
+        let active = match r.state {
+            Some(RecordingState::Active) => true,
+            Some(RecordingState::Inactive) => false,
+            _ => return true,
+        };
+        if let Some(rec) = &self.teams_recording {
+            let other = rec.recording_id.as_deref().zip(r.recording_id.as_deref()).is_some_and(|(kept, id)| kept != id);
+            if other {
+                let latest = rec.marks.iter().filter_map(|m| m.at).max();
+                if at.zip(latest).is_some_and(|(at, latest)| at < latest) {
+                    return false;
+                }
+                self.teams_recording = None;
+            }
+        }
+        let rec = self.teams_recording.get_or_insert_with(|| {
+            let mut rec = Recording::new(r.recording_id.clone());
+            rec.request_stop(None);
+            rec
+        });
+        if rec.recording_id.is_none() {
+            rec.recording_id = r.recording_id.clone();
+        }
+        rec.kind = Some(r.recording_kind.clone().unwrap_or(owner));
+        let before = rec.status;
+        let started = r.start_date_time.as_deref().and_then(crate::time::parse_rfc3339_millis);
+        rec.report(active, at, started);
+        if self.ended_at.is_some() {
+            rec.end(self.ended_at.flatten());
+        }
+        if rec.status != before {
+            changes.push(Change::TeamsRecording { status: rec.status });
         }
         true
     }

@@ -800,3 +800,60 @@ fn a_call_that_is_gone_or_disconnected_is_ended_and_recordings_are_read() {
     let partial = CommandResponse::from_http("getParticipants", 200, r#"{"value":[],"nextLink":"x"}"#, Some(T0));
     assert!(!matches!(partial, Ok(Some(CommandResponse::Observed(_)))));
 }
+
+#[test]
+fn a_teams_recording_is_kept_apart_from_ours() {
+    let teams_rec = |id: &str, rec: &str, at: u32, state: &str| {
+        ev(id, "TeamsRecordingStateChanged", at, json!({"recordingId": rec, "state": state, "startDateTime": t(at)}))
+    };
+    // Ours active since 11; a Teams user records from 20 to 30.
+    let mut s = connected();
+    s.record_command(&action(json!({"operation": "startRecording"})), None, Some(1_743_508_810_000), None);
+    s.record_response(None, &CommandResponse::Recording { recording_id: "rec-1".into() });
+    s.apply(&ev(
+        "r1",
+        "RecordingStateChanged",
+        11,
+        json!({"recordingId": "rec-1", "state": "active", "startDateTime": t(11)}),
+    ));
+    let applied = s.apply(&teams_rec("t1", "rec-T", 20, "active"));
+    assert_eq!(applied, Applied::Applied { changes: vec![Change::TeamsRecording { status: RecordingStatus::Active }] });
+    let applied = s.apply(&teams_rec("t2", "rec-T", 30, "inactive"));
+    assert_eq!(
+        applied,
+        Applied::Applied { changes: vec![Change::TeamsRecording { status: RecordingStatus::Stopped }] }
+    );
+    let ours = s.recording.as_ref().unwrap();
+    assert_eq!(
+        (ours.recording_id.as_deref(), ours.status, ours.kind.clone()),
+        (Some("rec-1"), RecordingStatus::Active, None)
+    );
+    let theirs = s.teams_recording.as_ref().unwrap();
+    assert_eq!((theirs.recording_id.as_deref(), theirs.status), (Some("rec-T"), RecordingStatus::Stopped));
+    assert_eq!(theirs.kind, Some(RecordingKind::Teams));
+    assert_eq!(theirs.spans, vec![(Some(T0 + 20_000), Some(T0 + 30_000))]);
+    // Ours is still this app's to stop, by its own id.
+    assert!(s.can(&action(json!({"operation": "stopRecording", "recordingId": "rec-1"}))).is_ok());
+    let view = serde_json::to_value(s.snapshot()).unwrap();
+    assert_eq!(
+        (view["recording"]["status"].clone(), view["teamsRecording"]["status"].clone()),
+        (json!("active"), json!("stopped"))
+    );
+
+    // A Teams recording alone: ours can still start; a late state of an earlier Teams recording
+    // says nothing; a compliance recording names its owner; the call's end ends it.
+    let mut s = connected();
+    s.apply(&ev("c1", "TeamsComplianceRecordingStateChanged", 5, json!({"recordingId": "rec-C", "state": "active"})));
+    assert!(s.recording.is_none());
+    assert!(
+        s.can(&action(json!({"operation": "startRecording"}))).is_ok(),
+        "a Teams recording does not hold ours back"
+    );
+    s.apply(&teams_rec("t3", "rec-T2", 4, "inactive"));
+    let theirs = s.teams_recording.as_ref().unwrap();
+    assert_eq!((theirs.recording_id.as_deref(), theirs.status), (Some("rec-C"), RecordingStatus::Active));
+    assert_eq!(theirs.kind, Some(RecordingKind::TeamsCompliance));
+    let applied = s.apply(&ev("d", "CallDisconnected", 40, json!({})));
+    let Applied::Applied { changes } = applied else { panic!("{applied:?}") };
+    assert!(changes.contains(&Change::TeamsRecording { status: RecordingStatus::Stopped }), "{changes:?}");
+}

@@ -379,3 +379,18 @@ test('parseEvents: strings read right wherever a quote, escape or control charac
   }
   assert.ok(checked > 8000, String(checked));
 });
+
+test('CallState: a Teams user\'s own recording is shown apart and does not move ours', () => {
+  const call = new sb.CallState();
+  const ev = (id, type, time, data) => ({ id, type: `Microsoft.Communication.${type}`, source: 'calling/callConnections/c1', time, specversion: '1.0', data: { callConnectionId: 'c1', ...data } });
+  call.receive([ev('e1', 'CallConnected', '2025-04-01T12:00:00Z', {})]);
+  call.receive([ev('e2', 'RecordingStateChanged', '2025-04-01T12:00:05Z', { recordingId: 'rec-1', state: 'active', recordingKind: 'azureCommunicationServices' })]);
+  const [o] = call.receive([ev('e3', 'TeamsRecordingStateChanged', '2025-04-01T12:00:10Z', { recordingId: 'rec-T', state: 'active' })]);
+  assert.deepEqual(o.changes, [{ change: 'teamsRecording', status: 'active' }]);
+  call.receive([ev('e4', 'TeamsRecordingStateChanged', '2025-04-01T12:00:20Z', { recordingId: 'rec-T', state: 'inactive' })]);
+  const v = call.snapshot();
+  assert.deepEqual([v.recording.recordingId, v.recording.status, v.recording.kind], ['rec-1', 'active', 'azureCommunicationServices']);
+  assert.deepEqual([v.teamsRecording.recordingId, v.teamsRecording.status, v.teamsRecording.kind], ['rec-T', 'stopped', 'teams']);
+  assert.equal(call.can({ operation: 'stopRecording', recordingId: 'rec-1' }).allowed, true);
+  call.free();
+});

@@ -67,6 +67,13 @@ export function state(ev: AcsEvent): boolean {
   s.can({ recognizeInputType: 'dtmf' });
   const snap = s.snapshot();
   const ringing = snap.participants.filter((p) => p.status === 'ringing').length;
+  // A Teams-side recording is its own, optional view; its changes their own kind.
+  const teamsActive: boolean = snap.teamsRecording?.status === 'active';
+  // @ts-expect-error may be absent
+  const teamsKind: string | null = snap.teamsRecording.kind;
+  const changes = s.apply('[]').flatMap((o) => (o.outcome === 'applied' ? o.changes : []));
+  const teamsChanges = changes.filter((c) => c.change === 'teamsRecording').map((c) => (c.change === 'teamsRecording' ? c.status : null));
+  void [teamsActive, teamsKind, teamsChanges];
   return v.allowed ? ringing > 0 : v.rule === 'dtmf_not_in_teams_calls' && v.reason.length > 0;
 }
 
