@@ -138,6 +138,18 @@ export function makeEmulatorApi(raw) {
       return JSON.parse(out.body || 'null');
     }
 
+    /**
+     * A Teams user in the call starts (`active`) or stops (`inactive`) recording it from their
+     * Teams client (`POST /control/calls/{id}/teamsRecording`): the app hears of it through
+     * TeamsRecordingStateChanged and cannot control that recording.
+     */
+    teamsRecording(callConnectionId, state) {
+      const path = `/control/calls/${encodeURIComponent(callConnectionId)}/teamsRecording`;
+      const out = this.handle({ method: 'POST', path, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ state }) });
+      if (out.status >= 400) throw emulatorError(out.status === 404 ? 'not_found' : out.status === 409 ? 'conflict' : 'invalid_request', JSON.parse(out.body)?.error?.message ?? out.body);
+      return JSON.parse(out.body);
+    }
+
     /** Releases the wasm memory now (otherwise the garbage collector does it). */
     free() {
       this.#inner.free();

@@ -203,6 +203,13 @@ export class AcsEmulator {
     to: string;
     eventGridConfigured: boolean;
   };
+  /**
+   * A Teams user in the call starts (`active`) or stops (`inactive`) recording it from their
+   * Teams client: the app hears of it through TeamsRecordingStateChanged. Throws (code
+   * `not_found`, `conflict` — no Teams user in the call, already recording, not recording —
+   * or `invalid_request`).
+   */
+  teamsRecording(callConnectionId: string, state: 'active' | 'inactive'): { recordingId: string; recordingState: 'active' | 'inactive'; recordingKind: 'teams' };
   /** Releases the wasm memory now. */
   free(): void;
 }

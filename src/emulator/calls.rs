@@ -83,6 +83,8 @@ pub(crate) struct Call {
     pub seq: i64,
     pub media: Option<super::media::MediaOp>,
     pub recording: Option<String>,
+    /// The recording a Teams user in the call runs from their client, while it runs.
+    pub teams_recording: Option<String>,
     pub teams_joined: bool,
     pub ended: bool,
     pub last_event_at: i64,
@@ -190,6 +192,7 @@ impl Emulator {
                 seq: 0,
                 media: None,
                 recording: None,
+                teams_recording: None,
                 teams_joined: false,
                 ended: false,
                 last_event_at: self.now,

@@ -38,6 +38,12 @@ struct TeamsPatch {
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TeamsRecording {
+    state: crate::model::RecordingState,
+}
+
+#[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Clock {
     advance_ms: i64,
@@ -124,6 +130,18 @@ pub(super) fn handle(emu: &mut Emulator, req: &Request, rest: &str) -> Response 
                 Response::json(200, &json!({"validated": true}))
             } else {
                 Response::error(400, "BadRequest", "code: does not match the validation code")
+            }
+        }
+        ("POST", p) if p.starts_with("calls/") && p.ends_with("/teamsRecording") => {
+            let call = p.trim_start_matches("calls/").trim_end_matches("/teamsRecording");
+            match body::<TeamsRecording>(req).map(|b| b.state) {
+                Ok(crate::model::RecordingState::Active) => super::recording::teams_recording(emu, call, true),
+                Ok(crate::model::RecordingState::Inactive) => super::recording::teams_recording(emu, call, false),
+                Ok(_) => Response::json(
+                    400,
+                    &json!({"error": {"code": "BadRequest", "message": "state: must be active or inactive", "target": "state"}}),
+                ),
+                Err(r) => r,
             }
         }
         ("PATCH", p) if p.starts_with("teams/") => {

@@ -48,6 +48,42 @@ fn changed(emu: &mut Emulator, id: &str, at: i64) {
     emu.emit_raw(&r.callback, "RecordingStateChanged", at, &source, &event);
 }
 
+/// A Teams user in the call starts (`active`) or stops recording it from their Teams client
+/// (the control API's `POST /control/calls/{callConnectionId}/teamsRecording`). ACS tells the
+/// app with the preview event TeamsRecordingStateChanged; the app cannot pause, resume or stop
+/// that recording.
+pub(super) fn teams_recording(emu: &mut Emulator, call_id: &str, active: bool) -> Response {
+    let Some(call) = emu.calls.get(call_id).filter(|c| !c.ended) else { return super::calls::not_found() };
+    if !call.legs.iter().any(|l| l.id.is_teams_user()) {
+        return Response::error(409, "Conflict", "no Teams user is in the call to record it");
+    }
+    let id = match (&call.teams_recording, active) {
+        (Some(_), true) => return Response::error(409, "Conflict", "a Teams user is already recording the call"),
+        (None, false) => return Response::error(409, "Conflict", "no Teams user is recording the call"),
+        (Some(id), false) => id.clone(),
+        (None, true) => recording_id(&emu.rng.uuid(), &emu.rng.uuid()),
+    };
+    let (server_call_id, url) = (call.server_call_id.clone(), call.callback_uri.clone());
+    if let Some(c) = emu.calls.get_mut(call_id) {
+        c.teams_recording = active.then(|| id.clone());
+    }
+    let state = if active { RecordingState::Active } else { RecordingState::Inactive };
+    let at = emu.event_at(call_id, emu.now + emu.world.timing.event_delay_ms);
+    let event = CallEvent {
+        call_connection_id: call_id.to_owned(),
+        server_call_id: Some(server_call_id.clone()),
+        correlation_id: emu.calls.get(call_id).map(|c| c.correlation_id.clone()),
+        recording_id: Some(id.clone()),
+        state: Some(state.clone()),
+        start_date_time: active.then(|| super::events::event_time(at)),
+        recording_kind: Some(RecordingKind::Teams),
+        ..CallEvent::default()
+    };
+    let source = format!("calling/recordings/{server_call_id}/{id}/TeamsRecordingStateChanged");
+    emu.emit_raw(&url, "TeamsRecordingStateChanged", at, &source, &event);
+    Response::json(200, &json!({"recordingId": id, "recordingState": state, "recordingKind": "teams"}))
+}
+
 pub(super) fn start(emu: &mut Emulator, body: StartCallRecordingRequest) -> Response {
     let call_id = match (&body.call_connection_id, body.call_locator.as_ref().and_then(|l| l.server_call_id.clone())) {
         (Some(id), _) => id.clone(),

@@ -302,3 +302,51 @@ fn connect_joins_a_known_call_and_refuses_an_unknown_one() {
     );
     assert_eq!((res.status, body(&res)["error"]["code"].as_str()), (404, Some("8522")));
 }
+
+#[test]
+fn a_teams_user_records_the_call_from_their_client() {
+    let mut h = Harness::new(world());
+    let res = h.call(
+        "createCall",
+        json!({"targets": [Harness::teams(DANA)], "callbackUri": CALLBACK, "operationContext": "out"}),
+    );
+    let call = body(&res)["callConnectionId"].as_str().unwrap().to_owned();
+    let path = format!("/control/calls/{call}/teamsRecording");
+    // Before Dana answers nobody from Teams is in the call to record it.
+    let refused = h.control("POST", &path, json!({"state": "active"}));
+    assert_eq!(refused["error"]["message"], "no Teams user is in the call to record it");
+    h.run(5_000);
+
+    // The app records; Dana records from Teams, then stops: ours runs on.
+    assert_eq!(h.call("startRecording", json!({"callConnectionId": call})).status, 200);
+    h.run(500);
+    let started = h.control("POST", &path, json!({"state": "active"}));
+    assert_eq!(
+        (started["recordingState"].as_str(), started["recordingKind"].as_str()),
+        (Some("active"), Some("teams"))
+    );
+    h.run(500);
+    assert_eq!(h.names().last(), Some(&"TeamsRecordingStateChanged"));
+    let theirs = h.state.teams_recording.as_ref().unwrap();
+    assert_eq!(
+        (theirs.recording_id.as_deref(), theirs.status),
+        (started["recordingId"].as_str(), RecordingStatus::Active)
+    );
+    assert_eq!(h.control("POST", &path, json!({"state": "active"}))["error"]["code"], "Conflict");
+    h.control("POST", &path, json!({"state": "inactive"}));
+    h.run(500);
+    assert_eq!(h.state.teams_recording.as_ref().unwrap().status, RecordingStatus::Stopped);
+    assert_eq!(h.state.recording.as_ref().unwrap().status, RecordingStatus::Active, "ours is not moved");
+    assert_eq!(
+        h.control("POST", &path, json!({"state": "inactive"}))["error"]["message"],
+        "no Teams user is recording the call"
+    );
+
+    // Bad input names the field; an unknown call is 404.
+    let bad = h.control("POST", &path, json!({"state": "paused"}));
+    assert_eq!(bad["error"]["target"], "state");
+    let bad = h.control("POST", &path, json!({"state": "active", "who": DANA}));
+    assert_eq!(bad["error"]["code"], "BadRequest");
+    let unknown = h.control("POST", "/control/calls/nope/teamsRecording", json!({"state": "active"}));
+    assert_eq!(unknown["error"]["code"], "8522");
+}

@@ -23,6 +23,8 @@ test('bad options and requests are refused with a code', async () => {
   const emu = new AcsEmulator({ deliver: () => ({ status: 200 }) });
   assert.throws(() => emu.handle({ path: 'calling' }), (e) => e.code === 'invalid_request');
   assert.throws(() => emu.inbound({}), (e) => e.code === 'invalid_request' && /from/.test(e.message));
+  assert.throws(() => emu.teamsRecording('nope', 'active'), (e) => e.code === 'not_found');
+  assert.throws(() => emu.teamsRecording('nope', 'paused'), (e) => e.code === 'invalid_request' && /state/.test(e.message));
   // An unsigned ACS request: 401 with the ACS error body, in-process as over HTTP.
   const res = await emu.fetch(`${emu.origin}/calling/callConnections/x?api-version=2025-05-15`);
   assert.equal(res.status, 401);

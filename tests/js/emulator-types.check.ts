@@ -24,5 +24,9 @@ export async function script(): Promise<number> {
   const res: Response = await emu.fetch(`${emu.origin}/control/world`);
   const shown: string[] = emu.world().sightings.map((s) => s.shownCaller);
   const kinds: Array<'callback' | 'eventGrid' | 'validation'> = emu.advance().map((d) => d.kind);
+  const recordingId: string = emu.teamsRecording('call-1', 'active').recordingId;
+  // @ts-expect-error: Teams recordings start or stop, they do not pause
+  emu.teamsRecording('call-1', 'paused');
+  void recordingId;
   return sent + res.status + shown.length + kinds.length + (emu.nextDue() ?? 0);
 }

@@ -75,6 +75,12 @@ export async function expertConsultation({ sb, AcsEmulator, demoWorld }) {
   const dana = await send('addParticipant', { participantToAdd: teams(DANA), sourceDisplayName: 'Contoso Support', operationContext: 'dana' });
   await wait(6_000);
   const dtmfAllowed = state.can({ operation: 'recognize', recognizeInputType: 'dtmf' });
+  // Dana records from Teams for a while: shown apart, not the app's recording.
+  emulator.teamsRecording(callId, 'active');
+  await wait(500);
+  const teamsRecording = state.snapshot().teamsRecording?.status;
+  emulator.teamsRecording(callId, 'inactive');
+  await wait(500);
   await send('removeParticipant', { participantToRemove: { rawId: `8:orgid:${DANA}` }, operationContext: 'dana-done' });
   await wait(1_000);
   const terminated = await send('terminateCall', {});
@@ -83,6 +89,7 @@ export async function expertConsultation({ sb, AcsEmulator, demoWorld }) {
   const result = {
     statuses: { answer: answered.status, sam: sam.status, dana: dana.status, terminate: terminated.status },
     dtmfAllowed,
+    teamsRecording,
     seen,
     snapshot: state.snapshot(),
     sightings: emulator.world().sightings,
@@ -101,6 +108,9 @@ export function checkExpertConsultation(assert, r) {
   assert.equal(r.seen.at(-1), 'CallDisconnected');
   assert.ok(r.seen.includes('AddParticipantFailed'), 'Sam (no Teams Phone licence) fails');
   assert.equal(r.dtmfAllowed.allowed, false, 'DTMF is refused while a Teams user is in the call');
+  assert.equal(r.teamsRecording, 'active', "Dana's own recording shows while it runs");
+  assert.deepEqual([r.snapshot.teamsRecording.status, r.snapshot.teamsRecording.kind], ['stopped', 'teams']);
+  assert.equal(r.snapshot.recording, null, 'the app never recorded');
   const dana = r.snapshot.participants.find((p) => p.identifier.rawId === `8:orgid:${DANA}`);
   assert.equal(dana.status, 'removed');
   assert.equal(dana.stays.length, 1);
