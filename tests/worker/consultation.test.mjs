@@ -1,9 +1,10 @@
 // The expert consultation end to end in real workerd (wrangler dev), against ACS in a box: the
 // emulator's customer calls in → Event Grid → the Worker answers → an agent console (a Node
 // WebSocket client) watches the call, adds the agent, asks for Dana with a display name and a
-// recording → Dana's Teams client rings and joins → recording paused and resumed → Dana is
-// released → the call is terminated. Asserted on the emulator's request log and on the events
-// the console received, in order. Then the Durable Object's state survives a restart.
+// recording → Dana's Teams client rings and joins → recording paused and resumed → Dana records
+// from her Teams client (shown apart; the app's recording untouched) → Dana is released → the
+// call is terminated. Asserted on the emulator's request log and on the events the console
+// received, in order. Then the Durable Object's state survives a restart.
 // Needs a built Worker (npm test builds it first).
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
@@ -88,6 +89,27 @@ test('recording pauses and resumes; refused commands send nothing', async () => 
   assert.equal((await emulatorLog()).length, before, 'nothing reached ACS');
 });
 
+test("Dana records from Teams: shown apart, the app's recording untouched", async () => {
+  const acsCall = (await view()).callConnectionId;
+  const control = (state) => fetch(`${stack.emulator.url}/control/calls/${acsCall}/teamsRecording`, { method: 'POST', body: JSON.stringify({ state }) });
+  assert.equal((await control('active')).status, 200);
+  const during = await until(async () => {
+    const v = await view();
+    return v.teamsRecording?.status === 'active' && v;
+  }, 10_000, "Dana's recording");
+  assert.deepEqual([during.teamsRecording.kind, during.recording.status, during.recording.kind], ['teams', 'active', 'azureCommunicationServices']);
+  assert.equal((await control('inactive')).status, 200);
+  const after = await until(async () => {
+    const v = await view();
+    return v.teamsRecording?.status === 'stopped' && v;
+  }, 10_000, "the end of Dana's recording");
+  assert.equal(after.recording.status, 'active', "the app's recording runs on");
+  assert.equal((await api(url, 'POST', `/api/calls/${callId}/recording:pause`)).status, 202, 'and is still the app\'s to pause');
+  await until(async () => (await view()).recording?.status === 'paused', 10_000, 'the pause');
+  assert.equal((await api(url, 'POST', `/api/calls/${callId}/recording:resume`)).status, 202);
+  await until(async () => (await view()).recording?.status === 'active', 10_000, 'the resume');
+});
+
 test('participants are listed and read from ACS', async () => {
   const list = await api(url, 'GET', `/api/calls/${callId}/participants`);
   assert.equal(list.status, 200, list.text);
@@ -118,6 +140,8 @@ test('Dana is released, the call carries on, then ends for everyone', async () =
     'addParticipant 202',
     'startRecording 200',
     'addParticipant 202',
+    'pauseRecording 202',
+    'resumeRecording 202',
     'pauseRecording 202',
     'resumeRecording 202',
     'getParticipants 200',
