@@ -1,9 +1,11 @@
-//! A one-pass reader for the usual shape of a callback body, tried before the serde path.
+//! A one-pass reader for the usual shape of a callback body, tried before the serde path
+//! (feature `fast-reader`: the native builds and the package's Node build, built for speed).
 //!
-//! In the npm package's wasm (built for size, `opt-level = "z"`), reading a callback through
-//! serde's generic code cost about four times `JSON.parse` of the same bytes: the body was
-//! scanned three times (elements, envelope, data) and every identifier went through a JSON map.
-//! This reader scans once, with tight loops, and builds the same [`Event`]s. It reads only what
+//! Reading a callback through serde's generic code cost about four times `JSON.parse` of the
+//! same bytes: the body was scanned three times (elements, envelope, data) and every identifier
+//! went through a JSON map. This reader scans once, with tight loops, and builds the same
+//! [`Event`]s — or, checking only ([`event_code`], for the package's `parseEvents`), reads
+//! them without keeping the strings no check looks at. It reads only what
 //! it is sure of — CloudEvents or Event Grid envelopes, the mid-call callback types with their
 //! common members, identifiers and rosters in today's shape — and hands anything else (an
 //! error, a legacy spelling, an escaped key, a duplicate member, a surrogate escape, IncomingCall,
