@@ -1,5 +1,5 @@
 //! Peak overflow, simulated: a discrete-event contact centre on a virtual clock that drives the
-//! sans-IO [`Queue`] exactly as an edge does, with the emulator's Teams rules ([`teams::decide`]) deciding how each offer ends. The same arrivals run twice, overflow
+//! sans-IO [`Queue`] exactly as an edge does, with the emulator's Teams rules ([`decide`]) deciding how each offer ends. The same arrivals run twice, overflow
 //! off and on, and [`run`] reports service level, waits, abandons and the knowledge workers'
 //! share (`npm run simulate`, `bench/simulation.json`).
 //!

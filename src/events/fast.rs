@@ -4,7 +4,7 @@
 //! Reading a callback through serde's generic code cost about four times `JSON.parse` of the
 //! same bytes: the body was scanned three times (elements, envelope, data) and every identifier
 //! went through a JSON map. This reader scans once, with tight loops, and builds the same
-//! [`Event`]s — or, checking only ([`event_code`], for the package's `parseEvents`), reads
+//! [`Event`]s — or, checking only (`event_code`, for the package's `parseEvents`), reads
 //! them without keeping the strings no check looks at. It reads only what
 //! it is sure of — CloudEvents or Event Grid envelopes, the mid-call callback types with their
 //! common members, identifiers and rosters in today's shape — and hands anything else (an
@@ -41,7 +41,7 @@ struct Reader<'a> {
     b: &'a [u8],
     i: usize,
     /// Whether the strings no check looks at are kept (building events), or only read
-    /// ([`event_code`]: an empty `String` does not allocate).
+    /// (`event_code`: an empty `String` does not allocate).
     keep: bool,
 }
 
