@@ -508,6 +508,7 @@ export type RuleName =
   | 'stop_recording_started_after_teams_joined'
   | 'one_recording_at_a_time'
   | 'recording_state'
+  | 'teams_recording_not_controllable'
   | 'no_duplicate_invitation'
   | 'participant_present'
   | 'cancel_needs_ringing_invitation'

@@ -29,6 +29,8 @@ pub struct Action {
     pub invitation_id: Option<String>,
     /// `sourceDisplayName` of an add or create.
     pub source_display_name: Option<String>,
+    /// `recordingId` of a pause, resume or stop.
+    pub recording_id: Option<String>,
 }
 
 impl Action {
@@ -94,6 +96,7 @@ impl Action {
         a.recognize_input_type = text("recognizeInputType")?.map(|t| RecognizeInputType::parse(&t));
         a.invitation_id = text("invitationId")?;
         a.source_display_name = text("sourceDisplayName")?;
+        a.recording_id = text("recordingId")?;
         if let Some(v) = params.get("invitationTimeoutInSeconds").filter(|v| !v.is_null()) {
             a.invitation_timeout_in_seconds =
                 Some(v.as_i64().ok_or_else(|| FieldError::new("invitationTimeoutInSeconds", "must be an integer"))?);

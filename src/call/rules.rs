@@ -60,6 +60,8 @@ rules! {
     ONE_RECORDING_AT_A_TIME = "one_recording_at_a_time": "A call has at most one recording in progress.";
     /// Pause needs an active recording, resume a paused one, stop any live one.
     RECORDING_STATE = "recording_state": "Pause needs an active recording, resume a paused one, stop one that has not stopped.";
+    /// A Teams client's or compliance policy's recording (TeamsRecordingStateChanged) is not Call Automation's to control.
+    TEAMS_RECORDING_NOT_CONTROLLABLE = "teams_recording_not_controllable": "A recording a Teams client or compliance policy runs cannot be paused, resumed or stopped through Call Automation.";
     /// Do not invite someone who is already in the call or ringing (a retry must not add the expert twice).
     NO_DUPLICATE_INVITATION = "no_duplicate_invitation": "A participant already in the call or being invited cannot be invited again.";
     /// Remove needs the participant in the call.
@@ -192,7 +194,16 @@ pub fn check(state: &CallState, action: &Action) -> Result<(), Refusal> {
                 return refuse(&ONE_RECORDING_AT_A_TIME, format!("a recording is already {}", status_word(r.status)));
             }
         }
-        "pauseRecording" | "resumeRecording" | "stopRecording" => return check_recording(state, op),
+        "pauseRecording" | "resumeRecording" | "stopRecording" => {
+            let teams = state.teams_recording.as_ref().and_then(|r| r.recording_id.as_deref());
+            if teams.is_some_and(|id| action.recording_id.as_deref() == Some(id)) {
+                return refuse(
+                    &TEAMS_RECORDING_NOT_CONTROLLABLE,
+                    "this recording is a Teams user's or a compliance policy's, not this app's",
+                );
+            }
+            return check_recording(state, op);
+        }
         _ => {}
     }
     Ok(())

@@ -663,6 +663,22 @@ fn rule_teams_calls_play_files_only() {
 }
 
 #[test]
+fn rule_teams_recording_not_controllable() {
+    let mut s = connected();
+    let teams = json!({"recordingId": "rec-T", "state": "active", "recordingKind": "teams"});
+    s.apply(&ev("t1", "TeamsRecordingStateChanged", 20, teams));
+    for op in ["pauseRecording", "resumeRecording", "stopRecording"] {
+        assert_eq!(
+            refused(&s, json!({"operation": op, "recordingId": "rec-T"})),
+            "teams_recording_not_controllable",
+            "{op}"
+        );
+    }
+    // Any other id is left to the recording rules (here: the app has no recording).
+    assert_eq!(refused(&s, json!({"operation": "stopRecording", "recordingId": "rec-1"})), "recording_state");
+}
+
+#[test]
 fn every_rule_has_a_test_above() {
     let source = include_str!("tests.rs");
     for rule in RULES {
@@ -832,7 +848,7 @@ fn a_teams_recording_is_kept_apart_from_ours() {
     assert_eq!((theirs.recording_id.as_deref(), theirs.status), (Some("rec-T"), RecordingStatus::Stopped));
     assert_eq!(theirs.kind, Some(RecordingKind::Teams));
     assert_eq!(theirs.spans, vec![(Some(T0 + 20_000), Some(T0 + 30_000))]);
-    // Ours is still this app's to stop, by its own id.
+    // Ours is still this app's to stop, by its own id (theirs: `rule_teams_recording_not_controllable`).
     assert!(s.can(&action(json!({"operation": "stopRecording", "recordingId": "rec-1"}))).is_ok());
     let view = serde_json::to_value(s.snapshot()).unwrap();
     assert_eq!(

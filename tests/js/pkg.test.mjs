@@ -190,7 +190,7 @@ test('operations() and rules() list the catalogue', () => {
   assert.deepEqual(add, { name: 'addParticipant', method: 'POST', path: '/calling/callConnections/{callConnectionId}/participants:add', pathParams: ['callConnectionId'], success: [202], repeatable: true });
   const names = sb.rules().map((r) => r.name);
   assert.ok(names.includes('dtmf_not_in_teams_calls') && names.includes('stop_recording_started_after_teams_joined'));
-  assert.equal(names.length, 14);
+  assert.equal(names.length, 15);
 });
 
 test('CallState: expert joins and leaves, rules follow, duplicates ignored', () => {
@@ -392,5 +392,7 @@ test('CallState: a Teams user\'s own recording is shown apart and does not move 
   assert.deepEqual([v.recording.recordingId, v.recording.status, v.recording.kind], ['rec-1', 'active', 'azureCommunicationServices']);
   assert.deepEqual([v.teamsRecording.recordingId, v.teamsRecording.status, v.teamsRecording.kind], ['rec-T', 'stopped', 'teams']);
   assert.equal(call.can({ operation: 'stopRecording', recordingId: 'rec-1' }).allowed, true);
+  const theirs = call.can({ operation: 'pauseRecording', recordingId: 'rec-T' });
+  assert.deepEqual([theirs.allowed, theirs.rule], [false, 'teams_recording_not_controllable']);
   call.free();
 });
