@@ -150,6 +150,16 @@ pub enum Change {
     },
 }
 
+/// What a recording state event says: active (`true`) or inactive (`false`); `None` for any
+/// other state (ACS reports only those two).
+fn activity(r: &CallEvent) -> Option<bool> {
+    match r.state {
+        Some(RecordingState::Active) => Some(true),
+        Some(RecordingState::Inactive) => Some(false),
+        _ => None,
+    }
+}
+
 /// One call's state. Serialisable in full (a Durable Object stores it); [`CallState::snapshot`]
 /// is the view for consoles.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -497,12 +507,7 @@ impl CallState {
                     // Before the start's answer, a state naming a recording is held: the
                     // answer will say whether it is this one's.
                     let rec = self.recording.as_mut().filter(|rec| rec.recording_id.is_none());
-                    let active = match r.state {
-                        Some(RecordingState::Active) => Some(true),
-                        Some(RecordingState::Inactive) => Some(false),
-                        _ => None,
-                    };
-                    if let (Some(rec), Some(id), Some(active)) = (rec, &r.recording_id, active) {
+                    if let (Some(rec), Some(id), Some(active)) = (rec, &r.recording_id, activity(r)) {
                         let mark = Mark { at, active, start: started.filter(|_| active) };
                         let kind = r.recording_kind.clone();
                         rec.held.push(Held { recording_id: id.clone(), mark, kind });
@@ -517,10 +522,8 @@ impl CallState {
                     rec.kind = Some(kind.clone());
                 }
                 let before = rec.status;
-                match r.state {
-                    Some(RecordingState::Active) => rec.report(true, at, started),
-                    Some(RecordingState::Inactive) => rec.report(false, at, None),
-                    _ => {}
+                if let Some(active) = activity(r) {
+                    rec.report(active, at, started);
                 }
                 if self.ended_at.is_some() {
                     // A state event that arrives after the call ended: the recording ended too.
@@ -563,11 +566,7 @@ impl CallState {
         at: Option<i64>,
         changes: &mut Vec<Change>,
     ) -> bool {
-        let active = match r.state {
-            Some(RecordingState::Active) => true,
-            Some(RecordingState::Inactive) => false,
-            _ => return true,
-        };
+        let Some(active) = activity(r) else { return true };
         if let Some(rec) = &self.teams_recording {
             let other = rec.recording_id.as_deref().zip(r.recording_id.as_deref()).is_some_and(|(kept, id)| kept != id);
             if other {

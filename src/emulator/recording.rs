@@ -63,7 +63,8 @@ pub(super) fn teams_recording(emu: &mut Emulator, call_id: &str, active: bool) -
         (Some(id), false) => id.clone(),
         (None, true) => recording_id(&emu.rng.uuid(), &emu.rng.uuid()),
     };
-    let (server_call_id, url) = (call.server_call_id.clone(), call.callback_uri.clone());
+    let (server_call_id, correlation_id, url) =
+        (call.server_call_id.clone(), call.correlation_id.clone(), call.callback_uri.clone());
     if let Some(c) = emu.calls.get_mut(call_id) {
         c.teams_recording = active.then(|| id.clone());
     }
@@ -72,7 +73,7 @@ pub(super) fn teams_recording(emu: &mut Emulator, call_id: &str, active: bool) -
     let event = CallEvent {
         call_connection_id: call_id.to_owned(),
         server_call_id: Some(server_call_id.clone()),
-        correlation_id: emu.calls.get(call_id).map(|c| c.correlation_id.clone()),
+        correlation_id: Some(correlation_id),
         recording_id: Some(id.clone()),
         state: Some(state.clone()),
         start_date_time: active.then(|| super::events::event_time(at)),
