@@ -18,7 +18,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const root = fileURLToPath(new URL('..', import.meta.url));
-const wranglerBin = join(root, 'node_modules', '.bin', 'wrangler');
+/** wrangler from node_modules (not `npx`: see above). */
+export const wranglerBin = join(root, 'node_modules', '.bin', 'wrangler');
 
 /** A free loopback TCP port (closed again right away: a small race, fine for tests). */
 export function freePort() {
@@ -33,7 +34,7 @@ export function freePort() {
 }
 
 /** wrangler.toml without `[build]`, with `main` absolute, written into `dir`. */
-function buildlessConfig(dir) {
+export function buildlessConfig(dir) {
   const source = readFileSync(join(root, 'wrangler.toml'), 'utf8');
   const lines = [];
   let inBuild = false;
