@@ -11,11 +11,7 @@ use super::{calls, Emulator, LogEntry, Request, Response};
 fn body<T: for<'de> Deserialize<'de>>(req: &Request) -> Result<T, Response> {
     let text = std::str::from_utf8(&req.body).unwrap_or("");
     let text = if text.trim().is_empty() { "{}" } else { text };
-    crate::json_path::from_text(text).map_err(|e| {
-        let mut v = json!({"error": {"code": "BadRequest", "message": e.to_string()}});
-        v["error"]["target"] = e.field.into();
-        Response::json(400, &v)
-    })
+    crate::json_path::from_text(text).map_err(|e| Response::bad_field("BadRequest", &e.field, &e.to_string()))
 }
 
 #[derive(Deserialize)]
@@ -120,7 +116,7 @@ pub(super) fn handle(emu: &mut Emulator, req: &Request, rest: &str) -> Response 
                 emu.now += c.advance_ms;
                 Response::json(200, &json!({"now": emu.now}))
             }
-            Ok(_) => Response::error(400, "BadRequest", "advanceMs: must not be negative"),
+            Ok(_) => Response::bad_field("BadRequest", "advanceMs", "advanceMs: must not be negative"),
             Err(r) => r,
         },
         ("GET", "eventgrid/validate") => {
@@ -129,7 +125,7 @@ pub(super) fn handle(emu: &mut Emulator, req: &Request, rest: &str) -> Response 
                 emu.validate_event_grid();
                 Response::json(200, &json!({"validated": true}))
             } else {
-                Response::error(400, "BadRequest", "code: does not match the validation code")
+                Response::bad_field("BadRequest", "code", "code: does not match the validation code")
             }
         }
         ("POST", p) if p.starts_with("calls/") && p.ends_with("/teamsRecording") => {
@@ -137,10 +133,7 @@ pub(super) fn handle(emu: &mut Emulator, req: &Request, rest: &str) -> Response 
             match body::<TeamsRecording>(req).map(|b| b.state) {
                 Ok(crate::model::RecordingState::Active) => super::recording::teams_recording(emu, call, true),
                 Ok(crate::model::RecordingState::Inactive) => super::recording::teams_recording(emu, call, false),
-                Ok(_) => Response::json(
-                    400,
-                    &json!({"error": {"code": "BadRequest", "message": "state: must be active or inactive", "target": "state"}}),
-                ),
+                Ok(_) => Response::bad_field("BadRequest", "state", "state: must be active or inactive"),
                 Err(r) => r,
             }
         }

@@ -99,6 +99,11 @@ impl Response {
     fn error(status: u16, code: &str, message: &str) -> Self {
         Self::json(status, &serde_json::json!({"error": {"code": code, "message": message}}))
     }
+
+    /// A 400 about one field of the request: `target` names it, as ACS's errors do.
+    fn bad_field(code: &str, field: &str, message: &str) -> Self {
+        Self::json(400, &serde_json::json!({"error": {"code": code, "message": message, "target": field}}))
+    }
 }
 
 /// What a delivery is.

@@ -2,8 +2,6 @@
 //! operations through the core's operation table, after the checks ACS makes — api-version,
 //! HMAC signature, Repeatability — and the injected request faults.
 
-use serde_json::Value;
-
 use super::faults::RequestFault;
 use super::{calls, control, media, Emulator, LogEntry, Request, Response};
 use crate::auth::hmac::{self, IncomingRequest};
@@ -154,14 +152,7 @@ fn body<B: Body + KeepsUnknown>(req: &Request) -> Result<B, Response> {
     let text =
         std::str::from_utf8(&req.body).map_err(|_| Response::error(400, "8523", "The request body is not UTF-8."))?;
     let text = if text.trim().is_empty() { "{}" } else { text };
-    let bad = |e: crate::FieldError| {
-        let mut r = Response::error(400, "8523", &format!("Invalid request body: {e}"));
-        if let Ok(mut v) = serde_json::from_str::<Value>(&r.body) {
-            v["error"]["target"] = e.field.clone().into();
-            r.body = v.to_string();
-        }
-        r
-    };
+    let bad = |e: crate::FieldError| Response::bad_field("8523", &e.field, &format!("Invalid request body: {e}"));
     let b: B = from_text(text, &[]).map_err(bad)?;
     b.validate().map_err(bad)?;
     Ok(b)

@@ -350,3 +350,17 @@ fn a_teams_user_records_the_call_from_their_client() {
     let unknown = h.control("POST", "/control/calls/nope/teamsRecording", json!({"state": "active"}));
     assert_eq!(unknown["error"]["code"], "8522");
 }
+
+/// Every 400 of the control API names the field it is about in `error.target`, whether the
+/// body did not parse or a value was refused after.
+#[test]
+fn control_api_errors_name_the_field() {
+    let mut h = Harness::new(world());
+    let target =
+        |v: Value| (v["error"]["code"].as_str().map(str::to_owned), v["error"]["target"].as_str().map(str::to_owned));
+    let named = |field: &str| (Some("BadRequest".to_owned()), Some(field.to_owned()));
+    assert_eq!(target(h.control("POST", "/control/clock", json!({"advanceMs": -5}))), named("advanceMs"));
+    assert_eq!(target(h.control("POST", "/control/clock", json!({"advanceMs": "soon"}))), named("advanceMs"));
+    assert_eq!(target(h.control("GET", "/control/eventgrid/validate?code=wrong", Value::Null)), named("code"));
+    assert_eq!(target(h.control("POST", "/control/inbound", json!({"to": "+18005550177"}))), named("from"));
+}
