@@ -463,19 +463,17 @@ pub(super) fn connect(emu: &mut Emulator, call_id: &str, at: i64) {
         return;
     }
     c.state = CallConnectionState::Connected;
-    let (url, context) = (c.callback_uri.clone(), c.connect_context.clone());
-    emu.emit_call(
-        call_id,
-        &url,
-        "CallConnected",
-        at,
-        CallEvent {
-            operation_context: context.clone(),
-            result_information: Some(info(200, 0, "")),
-            ..CallEvent::default()
-        },
-    );
+    emit_connected(emu, call_id, at);
     emu.roster(call_id, at);
+}
+
+/// CallConnected to the call's callback URI, with the context its create or answer gave.
+fn emit_connected(emu: &mut Emulator, call_id: &str, at: i64) {
+    let Some(c) = emu.calls.get(call_id) else { return };
+    let (url, context) = (c.callback_uri.clone(), c.connect_context.clone());
+    let event =
+        CallEvent { operation_context: context, result_information: Some(info(200, 0, "")), ..CallEvent::default() };
+    emu.emit_call(call_id, &url, "CallConnected", at, event);
 }
 
 pub(super) fn answer_invitation(emu: &mut Emulator, call_id: &str, invitation: &str, at: i64) {
@@ -526,18 +524,7 @@ pub(super) fn answer_invitation(emu: &mut Emulator, call_id: &str, invitation: &
             }
             if purpose == Purpose::Create && was_connecting {
                 c.state = CallConnectionState::Connected;
-                let (url, context) = (c.callback_uri.clone(), c.connect_context.clone());
-                emu.emit_call(
-                    call_id,
-                    &url,
-                    "CallConnected",
-                    at,
-                    CallEvent {
-                        operation_context: context.clone(),
-                        result_information: Some(info(200, 0, "")),
-                        ..CallEvent::default()
-                    },
-                );
+                emit_connected(emu, call_id, at);
             } else if purpose == Purpose::Add {
                 let url = inv.callback.clone();
                 emu.emit_call(
