@@ -203,8 +203,9 @@ async function resync() {
   app.records = [];
   app.lastSeq = 0;
   $('feed').replaceChildren();
-  for (const r of log.entries) take(r);
+  // Before the replay: the feed's times count from this call's start, not the last one's.
   app.view = view;
+  for (const r of log.entries) take(r);
   render();
 }
 

@@ -31,6 +31,15 @@ pub enum CommandResponse {
     /// A read of the call (`getCall`, `getParticipants`, `getRecordingProperties`) answered:
     /// what ACS reports now. Folded by [`CallState::observe`].
     Observed(Observation),
+    /// redirectCall / rejectCall accepted: the incoming call is no longer this app's (it rings
+    /// at the redirect's target, or the caller heard the rejection). No event will follow —
+    /// the app never had a call connection —, so the answer is the call's end here.
+    Released {
+        /// `redirectCall` or `rejectCall`.
+        operation: String,
+        /// When (Unix ms).
+        at: Option<i64>,
+    },
     /// The service refused the command (4xx/5xx, after retries).
     Refused {
         /// REST name.
@@ -43,7 +52,8 @@ pub enum CommandResponse {
 }
 
 impl CommandResponse {
-    /// What an HTTP answer to `operation` teaches (`None`: nothing the state keeps, e.g. a 204).
+    /// What an HTTP answer to `operation` teaches (`None`: nothing the state keeps, e.g. a 204 to
+    /// a hang-up, whose end the CallDisconnected event tells).
     /// A refusal keeps the HTTP status as code, ACS's numeric error code as subCode and its
     /// message; a refusal body that is not JSON (a proxy's HTML page) becomes the message. A 2xx
     /// body that is not JSON is an error naming `body`.
@@ -73,6 +83,9 @@ impl CommandResponse {
             };
             let result = ResultInformation { code: i32::from(status), sub_code, message, ..Default::default() };
             return Ok(Some(Self::Refused { operation: meta.name.to_owned(), result, at }));
+        }
+        if matches!(meta.name, "redirectCall" | "rejectCall") {
+            return Ok(Some(Self::Released { operation: meta.name.to_owned(), at }));
         }
         Ok(if let Some(invitation_id) = text("invitationId").filter(|_| meta.name == "addParticipant") {
             Some(Self::Invitation { invitation_id })
@@ -128,6 +141,11 @@ impl CallState {
                 self.recording = Some(rec);
                 changes.push(Change::Recording { status: RecordingStatus::Starting });
             }
+            "pauseRecording" | "resumeRecording" => {
+                if let Some(rec) = &mut self.recording {
+                    rec.toggle(action.operation == "resumeRecording", at);
+                }
+            }
             "stopRecording" => {
                 if let Some(rec) = &mut self.recording {
                     let before = rec.status;
@@ -177,6 +195,7 @@ impl CallState {
             CommandResponse::Connection { call_connection_id } => {
                 self.call_connection_id.get_or_insert_with(|| call_connection_id.clone());
             }
+            CommandResponse::Released { at, .. } => self.end_call(*at, &mut changes),
             CommandResponse::Observed(o) => {
                 let more = self.observe(o);
                 changes.extend(more);
@@ -194,6 +213,11 @@ impl CallState {
                         if let Some(inv) = &mut p.invitation {
                             inv.end_unanswered(ParticipantStatus::Failed, *at, &p.stays);
                         }
+                    }
+                }
+                if matches!(operation.as_str(), "pauseRecording" | "resumeRecording") {
+                    if let Some(rec) = &mut self.recording {
+                        rec.toggling = None;
                     }
                 }
                 if operation == "startRecording" {

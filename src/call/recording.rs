@@ -62,6 +62,20 @@ pub struct Recording {
     /// recording's (ACS's clock behind ours) or an earlier one's.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub held: Vec<Held>,
+    /// A pause or resume sent whose state ACS has not reported yet: a second one would find
+    /// the recording no longer in the state it needs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub toggling: Option<Toggle>,
+}
+
+/// A pause or resume on its way ([`Recording::toggling`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Toggle {
+    /// Resume (else pause).
+    pub active: bool,
+    /// When it was sent (Unix ms), if known.
+    pub at: Option<i64>,
 }
 
 /// A state held until the start's answer names the recording ([`Recording::held`]).
@@ -106,6 +120,7 @@ impl Recording {
             over: false,
             over_at: None,
             held: Vec::new(),
+            toggling: None,
         }
     }
 
@@ -122,7 +137,20 @@ impl Recording {
             None => self.marks.len(),
         };
         self.marks.insert(pos, mark);
+        // A state from when a pause or resume was on its way, or later, answers it (whichever
+        // way it says: the next command is checked against it).
+        if self.toggling.is_some_and(|t| match (t.at, at) {
+            (Some(sent), Some(at)) => at >= sent - CLOCK_SKEW_MS,
+            _ => true,
+        }) {
+            self.toggling = None;
+        }
         self.settle();
+    }
+
+    /// A pause (`active` false) or resume was sent at `at`.
+    pub(crate) fn toggle(&mut self, active: bool, at: Option<i64>) {
+        self.toggling = Some(Toggle { active, at });
     }
 
     /// The start's answer named the recording: its id is known, and the held states that name

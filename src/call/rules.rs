@@ -58,8 +58,8 @@ rules! {
     STOP_RECORDING_PREVIEW_LIMIT = "stop_recording_started_after_teams_joined": "A recording started after a Teams user joined cannot be stopped during the preview.";
     /// One recording per call.
     ONE_RECORDING_AT_A_TIME = "one_recording_at_a_time": "A call has at most one recording in progress.";
-    /// Pause needs an active recording, resume a paused one, stop any live one.
-    RECORDING_STATE = "recording_state": "Pause needs an active recording, resume a paused one, stop one that has not stopped.";
+    /// Pause needs an active recording, resume a paused one (neither while one is on its way), stop any live one.
+    RECORDING_STATE = "recording_state": "Pause needs an active recording and resume a paused one, neither while another is on its way; stop needs one that has not stopped.";
     /// A Teams client's or compliance policy's recording (TeamsRecordingStateChanged) is not Call Automation's to control.
     TEAMS_RECORDING_NOT_CONTROLLABLE = "teams_recording_not_controllable": "A recording a Teams client or compliance policy runs cannot be paused, resumed or stopped through Call Automation.";
     /// Do not invite someone who is already in the call or ringing (a retry must not add the expert twice).
@@ -100,6 +100,18 @@ pub fn check(state: &CallState, action: &Action) -> Result<(), Refusal> {
                 None => Ok(()),
             },
         };
+    }
+    if matches!(op, "hangupCall" | "terminateCall") {
+        // An offered call has no call connection to leave or end until it is answered.
+        match state.incoming.as_ref().map(|offer| offer.handled.as_deref()) {
+            Some(None) => {
+                return refuse(&CALL_CONNECTED, "the incoming call is not answered yet: answer, redirect or reject it")
+            }
+            Some(Some(how)) if how != "answerCall" => {
+                return refuse(&CALL_CONNECTED, format!("the incoming call was not answered ({how})"))
+            }
+            _ => {}
+        }
     }
     if !READS.contains(&op)
         && !ANY_STATE.contains(&op)
@@ -230,6 +242,10 @@ fn check_recording(state: &CallState, op: &str) -> Result<(), Refusal> {
     };
     if !needed {
         return refuse(&RECORDING_STATE, format!("the recording is {}", status_word(r.status)));
+    }
+    if let (Some(t), "pauseRecording" | "resumeRecording") = (r.toggling, op) {
+        let sent = if t.active { "resume" } else { "pause" };
+        return refuse(&RECORDING_STATE, format!("a {sent} was sent and ACS has not confirmed it yet"));
     }
     if op == "stopRecording" && r.started_after(state.teams_first_joined_at()) {
         return refuse(&STOP_RECORDING_PREVIEW_LIMIT, "this recording started after a Teams user joined; during the preview it cannot be stopped (pause it instead)");

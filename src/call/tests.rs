@@ -479,6 +479,52 @@ fn rule_before_answer_only() {
     );
 }
 
+/// A redirect or reject that ACS accepted ends the call for this app: no event follows (the
+/// app never had a call connection), and nothing more can be done with it.
+#[test]
+fn an_accepted_redirect_or_reject_ends_the_offered_call() {
+    let body = std::fs::read_to_string(format!(
+        "{}/tests/fixtures/acs-examples/eventgrid/event-grid-schema/incoming_call.json",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    for (operation, params) in [("redirectCall", json!({"target": teams()})), ("rejectCall", json!({}))] {
+        let mut s = CallState::new();
+        s.apply(&parse_events(&body).unwrap().remove(0));
+        // Offered: the choices are answer, redirect and reject; there is nothing to hang up.
+        let hangup = s.can(&action(json!({"operation": "hangupCall"}))).unwrap_err();
+        assert_eq!(
+            (hangup.rule, hangup.reason.as_str()),
+            ("call_connected", "the incoming call is not answered yet: answer, redirect or reject it")
+        );
+        assert_eq!(refused(&s, json!({"operation": "terminateCall"})), "call_connected");
+
+        let mut a = params.clone();
+        a["operation"] = operation.into();
+        s.record_command(&action(a), None, Some(1_000), None);
+        assert!(!s.is_ended(), "{operation}: not over before ACS accepts it");
+        assert_eq!(refused(&s, json!({"operation": "hangupCall"})), "call_connected");
+
+        let answer = CommandResponse::from_http(operation, 204, "", Some(1_200)).unwrap().unwrap();
+        assert_eq!(answer, CommandResponse::Released { operation: operation.to_owned(), at: Some(1_200) });
+        let changes = s.record_response(None, &answer);
+        assert!(s.is_ended(), "{operation}");
+        assert_eq!(s.ended_at, Some(Some(1_200)));
+        assert_eq!(s.connection_state, Some(CallConnectionState::Disconnected));
+        assert!(changes.contains(&Change::Connection { state: CallConnectionState::Disconnected }), "{changes:?}");
+        assert_eq!(refused(&s, json!({"operation": "hangupCall"})), "call_not_ended");
+        assert_eq!(refused(&s, json!({"operation": "answerCall"})), "call_not_ended");
+
+        // A refused one does not end it: the offer may still be answered elsewhere or expire.
+        let mut s = CallState::new();
+        s.apply(&parse_events(&body).unwrap().remove(0));
+        let refusal =
+            CommandResponse::from_http(operation, 400, r#"{"error":{"code":"8523","message":"expired"}}"#, Some(1_200));
+        s.record_response(None, &refusal.unwrap().unwrap());
+        assert!(!s.is_ended(), "{operation} refused");
+    }
+}
+
 #[test]
 fn rule_dtmf_not_in_teams_calls() {
     let s = connected();
@@ -605,6 +651,27 @@ fn rule_recording_state() {
     s.apply(&ev("r2", "RecordingStateChanged", 11, json!({"recordingId": "r", "state": "inactive"})));
     assert!(s.can(&action(json!({"operation": "resumeRecording"}))).is_ok());
     assert_eq!(refused(&s, json!({"operation": "pauseRecording"})), "recording_state");
+
+    // A resume on its way: a second one is refused until ACS reports a state from then on.
+    let ms = |sec: u32| crate::time::parse_rfc3339_millis(&t(sec));
+    s.record_command(&action(json!({"operation": "resumeRecording", "recordingId": "r"})), None, ms(20), None);
+    let again = s.can(&action(json!({"operation": "resumeRecording", "recordingId": "r"}))).unwrap_err();
+    assert_eq!(
+        (again.rule, again.reason.as_str()),
+        ("recording_state", "a resume was sent and ACS has not confirmed it yet")
+    );
+    // A state from before the resume (delivered late) does not answer it.
+    s.apply(&ev("r3", "RecordingStateChanged", 12, json!({"recordingId": "r", "state": "inactive"})));
+    assert_eq!(refused(&s, json!({"operation": "resumeRecording", "recordingId": "r"})), "recording_state");
+    s.apply(&ev("r4", "RecordingStateChanged", 21, json!({"recordingId": "r", "state": "active"})));
+    assert!(s.can(&action(json!({"operation": "pauseRecording", "recordingId": "r"}))).is_ok());
+
+    // A pause ACS refused is not on its way any more: it may be sent again.
+    s.record_command(&action(json!({"operation": "pauseRecording", "recordingId": "r"})), None, ms(30), None);
+    assert_eq!(refused(&s, json!({"operation": "pauseRecording", "recordingId": "r"})), "recording_state");
+    let refusal = CommandResponse::from_http("pauseRecording", 500, "", ms(31)).unwrap().unwrap();
+    s.record_response(None, &refusal);
+    assert!(s.can(&action(json!({"operation": "pauseRecording", "recordingId": "r"}))).is_ok());
 }
 
 #[test]

@@ -243,7 +243,8 @@ impl CallSession {
     pub fn command(&mut self, req: CommandRequest, ctx: Ctx<'_>) -> Result<(Vec<u64>, Vec<Output>), ApiError> {
         self.updated_at = ctx.now;
         let context = req.operation_context.clone().unwrap_or_else(|| self.new_context());
-        let plan = self.plan(&req.command, &context)?;
+        let plan =
+            self.plan(&req.command, &context).map_err(|e| self.refusal_before_plan(&req.command).unwrap_or(e))?;
         // Check everything before sending anything: a refused second participant must not leave
         // the first one invited.
         let mut actions = Vec::new();
@@ -462,12 +463,20 @@ impl CallSession {
         self.idle_checks = 0;
     }
 
+    /// When each awaited outcome is due: the pending operations' (an add's when its ringing
+    /// ends), and a pause or resume's, whose answer is the recording's next state.
+    fn outcomes_due(&self) -> impl Iterator<Item = i64> + '_ {
+        let pending = self.state.pending.iter().map(|p| p.expires_at.or(p.sent_at).unwrap_or(self.activity_at));
+        let toggle = self.state.recording.as_ref().and_then(|r| r.toggling).map(|t| t.at.unwrap_or(self.activity_at));
+        pending.chain(toggle)
+    }
+
     /// When the call should next be read from ACS (`None`: not while it is like this).
     fn read_due(&self) -> Option<i64> {
         if self.state.is_ended() || self.state.call_connection_id.is_none() {
             return None;
         }
-        let overdue = self.state.pending.iter().map(|p| p.expires_at.or(p.sent_at).unwrap_or(self.activity_at)).min();
+        let overdue = self.outcomes_due().min();
         let mut due = overdue.map(|t| t + OUTCOME_GRACE_MS);
         let quiet = i64::from(self.policy.reconcile_after_seconds) * 1000;
         if quiet > 0 {
@@ -505,11 +514,7 @@ impl CallSession {
             return out;
         }
         let Ok(on_call) = self.on_call() else { return out };
-        let overdue = self
-            .state
-            .pending
-            .iter()
-            .any(|p| p.expires_at.or(p.sent_at).is_some_and(|t| t + OUTCOME_GRACE_MS <= ctx.now));
+        let overdue = self.outcomes_due().any(|t| t + OUTCOME_GRACE_MS <= ctx.now);
         self.checked_at = Some(ctx.now);
         self.idle_checks = self.idle_checks.saturating_add(1);
         out.push(self.log(ctx.now, "workflow", json!({"check": if overdue { "overdue" } else { "quiet" }})));
@@ -681,6 +686,28 @@ impl CallSession {
     pub(super) fn recording_running(&self) -> bool {
         self.state.recording.as_ref().is_some_and(|r| {
             matches!(r.status, RecordingStatus::Starting | RecordingStatus::Active | RecordingStatus::Paused)
+        })
+    }
+
+    /// Why the rules refuse `command` on a call that cannot take it at all (ended, not
+    /// connected, an offer not answered), when its request cannot even be planned: the same
+    /// `refused_by_rule` answer, with the rule, that a planned command would get.
+    fn refusal_before_plan(&self, command: &AgentCommand) -> Option<ApiError> {
+        let op = match command {
+            AgentCommand::Hangup => "hangupCall",
+            AgentCommand::Terminate => "terminateCall",
+            AgentCommand::Play { .. } => "play",
+            AgentCommand::Transfer { .. } => "transferToParticipant",
+            AgentCommand::RemoveParticipant { .. } => "removeParticipant",
+            AgentCommand::CancelAdd { .. } => "cancelAddParticipant",
+            AgentCommand::AddParticipants { .. } | AgentCommand::Consult { .. } => "addParticipant",
+            // Named as ACS names the operation.
+            AgentCommand::Recording { .. } => super::plan::command_name(command),
+            _ => return None,
+        };
+        let refusal = self.state.can(&Action::new(op).ok()?).err()?;
+        matches!(refusal.rule, "call_not_ended" | "call_connected").then(|| {
+            ApiError::new(409, "refused_by_rule", refusal.reason).detail(json!({"rule": refusal.rule, "operation": op}))
         })
     }
 

@@ -99,6 +99,32 @@ fn the_session_survives_a_storage_round_trip() {
     assert_eq!(back.summary().connection_state, "offered");
 }
 
+/// An offered call: nothing to hang up until it is answered; once ACS takes the agent's reject
+/// (or redirect) the call is over here — listed as ended, every command refused by rule.
+#[test]
+fn an_offered_call_ends_here_when_acs_takes_the_reject() {
+    let mut s = session();
+    let incoming = parse_events(INCOMING).unwrap().remove(0);
+    s.offer(&incoming, &RouteAction::Offer, ctx(1_000));
+    let hangup = s.command(commands::read(&CallRoute::Hangup, "").unwrap(), ctx(1_100)).unwrap_err();
+    assert_eq!((hangup.status, hangup.code.as_str()), (409, "refused_by_rule"));
+    assert_eq!(hangup.detail.as_ref().unwrap()["rule"], "call_connected");
+    assert_eq!(hangup.message, "the incoming call is not answered yet: answer, redirect or reject it");
+
+    let (ids, _) = s.command(commands::read(&CallRoute::Reject, r#"{"reason":"busy"}"#).unwrap(), ctx(1_200)).unwrap();
+    assert!(!s.summary().ended, "not before ACS answers");
+    s.sent(ids[0], 204, "", ctx(1_300));
+    let summary = s.summary();
+    assert!(summary.ended);
+    assert_eq!(summary.connection_state, "disconnected");
+    assert_eq!(s.view()["endedAt"], 1_300);
+    for route in [CallRoute::Terminate, CallRoute::Hangup] {
+        let e = s.command(commands::read(&route, "").unwrap(), ctx(1_400)).unwrap_err();
+        assert_eq!((e.code.as_str(), &e.detail.unwrap()["rule"]), ("refused_by_rule", &json!("call_not_ended")));
+    }
+    assert!(s.outbox.is_empty(), "nothing left to send");
+}
+
 #[test]
 fn a_callback_token_is_good_for_one_delivery() {
     let mut s = session();
@@ -172,6 +198,51 @@ fn a_lost_outcome_is_recovered_by_reading_the_call_when_it_is_overdue() {
     s.sent(ids[1], 200, &list.to_string(), ctx(at + 200));
     assert_eq!(s.next_check(), Some(at + 120_000 + spread));
     assert_eq!(s.view()["checkedAt"], at);
+}
+
+/// A pause whose state event is lost: a second pause is refused while it is on its way, and
+/// the call is read when its answer is overdue — the read's recording state answers it.
+#[test]
+fn a_pause_on_its_way_blocks_a_second_one_until_acs_tells_the_recording_state() {
+    use crate::api::RecordingVerb;
+    use crate::call::{RecordingStatus, OUTCOME_GRACE_MS};
+    let mut s = connected_session();
+    let (ids, _) =
+        s.command(commands::read(&CallRoute::Recording(RecordingVerb::Start), "").unwrap(), ctx(2_000)).unwrap();
+    s.sent(ids[0], 200, &json!({"recordingId": "rec-1", "recordingState": "inactive"}).to_string(), ctx(2_100));
+    // The start stays pending until a read (no event names its context): the read finds the
+    // recording active (this test's clock is not the events' 2025 one, so no state events).
+    let read = |s: &mut CallSession, at: i64, state: &str| {
+        let out = s.check(ctx(at));
+        let reads: Vec<&str> = s.outbox.iter().map(|e| e.operation.as_str()).collect();
+        assert_eq!(reads, ["getCall", "getParticipants", "getRecordingProperties"]);
+        let ids = sends(&out);
+        s.sent(ids[0], 200, &json!({"callConnectionState": "connected"}).to_string(), ctx(at + 100));
+        s.sent(ids[1], 200, r#"{"value":[{"identifier":{"kind":"phoneNumber","rawId":"4:+14255550123","phoneNumber":{"value":"+14255550123"}}}]}"#, ctx(at + 100));
+        s.sent(ids[2], 200, &json!({"recordingId": "rec-1", "recordingState": state}).to_string(), ctx(at + 100));
+    };
+    read(&mut s, 2_000 + OUTCOME_GRACE_MS, "active");
+    assert!(s.state.pending.is_empty());
+    let quiet = s.next_check().unwrap();
+
+    let pause = || commands::read(&CallRoute::Recording(RecordingVerb::Pause), "").unwrap();
+    let (ids, _) = s.command(pause(), ctx(20_000)).unwrap();
+    s.sent(ids[0], 202, "", ctx(20_100));
+    let again = s.command(pause(), ctx(20_200)).unwrap_err();
+    assert_eq!(
+        (again.code.as_str(), again.message.as_str()),
+        ("refused_by_rule", "a pause was sent and ACS has not confirmed it yet")
+    );
+    assert!(s.outbox.is_empty(), "the second pause was not sent");
+
+    // Its RecordingStateChanged is lost: the call is read once the answer is overdue, before
+    // the quiet check would.
+    assert_eq!(s.next_check(), Some(20_000 + OUTCOME_GRACE_MS));
+    assert!(20_000 + OUTCOME_GRACE_MS < quiet);
+    read(&mut s, 20_000 + OUTCOME_GRACE_MS, "inactive");
+    assert_eq!(s.state.recording.as_ref().unwrap().status, RecordingStatus::Paused);
+    let resume = commands::read(&CallRoute::Recording(RecordingVerb::Resume), "").unwrap();
+    assert!(s.command(resume, ctx(35_200)).is_ok(), "answered: the recording may be resumed");
 }
 
 #[test]

@@ -387,7 +387,8 @@ impl Queue {
 
     fn call_ended(&mut self, policy: &OverflowPolicy, call_id: &str, now: i64) {
         let Some(ci) = self.calls.iter().position(|c| c.call_id == call_id) else { return };
-        if self.calls[ci].stage == Stage::Ended {
+        // A redirected call left the queue when ACS took the redirect (its end here follows).
+        if matches!(self.calls[ci].stage, Stage::Ended | Stage::Redirected) {
             return;
         }
         let live: Vec<Taker> = self.calls[ci].live_offers().map(|o| o.to.clone()).collect();

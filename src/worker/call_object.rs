@@ -610,6 +610,10 @@ fn acs_failure(s: &Sent) -> ApiError {
             "acs_unauthorized",
             format!("ACS refused our signature for {}: check the tenant's connection string", s.operation),
         ),
+        // A read of someone ACS does not have in the call: nothing to refuse, nobody there.
+        404 if s.operation == "getParticipant" => {
+            ApiError::not_found(format!("ACS has no such participant in the call: {acs_message}"))
+        }
         status => ApiError::new(409, "acs_refused", format!("ACS refused {} ({status}): {acs_message}", s.operation)),
     }
 }

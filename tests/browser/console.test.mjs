@@ -209,6 +209,11 @@ test('a call left ringing is redirected to a Teams user from the console', async
   await redirect.click();
   await until(async () => (await operations()).includes('redirectCall'), 10_000, 'redirectCall');
   await page.locator('#offer').waitFor({ state: 'hidden' });
+  // ACS took the redirect: the call is over here, nothing left to hang up or end.
+  await page.locator('#call-state', { hasText: 'disconnected' }).waitFor();
+  assert.equal(await page.locator('#hangup').isDisabled(), true);
+  assert.equal(await page.locator('#terminate').isDisabled(), true);
+  await page.locator('#calls button[aria-current="true"]', { hasText: 'ended' }).waitFor();
   await shot('redirected');
 });
 
@@ -221,4 +226,9 @@ test('an outbound call to a Teams user is placed from the directory', async () =
   assert.equal(create.status, 201);
   assert.equal(create.body.targets[0].microsoftTeamsUser.userId, DANA);
   await shot('outbound');
+  // Back to the first call, older than this one: its feed counts from its own start.
+  await page.locator('#calls button').last().click();
+  await until(async () => (await page.locator('#feed li').count()) > 3, 10_000, "the first call's feed");
+  const lines = await page.locator('#feed li').allTextContents();
+  assert.deepEqual(lines.filter((l) => !/^\+\d+\.\ds /.test(l)), [], lines.join('\n'));
 });
