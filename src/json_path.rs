@@ -132,6 +132,13 @@ pub fn field_error(path: String, message: String) -> FieldError {
             return FieldError::new(&rest[..end], "is required").within(&path);
         }
     }
+    // Reported at the object holding it: name the member itself.
+    if let Some(rest) = message.strip_prefix("unknown field `") {
+        if let Some(end) = rest.find('`') {
+            let expected = rest[end + 1..].trim_start_matches(", ");
+            return FieldError::new(&rest[..end], format!("is not a member here ({expected})")).within(&path);
+        }
+    }
     if let Some((inner, msg)) = message.split_once(": ") {
         if !inner.is_empty() && inner.bytes().all(|b| b.is_ascii_alphanumeric() || b"._[]".contains(&b)) {
             return FieldError::new(inner, msg).within(&path);
@@ -289,6 +296,27 @@ mod tests {
         assert_eq!(field(r#"{"items":[],"a":"#), "");
         let e = from_text::<Outer>(r#"{"items":[],"a":1.5}"#).unwrap_err();
         assert_eq!((e.field.as_str(), e.message.as_str()), ("a", "invalid type: floating point `1.5`, expected i32"));
+    }
+
+    #[derive(Deserialize, Debug)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Strict {
+        inner: Option<StrictInner>,
+    }
+
+    #[derive(Deserialize, Debug)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct StrictInner {
+        drop: f64,
+    }
+
+    #[test]
+    fn an_unknown_member_is_named_itself_not_its_object() {
+        let e = from_text::<Strict>(r#"{"inner":{"dorp":0.1}}"#).unwrap_err();
+        assert_eq!((e.field.as_str(), e.message.as_str()), ("inner.dorp", "is not a member here (expected `drop`)"));
+        assert_eq!(from_text::<Strict>(r#"{"outer":1}"#).unwrap_err().field, "outer");
     }
 
     #[test]

@@ -117,7 +117,14 @@ pub fn read(route: &CallRoute, body: &str) -> Result<CommandRequest, ApiError> {
     let members = members(body)?;
     let mut b = Body { members, used: Vec::new() };
     let operation_context = b.operation_context()?;
-    let command = match route {
+    let command = command(route, &mut b).map_err(|e| b.misspelt(e))?;
+    b.no_leftovers()?;
+    Ok(CommandRequest { command, operation_context })
+}
+
+/// The command of a call route, read from its body's members.
+fn command(route: &CallRoute, b: &mut Body) -> Result<AgentCommand, ApiError> {
+    Ok(match route {
         CallRoute::AddParticipants => {
             // `participant`: one target; `participants`: a list (or one object).
             let participants = match b.target("participant")? {
@@ -249,9 +256,7 @@ pub fn read(route: &CallRoute, body: &str) -> Result<CommandRequest, ApiError> {
             return Err(ApiError::new(405, "method_not_allowed", "this route reads; it takes no command"));
         }
         CallRoute::RemoveParticipant(raw) => AgentCommand::RemoveParticipant { participant: raw.to_identifier() },
-    };
-    b.no_leftovers()?;
-    Ok(CommandRequest { command, operation_context })
+    })
 }
 
 /// Reads `POST /api/calls`.
@@ -351,12 +356,45 @@ impl Body {
         Ok(InviteOptions { source_display_name, source_caller_id_number, invitation_timeout_in_seconds })
     }
 
+    /// A required member is missing while the body has an unread one that looks like it
+    /// (`expertId` for `expert`, `tagret` for `target`): say so under the name the client sent.
+    fn misspelt(&self, e: ApiError) -> ApiError {
+        let Some(missing) = e.field.as_deref().filter(|_| e.message.ends_with(": is required")) else { return e };
+        let like = |k: &str| {
+            let (k, m) = (k.to_ascii_lowercase(), missing.to_ascii_lowercase());
+            k.contains(&m) || m.contains(&k) || edit_distance(&k, &m) <= 2
+        };
+        match self.members.keys().find(|k| !self.used.contains(&k.as_str()) && like(k)) {
+            Some(k) => ApiError::invalid(FieldError::new(
+                k.as_str(),
+                format!("is not a member of this request ({missing} is required)"),
+            )),
+            None => e,
+        }
+    }
+
     fn no_leftovers(&self) -> Result<(), FieldError> {
         match self.members.keys().find(|k| !self.used.contains(&k.as_str())) {
             Some(k) => Err(FieldError::new(k.as_str(), "is not a member of this request")),
             None => Ok(()),
         }
     }
+}
+
+/// Levenshtein distance of two short ASCII names.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b = b.as_bytes();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, x) in a.bytes().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, y) in b.iter().enumerate() {
+            let next = (diagonal + usize::from(x != *y)).min(row[j] + 1).min(row[j + 1] + 1);
+            diagonal = row[j + 1];
+            row[j + 1] = next;
+        }
+    }
+    row[b.len()]
 }
 
 /// Reads an Entra object id given as a bare string (the console's expert picker).
@@ -431,6 +469,36 @@ mod tests {
         assert_eq!(e.field.as_deref(), Some("recordingFormatType"));
         assert_eq!(err(CallRoute::Terminate, r#"{"force":true}"#).field.as_deref(), Some("force"));
         assert_eq!(err(CallRoute::CancelAdd, "{}").field.as_deref(), Some("invitationId"));
+    }
+
+    #[test]
+    fn a_misspelt_required_member_is_named_as_sent() {
+        for (route, body, field, message) in [
+            (
+                CallRoute::Consult,
+                format!(r#"{{"expertId":"{DANA}"}}"#),
+                "expertId",
+                "is not a member of this request (expert is required)",
+            ),
+            (
+                CallRoute::Redirect,
+                format!(r#"{{"tagret":{{"teamsUserId":"{DANA}"}}}}"#),
+                "tagret",
+                "is not a member of this request (target is required)",
+            ),
+        ] {
+            let e = err(route, &body);
+            assert_eq!(
+                (e.field.as_deref(), e.message.as_str()),
+                (Some(field), format!("{field}: {message}").as_str()),
+                "{body}"
+            );
+        }
+        // A member unlike the missing one is not blamed for it.
+        let e = err(CallRoute::Consult, r#"{"record":true}"#);
+        assert_eq!((e.field.as_deref(), e.message.as_str()), (Some("expert"), "expert: is required"));
+        assert_eq!(edit_distance("teamsUserld", "teamsUserId"), 1);
+        assert_eq!(edit_distance("", "abc"), 3);
     }
 
     #[test]

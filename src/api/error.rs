@@ -36,6 +36,11 @@ impl ApiError {
         Self { field, ..Self::new(400, "invalid_body", e.to_string()) }
     }
 
+    /// 400 `invalid_query`: a query parameter is wrong; `field` names it.
+    pub fn invalid_query(e: FieldError) -> Self {
+        Self { field: Some(e.field.clone()), ..Self::new(400, "invalid_query", e.to_string()) }
+    }
+
     /// 404 `not_found`.
     pub fn not_found(message: impl Into<String>) -> Self {
         Self::new(404, "not_found", message)

@@ -58,6 +58,9 @@ const IDENTIFIER_MEMBERS: [(&str, &[&str]); 5] = [
     ("teamsExtensionUser", &["userId", "tenantId", "resourceId", "cloud"]),
 ];
 
+/// The console's shortcuts ([`shortcut`]), then the members only a full identifier has.
+const SHORTCUTS: [&str; 5] = ["teamsUserId", "phoneNumber", "acsUserId", "rawId", "kind"];
+
 fn unknown_member(field: String, known: &[&str]) -> FieldError {
     FieldError::new(field, format!("is not a member here (known: {})", known.join(", ")))
 }
@@ -69,8 +72,15 @@ fn identifier_members(obj: &Map<String, Value>) -> Result<(), FieldError> {
             continue;
         }
         let Some((_, members)) = IDENTIFIER_MEMBERS.iter().find(|(name, _)| name == k) else {
-            let mut known = vec!["kind", "rawId"];
-            known.extend(IDENTIFIER_MEMBERS.iter().map(|(name, _)| *name));
+            // Not plainly a full identifier (no `kind`, no typed member): a misspelt shortcut
+            // is likelier, so those come first.
+            let full = obj.contains_key("kind") || obj.values().any(Value::is_object);
+            let mut known = if full { vec!["kind", "rawId"] } else { SHORTCUTS.to_vec() };
+            for (name, _) in IDENTIFIER_MEMBERS {
+                if !known.contains(&name) {
+                    known.push(name);
+                }
+            }
             return Err(unknown_member(k.clone(), &known));
         };
         if let Some(inner) = v.as_object() {
@@ -182,5 +192,25 @@ mod tests {
         assert_eq!(full.raw_id().as_str(), "4:+14255550123");
         let e = read(&json!("8:orgid:x")).unwrap_err();
         assert!(e.message.contains("teamsUserId"), "{e}");
+    }
+
+    #[test]
+    fn a_misspelt_member_lists_what_fits_the_object() {
+        // No `kind`, no typed member: a shortcut was meant, so those come first.
+        let e = read(&json!({"teamsUserld": DANA})).unwrap_err();
+        assert_eq!(e.field, "teamsUserld");
+        assert_eq!(
+            e.message,
+            "is not a member here (known: teamsUserId, phoneNumber, acsUserId, rawId, kind, communicationUser, \
+             microsoftTeamsUser, microsoftTeamsApp, teamsExtensionUser)"
+        );
+        // A full identifier: its own members.
+        let e = read(&json!({"kind": "microsoftTeamsUser", "microsoftTeamsUser": {"userId": DANA}, "extra": 1}))
+            .unwrap_err();
+        assert_eq!(
+            e.message,
+            "is not a member here (known: kind, rawId, communicationUser, phoneNumber, microsoftTeamsUser, \
+             microsoftTeamsApp, teamsExtensionUser)"
+        );
     }
 }

@@ -4,6 +4,7 @@
 //! to normalise.
 
 use super::routes::percent_decode;
+use crate::FieldError;
 
 /// The parts of one request URL, borrowed from it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -51,6 +52,16 @@ impl<'a> RequestUrl<'a> {
             (decode(k) == name).then(|| decode(v))
         })
     }
+
+    /// A yes/no query parameter: absent, `false` or `0` is no, `true` or `1` (or the bare
+    /// name) yes; anything else is an error naming it.
+    pub fn flag(&self, name: &str) -> Result<bool, FieldError> {
+        match self.query(name).as_deref() {
+            None | Some("false" | "0") => Ok(false),
+            Some("true" | "1" | "") => Ok(true),
+            Some(_) => Err(FieldError::new(name, "must be true or false")),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -72,5 +83,16 @@ mod tests {
         let u = RequestUrl::parse("/api/health?tenant=contoso&key=k%3D1");
         assert_eq!((u.origin(), u.path(), u.query("key").as_deref()), ("", "/api/health", Some("k=1")));
         assert_eq!(RequestUrl::parse("").path(), "/");
+    }
+
+    #[test]
+    fn flags_are_yes_no_or_an_error_naming_them() {
+        let u = RequestUrl::parse("/api/experts?available=true&ready=0&bare&odd=maybe");
+        assert_eq!(
+            (u.flag("available"), u.flag("ready"), u.flag("bare"), u.flag("absent")),
+            (Ok(true), Ok(false), Ok(true), Ok(false))
+        );
+        let e = u.flag("odd").unwrap_err();
+        assert_eq!((e.field.as_str(), e.message.as_str()), ("odd", "must be true or false"));
     }
 }

@@ -158,7 +158,7 @@ async fn handle(mut req: Request, env: &Env) -> Result<Response, ApiError> {
                         headers.set("Upgrade", &u)?;
                     }
                     // `?ready=true`: the agent takes queue calls while the socket is open.
-                    if matches!(url.query("ready").as_deref(), Some("true" | "1")) {
+                    if url.flag("ready").map_err(ApiError::invalid_query)? {
                         headers.set(queue_object::READY_HEADER, "1")?;
                     }
                     let path = if route == Route::Queue { "/view" } else { "/events" };
@@ -307,7 +307,7 @@ async fn queue_stub(
 }
 
 async fn list_experts(req: &Request, tenant: &Tenant) -> Result<Response, ApiError> {
-    let available = matches!(RequestUrl::parse(&env::url(req)).query("available").as_deref(), Some("true" | "1"));
+    let available = RequestUrl::parse(&env::url(req)).flag("available").map_err(ApiError::invalid_query)?;
     let graph = if tenant.experts.is_empty() {
         None
     } else {

@@ -623,6 +623,19 @@ function eventCases(o, add) {
   }
 }
 
+/** Query parameters with a value they cannot take: 400 `invalid_query` naming them. */
+function queryCases() {
+  return ['maybe', 'yes', 'TRUE'].map((v) => ({
+    name: `GET /api/experts · bad query: available=${v}`,
+    op: 'GET /api/experts',
+    category: 'bad query',
+    method: 'GET',
+    path: `/api/experts?available=${v}`,
+    auth: 'agent',
+    expect: { status: 400, code: 'invalid_query', field: 'available' },
+  }));
+}
+
 /** Paths no route takes: unknown operations and verbs. */
 function unknownRouteCases() {
   const out = [];
@@ -730,7 +743,7 @@ before(async () => {
     emulator: (await emulatorLog()).length,
     calls: withoutUpdatedAt(await agentGet('/api/calls')),
   };
-  cases = [...docOperations().flatMap(casesFor), ...unknownRouteCases()];
+  cases = [...docOperations().flatMap(casesFor), ...queryCases(), ...unknownRouteCases()];
 });
 
 after(async () => {
