@@ -100,11 +100,16 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     return i > 0 ? process.argv[i + 1] : fallback;
   };
   const worldFile = arg('--world', null);
+  const port = Number(arg('--port', 8788));
   const running = await startEmulator({
-    port: Number(arg('--port', 8788)),
+    port,
     host: arg('--host', '127.0.0.1'),
     world: worldFile ? JSON.parse(readFileSync(worldFile, 'utf8')) : null,
     manualClock: process.argv.includes('--manual-clock'),
+  }).catch((e) => {
+    if (e?.code !== 'EADDRINUSE') throw e;
+    console.error(`port ${port} is in use (is \`npm start\` running? its emulator is already there); choose another with --port`);
+    process.exit(1);
   });
   console.log(`ACS emulator listening on ${running.url}/`);
   console.log(`connection string: ${running.connectionString}`);

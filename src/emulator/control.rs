@@ -95,19 +95,38 @@ pub(super) fn handle(emu: &mut Emulator, req: &Request, rest: &str) -> Response 
         ("GET", "world") => Response::json(200, &world_view(emu)),
         ("GET", "calls") => Response::json(200, &calls_view(emu)),
         ("GET", "log") => {
-            let since: u64 = super::router::query(&req.path, "since").and_then(|s| s.parse().ok()).unwrap_or(0);
+            let since = match super::router::query(&req.path, "since").map(|s| s.parse::<u64>()) {
+                None => 0,
+                Some(Ok(n)) => n,
+                Some(Err(_)) => {
+                    return Response::bad_field("BadRequest", "since", "since: must be a log sequence number")
+                }
+            };
             let entries: Vec<&LogEntry> = emu.log.iter().filter(|e| e.seq > since).collect();
             return Response::json(200, &json!({"entries": entries, "next": emu.log.len()}));
         }
         ("POST", "inbound") => match body::<Inbound>(req) {
-            Ok(b) => calls::inbound(emu, &b.from, b.to.as_deref(), &b.caller_display_name),
+            Ok(b) => match [("from", Some(&b.from)), ("to", b.to.as_ref())].into_iter().find_map(|(field, number)| {
+                let e = crate::CommunicationIdentifier::phone_number(number?).validate_target().err()?;
+                Some(Response::bad_field(
+                    "BadRequest",
+                    field,
+                    &format!("{field}: {}", e.message.replace("phoneNumber.value: ", "")),
+                ))
+            }) {
+                Some(bad) => bad,
+                None => calls::inbound(emu, &b.from, b.to.as_deref(), &b.caller_display_name),
+            },
             Err(r) => r,
         },
         ("PUT", "faults") => match body::<super::faults::Faults>(req) {
-            Ok(f) => {
-                emu.world.faults = f;
-                Response::json(200, &json!({"faults": emu.world.faults}))
-            }
+            Ok(f) => match f.check() {
+                Err(e) => Response::bad_field("BadRequest", &e.field, &e.to_string()),
+                Ok(()) => {
+                    emu.world.faults = f;
+                    Response::json(200, &json!({"faults": emu.world.faults}))
+                }
+            },
             Err(r) => r,
         },
         ("POST", "clock") => match body::<Clock>(req) {

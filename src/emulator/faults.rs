@@ -9,7 +9,7 @@ use super::rng::Rng;
 
 /// Faults applied to callbacks (mid-call events and Event Grid deliveries).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
 pub struct CallbackFaults {
     /// Share of callbacks never delivered.
     pub drop: f64,
@@ -25,7 +25,7 @@ pub struct CallbackFaults {
 
 /// Faults applied to REST requests.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
 pub struct RequestFaults {
     /// Share answered 429 with `Retry-After`, without acting.
     pub throttle: f64,
@@ -39,7 +39,7 @@ pub struct RequestFaults {
 
 /// All fault settings. Everything 0 by default.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
 pub struct Faults {
     /// On callbacks.
     pub callbacks: CallbackFaults,
@@ -47,6 +47,39 @@ pub struct Faults {
     pub requests: RequestFaults,
     /// Seed of fault decisions (default: derived from the world seed).
     pub seed: Option<u64>,
+}
+
+impl Faults {
+    /// Every share a probability (0–1), every delay a range of milliseconds; the error names
+    /// the member (`callbacks.drop`).
+    pub fn check(&self) -> Result<(), crate::FieldError> {
+        let c = &self.callbacks;
+        let r = &self.requests;
+        let shares = [
+            ("callbacks.drop", c.drop),
+            ("callbacks.duplicate", c.duplicate),
+            ("callbacks.reorder", c.reorder),
+            ("callbacks.beforeResponse", c.before_response),
+            ("requests.throttle", r.throttle),
+            ("requests.serverError", r.server_error),
+            ("requests.serverErrorAfterAction", r.server_error_after_action),
+        ];
+        for (field, share) in shares {
+            if !(0.0..=1.0).contains(&share) {
+                return Err(crate::FieldError::new(field, "must be a share from 0 to 1"));
+            }
+        }
+        if c.delay_ms.is_some_and(|[min, max]| min < 0 || max < min) {
+            return Err(crate::FieldError::new(
+                "callbacks.delayMs",
+                "must be [min, max] milliseconds, 0 <= min <= max",
+            ));
+        }
+        if r.retry_after_s.is_some_and(|s| s < 0) {
+            return Err(crate::FieldError::new("requests.retryAfterS", "must not be negative"));
+        }
+        Ok(())
+    }
 }
 
 /// What the dice said for one request.

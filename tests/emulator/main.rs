@@ -363,4 +363,21 @@ fn control_api_errors_name_the_field() {
     assert_eq!(target(h.control("POST", "/control/clock", json!({"advanceMs": "soon"}))), named("advanceMs"));
     assert_eq!(target(h.control("GET", "/control/eventgrid/validate?code=wrong", Value::Null)), named("code"));
     assert_eq!(target(h.control("POST", "/control/inbound", json!({"to": "+18005550177"}))), named("from"));
+    assert_eq!(target(h.control("POST", "/control/inbound", json!({"from": "hello"}))), named("from"));
+    assert_eq!(
+        target(h.control("POST", "/control/inbound", json!({"from": "+14255550123", "to": "0800"}))),
+        named("to")
+    );
+    assert_eq!(target(h.control("GET", "/control/log?since=abc", Value::Null)), named("since"));
+    // Faults: shares are probabilities, and a misspelt member is refused, not silently reset.
+    let faults = |h: &mut Harness, v: Value| target(h.control("PUT", "/control/faults", v));
+    assert_eq!(faults(&mut h, json!({"callbacks": {"drop": 2}})), named("callbacks.drop"));
+    assert_eq!(faults(&mut h, json!({"requests": {"throttle": -0.1}})), named("requests.throttle"));
+    assert_eq!(faults(&mut h, json!({"callbacks": {"delayMs": [50, 10]}})), named("callbacks.delayMs"));
+    assert_eq!(faults(&mut h, json!({"callbacks": {"dorp": 0.1}})), named("callbacks.dorp"));
+    let kept = h.control("PUT", "/control/faults", json!({"callbacks": {"drop": 0.5}}));
+    assert_eq!(kept["faults"]["callbacks"]["drop"], 0.5);
+    assert_eq!(faults(&mut h, json!({"callbacks": {"drop": 1.5}})), named("callbacks.drop"));
+    let world = h.control("GET", "/control/world", Value::Null);
+    assert_eq!(world["faults"]["callbacks"]["drop"], 0.5, "a refused setting changes nothing: {world}");
 }
