@@ -218,6 +218,7 @@ impl CallState {
                 if matches!(operation.as_str(), "pauseRecording" | "resumeRecording") {
                     if let Some(rec) = &mut self.recording {
                         rec.toggling = None;
+                        rec.toggled_at = None;
                     }
                 }
                 if operation == "startRecording" {

@@ -15,7 +15,7 @@ pub use action::Action;
 pub use commands::CommandResponse;
 pub use observe::{Observation, ObservedParticipant};
 pub use participant::{Invitation, Participant, ParticipantStatus, Stay};
-pub use recording::{Recording, RecordingStatus, Toggle};
+pub use recording::{Recording, RecordingStatus};
 pub use rules::{check, Refusal, Rule, RULES};
 pub use snapshot::{OfferView, RecordingView, Snapshot};
 pub use state::{

@@ -62,20 +62,14 @@ pub struct Recording {
     /// recording's (ACS's clock behind ours) or an earlier one's.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub held: Vec<Held>,
-    /// A pause or resume sent whose state ACS has not reported yet: a second one would find
-    /// the recording no longer in the state it needs.
+    /// A pause (`false`) or resume (`true`) sent whose state ACS has not reported yet: a second
+    /// one would find the recording no longer in the state it needs. (Two plain members rather
+    /// than a struct: a struct's deserializer is ~1 KB gzip of the Worker's bundle.)
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub toggling: Option<Toggle>,
-}
-
-/// A pause or resume on its way ([`Recording::toggling`]).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Toggle {
-    /// Resume (else pause).
-    pub active: bool,
-    /// When it was sent (Unix ms), if known.
-    pub at: Option<i64>,
+    pub toggling: Option<bool>,
+    /// When that pause or resume was sent (Unix ms), if known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub toggled_at: Option<i64>,
 }
 
 /// A state held until the start's answer names the recording ([`Recording::held`]).
@@ -121,6 +115,7 @@ impl Recording {
             over_at: None,
             held: Vec::new(),
             toggling: None,
+            toggled_at: None,
         }
     }
 
@@ -139,18 +134,17 @@ impl Recording {
         self.marks.insert(pos, mark);
         // A state from when a pause or resume was on its way, or later, answers it (whichever
         // way it says: the next command is checked against it).
-        if self.toggling.is_some_and(|t| match (t.at, at) {
-            (Some(sent), Some(at)) => at >= sent - CLOCK_SKEW_MS,
-            _ => true,
-        }) {
+        if self.toggling.is_some() && self.toggled_at.zip(at).is_none_or(|(sent, at)| at >= sent - CLOCK_SKEW_MS) {
             self.toggling = None;
+            self.toggled_at = None;
         }
         self.settle();
     }
 
     /// A pause (`active` false) or resume was sent at `at`.
     pub(crate) fn toggle(&mut self, active: bool, at: Option<i64>) {
-        self.toggling = Some(Toggle { active, at });
+        self.toggling = Some(active);
+        self.toggled_at = at;
     }
 
     /// The start's answer named the recording: its id is known, and the held states that name

@@ -243,8 +243,8 @@ fn check_recording(state: &CallState, op: &str) -> Result<(), Refusal> {
     if !needed {
         return refuse(&RECORDING_STATE, format!("the recording is {}", status_word(r.status)));
     }
-    if let (Some(t), "pauseRecording" | "resumeRecording") = (r.toggling, op) {
-        let sent = if t.active { "resume" } else { "pause" };
+    if let (Some(resume), "pauseRecording" | "resumeRecording") = (r.toggling, op) {
+        let sent = if resume { "resume" } else { "pause" };
         return refuse(&RECORDING_STATE, format!("a {sent} was sent and ACS has not confirmed it yet"));
     }
     if op == "stopRecording" && r.started_after(state.teams_first_joined_at()) {

@@ -467,7 +467,12 @@ impl CallSession {
     /// ends), and a pause or resume's, whose answer is the recording's next state.
     fn outcomes_due(&self) -> impl Iterator<Item = i64> + '_ {
         let pending = self.state.pending.iter().map(|p| p.expires_at.or(p.sent_at).unwrap_or(self.activity_at));
-        let toggle = self.state.recording.as_ref().and_then(|r| r.toggling).map(|t| t.at.unwrap_or(self.activity_at));
+        let toggle = self
+            .state
+            .recording
+            .as_ref()
+            .filter(|r| r.toggling.is_some())
+            .map(|r| r.toggled_at.unwrap_or(self.activity_at));
         pending.chain(toggle)
     }
 
