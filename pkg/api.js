@@ -8,6 +8,11 @@
 
 const text = (value) => (typeof value === 'string' ? value : String(JSON.stringify(value)));
 
+const decoder = new TextDecoder();
+
+/** A webhook body as given: text, bytes (a Buffer, a Uint8Array) or an already parsed value. */
+const bodyText = (body) => (body instanceof Uint8Array ? decoder.decode(body) : text(body));
+
 /** Dates become Unix milliseconds before they are serialised. */
 function withDates(options, keys) {
   if (!options) return {};
@@ -22,6 +27,56 @@ function withDates(options, keys) {
 const millis = (v, absent) => (v == null ? absent : v instanceof Date ? v.getTime() : v);
 
 const isOptionalString = (v) => v == null || typeof v === 'string';
+
+/** An error as the core throws them: a stable `code` and the `field` at fault. */
+function fail(code, field, message) {
+  const e = new Error(`${field}: ${message}`);
+  e.code = code;
+  e.field = field;
+  return e;
+}
+
+/**
+ * A string argument, checked here: wasm-bindgen's glue copies whatever it is given as if it
+ * were a string, and a number there reads out of bounds of the module's memory.
+ */
+function str(value, code, field) {
+  if (typeof value !== 'string') throw fail(code, field, `must be a string, not ${value === null ? 'null' : typeof value}`);
+  return value;
+}
+
+/** An optional string argument: absent (`null`/`undefined`) or a string. */
+const optStr = (value, code, field) => (value == null ? undefined : str(value, code, field));
+
+/** An optional time argument (a Date or Unix ms) as Unix ms, or `undefined`. */
+function optTime(value, code, field) {
+  if (value == null) return undefined;
+  const ms = value instanceof Date ? value.getTime() : value;
+  if (typeof ms !== 'number' || !Number.isFinite(ms)) throw fail(code, field, 'must be a valid Date or a finite number of Unix milliseconds');
+  return ms;
+}
+
+/**
+ * The options `buildRequest` and `command` take (`by` is `command`'s; `buildRequest` records
+ * nothing, and takes it so one options object serves both).
+ */
+const OPTIONS = new Set(['date', 'repeatabilityRequestId', 'repeatabilityFirstSent', 'apiVersion', 'clientRequestId', 'allowUnknownFields', 'by']);
+
+/** Refuses what the core would silently lose: a non-object, an unknown key, an invalid date. */
+function checkOptions(o) {
+  if (o == null) return;
+  if (typeof o !== 'object' || Array.isArray(o)) throw fail('invalid_options', 'options', 'must be an object');
+  for (const k of Object.keys(o)) {
+    if (!OPTIONS.has(k)) throw fail('invalid_options', k, 'is not an option here');
+  }
+  // JSON has no NaN: an invalid Date would reach the core as null, i.e. "now".
+  for (const k of ['date', 'repeatabilityFirstSent']) {
+    const v = o[k];
+    if ((v instanceof Date && Number.isNaN(v.getTime())) || (typeof v === 'number' && !Number.isFinite(v))) {
+      throw fail('invalid_options', k, 'must be a valid Date or a finite number of Unix milliseconds');
+    }
+  }
+}
 
 // A fresh Repeatability-Request-ID when none is given: randomness is an input of the core, and
 // the platform's UUID is cheaper than a crossing for random bytes (wasm falls back to
@@ -92,6 +147,17 @@ function eventsOf(body, index) {
 
 const encoder = new TextEncoder();
 
+// ACS spells a recording's state and kind in two casings (SPEC §6). The core flags an event that
+// needs respelling (bit 16 of parseEventCode's answer); these are the canonical spellings
+// (src/model/mod.rs: RecordingState, RecordingKind).
+const RESPELL = 1 << 16;
+const SPELLINGS = new Map(['active', 'inactive', 'azureCommunicationServices', 'teams', 'teamsCompliance'].map((v) => [v.toLowerCase(), v]));
+function respell(e) {
+  for (const k of ['state', 'recordingKind']) {
+    if (typeof e[k] === 'string') e[k] = SPELLINGS.get(e[k].toLowerCase()) ?? e[k];
+  }
+}
+
 /** Builds the public API over a wasm-bindgen module (web or nodejs target). */
 export function makeApi(raw) {
   // Long texts go through the core's input buffer, written in place by encodeInto (one native
@@ -117,7 +183,7 @@ export function makeApi(raw) {
   // One parsed connection string per string (a handler uses one or a few).
   const connections = new Map();
   function connection(connectionString) {
-    if (typeof connectionString !== 'string') connectionString = String(connectionString ?? '');
+    str(connectionString, 'invalid_connection_string', 'connectionString');
     let c = connections.get(connectionString);
     if (c === undefined) {
       c = new raw.Connection(connectionString);
@@ -135,26 +201,35 @@ export function makeApi(raw) {
   let typeNames = null;
 
   function parseEvents(body) {
-    const t = text(body);
+    const t = bodyText(body);
     const code = raw.parseEventCode(put(t));
     // The one event's type by number; -1 for several events or normalised members.
-    if (code >= 0) return eventsOf(t, [(typeNames ??= JSON.parse(raw.eventTypeNames()))[code]]);
+    if (code >= 0) {
+      const events = eventsOf(t, [(typeNames ??= JSON.parse(raw.eventTypeNames()))[code & (RESPELL - 1)]]);
+      if (code & RESPELL) respell(events[0]);
+      return events;
+    }
     return eventsOf(t, JSON.parse(raw.takeEventIndex()));
   }
 
   function identifierFromRawId(rawId) {
-    return JSON.parse(raw.identifierFromRawId(rawId));
+    return JSON.parse(raw.identifierFromRawId(str(rawId, 'invalid_raw_id', 'rawId')));
   }
 
   function rawIdOf(identifier) {
+    // A string is the identifier's JSON text, or a raw id itself (checked and made canonical).
+    if (typeof identifier === 'string' && !identifier.trimStart().startsWith('{')) return identifierFromRawId(identifier).rawId;
     return raw.rawIdOf(text(identifier));
   }
 
   function signRequest(request, connectionString) {
+    str(connectionString, 'invalid_connection_string', 'connectionString');
     return JSON.parse(raw.signRequest(JSON.stringify(withDates(request, ['date'])), connectionString));
   }
 
   function buildRequest(operation, params, connectionString, options) {
+    str(operation, 'unknown_operation', 'operation');
+    checkOptions(options);
     const c = connection(connectionString);
     const p = put(text(params ?? {}));
     if (!fastOptions(options)) return request(c.buildWithOptions(operation, p, JSON.stringify(withDates(options, ['date', 'repeatabilityFirstSent']))));
@@ -171,14 +246,20 @@ export function makeApi(raw) {
   }
 
   class CallState {
-    #inner = new raw.CallState();
+    #wasm = new raw.CallState();
+
+    /** The wasm object; after `free()` a clear error instead of the glue's null pointer. */
+    get #inner() {
+      if (this.#wasm === null) throw fail('freed', 'callState', 'this CallState was freed; create a new one');
+      return this.#wasm;
+    }
 
     apply(body) {
-      return JSON.parse(this.#inner.apply(put(text(body))));
+      return JSON.parse(this.#inner.apply(put(bodyText(body))));
     }
 
     receive(body) {
-      const t = text(body);
+      const t = bodyText(body);
       const [index, outcomes] = JSON.parse(this.#inner.receive(put(t)));
       const events = eventsOf(t, index);
       for (let i = 0; i < outcomes.length; i++) outcomes[i].event = events[i];
@@ -194,6 +275,7 @@ export function makeApi(raw) {
     }
 
     command(action, connectionString, options) {
+      checkOptions(options);
       const c = connection(connectionString);
       const a = put(text(action));
       let out;
@@ -209,20 +291,18 @@ export function makeApi(raw) {
     }
 
     recordCommand(action, { at, by } = {}) {
-      const when = at instanceof Date ? at.getTime() : at;
-      return JSON.parse(this.#inner.recordCommand(text(action), when ?? undefined, by ?? undefined));
+      const when = optTime(at, 'invalid_action', 'at');
+      return JSON.parse(this.#inner.recordCommand(text(action), when, optStr(by, 'invalid_action', 'by')));
     }
 
     recordResponse(operation, { operationContext, status, body, at } = {}) {
-      if (!Number.isInteger(status)) {
-        const e = new Error('status: must be the HTTP status code (an integer)');
-        e.code = 'invalid_response';
-        e.field = 'status';
-        throw e;
+      str(operation, 'unknown_operation', 'operation');
+      if (!Number.isInteger(status) || status < 100 || status > 599) {
+        throw fail('invalid_response', 'status', 'must be the HTTP status code (an integer from 100 to 599)');
       }
-      const when = at instanceof Date ? at.getTime() : at;
+      const when = optTime(at, 'invalid_response', 'at');
       const bodyText = body == null ? '' : text(body);
-      return JSON.parse(this.#inner.recordResponse(operation, operationContext ?? undefined, status, bodyText, when ?? undefined));
+      return JSON.parse(this.#inner.recordResponse(operation, optStr(operationContext, 'invalid_response', 'operationContext'), status, bodyText, when));
     }
 
     /**
@@ -245,9 +325,11 @@ export function makeApi(raw) {
       }
     }
 
-    /** Releases the wasm memory now (otherwise the garbage collector does it). */
+    /** Releases the wasm memory now (otherwise the garbage collector does it). Once is enough:
+     * a second call does nothing; any other method afterwards throws `freed`. */
     free() {
-      this.#inner.free();
+      this.#wasm?.free();
+      this.#wasm = null;
     }
   }
 

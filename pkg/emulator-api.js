@@ -26,10 +26,16 @@ function emulatorError(code, message) {
   return e;
 }
 
+/** A time argument: finite Unix milliseconds (the wasm glue would read anything else as NaN). */
+function millis(now, name = 'now') {
+  if (typeof now !== 'number' || !Number.isFinite(now)) throw emulatorError('invalid_option', `${name}: must be a finite number of Unix milliseconds`);
+  return now;
+}
+
 /** Builds the emulator API over a wasm-bindgen module built with features `js,emulator`. */
 export function makeEmulatorApi(raw) {
   class AcsEmulator {
-    #inner;
+    #wasm;
     #now;
     #deliver;
     #onDelivered;
@@ -39,11 +45,20 @@ export function makeEmulatorApi(raw) {
     constructor({ world = null, origin = 'http://127.0.0.1:8788', now = () => Date.now(), deliver = fetchDelivery, onDelivered = null } = {}) {
       if (typeof now !== 'function') throw emulatorError('invalid_option', 'now: must be a function returning Unix milliseconds');
       if (typeof deliver !== 'function') throw emulatorError('invalid_option', 'deliver: must be a function (delivery) => {status, body}');
-      this.#origin = String(origin).replace(/\/+$/, '');
-      this.#inner = new raw.Emulator(world == null ? undefined : text(world), this.#origin);
+      if (typeof origin !== 'string' || !/^https?:\/\/[^/?#]+\/*$/.test(origin)) {
+        throw emulatorError('invalid_option', 'origin: must be an http(s) origin without a path, e.g. http://127.0.0.1:8788');
+      }
+      this.#origin = origin.replace(/\/+$/, '');
+      this.#wasm = new raw.Emulator(world == null ? undefined : text(world), this.#origin);
       this.#now = now;
       this.#deliver = deliver;
       this.#onDelivered = onDelivered;
+    }
+
+    /** The wasm object; after `free()` a clear error instead of the glue's null pointer. */
+    get #inner() {
+      if (this.#wasm === null) throw emulatorError('freed', 'this emulator was freed; create a new one');
+      return this.#wasm;
     }
 
     /** `endpoint=<origin>/;accesskey=<key>`. */
@@ -59,14 +74,17 @@ export function makeEmulatorApi(raw) {
     /** Handles one request synchronously; deliveries in `deliverFirst` are the caller's to send. */
     handle({ method = 'GET', path, headers = {}, body = '' }, now = this.#now()) {
       if (typeof path !== 'string' || !path.startsWith('/')) throw emulatorError('invalid_request', 'path: must start with /');
+      if (typeof method !== 'string') throw emulatorError('invalid_request', 'method: must be a string');
+      if (headers === null || typeof headers !== 'object') throw emulatorError('invalid_request', 'headers: must be an object');
+      if (!(typeof body === 'string' || body == null || body instanceof Uint8Array)) throw emulatorError('invalid_request', 'body: must be a string or a Uint8Array');
       const bytes = typeof body === 'string' ? new TextEncoder().encode(body) : body ?? new Uint8Array();
-      const out = JSON.parse(this.#inner.handle(method, path, JSON.stringify(headers), bytes, now));
+      const out = JSON.parse(this.#inner.handle(method, path, JSON.stringify(headers), bytes, millis(now)));
       return out;
     }
 
     /** Runs the simulation to `now`; returns the deliveries due, for the caller to send. */
     advance(now = this.#now()) {
-      return JSON.parse(this.#inner.advance(now));
+      return JSON.parse(this.#inner.advance(millis(now)));
     }
 
     /** When the next delivery is due (Unix ms), or null. */
@@ -76,7 +94,10 @@ export function makeEmulatorApi(raw) {
 
     /** Reports what became of a delivery (Event Grid handshake, retries). */
     delivered(id, status, body = '', now = this.#now()) {
-      this.#inner.delivered(id, status, body ?? '', now);
+      if (!Number.isSafeInteger(id) || id < 0) throw emulatorError('invalid_request', 'id: must be the id of a delivery');
+      if (!Number.isInteger(status) || status < 0 || status > 599) throw emulatorError('invalid_request', 'status: must be an HTTP status (0 when nothing answered)');
+      if (typeof (body ?? '') !== 'string') throw emulatorError('invalid_request', 'body: must be a string');
+      this.#inner.delivered(id, status, body ?? '', millis(now));
     }
 
     /** Sends everything due by `now()` through `deliver`, in due order; resolves to the count. */
@@ -152,7 +173,8 @@ export function makeEmulatorApi(raw) {
 
     /** Releases the wasm memory now (otherwise the garbage collector does it). */
     free() {
-      this.#inner.free();
+      this.#wasm?.free();
+      this.#wasm = null;
     }
   }
 

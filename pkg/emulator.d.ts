@@ -142,6 +142,18 @@ export interface LogEntry {
   note?: string;
 }
 
+/** Every error the emulator's API throws: a stable `code`. */
+export interface EmulatorError extends Error {
+  code:
+    | 'invalid_world' // the world does not read (its message names the member)
+    | 'invalid_option' // a constructor option or a time argument
+    | 'invalid_request' // a request, a delivery report or a control call it refuses
+    | 'invalid_headers'
+    | 'not_found'
+    | 'conflict'
+    | 'freed'; // used after free()
+}
+
 /** Options of an in-process emulator. */
 export interface AcsEmulatorOptions {
   /** The world (default: the demo world). */
@@ -210,7 +222,7 @@ export class AcsEmulator {
    * or `invalid_request`).
    */
   teamsRecording(callConnectionId: string, state: 'active' | 'inactive'): { recordingId: string; recordingState: 'active' | 'inactive'; recordingKind: 'teams' };
-  /** Releases the wasm memory now. */
+  /** Releases the wasm memory now; a second call does nothing, any other method then throws `freed`. */
   free(): void;
 }
 

@@ -88,6 +88,7 @@ export interface SwitchboardError extends Error {
     | 'invalid_action'
     | 'invalid_response'
     | 'no_randomness'
+    | 'freed' // a CallState used after free()
     | 'internal';
   /** Dotted path of the offending field, e.g. `participantToAdd.microsoftTeamsUser.userId`. */
   field?: string;
@@ -281,16 +282,21 @@ export type AcsEvent =
   | UnknownEvent;
 
 /**
- * Parses a callback or Event Grid webhook body (JSON text, or the already-parsed value): an
- * array or a single event, CloudEvents or Event Grid schema. Unknown types become `Unknown`;
- * malformed input throws a {@link SwitchboardError} naming the field.
+ * Parses a callback or Event Grid webhook body (JSON text, its UTF-8 bytes — a `Buffer` or
+ * `Uint8Array` — or the already-parsed value): an array or a single event, CloudEvents or Event
+ * Grid schema. Unknown types become `Unknown`; malformed input throws a
+ * {@link SwitchboardError} naming the field. A recording's `state` and `recordingKind` come in
+ * their canonical spelling whichever casing ACS used.
  */
-export function parseEvents(body: string | object): AcsEvent[];
+export function parseEvents(body: string | Uint8Array | object): AcsEvent[];
 
 /** The typed identifier of a raw id (SPEC §4.2); unrecognised shapes are `unknown`. */
 export function identifierFromRawId(rawId: string): CommunicationIdentifier;
 
-/** The raw id of an identifier (a given `rawId` wins, as in the SDKs). */
+/**
+ * The raw id of an identifier (a given `rawId` wins, as in the SDKs). A string is either the
+ * identifier's JSON text (starting with `{`) or a raw id, checked and returned in canonical form.
+ */
 export function rawIdOf(identifier: IdentifierInput | string): string;
 
 // ---- requests (SPEC §1.3, §2) ----------------------------------------------------------------
@@ -613,7 +619,8 @@ export interface CallSnapshot {
   recording: RecordingView | null;
   /** A recording a Teams client or compliance policy runs: shown, not this app's to pause or stop. */
   teamsRecording?: RecordingView;
-  pending: Array<{ operation: string; operationContext: string; sentAt: number | null; target?: string }>;
+  /** Operations sent and awaiting their outcome; `expiresAt`: when it is due at the latest. */
+  pending: Array<{ operation: OperationName; operationContext: string; sentAt: number | null; expiresAt?: number | null; target?: string }>;
   lastError: { source: string; operationContext?: string; result: ResultInformation; at: number | null } | null;
   lastEventAt: number | null;
   eventsApplied: number;
@@ -626,12 +633,12 @@ export type ReceivedEvent = ApplyOutcome & { event: AcsEvent };
 export class CallState {
   constructor();
   /** Folds a webhook body in (deduplicated by event id, rosters ordered by sequence number). */
-  apply(body: string | object): ApplyOutcome[];
+  apply(body: string | Uint8Array | object): ApplyOutcome[];
   /**
    * Folds a webhook body in and hands back each event with its outcome: `parseEvents` and
    * `apply` in one pass over the body (what a callback handler needs to decide).
    */
-  receive(body: string | object): ReceivedEvent[];
+  receive(body: string | Uint8Array | object): ReceivedEvent[];
   /**
    * Checks `command` with the rules (as `can`); when allowed, builds its signed request (as
    * `buildRequest`, same options) and records it (as `recordCommand`, at the signing time, `by`
@@ -654,7 +661,7 @@ export class CallState {
    * a call's log in order rebuilds the state its Durable Object holds.
    */
   applyLogRecord(record: LogRecord): Array<ApplyOutcome | Change>;
-  /** Releases the wasm memory now. */
+  /** Releases the wasm memory now; a second call does nothing, any other method then throws `freed`. */
   free(): void;
 }
 

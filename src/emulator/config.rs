@@ -13,7 +13,7 @@ pub const DEV_RESOURCE_ID: &str = "5b1c6f43-2e7d-4a6b-9c1e-0a1b2c3d4e5f";
 
 /// Everything the emulator simulates.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
 pub struct WorldConfig {
     /// Seed of every id and every fault decision: the same seed and script give the same log.
     pub seed: u64,
@@ -50,7 +50,7 @@ impl Default for WorldConfig {
 
 /// The emulated ACS resource.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
 pub struct ResourceConfig {
     /// Base64 HMAC key of the connection string.
     pub access_key: String,
@@ -78,7 +78,7 @@ impl Default for ResourceConfig {
 
 /// The Event Grid subscription for IncomingCall.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct EventGridConfig {
     /// The webhook (validated by the handshake before the first event).
     pub webhook: String,
@@ -100,7 +100,7 @@ pub enum EventGridSchema {
 
 /// How quickly the simulated service reacts (virtual milliseconds).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
 pub struct Timing {
     /// From a command to its first event.
     pub event_delay_ms: i64,
@@ -128,7 +128,7 @@ impl Default for Timing {
 
 /// What a simulated person does when called.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
 pub struct Behavior {
     /// Answers this long after the call rings (default 2 s).
     pub answer_after_ms: Option<i64>,
@@ -146,7 +146,7 @@ pub struct Behavior {
 
 /// A PSTN customer.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Customer {
     /// E.164 number.
     pub phone: String,
@@ -162,7 +162,7 @@ pub struct Customer {
 
 /// An ACS agent user.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Agent {
     /// ACS user id (`8:acs:...`).
     pub id: String,
@@ -215,7 +215,7 @@ pub enum Presence {
 
 /// A Teams user in the directory.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TeamsUser {
     /// Entra object id.
     pub object_id: String,

@@ -57,6 +57,10 @@ pub fn to_flat_json(e: &Event, out: &mut String) {
         push_raw_member(out, "data", data);
     }
     normalise(e, data, out);
+    if let Some(respelled) = respelled_enums(e) {
+        out.push(',');
+        out.push_str(&respelled[1..respelled.len() - 1]);
+    }
     push_str_member(out, "type", e.name());
     push_envelope(out, e);
     out.push('}');
@@ -67,12 +71,41 @@ pub fn to_flat_json(e: &Event, out: &mut String) {
 /// the event is `Unknown`. A JavaScript caller that parsed the body itself gets the flat shape
 /// by spreading `data`, assigning these, then `type` and the envelope.
 pub fn flat_patch(e: &Event) -> Option<String> {
-    // The one-pass reader takes no legacy spelling and always finds callConnectionId in data.
-    if e.read_fast || matches!(e.data, EventData::Unknown(_)) {
+    if matches!(e.data, EventData::Unknown(_)) {
         return None;
     }
     let mut out = String::from("{");
-    normalise(e, e.raw_data().unwrap_or("{}").trim(), &mut out);
+    // The one-pass reader takes no legacy spelling and always finds callConnectionId in data.
+    if !e.read_fast {
+        normalise(e, e.raw_data().unwrap_or("{}").trim(), &mut out);
+    }
+    if let Some(respelled) = respelled_enums(e) {
+        out.push_str(if out.len() > 1 { "," } else { "" });
+        out.push_str(&respelled[1..respelled.len() - 1]);
+    }
+    (out.len() > 1).then(|| out + "}")
+}
+
+/// The recording state and kind of a recording-state event in their canonical spelling, as a
+/// JSON object (`None` for other events, or when neither is a known value). ACS sends both
+/// casings (SPEC §6); appended after the payload's own members, these win in `JSON.parse`.
+/// Always, not only when the payload spelled them otherwise: finding that out in the text
+/// costs more (and more bytes of the Worker) than a few bytes appended to these rare events.
+pub(crate) fn respelled_enums(e: &Event) -> Option<String> {
+    let (EventData::RecordingStateChanged(r)
+    | EventData::TeamsRecordingStateChanged(r)
+    | EventData::TeamsComplianceRecordingStateChanged(r)) = &e.data
+    else {
+        return None;
+    };
+    let state = r.state.as_ref().filter(|v| v.is_known()).map(|v| v.as_str());
+    let kind = r.recording_kind.as_ref().filter(|v| v.is_known()).map(|v| v.as_str());
+    let mut out = String::from("{");
+    for (key, value) in [("state", state), ("recordingKind", kind)] {
+        if let Some(v) = value {
+            push_str_member(&mut out, key, v);
+        }
+    }
     (out.len() > 1).then(|| out + "}")
 }
 
@@ -101,6 +134,7 @@ fn normalise(e: &Event, data: &str, out: &mut String) {
         {
             push_raw_member(out, "participants", &serde_json::to_string(&p.participants).unwrap_or_default());
         }
+
         _ => {}
     }
 }

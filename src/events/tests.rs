@@ -96,6 +96,12 @@ fn every_fixture_and_example_event_parses_and_keeps_every_field() {
                     if k == "resultInfo" || k == "collectTonesResult" {
                         continue;
                     }
+                    if k == "state" || k == "recordingKind" {
+                        // ACS's two casings reach JavaScript in the canonical one.
+                        let canonical = |s: &serde_json::Value| s.as_str().map(str::to_ascii_lowercase);
+                        assert_eq!(canonical(&flat[k]), canonical(v), "{}: {k}", path.display());
+                        continue;
+                    }
                     assert_eq!(&flat[k], v, "{}: {k}", path.display());
                 }
                 assert_eq!(flat["id"], el["id"]);
@@ -153,6 +159,37 @@ fn legacy_names_are_normalised_in_the_flat_shape() {
     assert_eq!(flat["dtmfResult"]["tones"][0], "nine");
     assert_eq!(flat["type"], "RecognizeCompleted");
     assert_eq!(flat["resultInformation"]["subCode"], 8531);
+}
+
+/// ACS spells RecordingState and RecordingKind in two casings (SPEC §6): typed the same, and the
+/// flat shape (what JavaScript sees) carries the canonical spelling, whichever reader read it.
+#[test]
+fn recording_enums_in_either_casing_are_canonical_in_the_flat_shape() {
+    let body = |state: &str, kind: &str| {
+        format!(
+            r#"[{{"id":"r","source":"calling/recordings/s/r","type":"Microsoft.Communication.TeamsRecordingStateChanged","time":"2025-04-01T12:00:00Z","specversion":"1.0","data":{{"callConnectionId":"c-1","recordingId":"r","state":"{state}","recordingKind":"{kind}"}}}}]"#
+        )
+    };
+    for (state, kind) in [("Active", "Teams"), ("active", "TEAMS"), ("INACTIVE", "teams")] {
+        let e = one(&body(state, kind));
+        let EventData::TeamsRecordingStateChanged(r) = &e.data else { panic!() };
+        assert_eq!(r.recording_kind, Some(crate::model::RecordingKind::Teams));
+        let mut flat = String::new();
+        to_flat_json(&e, &mut flat);
+        let flat: serde_json::Value = serde_json::from_str(&flat).unwrap();
+        assert_eq!(
+            (flat["state"].as_str(), flat["recordingKind"].as_str()),
+            (Some(state.to_ascii_lowercase().as_str()), Some("teams"))
+        );
+        assert!(crate::events::flat_patch(&e).is_some(), "{state} {kind}: the package patches its own JSON.parse");
+        #[cfg(feature = "fast-reader")]
+        assert_eq!(super::fast::event_code(&body(state, kind)), Some(e.data.code() | super::fast::RESPELL));
+    }
+    // An unknown kind is kept as sent.
+    let e = one(&body("active", "Zoom"));
+    let mut flat = String::new();
+    to_flat_json(&e, &mut flat);
+    assert!(flat.contains(r#""recordingKind":"Zoom""#), "{flat}");
 }
 
 #[test]

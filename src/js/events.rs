@@ -51,7 +51,8 @@ thread_local! {
 
 /// `parseEventCode(len)`: checks and types the webhook body in the input buffer. For the usual
 /// body — one event, nothing to normalise — returns the index of its type in
-/// `eventTypeNames()` (a number crosses the boundary cheaper than a string); otherwise -1, and
+/// `eventTypeNames()` (a number crosses the boundary cheaper than a string), with bit 16 set
+/// when only its recording state or kind needs respelling (the wrapper does it); otherwise -1, and
 /// `takeEventIndex()` gives the body's index (see [`write_index`]). The wrapper's `parseEvents`
 /// pairs it with its own `JSON.parse` of the body.
 #[wasm_bindgen(js_name = parseEventCode)]

@@ -32,3 +32,31 @@ test('bad options and requests are refused with a code', async () => {
   assert.deepEqual([error.code, /x-ms-date/.test(error.message)], ['7509', true]);
   assert.match(emu.connectionString, /^endpoint=http:\/\/127\.0\.0\.1:8788\/;accesskey=/);
 });
+
+test('the in-process API refuses bad arguments with a code, never a crash or a silent default', () => {
+  const code = (fn) => {
+    try {
+      fn();
+    } catch (e) {
+      assert.ok(!(e instanceof WebAssembly.RuntimeError), e.message);
+      return [e.code, e.message];
+    }
+    return null;
+  };
+  assert.equal(code(() => new AcsEmulator({ origin: 'nope' }))[0], 'invalid_option');
+  assert.equal(code(() => new AcsEmulator({ origin: 'http://127.0.0.1:8788/calling' }))[0], 'invalid_option');
+  const [worldCode, worldMessage] = code(() => new AcsEmulator({ world: { tems: [] } }));
+  assert.equal(worldCode, 'invalid_world');
+  assert.match(worldMessage, /tems/);
+  const emu = new AcsEmulator({ deliver: () => ({ status: 200 }) });
+  assert.equal(code(() => emu.advance('x'))[0], 'invalid_option');
+  assert.equal(code(() => emu.handle({ method: 'GET', path: '/control/world' }, NaN))[0], 'invalid_option');
+  assert.equal(code(() => emu.handle({ method: 7, path: '/control/world' }))[0], 'invalid_request');
+  assert.equal(code(() => emu.delivered('x', 'y'))[0], 'invalid_request');
+  assert.equal(code(() => emu.delivered(1, 200, 5))[0], 'invalid_request');
+  // Still working, then freed: a second free is harmless, any use says `freed`.
+  assert.equal(emu.world().teams.length > 0, true);
+  emu.free();
+  emu.free();
+  assert.equal(code(() => emu.world())[0], 'freed');
+});

@@ -45,7 +45,9 @@ test('parseEvents: every callback fixture, flat ACS names, unknown kept', () => 
       assert.deepEqual(ev.raw, original);
     } else {
       assert.equal(ev.type, original.type.replace('Microsoft.Communication.', ''));
-      for (const [k, v] of Object.entries(original.data)) assert.deepEqual(ev[k], v, `${f} ${k}`);
+      // ACS's two casings of a recording's state and kind come in the canonical one.
+      const canonical = (k, v) => (k === 'state' || k === 'recordingKind' ? v.replace(/^./, (c) => c.toLowerCase()) : v);
+      for (const [k, v] of Object.entries(original.data)) assert.deepEqual(ev[k], canonical(k, v), `${f} ${k}`);
     }
   }
 });
@@ -395,4 +397,74 @@ test('CallState: a Teams user\'s own recording is shown apart and does not move 
   const theirs = call.can({ operation: 'pauseRecording', recordingId: 'rec-T' });
   assert.deepEqual([theirs.allowed, theirs.rule], [false, 'teams_recording_not_controllable']);
   call.free();
+});
+
+test('arguments of the wrong type are typed errors, never a crash of the wasm instance', () => {
+  const call = new sb.CallState();
+  const cases = [
+    [() => sb.identifierFromRawId(42), 'invalid_raw_id', 'rawId'],
+    [() => sb.identifierFromRawId({}), 'invalid_raw_id', 'rawId'],
+    [() => sb.buildRequest(5, { callConnectionId: 'c' }, CS), 'unknown_operation', 'operation'],
+    [() => sb.buildRequest('hangupCall', { callConnectionId: 'c' }, 42), 'invalid_connection_string', 'connectionString'],
+    [() => sb.signRequest({ method: 'GET', url: 'https://x.communication.azure.com/y' }, 42), 'invalid_connection_string', 'connectionString'],
+    [() => call.recordResponse(5, { status: 202 }), 'unknown_operation', 'operation'],
+    [() => call.recordResponse('addParticipant', { status: 202, operationContext: 7 }), 'invalid_response', 'operationContext'],
+    [() => call.recordResponse('hangupCall', { status: 99999 }), 'invalid_response', 'status'],
+    [() => call.recordCommand({ operation: 'hangupCall' }, { by: 5 }), 'invalid_action', 'by'],
+    [() => call.recordCommand({ operation: 'hangupCall' }, { at: 'now' }), 'invalid_action', 'at'],
+    [() => call.recordCommand({ operation: 'hangupCall' }, { at: NaN }), 'invalid_action', 'at'],
+    [() => call.command({ operation: 'hangupCall' }, null), 'invalid_connection_string', 'connectionString'],
+  ];
+  for (const [fn, code, field] of cases) {
+    const e = throwsCode(fn, code, field);
+    assert.ok(!(e instanceof WebAssembly.RuntimeError), e.message);
+  }
+  // The module still works.
+  assert.equal(sb.identifierFromRawId(`8:orgid:${OID}`).kind, 'microsoftTeamsUser');
+  call.free();
+});
+
+test('options the core would silently lose are refused: invalid dates, unknown keys, a non-object', () => {
+  const params = { callConnectionId: 'c' };
+  throwsCode(() => sb.buildRequest('hangupCall', params, CS, { date: NaN }), 'invalid_options', 'date');
+  throwsCode(() => sb.buildRequest('hangupCall', params, CS, { date: new Date('x') }), 'invalid_options', 'date');
+  throwsCode(() => sb.buildRequest('hangupCall', params, CS, { repeatabilityFirstSent: Infinity }), 'invalid_options', 'repeatabilityFirstSent');
+  throwsCode(() => sb.buildRequest('hangupCall', params, CS, { dat: DATE }), 'invalid_options', 'dat');
+  throwsCode(() => sb.buildRequest('hangupCall', params, CS, 'x'), 'invalid_options', 'options');
+  const call = new sb.CallState();
+  throwsCode(() => call.command({ operation: 'hangupCall', callConnectionId: 'c' }, CS, { date: NaN }), 'invalid_options', 'date');
+  assert.equal(sb.buildRequest('hangupCall', params, CS, { date: DATE, repeatabilityRequestId: REP }).headers['x-ms-date'], 'Tue, 01 Apr 2025 12:00:00 GMT');
+  call.free();
+});
+
+test('a freed CallState says so (code freed); freeing twice is harmless', () => {
+  const call = new sb.CallState();
+  call.free();
+  call.free();
+  for (const fn of [() => call.snapshot(), () => call.can({ operation: 'hangupCall' }), () => call.apply('[]')]) throwsCode(fn, 'freed');
+});
+
+test("a recording's state and kind come in the canonical spelling whichever casing ACS used", () => {
+  const body = (state, kind) =>
+    JSON.stringify([{ id: `r-${state}-${kind}`, source: 'calling/recordings/s/r', type: 'Microsoft.Communication.RecordingStateChanged', time: '2025-04-01T12:00:00Z', specversion: '1.0', data: { callConnectionId: 'c-1', recordingId: 'r', state, recordingKind: kind } }]);
+  for (const [state, kind, want] of [['Active', 'AzureCommunicationServices', ['active', 'azureCommunicationServices']], ['inactive', 'TeamsCompliance', ['inactive', 'teamsCompliance']], ['active', 'teams', ['active', 'teams']], ['active', 'Zoom', ['active', 'Zoom']]]) {
+    const [e] = sb.parseEvents(body(state, kind));
+    assert.deepEqual([e.state, e.recordingKind], want, `${state} ${kind}`);
+    // Several events at once take the index path: the same answer.
+    const [, again] = sb.parseEvents(`[${body('active', 'teams').slice(1, -1)},${body(state, kind).slice(1, -1)}]`);
+    assert.deepEqual([again.state, again.recordingKind], want);
+    const call = new sb.CallState();
+    const [received] = call.receive(body(state, kind));
+    assert.deepEqual([received.event.state, received.event.recordingKind], want);
+    call.free();
+  }
+});
+
+test('bodies as bytes parse as their text; a raw id string gives its canonical raw id', () => {
+  const text = read('events/01_CallConnected.json');
+  assert.deepEqual(sb.parseEvents(Buffer.from(text)), sb.parseEvents(text));
+  assert.deepEqual(sb.parseEvents(new TextEncoder().encode(text)), sb.parseEvents(text));
+  assert.equal(sb.rawIdOf(`8:orgid:${OID}`), `8:orgid:${OID}`);
+  assert.equal(sb.rawIdOf('4:+14255550123'), '4:+14255550123');
+  assert.equal(sb.rawIdOf(JSON.stringify({ kind: 'phoneNumber', phoneNumber: { value: '+14255550123' } })), '4:+14255550123');
 });
