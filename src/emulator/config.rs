@@ -70,7 +70,9 @@ impl Default for ResourceConfig {
             access_key: DEV_ACCESS_KEY.into(),
             immutable_resource_id: DEV_RESOURCE_ID.into(),
             arm_id: "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/switchboard/providers/Microsoft.Communication/communicationServices/switchboard-emulator".into(),
-            phone_numbers: vec!["+18005550100".into()],
+            // The main number, then the demo tenants' offer and queue numbers
+            // (config/tenants.dev.json): calls reach only numbers the resource owns.
+            phone_numbers: vec!["+18005550100".into(), "+18005550199".into(), "+18005550177".into()],
             bot_id: format!("8:acs:{DEV_RESOURCE_ID}_00000000-0000-0000-0000-000000000b07"),
         }
     }

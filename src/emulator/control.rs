@@ -51,6 +51,24 @@ struct Presences {
 }
 
 /// The ground truth of every call (what tests and the chaos run compare against).
+/// `POST /control/inbound`, its numbers checked as ACS would: E.164, and `to` one the
+/// resource owns (ACS routes no other call to it).
+fn inbound(emu: &mut Emulator, b: &Inbound) -> Response {
+    for (field, number) in [("from", Some(&b.from)), ("to", b.to.as_ref())] {
+        let Some(number) = number else { continue };
+        if let Err(e) = crate::CommunicationIdentifier::phone_number(number).validate_target() {
+            let why = e.message.replace("phoneNumber.value: ", "");
+            return Response::bad_field("BadRequest", field, &format!("{field}: {why}"));
+        }
+    }
+    let owned = &emu.world.resource.phone_numbers;
+    if let Some(to) = b.to.as_ref().filter(|to| !owned.contains(to)) {
+        let message = format!("to: {to} is not a number of this resource (it owns {})", owned.join(", "));
+        return Response::bad_field("BadRequest", "to", &message);
+    }
+    calls::inbound(emu, &b.from, b.to.as_deref(), &b.caller_display_name)
+}
+
 fn calls_view(emu: &Emulator) -> Value {
     let calls: Vec<Value> = emu
         .calls
@@ -106,17 +124,7 @@ pub(super) fn handle(emu: &mut Emulator, req: &Request, rest: &str) -> Response 
             return Response::json(200, &json!({"entries": entries, "next": emu.log.len()}));
         }
         ("POST", "inbound") => match body::<Inbound>(req) {
-            Ok(b) => match [("from", Some(&b.from)), ("to", b.to.as_ref())].into_iter().find_map(|(field, number)| {
-                let e = crate::CommunicationIdentifier::phone_number(number?).validate_target().err()?;
-                Some(Response::bad_field(
-                    "BadRequest",
-                    field,
-                    &format!("{field}: {}", e.message.replace("phoneNumber.value: ", "")),
-                ))
-            }) {
-                Some(bad) => bad,
-                None => calls::inbound(emu, &b.from, b.to.as_deref(), &b.caller_display_name),
-            },
+            Ok(b) => inbound(emu, &b),
             Err(r) => r,
         },
         ("PUT", "faults") => match body::<super::faults::Faults>(req) {

@@ -369,6 +369,11 @@ fn control_api_errors_name_the_field() {
         named("to")
     );
     assert_eq!(target(h.control("GET", "/control/log?since=abc", Value::Null)), named("since"));
+    // ACS routes a call only to a number the resource owns.
+    assert_eq!(
+        target(h.control("POST", "/control/inbound", json!({"from": "+14255550123", "to": "+19999999999"}))),
+        named("to")
+    );
     // Faults: shares are probabilities, and a misspelt member is refused, not silently reset.
     let faults = |h: &mut Harness, v: Value| target(h.control("PUT", "/control/faults", v));
     assert_eq!(faults(&mut h, json!({"callbacks": {"drop": 2}})), named("callbacks.drop"));

@@ -111,6 +111,7 @@ test('nobody answers: the fallback message plays and the call ends; after hours:
   const names = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
   const stack = await startStack({
     policy: { reconcileAfterSeconds: 0 },
+    world: (w) => ({ ...w, resource: { ...w.resource, phoneNumbers: [...w.resource.phoneNumbers, '+18005550166'] } }),
     mutateTenants: (t) => {
       t.tenants.contoso.routing.rules.push({ to: '+18005550166', action: 'queue' });
       t.tenants.contoso.overflow = {
