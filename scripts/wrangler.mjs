@@ -77,12 +77,13 @@ const groupAlive = (pid) => {
 };
 
 /**
- * Starts `wrangler dev` on 127.0.0.1 and resolves once `GET /api/health` answers 200.
+ * Starts `wrangler dev` on 127.0.0.1 and resolves once `GET /api/health` answers 200
+ * (`readyStatus`: another status, for a Worker configured not to be healthy).
  * `persistTo`: Durable Object storage directory (reuse it to keep state across restarts).
  * `vars`: `--var K:V` overrides of wrangler.toml's `[vars]`.
  * Resolves to `{ url, startMs, output(), stop() }`; `stop()` ends wrangler and its workerd children.
  */
-export async function startWrangler({ port, persistTo, vars = {}, inspectorPort = null, timeoutMs = 90_000 } = {}) {
+export async function startWrangler({ port, persistTo, vars = {}, inspectorPort = null, timeoutMs = 90_000, readyStatus = 200 } = {}) {
   if (!persistTo) throw new Error('startWrangler: persistTo is required (a fresh temporary directory for a clean slate)');
   port ??= await freePort();
   const configDir = mkdtempSync(join(tmpdir(), 'switchboard-wrangler-'));
@@ -166,7 +167,7 @@ export async function startWrangler({ port, persistTo, vars = {}, inspectorPort 
     try {
       const res = await fetch(`${url}/api/health`, { signal: AbortSignal.timeout(2_000) });
       await res.arrayBuffer();
-      if (res.status === 200) break;
+      if (res.status === readyStatus) break;
     } catch {}
     await new Promise((r) => setTimeout(r, 200));
   }

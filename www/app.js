@@ -127,8 +127,9 @@ async function signIn(token) {
     refreshCalls(),
     refreshExperts(),
   ]);
+  // A call id from the address bar is data from whoever made the link: only the shape ids have.
   const fromHash = new URLSearchParams(location.hash.slice(1)).get('call');
-  if (fromHash) openCall(fromHash);
+  if (fromHash && /^[A-Za-z0-9_-]{1,64}$/.test(fromHash)) openCall(fromHash);
   else if (hasQueue) showQueue();
   setInterval(refreshCalls, 2000);
   setInterval(refreshExperts, 10000);
@@ -196,7 +197,8 @@ async function openCall(id) {
 /** Rebuilds everything from the Worker: the log (replayed into a fresh replica) and the view. */
 async function resync() {
   const id = app.callId;
-  const [log, view] = await Promise.all([api.call('GET', `/api/calls/${id}/log`), api.call('GET', `/api/calls/${id}`)]);
+  const path = `/api/calls/${encodeURIComponent(id)}`;
+  const [log, view] = await Promise.all([api.call('GET', `${path}/log`), api.call('GET', path)]);
   if (id !== app.callId) return;
   app.replica?.free();
   app.replica = new sb.CallState();

@@ -13,4 +13,4 @@ pub mod url;
 pub use commands::{AgentCommand, CommandRequest, InviteOptions};
 pub use error::ApiError;
 pub use routes::{Auth, CallRoute, RecordingVerb, Route, RouteDoc, ROUTES};
-pub use url::RequestUrl;
+pub use url::{callback_origin, RequestUrl};

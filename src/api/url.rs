@@ -64,6 +64,30 @@ impl<'a> RequestUrl<'a> {
     }
 }
 
+/// The origin callback URIs are built from: `PUBLIC_ORIGIN` (`configured`) when set — an
+/// `https` origin without a path (plain `http` only against the emulator) —, else, against the
+/// emulator only, the request's own origin. Against real ACS (`acs`) it must be set: a request's
+/// `Host` would otherwise choose where ACS sends a call's signed callbacks. 503 `misconfigured`
+/// otherwise, saying what to set.
+pub fn callback_origin(configured: &str, acs: bool, request_origin: &str) -> Result<String, super::ApiError> {
+    let misconfigured = |why: &str| {
+        super::ApiError::new(
+            503,
+            "misconfigured",
+            format!("PUBLIC_ORIGIN {why}: set it to the Worker's https origin, e.g. https://switchboard.example.workers.dev (wrangler.toml [env.production] vars)"),
+        )
+    };
+    let configured = configured.trim().trim_end_matches('/');
+    if configured.is_empty() {
+        return if acs { Err(misconfigured("is not set")) } else { Ok(request_origin.to_owned()) };
+    }
+    let host = configured.strip_prefix("https://").or_else(|| configured.strip_prefix("http://").filter(|_| !acs));
+    match host {
+        Some(h) if !h.is_empty() && !h.contains(['/', '?', '#', ' ', '<', '>']) => Ok(configured.to_owned()),
+        _ => Err(misconfigured(&format!("is {configured:?}, not an origin"))),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -83,6 +107,28 @@ mod tests {
         let u = RequestUrl::parse("/api/health?tenant=contoso&key=k%3D1");
         assert_eq!((u.origin(), u.path(), u.query("key").as_deref()), ("", "/api/health", Some("k=1")));
         assert_eq!(RequestUrl::parse("").path(), "/");
+    }
+
+    #[test]
+    fn callback_origins_come_from_public_origin_against_real_acs() {
+        let req = "http://evil.example:4444";
+        assert_eq!(callback_origin("https://sb.example.com/", true, req).unwrap(), "https://sb.example.com");
+        // Against ACS, never the request's own (its Host would steer the callbacks).
+        let e = callback_origin("", true, req).unwrap_err();
+        assert_eq!((e.status, e.code.as_str()), (503, "misconfigured"));
+        assert!(e.message.starts_with("PUBLIC_ORIGIN is not set"), "{}", e.message);
+        for bad in [
+            "http://sb.example.com",
+            "https://sb.example.com/api",
+            "https://<your-subdomain>.workers.dev",
+            "sb.example.com",
+            "https://",
+        ] {
+            assert_eq!(callback_origin(bad, true, req).unwrap_err().code, "misconfigured", "{bad}");
+        }
+        // Against the emulator (local development) the request's own origin will do, and http.
+        assert_eq!(callback_origin("", false, "http://127.0.0.1:8787").unwrap(), "http://127.0.0.1:8787");
+        assert_eq!(callback_origin("http://127.0.0.1:9000", false, req).unwrap(), "http://127.0.0.1:9000");
     }
 
     #[test]

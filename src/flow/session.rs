@@ -791,14 +791,42 @@ impl CallSession {
         format!("{}-{n}", &self.call_id[..self.call_id.len().min(8)])
     }
 
-    pub(super) fn log(&mut self, at: i64, kind: &str, detail: Value) -> Output {
+    pub(super) fn log(&mut self, at: i64, kind: &str, mut detail: Value) -> Output {
         let seq = self.next_log;
         self.next_log += 1;
+        redact(&mut detail);
         Output::Log(LogRecord { seq, at, kind: kind.to_owned(), detail })
     }
 
     pub(super) fn push_snapshot(&self, reason: &str) -> Output {
         json_push("snapshot", json!({"reason": reason, "snapshot": self.view()}))
+    }
+}
+
+/// Put in place of what [`redact`] hides.
+pub const HIDDEN: &str = "(hidden)";
+
+/// Hides, wherever they are in `v`, what every agent of the tenant reading a call's log or an
+/// ACS answer must not get: an incoming call's context (it answers, redirects or rejects the
+/// call) and a callback URL's signature (with a callback token, a forged callback).
+pub fn redact(v: &mut Value) {
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m.iter_mut() {
+                match (k.as_str(), &mut *x) {
+                    ("incomingCallContext", Value::String(s)) => *s = HIDDEN.to_owned(),
+                    ("callbackUri" | "operationCallbackUri", Value::String(s)) => {
+                        if let Some(i) = s.find("sig=") {
+                            s.truncate(i + 4);
+                            s.push_str(HIDDEN);
+                        }
+                    }
+                    _ => redact(x),
+                }
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(redact),
+        _ => {}
     }
 }
 

@@ -125,6 +125,35 @@ fn an_offered_call_ends_here_when_acs_takes_the_reject() {
     assert!(s.outbox.is_empty(), "nothing left to send");
 }
 
+/// A call's log goes to every agent of the tenant: it keeps neither the incoming call's context
+/// (it answers the call) nor the callback URL's signature.
+#[test]
+fn the_log_hides_the_incoming_context_and_the_callback_signature() {
+    let mut s = CallSession::new(
+        "contoso",
+        "c1",
+        "https://sb.example/api/callbacks/contoso/c1?sig=s3cr3t",
+        Direction::Inbound,
+        policy(),
+        vec![],
+        1_000,
+    );
+    let incoming = parse_events(INCOMING).unwrap().remove(0);
+    let out = s.offer(&incoming, &RouteAction::Answer, ctx(1_000));
+    let logged: Vec<String> =
+        out.iter().filter_map(|o| if let Output::Log(r) = o { Some(r.detail.to_string()) } else { None }).collect();
+    let all = logged.join("\n");
+    assert!(!all.contains("ctx-1") && !all.contains("s3cr3t"), "{all}");
+    assert!(all.contains(r#""incomingCallContext":"(hidden)""#), "{all}");
+    assert!(all.contains("?sig=(hidden)"), "{all}");
+    // The request itself still carries both: ACS needs them.
+    let e = &s.outbox[0];
+    assert_eq!(
+        (e.params["incomingCallContext"].as_str(), e.params["callbackUri"].as_str()),
+        (Some("ctx-1"), Some("https://sb.example/api/callbacks/contoso/c1?sig=s3cr3t"))
+    );
+}
+
 #[test]
 fn a_callback_token_is_good_for_one_delivery() {
     let mut s = session();

@@ -307,21 +307,22 @@ impl CallObject {
             .map(|s| json!({"operation": s.operation, "operationContext": s.operation_context, "status": s.status, "body": s.body}))
             .collect();
         if let Some(failed) = mine.iter().find(|s| !(200..300).contains(&s.status)) {
-            return Err(acs_failure(failed)
-                .detail(json!({"acs": {"status": failed.status, "body": failed.body}, "sent": sent})));
+            let mut detail = json!({"acs": {"status": failed.status, "body": failed.body}, "sent": sent});
+            crate::flow::session::redact(&mut detail);
+            return Err(acs_failure(failed).detail(detail));
         }
         let last = mine.last();
-        Ok((
-            last.map_or(200, |s| s.status),
-            json!({
-                "callId": caller.call_id,
-                "operation": name,
-                "operationContext": last.and_then(|s| s.operation_context.clone()),
-                "acs": last.map(|s| json!({"status": s.status, "body": s.body})),
-                "sent": sent,
-                "snapshot": view,
-            }),
-        ))
+        let mut result = json!({
+            "callId": caller.call_id,
+            "operation": name,
+            "operationContext": last.and_then(|s| s.operation_context.clone()),
+            "acs": last.map(|s| json!({"status": s.status, "body": s.body})),
+            "sent": sent,
+            "snapshot": view,
+        });
+        // ACS echoes the callback URI (its signature) in a create's or an answer's answer.
+        crate::flow::session::redact(&mut result);
+        Ok((last.map_or(200, |s| s.status), result))
     }
 
     /// The alarm's work: what [`CallSession::check`] decides.

@@ -85,12 +85,17 @@ async fn handle(mut req: Request, env: &Env) -> Result<Response, ApiError> {
     let url_text = env::url(&req);
     let url = RequestUrl::parse(&url_text);
     let route = Route::parse(req.method().as_ref(), url.path())?;
-    let origin = public_origin(env, &req)?;
+    // Health answers even when the rest cannot, and says why (a missing PUBLIC_ORIGIN).
+    let (origin, problem) = match public_origin(env, &req) {
+        Ok(o) => (o, None),
+        Err(e) if route == Route::Health => (String::new(), Some(e.message)),
+        Err(e) => return Err(e),
+    };
     match route {
-        Route::Health => json_response(
-            &json!({"ok": true, "version": env!("CARGO_PKG_VERSION"), "acsMode": env::acs_mode(env)}),
-            200,
-        ),
+        Route::Health => {
+            let health = json!({"ok": problem.is_none(), "version": env!("CARGO_PKG_VERSION"), "acsMode": env::acs_mode(env), "problem": problem});
+            json_response(&health, if problem.is_none() { 200 } else { 503 })
+        }
         Route::OpenApi => {
             // The generated document is a static asset (build/www/openapi.json); this names the origin.
             let asset = env::request(Method::Get, "https://assets.local/openapi.json", None, None)?;
@@ -115,15 +120,16 @@ async fn handle(mut req: Request, env: &Env) -> Result<Response, ApiError> {
             // The Worker's own time: the JWT check (claims in Rust, the signature in WebCrypto).
             let started = env::clock();
             let config = env::config(env)?;
-            let t = config.tenant(&tenant).ok_or_else(|| ApiError::not_found(format!("no tenant {tenant}")))?;
+            // The URL must be the one this call gave ACS: a token (or a whole request) replayed
+            // against another call's URL is refused here. Checked first, and the same answer
+            // for a tenant that does not exist: which tenants do is nobody's business.
+            let sig = url.query("sig").unwrap_or_default();
+            let t =
+                config.tenant(&tenant).filter(|t| t.callback_signature_matches(&call_id, &sig)).ok_or_else(|| {
+                    ApiError::new(401, "callback_signature", "this callback URL was not issued for this call")
+                })?;
             let auth = req.headers().get("Authorization")?;
             let token = jwks::verify_callback(auth.as_deref(), &config.acs, t, env::now_ms()).await?;
-            // The URL must be the one this call gave ACS: a token (or a whole request) replayed
-            // against another call's URL is refused here.
-            let sig = url.query("sig").unwrap_or_default();
-            if !t.callback_signature_matches(&call_id, &sig) {
-                return Err(ApiError::new(401, "callback_signature", "this callback URL was not issued for this call"));
-            }
             let worker_ms = env::clock() - started;
             let body = read_body(&mut req).await?;
             let jti = token.jti.map(|j| format!("{j} {}", token.exp));
@@ -197,11 +203,15 @@ fn authenticate<'c>(req: &Request, config: &'c crate::tenant::Config) -> Result<
     let token = match header.as_deref().map(str::trim) {
         Some(h) if h.len() > 7 && h[..7].eq_ignore_ascii_case("bearer ") => h[7..].trim().to_owned(),
         Some(_) => return Err(ApiError::unauthorized("Authorization must be `Bearer <agent token>`")),
-        None => {
+        // `?access_token=` only where a browser cannot set the header: a WebSocket's upgrade
+        // (tokens in URLs end up in logs).
+        None if req.headers().get("Upgrade")?.is_some_and(|u| u.eq_ignore_ascii_case("websocket")) => {
             let url = env::url(req);
             let from_query = RequestUrl::parse(&url).query("access_token");
-            from_query.ok_or_else(|| ApiError::unauthorized("an agent token is required (Authorization: Bearer)"))?
+            from_query
+                .ok_or_else(|| ApiError::unauthorized("an agent token is required (?access_token= on a WebSocket)"))?
         }
+        None => return Err(ApiError::unauthorized("an agent token is required (Authorization: Bearer)")),
     };
     config.agent_for_token(&token).ok_or_else(|| ApiError::unauthorized("unknown agent token"))
 }
@@ -230,15 +240,14 @@ async fn rate_limit(env: &Env, tenant: &Tenant, agent: &Agent) -> Result<(), Api
     }
 }
 
-/// The origin ACS must call back: `PUBLIC_ORIGIN`, or this request's own.
+/// The origin ACS must call back: `PUBLIC_ORIGIN`; against the local emulator, this request's
+/// own when it is not set. Never a request's own against real ACS: its `Host` would choose where
+/// ACS sends the call's signed callbacks (a client could have them sent to itself, then replay
+/// them here).
 fn public_origin(env: &Env, req: &Request) -> Result<String, ApiError> {
-    if let Ok(v) = env.var("PUBLIC_ORIGIN") {
-        let v = v.to_string();
-        if !v.is_empty() {
-            return Ok(v.trim_end_matches('/').to_owned());
-        }
-    }
-    Ok(RequestUrl::parse(&env::url(req)).origin().to_owned())
+    let configured = env.var("PUBLIC_ORIGIN").map(|v| v.to_string()).unwrap_or_default();
+    let acs = env::acs_mode(env) == "acs";
+    crate::api::callback_origin(&configured, acs, RequestUrl::parse(&env::url(req)).origin())
 }
 
 /// The body as text, refused beyond [`MAX_BODY`] (413) and when not UTF-8.

@@ -84,9 +84,16 @@ test('callbacks without a valid ACS token are refused before anything else', asy
   assert.deepEqual([r.status, r.json.error.code], [401, 'token_bad_signature']);
 });
 
-test('valid callbacks for unknown tenants or calls are 404, and bad bodies 400', async () => {
+test('callbacks for unknown tenants are 401 like a bad URL, for unknown calls 404; bad bodies 400', async () => {
   const ok = () => `Bearer ${jwt({ jti: `j-${Math.random()}` })}`;
-  assert.equal((await callback('/api/callbacks/nobody/c1', ok(), callbackBody('x'))).status, 404);
+  // Which tenants exist is nobody's business: the same answer as a URL not issued for the call,
+  // with or without a token (a real tenant without a token: the URL is checked first).
+  for (const auth of [ok(), null]) {
+    const r = await callback('/api/callbacks/nobody/c1?sig=AAAAAAAAAAAAAAAAAAAAAA', auth, callbackBody('x'));
+    assert.deepEqual([r.status, r.json.error.code], [401, 'callback_signature']);
+    const real = await callback('/api/callbacks/contoso/c1?sig=AAAAAAAAAAAAAAAAAAAAAA', auth, callbackBody('x'));
+    assert.deepEqual([real.status, real.json.error.code], [401, 'callback_signature']);
+  }
   const ghost = '00000000-aaaa-4bbb-8ccc-000000000000';
   assert.equal((await callback(signedPath('contoso', ghost), ok(), callbackBody('x'))).status, 404);
   const bad = await callback(signedPath('contoso', callId), ok(), '{"not": "events"');

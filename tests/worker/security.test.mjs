@@ -1,7 +1,9 @@
 // Security in real workerd: CORS only for configured console origins, rate limiting per agent
-// token on mutating routes, the Event Grid topic allow-list (and its validation-first rule), and
-// no secret — access key, agent tokens, Event Grid keys — in logs, pushes, error bodies, the
-// console's assets or the npm package.
+// token on mutating routes, the Event Grid topic allow-list (and its validation-first rule), no
+// secret — access key, agent tokens, Event Grid keys, callback URL signatures, incoming call
+// contexts — in logs, pushes, error bodies, the console's assets or the npm package; tokens in
+// URLs only on WebSocket upgrades; the console's security headers; and, against real ACS,
+// callback URIs only from PUBLIC_ORIGIN, never from a request's Host.
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
@@ -93,6 +95,35 @@ test('no secret leaks into logs, pushes, errors, the console assets or the packa
   const log = (await (await fetch(`${stack.emulator.url}/control/log?since=0`)).json()).entries;
   const callbackUrls = log.filter((e) => e.url?.includes('/api/callbacks/')).map((e) => e.url);
   assert.ok(callbackUrls.length > 0 && callbackUrls.every((u) => /\?sig=[\w-]{22}$/.test(u)), callbackUrls[0]);
+  // Nor does any agent get that signature or the incoming call's context (it answers the call):
+  // the call's log, its pushes and the command answers hide them.
+  const sigs = callbackUrls.map((u) => u.split('sig=')[1]);
+  const contexts = log.flatMap((e) => (e.body?.incomingCallContext ? [e.body.incomingCallContext] : []));
+  assert.ok(contexts.length > 0, 'the answer carried the incoming call context to ACS');
+  for (const hidden of [...sigs, ...contexts]) {
+    for (const t of texts) assert.ok(!t.includes(hidden), `${hidden.slice(0, 8)}… appears in: ${t.slice(0, 120)}`);
+  }
+  assert.match(texts[0], /sig=\(hidden\)/);
+  assert.match(texts[0], /"incomingCallContext":"\(hidden\)"/);
+});
+
+test('?access_token= is taken on a WebSocket upgrade only (tokens in URLs end up in logs)', async () => {
+  const r = await fetch(`${url}/api/calls?access_token=${CONTOSO_TOKEN}`);
+  assert.equal(r.status, 401, await r.text());
+  const post = await fetch(`${url}/api/calls/x:hangup?access_token=${CONTOSO_TOKEN}`, { method: 'POST' });
+  assert.equal(post.status, 401);
+});
+
+test('the console is served with a content security policy and may not be framed', async () => {
+  const r = await fetch(`${url}/`);
+  assert.equal(r.status, 200);
+  await r.arrayBuffer();
+  const csp = r.headers.get('content-security-policy') ?? '';
+  for (const directive of ["default-src 'self'", "script-src 'self' 'wasm-unsafe-eval'", "frame-ancestors 'none'", "object-src 'none'"]) {
+    assert.ok(csp.includes(directive), `${directive} in ${csp}`);
+  }
+  assert.equal(r.headers.get('x-content-type-options'), 'nosniff');
+  assert.equal(r.headers.get('x-frame-options'), 'DENY');
 });
 
 test('mutating routes are rate limited per agent token (429 with Retry-After)', async () => {
@@ -114,4 +145,24 @@ test('mutating routes are rate limited per agent token (429 with Retry-After)', 
   // Another agent (another tenant here) is not affected, and reads are not limited.
   assert.notEqual((await api(url, 'POST', '/api/calls/c-1/participants', { token: FABRIKAM_TOKEN, body: {} })).status, 429);
   assert.equal((await api(url, 'GET', '/api/calls')).status, 200);
+});
+
+test('against real ACS, callback URIs come only from PUBLIC_ORIGIN: without it, 503 and health says why', async () => {
+  const { startWrangler } = await import('../../scripts/wrangler.mjs');
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const dir = mkdtempSync(join(tmpdir(), 'switchboard-acs-mode-'));
+  const worker = await startWrangler({ persistTo: dir, readyStatus: 503, vars: { ACS_MODE: 'acs', TENANTS: JSON.stringify(stack.tenants) } });
+  try {
+    const health = await (await fetch(`${worker.url}/api/health`)).json();
+    assert.equal(health.ok, false);
+    assert.match(health.problem, /^PUBLIC_ORIGIN is not set/);
+    // A request's Host would otherwise choose where ACS sends the call's signed callbacks.
+    const r = await fetch(`${worker.url}/api/calls`, { method: 'POST', headers: { Authorization: `Bearer ${CONTOSO_TOKEN}`, Host: 'evil.example' }, body: JSON.stringify({ targets: [{ teamsUserId: DANA }] }) });
+    const e = await r.json();
+    assert.deepEqual([r.status, e.error.code], [503, 'misconfigured']);
+  } finally {
+    await worker.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
