@@ -145,7 +145,12 @@ async fn handle(mut req: Request, env: &Env) -> Result<Response, ApiError> {
         route => {
             let config = env::config(env)?;
             let (tenant, agent) = authenticate(&req, &config)?;
-            if matches!(req.method(), Method::Post | Method::Delete) {
+            // Changes, and the reads that reach ACS or Graph for the agent (a participants list
+            // fans out over ACS's pages; the experts ask Graph): a script gone wrong meets the
+            // limiter, not them. The call list, views and logs are the Worker's own.
+            let reaches_out = route == Route::Experts
+                || (matches!(route, Route::Call { .. }) && url.path().contains("/participants"));
+            if reaches_out || matches!(req.method(), Method::Post | Method::Delete) {
                 rate_limit(env, tenant, agent).await?;
             }
             match route {
@@ -216,8 +221,8 @@ fn authenticate<'c>(req: &Request, config: &'c crate::tenant::Config) -> Result<
     config.agent_for_token(&token).ok_or_else(|| ApiError::unauthorized("unknown agent token"))
 }
 
-/// Mutating agent requests, per agent token, through the `AGENT_LIMITER` binding (absent: no
-/// limit). 429 with `Retry-After` beyond it.
+/// Changes and the reads that reach ACS or Graph, per agent token, through the `AGENT_LIMITER`
+/// binding (absent: no limit). 429 with `Retry-After` beyond it.
 async fn rate_limit(env: &Env, tenant: &Tenant, agent: &Agent) -> Result<(), ApiError> {
     use ::worker::js_sys::{Function, Object, Promise, Reflect};
     use ::worker::wasm_bindgen::JsCast;

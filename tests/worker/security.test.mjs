@@ -126,7 +126,7 @@ test('the console is served with a content security policy and may not be framed
   assert.equal(r.headers.get('x-frame-options'), 'DENY');
 });
 
-test('mutating routes are rate limited per agent token (429 with Retry-After)', async () => {
+test('changes and reads that reach ACS or Graph are rate limited per agent token (429 with Retry-After)', async () => {
   // Bad bodies are answered after the limiter: cheap requests that still count.
   // Sent 25 at a time, so 600 fit in one 60 s window even on a loaded machine (sent one by
   // one, the window could roll over first).
@@ -142,7 +142,10 @@ test('mutating routes are rate limited per agent token (429 with Retry-After)', 
   assert.ok(limited, 'no 429 within 1400 requests');
   assert.equal(limited.headers.get('retry-after'), '60');
   assert.equal((await limited.json()).error.code, 'rate_limited');
-  // Another agent (another tenant here) is not affected, and reads are not limited.
+  // Reads that reach ACS or Graph count too; another agent (another tenant here) is not
+  // affected, and the Worker's own reads are not limited.
+  assert.equal((await api(url, 'GET', '/api/experts')).status, 429);
+  assert.equal((await api(url, 'GET', '/api/calls/c-1/participants')).status, 429);
   assert.notEqual((await api(url, 'POST', '/api/calls/c-1/participants', { token: FABRIKAM_TOKEN, body: {} })).status, 429);
   assert.equal((await api(url, 'GET', '/api/calls')).status, 200);
 });
