@@ -26,6 +26,11 @@ pub const ACS_JWKS_URL: &str = "https://acscallautomation.communication.azure.co
 /// The only signature algorithm ACS uses and this module accepts.
 pub const RS256: &str = "RS256";
 
+/// The longest a callback token may still be valid for, in seconds. ACS mints one per delivery,
+/// valid for 5 minutes (SPEC §3); a signed token good for longer is not a callback's (a day
+/// leaves room for ACS's other tokens, valid for 24 h).
+pub const MAX_REMAINING_S: i64 = 24 * 3600;
+
 /// Default clock skew tolerated on `exp` and `nbf`, in seconds.
 pub const DEFAULT_SKEW_S: i64 = 60;
 
@@ -223,7 +228,7 @@ impl UnverifiedToken {
 
     /// Checks everything but the signature: RS256 with a `kid`, the issuer, the audience, and the
     /// validity window at `now_s` (Unix seconds) with `expect.skew_s` of tolerance. `exp` is
-    /// required; `nbf` is checked when present.
+    /// required, and at most [`MAX_REMAINING_S`] away; `nbf` is checked when present.
     pub fn check(&self, expect: &Expectations, now_s: i64) -> Result<(), JwtError> {
         if self.alg != RS256 {
             return Err(JwtError::UnsupportedAlg { alg: self.alg.clone() });
@@ -245,6 +250,9 @@ impl UnverifiedToken {
         let exp = self.claims.exp.ok_or_else(|| malformed("the token has no exp claim"))?;
         if now_s > exp.saturating_add(skew) {
             return Err(JwtError::Expired { exp, now: now_s });
+        }
+        if exp > now_s.saturating_add(MAX_REMAINING_S.saturating_add(skew)) {
+            return Err(malformed("the token is valid for more than a day from now"));
         }
         if let Some(nbf) = self.claims.nbf {
             if now_s < nbf.saturating_sub(skew) {

@@ -215,6 +215,16 @@ fn check_refuses_expired_tokens_after_the_skew() {
 }
 
 #[test]
+fn check_refuses_tokens_valid_for_more_than_a_day() {
+    // ACS's callback tokens live 5 minutes; one signed for the year 3000 is not one of those.
+    let day = super::MAX_REMAINING_S;
+    assert_eq!(check_at(header(), with(claims(), "exp", serde_json::json!(NOW + day)), NOW), Ok(()));
+    let e = check_at(header(), with(claims(), "exp", serde_json::json!(NOW + day + 61)), NOW).unwrap_err();
+    assert_eq!(e.to_string(), "the bearer token is malformed: the token is valid for more than a day from now");
+    assert!(check_at(header(), with(claims(), "exp", serde_json::json!(32_503_680_000_i64)), NOW).is_err());
+}
+
+#[test]
 fn check_refuses_tokens_before_nbf_minus_the_skew() {
     let e = check_at(header(), claims(), NOW - 61).unwrap_err();
     assert_eq!(e, JwtError::NotYetValid { nbf: NOW, now: NOW - 61 });
@@ -323,7 +333,13 @@ fn check_survives_extreme_times_and_skews() {
     for skew in [i64::MIN, -1, 0, i64::MAX] {
         expect.skew_s = skew;
         for now in [i64::MIN, 0, i64::MAX] {
-            assert_eq!(u.check(&expect, now), Ok(()), "skew {skew} now {now}");
+            // Valid for ever: accepted only where "a day from now" reaches that far.
+            let far = now.saturating_add(super::MAX_REMAINING_S.saturating_add(skew.max(0))) == i64::MAX;
+            let r = u.check(&expect, now);
+            assert!(
+                if far { r.is_ok() } else { matches!(r, Err(JwtError::Malformed(_))) },
+                "skew {skew} now {now}: {r:?}"
+            );
         }
     }
     // A negative skew counts as none.
