@@ -48,11 +48,10 @@ function str(value, code, field) {
 /** An optional string argument: absent (`null`/`undefined`) or a string. */
 const optStr = (value, code, field) => (value == null ? undefined : str(value, code, field));
 
-/** An optional time argument (a Date or Unix ms) as Unix ms, or `undefined`. */
+/** An optional time argument (a Date or Unix ms) as Unix ms (through `millis`), or `undefined`. */
 function optTime(value, code, field) {
-  if (value == null) return undefined;
-  const ms = value instanceof Date ? value.getTime() : value;
-  if (typeof ms !== 'number' || !Number.isFinite(ms)) throw fail(code, field, 'must be a valid Date or a finite number of Unix milliseconds');
+  const ms = millis(value, undefined);
+  if (ms !== undefined && (typeof ms !== 'number' || !Number.isFinite(ms))) throw fail(code, field, 'must be a valid Date or a finite number of Unix milliseconds');
   return ms;
 }
 
@@ -301,8 +300,8 @@ export function makeApi(raw) {
         throw fail('invalid_response', 'status', 'must be the HTTP status code (an integer from 100 to 599)');
       }
       const when = optTime(at, 'invalid_response', 'at');
-      const bodyText = body == null ? '' : text(body);
-      return JSON.parse(this.#inner.recordResponse(operation, optStr(operationContext, 'invalid_response', 'operationContext'), status, bodyText, when));
+      const answer = body == null ? '' : text(body);
+      return JSON.parse(this.#inner.recordResponse(operation, optStr(operationContext, 'invalid_response', 'operationContext'), status, answer, when));
     }
 
     /**

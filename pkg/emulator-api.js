@@ -27,8 +27,8 @@ function emulatorError(code, message) {
 }
 
 /** A time argument: finite Unix milliseconds (the wasm glue would read anything else as NaN). */
-function millis(now, name = 'now') {
-  if (typeof now !== 'number' || !Number.isFinite(now)) throw emulatorError('invalid_option', `${name}: must be a finite number of Unix milliseconds`);
+function millis(now) {
+  if (typeof now !== 'number' || !Number.isFinite(now)) throw emulatorError('invalid_option', 'now: must be a finite number of Unix milliseconds');
   return now;
 }
 

@@ -68,10 +68,7 @@ pub fn to_flat_json(e: &Event, out: &mut String) {
         push_raw_member(out, "data", data);
     }
     normalise(e, data, out);
-    if let Some(respelled) = respelled_enums(e) {
-        out.push(',');
-        out.push_str(&respelled[1..respelled.len() - 1]);
-    }
+    push_canonical_enums(&e.data, out);
     push_str_member(out, "type", e.name());
     push_envelope(out, e);
     out.push('}');
@@ -90,34 +87,35 @@ pub fn flat_patch(e: &Event) -> Option<String> {
     if !e.read_fast {
         normalise(e, e.raw_data().unwrap_or("{}").trim(), &mut out);
     }
-    if let Some(respelled) = respelled_enums(e) {
-        out.push_str(if out.len() > 1 { "," } else { "" });
-        out.push_str(&respelled[1..respelled.len() - 1]);
-    }
+    push_canonical_enums(&e.data, &mut out);
     (out.len() > 1).then(|| out + "}")
 }
 
-/// The recording state and kind of a recording-state event in their canonical spelling, as a
-/// JSON object (`None` for other events, or when neither is a known value). ACS sends both
-/// casings (SPEC §6); appended after the payload's own members, these win in `JSON.parse`.
-/// Always, not only when the payload spelled them otherwise: finding that out in the text
-/// costs more (and more bytes of the Worker) than a few bytes appended to these rare events.
-pub(crate) fn respelled_enums(e: &Event) -> Option<String> {
+/// A recording state's `state` and `recordingKind` in their canonical spelling, each when it is
+/// a known value (`None` for other events, or when neither is). ACS sends both casings (SPEC
+/// §6).
+pub(crate) fn canonical_enums(data: &EventData) -> Option<[(&'static str, Option<&str>); 2]> {
     let (EventData::RecordingStateChanged(r)
     | EventData::TeamsRecordingStateChanged(r)
-    | EventData::TeamsComplianceRecordingStateChanged(r)) = &e.data
+    | EventData::TeamsComplianceRecordingStateChanged(r)) = data
     else {
         return None;
     };
     let state = r.state.as_ref().filter(|v| v.is_known()).map(|v| v.as_str());
     let kind = r.recording_kind.as_ref().filter(|v| v.is_known()).map(|v| v.as_str());
-    let mut out = String::from("{");
-    for (key, value) in [("state", state), ("recordingKind", kind)] {
+    (state.is_some() || kind.is_some()).then_some([("state", state), ("recordingKind", kind)])
+}
+
+/// Appends [`canonical_enums`] to `out`: after the payload's own members, these win in
+/// `JSON.parse`. Always, not only when the payload spelled them otherwise: finding that out in
+/// the text costs more (and more bytes of the Worker) than a few bytes appended to these rare
+/// events.
+pub(crate) fn push_canonical_enums(data: &EventData, out: &mut String) {
+    for (key, value) in canonical_enums(data).into_iter().flatten() {
         if let Some(v) = value {
-            push_str_member(&mut out, key, v);
+            push_str_member(out, key, v);
         }
     }
-    (out.len() > 1).then(|| out + "}")
 }
 
 /// Members legacy payloads spell differently (SPEC §3.3 "legacy field names", §9 shape drift).
