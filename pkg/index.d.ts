@@ -647,7 +647,12 @@ export class CallState {
   command(command: Command, connectionString: string, options?: BuildOptions & { by?: string }): CommandResult;
   /** The console view. */
   snapshot(): CallSnapshot;
-  /** Whether `action` is allowed now (e.g. `{operation: 'recognize', recognizeInputType: 'dtmf'}`). */
+  /**
+   * Whether `action` is allowed now by the capability rules (e.g. `{operation: 'recognize',
+   * recognizeInputType: 'dtmf'}`). Only the rules: a partial action may be asked about, and its
+   * params (a Teams user id's format, required members) are checked when it is built (`command`,
+   * `buildRequest`, which throw `invalid_params`).
+   */
   can(action: Action): Verdict;
   /** Records a command about to be sent, so its outcome is matched and an invitee rings. */
   recordCommand(action: Action & { operationContext?: string }, options?: { at?: Date | number; by?: string }): Change[];
