@@ -81,7 +81,11 @@ pub(crate) struct Call {
     pub legs: Vec<Leg>,
     pub invites: Vec<Invite>,
     pub seq: i64,
+    /// The media operation in progress (its started event may still be on its way).
     pub media: Option<super::media::MediaOp>,
+    /// Media operations waiting behind it, in the order they were asked for (ACS queues a
+    /// play or recognize unless it sets `interruptCallMediaOperation`).
+    pub media_queue: Vec<super::media::MediaOp>,
     pub recording: Option<String>,
     /// The recording a Teams user in the call runs from their client, while it runs.
     pub teams_recording: Option<String>,
@@ -191,6 +195,7 @@ impl Emulator {
                 invites: Vec::new(),
                 seq: 0,
                 media: None,
+                media_queue: Vec::new(),
                 recording: None,
                 teams_recording: None,
                 teams_joined: false,
@@ -655,6 +660,7 @@ pub(super) fn end_connection(
     c.state = CallConnectionState::Disconnected;
     c.invites.clear();
     c.media = None;
+    c.media_queue.clear();
     if for_everyone || c.legs.len() < 2 {
         c.legs.clear();
     }

@@ -1,5 +1,6 @@
-//! Media operations: play (to all or some), cancel all, recognize (DTMF refused with Teams
-//! users in the call), continuous DTMF, send DTMF, transcription and media streaming.
+//! Media operations: play (to all or some) and recognize (DTMF refused with Teams users in the
+//! call), run one at a time in the order asked unless one interrupts; cancel all; continuous
+//! DTMF, send DTMF, transcription and media streaming.
 
 use serde_json::{json, Value};
 
@@ -54,26 +55,49 @@ fn playable(sources: &[PlaySource]) -> bool {
     })
 }
 
-fn start(
-    emu: &mut Emulator,
-    call_id: &str,
-    kind: Kind,
-    operation_context: Option<String>,
-    callback: Option<String>,
-    looped: bool,
-) -> u64 {
+/// Starts a media operation, or queues it behind the one in progress (ACS runs a call's media
+/// operations one at a time, in order). With `interrupt` (`interruptCallMediaOperation`, or
+/// interruptAudioAndAnnounce) it barges in: the operation in progress is cancelled and the new
+/// one starts now, ahead of the queued ones.
+fn start(emu: &mut Emulator, call_id: &str, op: Op, interrupt: bool) -> u64 {
     let id = emu.next_seq();
-    let default_cb = emu.calls.get(call_id).map(|c| c.callback_uri.clone()).unwrap_or_default();
-    let previous = emu.calls.get_mut(call_id).and_then(|c| {
-        c.media.replace(MediaOp { id, kind, operation_context, callback: callback.unwrap_or(default_cb), looped })
-    });
-    if let Some(p) = previous {
-        // A new operation without interrupt replaces the old one, which is cancelled.
+    let Some(c) = emu.calls.get_mut(call_id) else { return id };
+    let m = MediaOp {
+        id,
+        kind: op.kind,
+        operation_context: op.operation_context,
+        callback: op.callback.unwrap_or_else(|| c.callback_uri.clone()),
+        looped: op.looped,
+    };
+    if c.media.is_some() && !interrupt {
+        c.media_queue.push(m);
+        return id;
+    }
+    if let Some(p) = c.media.replace(m) {
         cancelled(emu, call_id, &p, emu.now);
     }
     let at = emu.now + emu.world.timing.event_delay_ms;
     emu.schedule(at, Job::MediaStarted { call: call_id.to_owned(), op: id });
     id
+}
+
+/// What a play or recognize asked for.
+struct Op {
+    kind: Kind,
+    operation_context: Option<String>,
+    callback: Option<String>,
+    looped: bool,
+}
+
+/// The next queued operation, when the one in progress has ended.
+fn next(emu: &mut Emulator, call_id: &str, at: i64) {
+    let Some(c) = emu.calls.get_mut(call_id).filter(|c| c.media.is_none() && !c.media_queue.is_empty()) else {
+        return;
+    };
+    let m = c.media_queue.remove(0);
+    let id = m.id;
+    c.media = Some(m);
+    emu.schedule(at + emu.world.timing.event_delay_ms, Job::MediaStarted { call: call_id.to_owned(), op: id });
 }
 
 fn cancelled(emu: &mut Emulator, call_id: &str, op: &MediaOp, at: i64) {
@@ -106,7 +130,14 @@ pub(super) fn play(emu: &mut Emulator, call_id: &str, body: play::PlayRequest) -
     }
     let ok = playable(&body.play_sources);
     let looped = body.play_options.as_ref().is_some_and(|o| o.loop_);
-    start(emu, call_id, Kind::Play { ok }, body.operation_context, body.operation_callback_uri, looped);
+    let interrupt = body.interrupt_call_media_operation == Some(true);
+    let op = Op {
+        kind: Kind::Play { ok },
+        operation_context: body.operation_context,
+        callback: body.operation_callback_uri,
+        looped,
+    };
+    start(emu, call_id, op, interrupt);
     Response::empty(202)
 }
 
@@ -119,7 +150,8 @@ pub(super) fn interrupt(
         return r;
     }
     let ok = playable(&body.play_sources);
-    start(emu, call_id, Kind::Play { ok }, body.operation_context, None, false);
+    let op = Op { kind: Kind::Play { ok }, operation_context: body.operation_context, callback: None, looped: false };
+    start(emu, call_id, op, true);
     Response::empty(202)
 }
 
@@ -162,7 +194,14 @@ pub(super) fn recognize(emu: &mut Emulator, call_id: &str, body: recognize::Reco
         }
         RecognizeInputType::Other(_) => Recognized::Failed(400, 8523, "Unsupported recognizeInputType."),
     };
-    start(emu, call_id, Kind::Recognize { outcome }, body.operation_context, body.operation_callback_uri, false);
+    let interrupt = body.interrupt_call_media_operation == Some(true);
+    let op = Op {
+        kind: Kind::Recognize { outcome },
+        operation_context: body.operation_context,
+        callback: body.operation_callback_uri,
+        looped: false,
+    };
+    start(emu, call_id, op, interrupt);
     Response::empty(202)
 }
 
@@ -171,9 +210,11 @@ pub(super) fn cancel_all(emu: &mut Emulator, call_id: &str) -> Response {
         Ok(c) => c,
         Err(r) => return r,
     };
-    if let Some(op) = c.media.take() {
-        let at = emu.now + emu.world.timing.event_delay_ms;
-        cancelled(emu, call_id, &op, at);
+    // The one in progress, then the queued ones, each with its cancelled event.
+    let ops: Vec<MediaOp> = c.media.take().into_iter().chain(c.media_queue.drain(..)).collect();
+    let at = emu.now + emu.world.timing.event_delay_ms;
+    for op in &ops {
+        cancelled(emu, call_id, op, at);
     }
     Response::empty(202)
 }
@@ -243,6 +284,7 @@ pub(super) fn done(emu: &mut Emulator, call_id: &str, op: u64, at: i64) {
         }
     };
     emu.emit_call(call_id, &m.callback, name, at, e);
+    next(emu, call_id, at);
 }
 
 /// Operations whose only observable effect is an event: continuous DTMF, send DTMF,

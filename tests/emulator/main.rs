@@ -386,3 +386,62 @@ fn control_api_errors_name_the_field() {
     let world = h.control("GET", "/control/world", Value::Null);
     assert_eq!(world["faults"]["callbacks"]["drop"], 0.5, "a refused setting changes nothing: {world}");
 }
+
+/// ACS runs a call's media operations one at a time: a play asked for while another plays waits
+/// its turn; `interruptCallMediaOperation` barges in (the one playing is cancelled, the queued
+/// ones keep their turn); cancelAllMediaOperations cancels the one playing and every queued one.
+#[test]
+fn media_operations_queue_unless_they_interrupt() {
+    let mut h = Harness::new(world());
+    let call = h.inbound_answered();
+    let play = |h: &mut Harness, ctx: &str, extra: Value| {
+        let mut p = json!({"callConnectionId": call, "playSources": [{"kind": "file", "file": {"uri": format!("https://cdn.example/{ctx}.wav")}}], "operationContext": ctx});
+        p.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        assert_eq!(h.call("playToAll", p).status, 202);
+    };
+    let media = |h: &Harness, from: usize| -> Vec<String> {
+        h.events[from..]
+            .iter()
+            .filter(|e| e.name().starts_with("Play") || e.name().starts_with("Recognize"))
+            .map(|e| format!("{} {}", e.name(), e.data.common().and_then(|c| c.operation_context).unwrap_or("-")))
+            .collect()
+    };
+
+    let from = h.events.len();
+    play(&mut h, "q1", json!({}));
+    play(&mut h, "q2", json!({}));
+    h.run(30_000);
+    assert_eq!(media(&h, from), ["PlayStarted q1", "PlayCompleted q1", "PlayStarted q2", "PlayCompleted q2"]);
+
+    let from = h.events.len();
+    play(&mut h, "a", json!({}));
+    play(&mut h, "b", json!({}));
+    h.run(100);
+    play(&mut h, "urgent", json!({"interruptCallMediaOperation": true}));
+    h.run(30_000);
+    assert_eq!(
+        media(&h, from),
+        [
+            "PlayStarted a",
+            "PlayCanceled a",
+            "PlayStarted urgent",
+            "PlayCompleted urgent",
+            "PlayStarted b",
+            "PlayCompleted b"
+        ]
+    );
+
+    let from = h.events.len();
+    play(&mut h, "x", json!({"playOptions": {"loop": true}}));
+    play(&mut h, "y", json!({}));
+    let recognize = json!({"callConnectionId": call, "recognizeInputType": "dtmf", "recognizeOptions": {"targetParticipant": {"rawId": format!("4:{CUSTOMER}")}}, "operationContext": "menu"});
+    assert_eq!(h.call("recognize", recognize).status, 202);
+    h.run(30_000);
+    // The looped play never ends: what is queued behind it waits.
+    assert_eq!(media(&h, from), ["PlayStarted x"]);
+    assert_eq!(h.call("cancelAllMediaOperations", json!({"callConnectionId": call})).status, 202);
+    h.run(1_000);
+    assert_eq!(media(&h, from), ["PlayStarted x", "PlayCanceled x", "PlayCanceled y", "RecognizeCanceled menu"]);
+    h.run(30_000);
+    assert_eq!(media(&h, from).len(), 4, "nothing starts after a cancel-all");
+}
