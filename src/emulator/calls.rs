@@ -920,7 +920,7 @@ pub(super) fn cancel_add(
             &callback,
             "CancelAddParticipantFailed",
             at,
-            m(info(400, 8522, "No ringing invitation with this id.")),
+            m(info(404, 8522, "No ringing invitation with this id.")),
         ),
     }
     ok_json(

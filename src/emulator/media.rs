@@ -174,7 +174,7 @@ pub(super) fn recognize(emu: &mut Emulator, call_id: &str, body: recognize::Reco
     let outcome = match body.recognize_input_type {
         // The seed's table: DTMF recognition is not available in calls with Teams users.
         RecognizeInputType::Dtmf | RecognizeInputType::SpeechOrDtmf if teams_in_call => {
-            Recognized::Failed(400, 8520, "DTMF recognition is not supported in calls with Microsoft Teams users.")
+            Recognized::Failed(405, 8520, "DTMF recognition is not supported in calls with Microsoft Teams users.")
         }
         RecognizeInputType::Dtmf | RecognizeInputType::SpeechOrDtmf => Recognized::Dtmf(
             behavior.dtmf.unwrap_or_else(|| ["one", "two", "three", "pound"].map(String::from).to_vec()),
@@ -307,7 +307,7 @@ pub(super) fn simple(emu: &mut Emulator, call_id: &str, operation: &str, body: &
     let (event, outcome) = match operation {
         "startContinuousDtmfRecognition" if teams_in_call => (
             "ContinuousDtmfRecognitionToneFailed",
-            info(400, 8520, "DTMF recognition is not supported in calls with Microsoft Teams users."),
+            info(405, 8520, "DTMF recognition is not supported in calls with Microsoft Teams users."),
         ),
         "startContinuousDtmfRecognition" => ("", ok),
         "stopContinuousDtmfRecognition" => ("ContinuousDtmfRecognitionStopped", ok),

@@ -101,7 +101,11 @@ impl Response {
     }
 
     /// A 400 about one field of the request: `target` names it, as ACS's errors do.
+    /// With no field to name (text that is not JSON at all) there is no `target`.
     fn bad_field(code: &str, field: &str, message: &str) -> Self {
+        if field.is_empty() {
+            return Self::json(400, &serde_json::json!({"error": {"code": code, "message": message}}));
+        }
         Self::json(400, &serde_json::json!({"error": {"code": code, "message": message, "target": field}}))
     }
 }

@@ -9,9 +9,10 @@ use crate::auth::HttpDate;
 use crate::model::{from_text, KeepsUnknown};
 use crate::ops::{self, Body, OperationMeta};
 
-/// GA versions the official SDKs send (SPEC §1.1, §8), and the preview the examples use.
-const API_VERSIONS: [&str; 6] =
-    ["2023-10-15", "2024-04-15", "2024-09-15", "2025-05-15", "2026-03-12", "2024-09-01-preview"];
+/// The stable versions (SPEC §1.1), the one the official JS SDK 1.6.0 sends (§8), and the
+/// preview the examples use.
+const API_VERSIONS: [&str; 7] =
+    ["2023-03-06", "2023-10-15", "2024-04-15", "2024-09-15", "2025-05-15", "2026-03-12", "2024-09-01-preview"];
 
 /// Operations that exist only in preview API versions.
 const PREVIEW_ONLY: [&str; 2] = ["unmuteParticipants", "interruptAudioAndAnnounce"];

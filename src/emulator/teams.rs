@@ -14,6 +14,11 @@
 //! | declined | 603 / 8538 "Callee declined" | 603 global + 8538 |
 //! | no answer before `invitationTimeoutInSeconds` | 408 / 4506 | "did not respond in time" |
 //! | offline | 480 / 10076 | "target registered but offline" |
+//! | DTMF recognition with a Teams user in the call | RecognizeFailed / ContinuousDtmfRecognitionToneFailed 405 / 8520 | "not supported", paired as in the CA table |
+//! | stop of a recording started after a Teams user joined | HTTP 400, error code "8520" | subcode from the CA table; the HTTP status is ours |
+//! | cancel of an invitation that is not ringing | CancelAddParticipantFailed 404 / 8522 | "not found", paired as in the CA table |
+//! | addParticipant of someone in the call or already invited (a new request, not a retry) | HTTP 400, error code "8523" | ours |
+//! | createCall from a number the resource does not own | HTTP 403, error code "7507" | the CA table lists it for CreateCallFailed; answering at once is ours |
 
 use serde::Serialize;
 

@@ -52,7 +52,7 @@ fn expert_consultation_end_to_end() {
     let res = h.call("recognize", json!({"callConnectionId": call, "recognizeInputType": "dtmf", "recognizeOptions": {"targetParticipant": {"rawId": format!("4:{CUSTOMER}")}}, "operationContext": "menu"}));
     assert_eq!(res.status, 202);
     h.run(3_000);
-    assert_eq!(h.result_of("RecognizeFailed"), (400, 8520));
+    assert_eq!(h.result_of("RecognizeFailed"), (405, 8520));
 
     // Recording started after Dana joined: cannot be stopped, can be paused and resumed.
     let res = h.call("startRecording", json!({"callConnectionId": call}));
@@ -192,6 +192,14 @@ fn bad_bodies_answer_400_naming_the_field() {
     let res = h.send(&req);
     assert_eq!(res.status, 400);
     assert_eq!(body(&res)["error"]["target"], "participantToAdd.microsoftTeamsUser.userId");
+    // Text that is not JSON names no field: no `target` at all (it is optional), not "".
+    let mut req =
+        h.build("addParticipant", json!({"callConnectionId": call, "participantToAdd": Harness::teams(DANA)}));
+    req.body = br#"{"participantToAdd":"#.to_vec();
+    h.resign(&mut req);
+    let res = h.send(&req);
+    assert_eq!((res.status, body(&res)["error"]["code"].as_str()), (400, Some("8523")));
+    assert!(body(&res)["error"].get("target").is_none(), "{}", res.body);
 }
 
 #[test]
@@ -444,4 +452,41 @@ fn media_operations_queue_unless_they_interrupt() {
     assert_eq!(media(&h, from), ["PlayStarted x", "PlayCanceled x", "PlayCanceled y", "RecognizeCanceled menu"]);
     h.run(30_000);
     assert_eq!(media(&h, from).len(), 4, "nothing starts after a cancel-all");
+}
+
+/// Cancelling an invitation that is not ringing is accepted (202) and then fails as "not found",
+/// paired as ACS's result table pairs 8522.
+#[test]
+fn cancelling_an_invitation_that_is_not_ringing_fails_as_not_found() {
+    let mut h = Harness::new(world());
+    let call = h.inbound_answered();
+    let res = h.call(
+        "cancelAddParticipant",
+        json!({"callConnectionId": call, "invitationId": "0f0e0d0c-0000-4000-8000-000000000001", "operationContext": "cancel"}),
+    );
+    assert_eq!(res.status, 202, "{}", res.body);
+    h.run(2_000);
+    assert_eq!(h.result_of("CancelAddParticipantFailed"), (404, 8522));
+    assert_eq!(h.last("CancelAddParticipantFailed").data.common().unwrap().operation_context, Some("cancel"));
+}
+
+/// Every stable API version (SPEC §1.1) and the official SDK's 2026-03-12 reach the call; a
+/// preview ACS no longer routes answers as ACS does (404, "No HTTP resource was found …").
+#[test]
+fn stable_api_versions_are_accepted_withdrawn_previews_are_not() {
+    let mut h = Harness::new(world());
+    let call = h.inbound_answered();
+    let mut status = |version: &str| {
+        let mut req = h.build("getCall", json!({"callConnectionId": call}));
+        req.url = req.url.replace("api-version=2025-05-15", &format!("api-version={version}"));
+        h.resign(&mut req);
+        let res = h.send(&req);
+        (res.status, body(&res)["error"]["message"].as_str().unwrap_or("").starts_with("No HTTP resource"))
+    };
+    for v in ["2023-03-06", "2023-10-15", "2024-04-15", "2024-09-15", "2025-05-15", "2026-03-12"] {
+        assert_eq!(status(v), (200, false), "{v}");
+    }
+    for v in ["2024-11-15-preview", "2022-01-01", ""] {
+        assert_eq!(status(v), (404, true), "{v}");
+    }
 }
