@@ -73,6 +73,8 @@ function resultWords(r) {
 }
 
 function errorWords(e, who) {
+  // fetch's own failure: nothing reached the Worker.
+  if (e instanceof TypeError && e.status === undefined) return 'The Worker cannot be reached: nothing was sent. Try again when the link is back.';
   const err = e.error ?? {};
   if (err.code === 'refused_by_rule') return `Not allowed: ${err.message}`;
   const acs = err.detail?.acs?.body?.error;
@@ -144,21 +146,25 @@ async function refreshCalls() {
     return;
   }
   const list = $('calls');
-  list.replaceChildren(...app.calls.map((c) => {
-    const li = document.createElement('li');
+  if (app.calls.length === 0) {
+    list.innerHTML = '<li class="muted">No calls yet.</li>';
+    return;
+  }
+  // Updated in place every 2 s: the button under the keyboard focus stays the same element.
+  keyed(list, app.calls, (c) => c.callId, (li) => {
     const b = document.createElement('button');
     b.type = 'button';
+    b.innerHTML = '<strong></strong><small></small>';
+    b.addEventListener('click', () => openCall(li.item.callId));
+    li.append(b);
+  }, (li, c) => {
+    const b = li.firstChild;
     b.dataset.callId = c.callId;
     b.setAttribute('aria-current', String(c.callId === app.callId));
     const who = c.counterpart ? nameOf(sb.identifierFromRawId(c.counterpart)) : 'outbound call';
-    b.innerHTML = `<strong></strong><small></small>`;
-    b.querySelector('strong').textContent = `${c.direction === 'inbound' ? '⇣' : '⇡'} ${who}`;
-    b.querySelector('small').textContent = `${c.ended ? 'ended' : c.connectionState} · ${c.participantsConnected} in call · ${new Date(c.createdAt).toLocaleTimeString()}`;
-    b.addEventListener('click', () => openCall(c.callId));
-    li.append(b);
-    return li;
-  }));
-  if (app.calls.length === 0) list.innerHTML = '<li class="muted">No calls yet.</li>';
+    setText(b.querySelector('strong'), `${c.direction === 'inbound' ? '⇣' : '⇡'} ${who}`);
+    setText(b.querySelector('small'), `${c.ended ? 'ended' : c.connectionState} · ${c.participantsConnected} in call · ${new Date(c.createdAt).toLocaleTimeString()}`);
+  });
 }
 
 async function refreshExperts() {
@@ -188,6 +194,11 @@ async function openCall(id) {
   $('no-call').hidden = true;
   $('call-body').hidden = false;
   $('error').textContent = '';
+  $('notice').textContent = '';
+  // What the agent typed or ticked for the last call is not meant for this one.
+  $('transfer-target').value = '';
+  $('redirect-target').value = '';
+  app.selected.clear();
   $('feed').replaceChildren();
   closeSocket();
   await resync();
@@ -211,13 +222,39 @@ async function resync() {
   render();
 }
 
-function take(record) {
+/** Folds one log record in; `live` when it just happened (not a replay after opening the call). */
+function take(record, live = false) {
   if (record.seq <= app.lastSeq) return;
   app.lastSeq = record.seq;
   app.records.push(record);
   app.replica.applyLogRecord(record);
-  if (record.kind === 'callback') feed(`${clock(record.at)} ${record.detail.type}${record.detail.event?.data?.operationContext ? ` — ${record.detail.event.data.operationContext}` : ''}`, record);
+  if (record.kind === 'callback') {
+    const data = record.detail.event?.data ?? {};
+    const result = data.resultInformation;
+    const failed = result && result.code >= 300;
+    feed(`${clock(record.at)} ${record.detail.type}${data.operationContext ? ` — ${data.operationContext}` : ''}${failed ? `: ${resultWords(result)}` : ''}`, record);
+    if (live) outcome(record.detail.type, data);
+  }
   if (record.kind === 'sent' && record.detail.status >= 400) feed(`${clock(record.at)} ${record.detail.operation} refused by ACS (${record.detail.status})`, record);
+}
+
+// What the agent asked for and ACS only answered later, in words where the agent looks.
+const FAILED = {
+  CallTransferFailed: 'The transfer failed',
+  PlayFailed: 'The audio could not be played',
+  StartRecordingFailed: 'The recording could not start',
+  CreateCallFailed: 'The call could not be placed',
+  AnswerFailed: 'The call could not be answered',
+  RemoveParticipantFailed: 'The participant could not be removed',
+  CancelAddParticipantFailed: 'The invitation could not be cancelled',
+};
+
+function outcome(type, data) {
+  if (FAILED[type]) $('error').textContent = `${FAILED[type]}: ${resultWords(data.resultInformation) || 'ACS gave no reason'}.`;
+  if (type === 'CallTransferAccepted') {
+    const to = data.transferTarget ? nameOf(data.transferTarget) : 'the target';
+    $('notice').textContent = `Transferred: ${to} took the call, and Switchboard has left it.`;
+  }
 }
 
 function clock(t) {
@@ -229,8 +266,11 @@ function feed(text, record) {
   const li = document.createElement('li');
   li.textContent = text;
   if (record?.detail?.event?.id) li.dataset.eventId = record.detail.event.id;
-  $('feed').append(li);
-  li.scrollIntoView?.({ block: 'nearest' });
+  // The feed follows the newest line when it was at its end; the page itself never moves.
+  const f = $('feed');
+  const atEnd = f.scrollHeight - f.scrollTop - f.clientHeight < 24;
+  f.append(li);
+  if (atEnd) f.scrollTop = f.scrollHeight;
 }
 
 function openSocket() {
@@ -242,11 +282,13 @@ function openSocket() {
     const again = app.retry > 0;
     app.retry = 0;
     status('live');
+    // A request that failed while the link was down is history now.
+    if (/cannot be reached/.test($('error').textContent)) $('error').textContent = '';
     if (again) await resync();
   };
   ws.onmessage = (m) => {
     const msg = JSON.parse(m.data);
-    if (msg.type === 'log') take(msg.record);
+    if (msg.type === 'log') take(msg.record, true);
     if (msg.snapshot) app.view = msg.snapshot;
     if (msg.type === 'consultation' && app.view) {
       const list = app.view.consultations ?? [];
@@ -287,9 +329,43 @@ function closeSocket() {
 function status(text) {
   $('link').textContent = text;
   $('link').dataset.state = text === 'live' ? 'live' : 'down';
+  app.linkDown = text !== '' && text !== 'live';
+  render();
 }
 
 // ---- rendering -----------------------------------------------------------------------------
+
+/**
+ * Updates `list`'s children in place from `items`, one element per key: an element that stays is
+ * updated, not rebuilt, so the keyboard focus, a half-typed field and a tick survive every
+ * refresh. `make(el)` fills a new element once (its listeners read `el.item`, the current
+ * item); `update(el, item)` brings it up to date.
+ */
+function keyed(list, items, keyOf, make, update, tag = 'li') {
+  const old = new Map([...list.children].filter((el) => el.dataset.key !== undefined).map((el) => [el.dataset.key, el]));
+  const nodes = items.map((item) => {
+    const key = String(keyOf(item));
+    let el = old.get(key);
+    if (!el) {
+      el = document.createElement(tag);
+      el.dataset.key = key;
+      make(el);
+    }
+    el.item = item;
+    update(el, item);
+    return el;
+  });
+  const keep = new Set(nodes);
+  for (const el of [...list.children]) if (!keep.has(el)) el.remove();
+  nodes.forEach((el, i) => {
+    if (list.children[i] !== el) list.insertBefore(el, list.children[i] ?? null);
+  });
+}
+
+/** Sets a text only when it changed (no needless DOM writes for screen readers). */
+function setText(el, text) {
+  if (el.textContent !== text) el.textContent = text;
+}
 
 /** Enables `button` when the replica allows `action`; otherwise disables it with the reason. */
 function gate(button, action, extra = null) {
@@ -302,6 +378,8 @@ function gate(button, action, extra = null) {
     }
   }
   if (verdict.allowed && extra) verdict = { allowed: false, reason: extra };
+  // A click whose request is still on its way: not twice.
+  if (verdict.allowed && button.dataset.busy) verdict = { allowed: false, reason: 'sent; waiting for the answer' };
   button.disabled = !verdict.allowed;
   button.title = verdict.allowed ? '' : `Not allowed: ${verdict.reason}`;
   if (verdict.allowed) button.removeAttribute('aria-description');
@@ -309,24 +387,36 @@ function gate(button, action, extra = null) {
   return verdict;
 }
 
+/** When Switchboard hung up (left) this call, the time it asked to; null otherwise. */
+function leftAt() {
+  if (!app.view?.ended) return null;
+  const last = app.records.findLast((r) => r.kind === 'request' && ['hangupCall', 'terminateCall'].includes(r.detail.operation));
+  return last?.detail.operation === 'hangupCall' ? last.at : null;
+}
+
 function render() {
   const v = app.view;
   if (!v || !app.replica) return;
-  $('call-title').textContent = v.incoming ? `Call from ${nameOf(v.incoming.from)}` : 'Outbound call';
-  const state = v.ended ? 'disconnected' : (v.connectionState ?? (v.incoming && !v.incoming.handled ? 'offered' : 'connecting'));
-  $('call-state').textContent = state;
-  $('call-state').className = `pill ${state}`;
+  setText($('call-title'), v.incoming ? `Call from ${nameOf(v.incoming.from)}` : 'Outbound call');
+  const left = leftAt();
+  // Those still in the call when Switchboard left it: it sees nothing of them after that.
+  const stayed = left === null ? [] : (v.participants ?? []).filter((p) => p.stays?.at(-1)?.leftAt >= left);
+  let state = v.ended ? 'disconnected' : (v.connectionState ?? (v.incoming && !v.incoming.handled ? 'offered' : 'connecting'));
+  if (left !== null) state = stayed.length > 1 ? 'Switchboard left; the others may still be talking' : 'Switchboard left; the call ended';
+  if (app.linkDown && !v.ended) state += ' · link lost, may be out of date';
+  setText($('call-state'), state);
+  $('call-state').className = `pill ${v.ended ? 'disconnected' : v.connectionState ?? ''}`;
   const rec = v.recording?.status;
   // A Teams user's (or a compliance policy's) own recording: shown, not ours to control.
   const teamsRec = v.teamsRecording?.status === 'active';
-  $('call-recording').textContent = `${rec ? `recording ${rec}` : 'not recording'}${teamsRec ? ' · Teams recording' : ''}`;
+  setText($('call-recording'), `${rec ? `recording ${rec}` : 'not recording'}${teamsRec ? ' · Teams recording' : ''}`);
   $('call-recording').className = `pill ${rec === 'active' || teamsRec ? 'rec-active' : ''}`;
 
   // An offered call.
   const offered = v.incoming && !v.incoming.handled && !v.ended;
   $('offer').hidden = !offered;
   if (offered) {
-    $('offer-from').textContent = `${nameOf(v.incoming.from)} is calling ${nameOf(v.incoming.to)}.`;
+    setText($('offer-from'), `${nameOf(v.incoming.from)} is calling ${nameOf(v.incoming.to)}.`);
     gate($('answer'), { operation: 'answerCall' });
     gate($('reject'), { operation: 'rejectCall' });
     const target = $('redirect-target').value.trim();
@@ -334,64 +424,68 @@ function render() {
   }
 
   // Participants.
-  const rows = (v.participants ?? []).map((p) => {
-    const tr = document.createElement('tr');
-    const stays = (p.stays ?? []).map((s) => `${clock(s.joinedAt)}–${s.leftAt ? clock(s.leftAt) : 'now'}`).join(', ');
+  keyed($('participants'), v.participants ?? [], (p) => p.identifier.rawId, (tr) => {
     tr.innerHTML = '<td><span class="n"></span><small class="s"></small></td><td class="k"></td><td><span class="st"></span><small class="r"></small></td><td class="a"></td>';
-    tr.querySelector('.n').textContent = nameOf(p);
-    tr.querySelector('.s').textContent = stays;
-    tr.querySelector('.k').textContent = kindOf(p.identifier);
-    tr.querySelector('.st').textContent = p.status + (p.isMuted ? ' · muted' : '') + (p.isOnHold ? ' · on hold' : '');
-    tr.querySelector('.st').className = `st st-${p.status}`;
-    tr.querySelector('.r').textContent = p.status === 'failed' ? resultWords(p.lastResult) : '';
-    const actions = tr.querySelector('.a');
-    if (p.status === 'connected') {
-      const b = button(`Remove`, `Remove ${nameOf(p)}`, () => command('DELETE', `/participants/${encodeURIComponent(p.identifier.rawId)}`, undefined, nameOf(p)));
-      gate(b, { operation: 'removeParticipant', participantToRemove: { rawId: p.identifier.rawId } });
-      actions.append(b);
-    }
-    if (p.status === 'ringing' && p.invitation) {
-      const b = button('Cancel', `Cancel the invitation of ${nameOf(p)}`, () => command('POST', '/participants:cancel', { participant: { rawId: p.identifier.rawId } }, nameOf(p)));
-      gate(b, { operation: 'cancelAddParticipant', invitationId: p.invitation.invitationId ?? 'pending' }, p.invitation.invitationId ? null : 'waiting for ACS to accept the invitation');
-      actions.append(b);
-    }
-    return tr;
-  });
-  $('participants').replaceChildren(...rows);
+    const remove = button('Remove', '', () => command('DELETE', `/participants/${encodeURIComponent(tr.item.identifier.rawId)}`, undefined, nameOf(tr.item)));
+    const cancel = button('Cancel', '', () => command('POST', '/participants:cancel', { participant: { rawId: tr.item.identifier.rawId } }, nameOf(tr.item)));
+    remove.className = 'remove';
+    cancel.className = 'cancel';
+    tr.querySelector('.a').append(remove, cancel);
+  }, (tr, p) => {
+    const stays = (p.stays ?? []).map((s) => `${clock(s.joinedAt)}–${s.leftAt ? clock(s.leftAt) : 'now'}`).join(', ');
+    setText(tr.querySelector('.n'), nameOf(p));
+    setText(tr.querySelector('.s'), stays);
+    setText(tr.querySelector('.k'), kindOf(p.identifier));
+    const unseen = stayed.length > 1 && stayed.includes(p);
+    setText(tr.querySelector('.st'), unseen ? 'not seen since Switchboard left' : p.status + (p.isMuted ? ' · muted' : '') + (p.isOnHold ? ' · on hold' : ''));
+    tr.querySelector('.st').className = `st st-${unseen ? 'unknown' : p.status}`;
+    setText(tr.querySelector('.r'), p.status === 'failed' ? resultWords(p.lastResult) : '');
+    const remove = tr.querySelector('.remove');
+    remove.hidden = p.status !== 'connected';
+    remove.setAttribute('aria-label', `Remove ${nameOf(p)}`);
+    if (!remove.hidden) gate(remove, { operation: 'removeParticipant', participantToRemove: { rawId: p.identifier.rawId } });
+    const cancel = tr.querySelector('.cancel');
+    cancel.hidden = !(p.status === 'ringing' && p.invitation);
+    cancel.setAttribute('aria-label', `Cancel the invitation of ${nameOf(p)}`);
+    if (!cancel.hidden) gate(cancel, { operation: 'cancelAddParticipant', invitationId: p.invitation.invitationId ?? 'pending' }, p.invitation.invitationId ? null : 'waiting for ACS to accept the invitation');
+  }, 'tr');
 
   // Consultations.
   $('consultations').replaceChildren(...(v.consultations ?? []).map((c) => {
     const li = document.createElement('li');
     li.className = c.phase;
     li.dataset.expert = c.expert.microsoftTeamsUser?.userId ?? '';
-    li.textContent = consultationWords(c);
+    const still = stayed.length > 1 && stayed.some((p) => p.identifier.rawId === c.expert.rawId);
+    li.textContent = still ? `${nameOf(c.expert)} was still in the call when Switchboard left` : consultationWords(c);
     return li;
   }));
 
-  // Experts: Available first; the others greyed with the reason.
+  // Experts: Available first; the others greyed, with their presence as the reason. An expert
+  // this call already learnt cannot be reached (no licence, not allowed) is not offered again.
   const order = { Available: 0, AvailableIdle: 0, Busy: 1, DoNotDisturb: 1, BeRightBack: 2, Away: 2, Offline: 3, PresenceUnknown: 4 };
   const experts = [...app.experts].sort((a, b) => (order[a.availability] ?? 5) - (order[b.availability] ?? 5));
-  $('experts').replaceChildren(...experts.map((e) => {
-    const li = document.createElement('li');
+  const unreachable = new Map((v.consultations ?? []).filter((c) => c.phase === 'failed' && [403, 404].includes(c.result?.code)).map((c) => [c.expert.microsoftTeamsUser?.userId?.toLowerCase(), c]));
+  keyed($('experts'), experts, (e) => e.objectId, (li) => {
+    li.innerHTML = '<span class="presence" aria-hidden="true"></span><input type="checkbox"><label></label><button type="button">New call</button>';
+    const box = li.querySelector('input');
+    box.id = `expert-${li.dataset.key}`;
+    li.querySelector('label').htmlFor = box.id;
+    box.addEventListener('change', () => (box.checked ? app.selected.add(li.item.objectId) : app.selected.delete(li.item.objectId)));
+    li.querySelector('button').addEventListener('click', () => outbound(li.item.objectId, $('display-name').value.trim()));
+  }, (li, e) => {
     const available = e.availability === 'Available';
     li.className = `${e.availability} ${available ? '' : 'away'}`;
-    const id = `expert-${e.objectId}`;
-    li.innerHTML = `<span class="presence" aria-hidden="true"></span><input type="checkbox"><label></label><button type="button">Call</button>`;
+    const presence = available ? 'Available' : `${e.availability} (${e.activity})`;
+    setText(li.querySelector('label'), `${e.displayName}${e.skill ? ` — ${e.skill}` : ''} · ${presence}`);
     const box = li.querySelector('input');
-    box.id = id;
+    const failed = unreachable.get(e.objectId.toLowerCase());
+    const verdict = gate(box, { operation: 'addParticipant', participantToAdd: { rawId: e.rawId } }, failed ? `${e.displayName} ${consultationWords(failed).replace(/^.*? cannot be added: /, 'cannot be added: ')}` : null);
+    if (verdict.allowed && !available) box.title = `${e.displayName} is ${presence}: their Teams may not answer`;
+    if (!verdict.allowed) app.selected.delete(e.objectId);
     box.checked = app.selected.has(e.objectId);
-    box.addEventListener('change', () => (box.checked ? app.selected.add(e.objectId) : app.selected.delete(e.objectId)));
-    const label = li.querySelector('label');
-    label.htmlFor = id;
-    label.textContent = `${e.displayName}${e.skill ? ` — ${e.skill}` : ''} · ${available ? 'Available' : `${e.availability} (${e.activity})`}`;
-    const verdict = gate(box, { operation: 'addParticipant', participantToAdd: { rawId: e.rawId } });
-    if (!verdict.allowed) box.checked = false;
-    const call = li.querySelector('button');
-    call.setAttribute('aria-label', `Place a new call to ${e.displayName}`);
-    call.addEventListener('click', () => outbound(e.objectId, $('display-name').value));
-    return li;
-  }));
-  $('add-experts').disabled = !app.view || v.ended;
+    li.querySelector('button').setAttribute('aria-label', `Place a new call to ${e.displayName}`);
+  });
+  $('add-experts').disabled = !app.view || v.ended || Boolean($('add-experts').dataset.busy);
 
   // Call control, each button by the rules.
   const recording = v.recording;
@@ -402,10 +496,14 @@ function render() {
   gate($('play'), { operation: 'play', playSources: [{ kind: 'file', file: { uri: $('play-url').value || 'https://x/a.wav' } }] });
   const target = transferTarget();
   gate($('transfer'), { operation: 'transferToParticipant', ...(target ? { targetParticipant: target } : {}) }, target ? null : 'enter a Teams object id or a +E.164 number');
-  gate($('hangup'), { operation: 'hangupCall' });
+  if (gate($('hangup'), { operation: 'hangupCall' }).allowed) {
+    // ACS ends a call that would be left with one person in it.
+    const others = (v.participants ?? []).filter((p) => p.status === 'connected').length;
+    if (others <= 1) $('hangup').title = 'Only one other person is in the call: leaving ends it for them too';
+  }
   gate($('terminate'), { operation: 'terminateCall' });
   const reasons = ['rec-stop', 'transfer', 'terminate'].map((b) => $(b)).filter((b) => b.disabled && b.title).map((b) => `${b.textContent}: ${b.title.replace(/^Not allowed: /, '')}`);
-  $('reasons').textContent = reasons.join(' · ');
+  setText($('reasons'), reasons.join(' · '));
 
   $('timeline').innerHTML = timelineSvg(v, app.records, nameOf);
 }
@@ -414,9 +512,24 @@ function button(text, label, onClick) {
   const b = document.createElement('button');
   b.type = 'button';
   b.textContent = text;
-  b.setAttribute('aria-label', label);
-  b.addEventListener('click', onClick);
+  if (label) b.setAttribute('aria-label', label);
+  busyWhile(b, onClick);
   return b;
+}
+
+/** `onClick` on `b`, once at a time: the button stays disabled until its request is answered. */
+function busyWhile(b, onClick) {
+  b.addEventListener('click', async () => {
+    if (b.dataset.busy) return;
+    b.dataset.busy = '1';
+    b.disabled = true;
+    try {
+      await onClick();
+    } finally {
+      delete b.dataset.busy;
+      render();
+    }
+  });
 }
 
 function transferTarget() {
@@ -430,6 +543,7 @@ function transferTarget() {
 
 async function command(method, suffix, body, who) {
   $('error').textContent = '';
+  $('notice').textContent = '';
   try {
     const res = await api.call(method, `/api/calls/${encodeURIComponent(app.callId)}${suffix}`, body);
     if (res?.snapshot) app.view = res.snapshot;
@@ -465,30 +579,31 @@ function wire() {
     e.preventDefault();
     outbound($('outbound-target').value.trim(), $('outbound-name').value.trim());
   });
-  $('add-experts').addEventListener('click', async () => {
+  busyWhile($('add-experts'), async () => {
     const name = $('display-name').value.trim();
     const picked = app.experts.filter((e) => app.selected.has(e.objectId));
     if (picked.length === 0) {
       $('error').textContent = 'Pick at least one available expert.';
       return;
     }
-    app.selected.clear();
     for (const e of picked) {
-      await command('POST', '/consultations', { expert: e.objectId, ...(name ? { sourceDisplayName: name } : {}), ...($('record').checked ? { record: true } : {}) }, e.displayName);
+      // Ticked until asked for: one refused (a display name too long…) stays ticked to retry.
+      const asked = await command('POST', '/consultations', { expert: e.objectId, ...(name ? { sourceDisplayName: name } : {}), ...($('record').checked ? { record: true } : {}) }, e.displayName);
+      if (asked) app.selected.delete(e.objectId);
     }
   });
-  $('answer').addEventListener('click', () => command('POST', ':answer'));
-  $('reject').addEventListener('click', () => command('POST', ':reject', { reason: 'busy' }));
-  $('redirect').addEventListener('click', () => command('POST', ':redirect', { target: { teamsUserId: $('redirect-target').value.trim() } }));
-  $('rec-start').addEventListener('click', () => command('POST', '/recording:start'));
-  $('rec-pause').addEventListener('click', () => command('POST', '/recording:pause'));
-  $('rec-resume').addEventListener('click', () => command('POST', '/recording:resume'));
-  $('rec-stop').addEventListener('click', () => command('POST', '/recording:stop'));
-  $('play').addEventListener('click', () => command('POST', ':play', { fileUrl: $('play-url').value.trim() }));
-  $('transfer').addEventListener('click', () => command('POST', ':transfer', { target: transferTarget() }));
-  $('hangup').addEventListener('click', () => command('POST', ':hangup'));
-  $('terminate').addEventListener('click', () => {
-    if (confirm('End the call for everyone — the customer and any expert too?')) command('POST', ':terminate');
+  busyWhile($('answer'), () => command('POST', ':answer'));
+  busyWhile($('reject'), () => command('POST', ':reject', { reason: 'busy' }));
+  busyWhile($('redirect'), () => command('POST', ':redirect', { target: { teamsUserId: $('redirect-target').value.trim() } }));
+  busyWhile($('rec-start'), () => command('POST', '/recording:start'));
+  busyWhile($('rec-pause'), () => command('POST', '/recording:pause'));
+  busyWhile($('rec-resume'), () => command('POST', '/recording:resume'));
+  busyWhile($('rec-stop'), () => command('POST', '/recording:stop'));
+  busyWhile($('play'), () => command('POST', ':play', { fileUrl: $('play-url').value.trim() }));
+  busyWhile($('transfer'), () => command('POST', ':transfer', { target: transferTarget() }));
+  busyWhile($('hangup'), () => command('POST', ':hangup'));
+  busyWhile($('terminate'), async () => {
+    if (confirm('End the call for everyone — the customer and any expert too?')) await command('POST', ':terminate');
   });
   for (const id of ['transfer-target', 'redirect-target', 'play-url']) $(id).addEventListener('input', render);
   $('download').addEventListener('click', () => {

@@ -8,7 +8,7 @@ import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { startStack, until, CUSTOMER, DANA, SAM, CONTOSO_TOKEN } from '../../scripts/stack.mjs';
+import { startStack, until, CUSTOMER, DANA, ROBIN, SAM, CONTOSO_TOKEN } from '../../scripts/stack.mjs';
 import { root } from '../../scripts/wrangler.mjs';
 import { launch } from './browser.mjs';
 
@@ -231,4 +231,67 @@ test('an outbound call to a Teams user is placed from the directory', async () =
   await until(async () => (await page.locator('#feed li').count()) > 3, 10_000, "the first call's feed");
   const lines = await page.locator('#feed li').allTextContents();
   assert.deepEqual(lines.filter((l) => !/^\+\d+\.\ds /.test(l)), [], lines.join('\n'));
+});
+
+test('the page stays where the agent is: focus survives refreshes, events do not scroll, a double click sends once', async () => {
+  // The outbound call to Dana, still connected.
+  await page.locator('#calls button', { hasText: 'connected' }).first().click();
+  await page.locator('#call-state', { hasText: 'connected' }).waitFor();
+  const focused = page.locator('#calls button').first();
+  await focused.focus();
+  const id = await focused.getAttribute('data-call-id');
+  // The list is fetched again every 2 s; twice more and the same button has the focus.
+  for (let i = 0; i < 2; i++) await page.waitForResponse((r) => new URL(r.url()).pathname === '/api/calls');
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset.callId), id);
+
+  await page.evaluate(() => window.scrollTo(0, 0));
+  const plays = async () => (await operations()).filter((o) => o === 'play').length;
+  const before = await plays();
+  const lines = await page.locator('#feed li', { hasText: 'PlayCompleted' }).count();
+  // Two clicks before the first is answered (as a double click): one request.
+  await page.evaluate(() => {
+    const b = document.getElementById('play');
+    b.click();
+    b.click();
+  });
+  await until(async () => (await page.locator('#feed li', { hasText: 'PlayCompleted' }).count()) > lines, 15_000, 'PlayCompleted');
+  assert.equal(await plays(), before + 1);
+  assert.equal(await page.evaluate(() => window.scrollY), 0, 'new events scroll the feed, not the page');
+  await shot('focus-kept');
+});
+
+test('a transfer ACS does not complete is said in words; the target is not carried to the next call', async () => {
+  // Robin declines: ACS accepted the request (202), then CallTransferFailed.
+  await page.getByLabel('Blind transfer').fill(ROBIN);
+  await page.getByRole('button', { name: 'Transfer' }).click();
+  await page.locator('#error', { hasText: 'The transfer failed: declined' }).waitFor();
+  assert.match(await page.locator('#feed li', { hasText: 'CallTransferFailed' }).last().innerText(), /declined/);
+  await shot('transfer-failed');
+  await page.locator('#calls button').last().click();
+  await page.locator('#call-state', { hasText: 'disconnected' }).waitFor();
+  assert.equal(await page.getByLabel('Blind transfer').inputValue(), '');
+  assert.equal(await text('#error'), '');
+});
+
+test('hanging up a call others are still in says so, and fits a phone held upright', async () => {
+  await fetch(`${stack.emulator.url}/control/inbound`, { method: 'POST', body: JSON.stringify({ from: '+14255550126' }) });
+  await page.locator('#calls button', { hasText: '+14255550126' }).first().click();
+  await page.locator('#call-state', { hasText: 'connected' }).waitFor();
+  await page.locator(`#expert-${DANA}`).check();
+  await page.getByRole('button', { name: 'Add selected experts' }).click();
+  await consultation(DANA).and(page.locator('.joined')).waitFor();
+
+  await page.setViewportSize({ width: 390, height: 844 });
+  const overflow = await page.evaluate(() => [document.documentElement, document.getElementById('call')].map((el) => el.scrollWidth - el.clientWidth));
+  assert.deepEqual(overflow.map((o) => o <= 0), [true, true], `wider than the phone by ${overflow.join(' / ')} px`);
+  await shot('phone');
+  await page.setViewportSize({ width: 1280, height: 900 });
+
+  await page.getByRole('button', { name: 'Hang up (leave; others stay)' }).click();
+  await page.locator('#call-state', { hasText: 'Switchboard left; the others may still be talking' }).waitFor();
+  assert.equal(await page.locator('#participants tr', { hasText: 'Dana Expert' }).locator('.st').innerText(), 'not seen since Switchboard left');
+  assert.equal(await page.locator('#participants tr', { hasText: '+14255550126' }).locator('.st').innerText(), 'not seen since Switchboard left');
+  assert.equal(await consultation(DANA).innerText(), 'Dana Expert was still in the call when Switchboard left');
+  await shot('left');
+  assert.deepEqual(errors, []);
 });
