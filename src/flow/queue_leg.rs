@@ -259,6 +259,24 @@ impl CallSession {
         }
     }
 
+    /// Why the app may not leave this queue call now: while the one who took it is on it, the
+    /// queue leg is how the queue learns the call ended and frees them for the next call (an
+    /// agent has no presence to tell it otherwise). Ending the call for everyone stays allowed.
+    pub(super) fn queue_leg_needed(&self) -> Option<crate::api::ApiError> {
+        let leg = self.queue.as_ref().filter(|l| !l.ending)?;
+        let taker = RawId::new(leg.taken_by.clone()?).ok()?;
+        let on_call = self.state.participant(&taker).is_some_and(|p| p.status == ParticipantStatus::Connected);
+        on_call.then(|| {
+            crate::api::ApiError::new(
+                409,
+                "refused_by_rule",
+                "Switchboard stays, silent, in a queue call until it ends, to know when its taker is free \
+                 again: end the call for everyone, or let the caller or the taker hang up",
+            )
+            .detail(json!({"rule": "queue_leg_stays", "operation": "hangupCall"}))
+        })
+    }
+
     fn leg(&mut self) -> &mut QueueLeg {
         self.queue.get_or_insert_with(QueueLeg::default)
     }

@@ -242,6 +242,9 @@ impl CallSession {
     /// then written to the outbox. Returns the entry ids the agent's answer waits for.
     pub fn command(&mut self, req: CommandRequest, ctx: Ctx<'_>) -> Result<(Vec<u64>, Vec<Output>), ApiError> {
         self.updated_at = ctx.now;
+        if let (AgentCommand::Hangup, Some(refused)) = (&req.command, self.queue_leg_needed()) {
+            return Err(refused);
+        }
         let context = req.operation_context.clone().unwrap_or_else(|| self.new_context());
         let plan =
             self.plan(&req.command, &context).map_err(|e| self.refusal_before_plan(&req.command).unwrap_or(e))?;

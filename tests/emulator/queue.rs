@@ -359,3 +359,32 @@ fn transfer_and_add_then_leave_hand_the_caller_over_and_the_queue_leg_leaves() {
         assert!(f.problems.is_empty(), "{:?}", f.problems);
     }
 }
+
+/// While the one who took a queue call is on it, the queue leg is how the queue learns the call
+/// ended: the app may not leave (hang up) — the taker would be freed for the next caller while
+/// still talking — but may end the call for everyone.
+#[test]
+fn the_queue_leg_stays_while_the_taker_is_on_the_call() {
+    use switchboard::api::{AgentCommand, CommandRequest};
+    let mut f = Floor::new(world(), overflow(&[DANA]));
+    f.inbound(CUSTOMER);
+    f.run(10_000);
+    assert!(matches!(f.outcome("q1"), Some(CallOutcome::Answered { .. })));
+    let ctx = f.ctx();
+    let hangup = CommandRequest { command: AgentCommand::Hangup, operation_context: None };
+    let refused = f.calls.get_mut("q1").unwrap().command(hangup, ctx).unwrap_err();
+    assert_eq!((refused.status, refused.code.as_str()), (409, "refused_by_rule"));
+    assert_eq!(refused.detail.as_ref().unwrap()["rule"], "queue_leg_stays");
+    assert!(!f.operations().iter().any(|o| o.starts_with("hangupCall")), "nothing sent");
+
+    let ctx = f.ctx();
+    let terminate = CommandRequest { command: AgentCommand::Terminate, operation_context: None };
+    let (_, out) = f.calls.get_mut("q1").unwrap().command(terminate, ctx).unwrap();
+    for i in f.execute("q1".into(), out) {
+        f.tell(i);
+    }
+    f.run(2_000);
+    assert!(f.calls["q1"].state.is_ended());
+    assert!(f.operations().contains(&"terminateCall 204".to_owned()));
+    assert!(f.problems.is_empty(), "{:?}", f.problems);
+}
