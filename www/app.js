@@ -122,8 +122,12 @@ async function signIn(token) {
   const [hasQueue] = await Promise.all([
     startQueue(api, me.agent.id, {
       callerName: (rawId) => nameOf(sb.identifierFromRawId(rawId)),
-      // The queue put one of its calls through to this agent: it belongs in the call list now.
-      taken: () => refreshCalls(),
+      // The queue put one of its calls through to this agent: it belongs in the call list now,
+      // and opens when the agent was watching the queue (not in the middle of another call).
+      taken: async (callId) => {
+        await refreshCalls();
+        if (app.callId === null) openCall(callId);
+      },
       open: (callId) => openCall(callId),
     }),
     refreshCalls(),

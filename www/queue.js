@@ -145,10 +145,18 @@ function policyWords(p) {
   ].join(' ');
 }
 
-/** " (with +1425…)" for a seat busy with a queue call: the status names the call by its short id. */
-function withWhom(busy) {
-  const c = busy?.callId && q.view.calls.find((x) => x.callId === busy.callId);
-  return c?.caller ? ` (with ${q.hooks.callerName(c.caller)})` : '';
+/**
+ * A seat's status for an agent to read: the call by its caller, not by the short id the
+ * server's words use ("On call 529d4508" → "On the call from +1425…"), an agent not taking
+ * queue calls said so, and a presence not read yet not worded as a presence.
+ */
+function seatWords(seat) {
+  if (seat.signedIn === false) return 'Not taking queue calls';
+  if (seat.availability === 'PresenceUnknown' && seat.busy?.kind === 'free') return 'Presence not read yet';
+  const c = seat.busy?.callId && q.view.calls.find((x) => x.callId === seat.busy.callId);
+  if (!c?.caller) return seat.status;
+  const named = seat.status.replace(` call ${seat.busy.callId.slice(0, 8)}`, ` the call from ${q.hooks.callerName(c.caller)}`);
+  return named === seat.status ? `${seat.status} (with ${q.hooks.callerName(c.caller)})` : named;
 }
 
 function callClass(c) {
@@ -186,7 +194,7 @@ function render() {
     tr.querySelector('.g').textContent = w.group ?? '';
     tr.querySelector('.p').textContent = w.availability ?? 'unknown';
     tr.querySelector('.at').textContent = w.presenceAt ? `read ${new Date(w.presenceAt - q.skew).toLocaleTimeString()}` : 'not read yet';
-    tr.querySelector('.st').textContent = w.status + withWhom(w.busy);
+    tr.querySelector('.st').textContent = seatWords(w);
     return tr;
   }));
 
@@ -195,7 +203,7 @@ function render() {
     tr.dataset.agentId = a.id;
     tr.innerHTML = '<td class="n"></td><td class="st"></td>';
     tr.querySelector('.n').textContent = a.id === q.agentId ? `${a.name} (you)` : a.name;
-    tr.querySelector('.st').textContent = a.status + withWhom(a.busy);
+    tr.querySelector('.st').textContent = seatWords(a);
     return tr;
   }));
   // A queue that has never run has no seats yet: say so rather than show empty tables.

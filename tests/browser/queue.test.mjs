@@ -96,8 +96,8 @@ test('a call to the queue waits, Sam is refused in words, Dana answers', async (
   assert.equal(await worker(ROBIN).locator('.st').innerText(), 'Not offered while Busy');
   assert.deepEqual(await page.locator('#queue-workers .n').allInnerTexts(), ['Robin Specialist', 'Sam Unlicensed', 'Dana Expert', 'Jo Away']);
   assert.equal(await alexRow().locator('.n').innerText(), 'Alex Agent (you)');
-  assert.equal(await alexRow().locator('.st').innerText(), 'Signed out');
-  assert.match(await worker(DANA).locator('.st').innerText(), /^On call /);
+  assert.equal(await alexRow().locator('.st').innerText(), 'Not taking queue calls');
+  assert.match(await worker(DANA).locator('.st').innerText(), /^On the call from \+1/);
   await page.locator('#queue-totals', { hasText: '1 call arrived: answered 0 by agents and 1 by knowledge workers' }).waitFor();
   assert.match(await page.locator('#queue-totals').innerText(), /1 refused by ACS/);
   // What ACS was asked: answer, hold audio, Sam (refused), Dana; Robin (Busy) never.
@@ -113,6 +113,12 @@ test('with "Take queue calls" on, the next call is offered to Alex and lands in 
   await page.locator('#queue-link', { hasText: 'you are offered queue calls' }).waitFor();
   await alexRow().locator('.st', { hasText: /^Free/ }).waitFor();
   assert.equal((await callToQueue(SECOND_CALLER)).status, 202);
+  // Put through to Alex while he watched the queue: the call opens by itself, with him in it.
+  await page.locator('#participants tr', { hasText: 'You (agent)' }).waitFor();
+  await page.locator('#participants tr', { hasText: SECOND_CALLER }).waitFor();
+  assert.equal(await page.locator('#queue').isHidden(), true);
+  await shot(page, 'alex-call-opened');
+  await page.getByRole('button', { name: /Show the queue/ }).click();
   const row = queueCall(SECOND_CALLER);
   await row.locator('.status', { hasText: /^Answered by Alex Agent after \d+:\d\d$/ }).waitFor();
   const callId = await row.getAttribute('data-call-id');
@@ -143,10 +149,10 @@ test('a dropped queue socket reconnects and signs the agent in again; unticking 
   await page.evaluate(() => window.switchboardConsole.dropQueueSocket());
   await page.locator('#queue-link', { hasText: 'reconnecting' }).waitFor();
   await page.locator('#queue-link', { hasText: 'you are offered queue calls' }).waitFor();
-  await alexRow().locator('.st', { hasText: /^(?!Signed out)/ }).waitFor();
+  await alexRow().locator('.st', { hasText: /^(?!Not taking)/ }).waitFor();
   await page.getByLabel('Take queue calls').uncheck();
   await page.locator('#queue-link', { hasText: 'live — watching' }).waitFor();
-  await alexRow().locator('.st', { hasText: 'Signed out' }).waitFor();
+  await alexRow().locator('.st', { hasText: 'Not taking queue calls' }).waitFor();
   await shot(page, 'watching');
 });
 
