@@ -492,6 +492,8 @@ function render() {
   $('add-experts').disabled = !app.view || v.ended || Boolean($('add-experts').dataset.busy);
 
   // Call control, each button by the rules.
+  const me = agentRawId();
+  gate($('join'), { operation: 'addParticipant', participantToAdd: { rawId: me || '8:acs:none' } }, me ? null : 'your agent has no ACS user to add');
   const recording = v.recording;
   gate($('rec-start'), { operation: 'startRecording' });
   gate($('rec-pause'), { operation: 'pauseRecording', recordingId: recording?.recordingId ?? 'none' }, recording ? null : 'no recording has been started');
@@ -599,6 +601,7 @@ function wire() {
   busyWhile($('answer'), () => command('POST', ':answer'));
   busyWhile($('reject'), () => command('POST', ':reject', { reason: 'busy' }));
   busyWhile($('redirect'), () => command('POST', ':redirect', { target: { teamsUserId: $('redirect-target').value.trim() } }));
+  busyWhile($('join'), () => command('POST', '/participants', { participants: [{ acsUserId: agentRawId() }] }, 'You'));
   busyWhile($('rec-start'), () => command('POST', '/recording:start'));
   busyWhile($('rec-pause'), () => command('POST', '/recording:pause'));
   busyWhile($('rec-resume'), () => command('POST', '/recording:resume'));

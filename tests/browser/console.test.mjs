@@ -277,6 +277,10 @@ test('hanging up a call others are still in says so, and fits a phone held uprig
   await fetch(`${stack.emulator.url}/control/inbound`, { method: 'POST', body: JSON.stringify({ from: '+14255550126' }) });
   await page.locator('#calls button', { hasText: '+14255550126' }).first().click();
   await page.locator('#call-state', { hasText: 'connected' }).waitFor();
+  // The agent adds themselves; once in, joining again is refused by the rules.
+  await page.getByRole('button', { name: 'Join the call' }).click();
+  await page.locator('#participants tr', { hasText: 'You (agent)' }).locator('.st', { hasText: 'connected' }).waitFor();
+  assert.equal(await page.getByRole('button', { name: 'Join the call' }).isDisabled(), true);
   await page.locator(`#expert-${DANA}`).check();
   await page.getByRole('button', { name: 'Add selected experts' }).click();
   await consultation(DANA).and(page.locator('.joined')).waitFor();
@@ -291,6 +295,7 @@ test('hanging up a call others are still in says so, and fits a phone held uprig
   await page.locator('#call-state', { hasText: 'Switchboard left; the others may still be talking' }).waitFor();
   assert.equal(await page.locator('#participants tr', { hasText: 'Dana Expert' }).locator('.st').innerText(), 'not seen since Switchboard left');
   assert.equal(await page.locator('#participants tr', { hasText: '+14255550126' }).locator('.st').innerText(), 'not seen since Switchboard left');
+  assert.equal(await page.locator('#participants tr', { hasText: 'You (agent)' }).locator('.st').innerText(), 'not seen since Switchboard left');
   assert.equal(await consultation(DANA).innerText(), 'Dana Expert was still in the call when Switchboard left');
   await shot('left');
   assert.deepEqual(errors, []);
