@@ -37,6 +37,7 @@ const app = {
   wsWanted: false,
   retry: 0,
   selected: new Set(),
+  announced: new Set(),
 };
 
 // ---- words ---------------------------------------------------------------------------------
@@ -148,6 +149,14 @@ async function refreshCalls() {
   } catch (e) {
     if (e.status === 401) return signOut();
     return;
+  }
+  // A call nobody has answered yet is announced once (the list itself is not a live region).
+  for (const c of app.calls) {
+    if (c.connectionState === 'offered' && !c.ended && !app.announced.has(c.callId)) {
+      app.announced.add(c.callId);
+      const who = c.counterpart ? nameOf(sb.identifierFromRawId(c.counterpart)) : 'someone';
+      setText($('calls-news'), `${who} is calling: open the call to answer, redirect or reject it.`);
+    }
   }
   const list = $('calls');
   if (app.calls.length === 0) {
@@ -401,7 +410,8 @@ function leftAt() {
 function render() {
   const v = app.view;
   if (!v || !app.replica) return;
-  setText($('call-title'), v.incoming ? `Call from ${nameOf(v.incoming.from)}` : 'Outbound call');
+  const caller = v.incoming ? (v.incoming.callerDisplayName ? `${v.incoming.callerDisplayName} (${nameOf(v.incoming.from)})` : nameOf(v.incoming.from)) : null;
+  setText($('call-title'), caller ? `Call from ${caller}` : 'Outbound call');
   const left = leftAt();
   // Those still in the call when Switchboard left it: it sees nothing of them after that.
   const stayed = left === null ? [] : (v.participants ?? []).filter((p) => p.stays?.at(-1)?.leftAt >= left);
@@ -420,7 +430,7 @@ function render() {
   const offered = v.incoming && !v.incoming.handled && !v.ended;
   $('offer').hidden = !offered;
   if (offered) {
-    setText($('offer-from'), `${nameOf(v.incoming.from)} is calling ${nameOf(v.incoming.to)}.`);
+    setText($('offer-from'), `${caller} is calling ${nameOf(v.incoming.to)}.`);
     gate($('answer'), { operation: 'answerCall' });
     gate($('reject'), { operation: 'rejectCall' });
     const target = $('redirect-target').value.trim();

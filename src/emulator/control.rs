@@ -66,7 +66,11 @@ fn inbound(emu: &mut Emulator, b: &Inbound) -> Response {
         let message = format!("to: {to} is not a number of this resource (it owns {})", owned.join(", "));
         return Response::bad_field("BadRequest", "to", &message);
     }
-    calls::inbound(emu, &b.from, b.to.as_deref(), &b.caller_display_name)
+    // A customer of the world calls with their name (as caller id naming gives it); anyone else
+    // with what the request says, often nothing, as on the PSTN.
+    let known = emu.world.customers.iter().find(|c| c.phone == b.from).map(|c| c.name.clone());
+    let name = if b.caller_display_name.is_empty() { known.unwrap_or_default() } else { b.caller_display_name.clone() };
+    calls::inbound(emu, &b.from, b.to.as_deref(), &name)
 }
 
 fn calls_view(emu: &Emulator) -> Value {

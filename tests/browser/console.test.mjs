@@ -79,6 +79,8 @@ test('the customer calls in and the call appears; the agent opens it', async () 
   await page.locator('#calls button', { hasText: 'connected' }).first().click();
   await page.locator('#participants tr', { hasText: CUSTOMER }).waitFor();
   assert.equal(await page.locator('#participants tr', { hasText: CUSTOMER }).locator('td').nth(1).innerText(), 'Phone');
+  // ACS gave the caller's display name with the incoming call.
+  assert.equal(await text('#call-title'), `Call from Casey Customer (${CUSTOMER})`);
   await page.locator('#link', { hasText: 'live' }).waitFor();
   await shot('call-open');
 });
@@ -203,6 +205,7 @@ test('a call left ringing is redirected to a Teams user from the console', async
   await fetch(`${stack.emulator.url}/control/inbound`, { method: 'POST', body: JSON.stringify({ from: '+14255550125', to: '+18005550199' }) });
   await page.locator('#calls button', { hasText: 'offered' }).first().click();
   await page.locator('#offer-from', { hasText: '+14255550125' }).waitFor();
+  assert.match(await text('#calls-news'), /^\+14255550125 is calling: open the call to answer/);
   const redirect = page.getByRole('button', { name: 'Redirect' });
   assert.equal(await redirect.isDisabled(), true, 'no target yet');
   await page.getByLabel('Redirect to Teams user').fill(DANA);

@@ -23,6 +23,9 @@ fn expert_consultation_end_to_end() {
     let mut h = Harness::new(world());
     let call = h.inbound_answered();
     assert_eq!(h.names()[..3], ["IncomingCall", "CallConnected", "ParticipantsUpdated"]);
+    // The world's customer calls with their name (caller id naming).
+    let EventData::IncomingCall(incoming) = &h.last("IncomingCall").data else { unreachable!() };
+    assert_eq!(incoming.caller_display_name.as_deref(), Some("Casey Customer"));
     // Event Grid validated itself first.
     assert_eq!(h.deliveries[0].kind, switchboard::emulator::DeliveryKind::Validation);
 
