@@ -53,6 +53,7 @@ pub mod json_path;
 pub mod model;
 pub mod ops;
 pub mod overflow;
+mod small_sort;
 pub mod tenant;
 pub mod time;
 

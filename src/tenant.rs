@@ -199,7 +199,7 @@ impl Config {
         }
         let mut tokens: Vec<[u8; 32]> =
             tenants.values().flat_map(|t| t.agents.iter().map(|a| a.token_sha256)).collect();
-        tokens.sort_unstable();
+        crate::small_sort::sort_by(&mut tokens, Ord::cmp);
         if tokens.windows(2).any(|w| w[0] == w[1]) {
             return Err(FieldError::new("tenants", "two agents share a token; every agent token must be unique"));
         }

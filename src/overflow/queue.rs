@@ -484,7 +484,7 @@ impl Queue {
         if ended.len() > KEEP_ENDED {
             // The calls that ended first go first (not those that arrived first: a long wait
             // that just ended stays in view).
-            ended.sort();
+            crate::small_sort::sort_by(&mut ended, Ord::cmp);
             let gone: Vec<String> = ended.drain(..ended.len() - KEEP_ENDED).map(|(_, id)| id).collect();
             self.calls.retain(|c| !(done(c) && gone.contains(&c.call_id)));
         }

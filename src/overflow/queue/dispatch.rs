@@ -49,7 +49,7 @@ impl Queue {
         let mut need_presence = false;
         let order: Vec<usize> = {
             let mut v: Vec<usize> = (0..self.calls.len()).filter(|&i| self.calls[i].waiting()).collect();
-            v.sort_by_key(|&i| self.calls[i].arrived_at);
+            crate::small_sort::sort_by_key(&mut v, |&i| self.calls[i].arrived_at);
             v
         };
         let waiting = order.len() as u32;
@@ -173,7 +173,7 @@ impl Queue {
             }
             seat += n;
         }
-        picks.sort_by(|a, b| {
+        crate::small_sort::sort_by(&mut picks, |a, b| {
             (a.0, a.1, a.2).cmp(&(b.0, b.1, b.2)).then_with(|| {
                 // longestIdle: the earliest idle_since first, then list order.
                 self.workers[a.3].idle_since.cmp(&self.workers[b.3].idle_since).then(a.3.cmp(&b.3))
