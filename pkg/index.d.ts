@@ -624,6 +624,8 @@ export interface CallSnapshot {
   lastError: { source: string; operationContext?: string; result: ResultInformation; at: number | null } | null;
   lastEventAt: number | null;
   eventsApplied: number;
+  /** `hangupCall` or `terminateCall` was sent and not refused: the call is being left or ended (nothing but reads is allowed). */
+  ending?: 'hangupCall' | 'terminateCall';
 }
 
 /** One event of a webhook body with what folding it did (`CallState.receive`). */

@@ -126,6 +126,7 @@ impl CallState {
         let before: Vec<ParticipantStatus> = self.participants.iter().map(|p| p.status).collect();
         let mut changes = Vec::new();
         match action.operation {
+            "hangupCall" | "terminateCall" => self.ending = Some(action.operation.to_owned()),
             "addParticipant" => {
                 if let Some(target) = action.targets.first() {
                     let p = self.participant_mut(target);
@@ -204,6 +205,13 @@ impl CallState {
             CommandResponse::Refused { operation, result, at } => {
                 if let Some(ctx) = operation_context {
                     self.pending.retain(|p| p.operation_context != ctx);
+                }
+                if matches!(operation.as_str(), "hangupCall" | "terminateCall") {
+                    self.ending = None;
+                    // ACS no longer has the call: it is over, whatever the event said or did not.
+                    if result.code == 404 {
+                        self.end_call(*at, &mut changes);
+                    }
                 }
                 if operation == "addParticipant" {
                     if let Some(p) = self.participants.iter_mut().find(|p| {

@@ -91,6 +91,10 @@ pub fn check(state: &CallState, action: &Action) -> Result<(), Refusal> {
     if state.is_ended() && !READS.contains(&op) {
         return refuse(&CALL_NOT_ENDED, "the call has ended");
     }
+    if let Some(how) = state.ending.as_deref().filter(|_| !READS.contains(&op)) {
+        let doing = if how == "hangupCall" { "left" } else { "ended" };
+        return refuse(&CALL_NOT_ENDED, format!("the call is being {doing} ({how} was sent)"));
+    }
     if PRE_ANSWER.contains(&op) {
         return match &state.incoming {
             None => refuse(&BEFORE_ANSWER_ONLY, "this call did not arrive as an incoming call"),

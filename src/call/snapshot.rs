@@ -103,6 +103,9 @@ pub struct Snapshot<'a> {
     pub last_event_at: Option<i64>,
     /// Events folded in.
     pub events_applied: u64,
+    /// `hangupCall` or `terminateCall`, sent and not refused: the call is being left or ended.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ending: Option<&'a str>,
 }
 
 impl CallState {
@@ -131,6 +134,7 @@ impl CallState {
             recording,
             teams_recording: self.teams_recording.as_ref().map(|r| RecordingView::of(r, None)),
             pending: &self.pending,
+            ending: self.ending.as_deref(),
             last_error: self.last_error.as_ref(),
             last_event_at: self.last_event_at,
             events_applied: self.events_applied,

@@ -196,6 +196,10 @@ pub struct CallState {
     pub teams_recording: Option<Recording>,
     /// Operations awaiting their outcome.
     pub pending: Vec<PendingOperation>,
+    /// `hangupCall` or `terminateCall` was sent and not refused: the call is being left or
+    /// ended, and nothing more is sent on it (ACS would answer 404 once it is gone).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ending: Option<String>,
     /// The latest failure.
     pub last_error: Option<CallError>,
     /// Latest event time seen (Unix ms).

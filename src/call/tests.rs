@@ -940,3 +940,34 @@ fn a_teams_recording_is_kept_apart_from_ours() {
     let Applied::Applied { changes } = applied else { panic!("{applied:?}") };
     assert!(changes.contains(&Change::TeamsRecording { status: RecordingStatus::Stopped }), "{changes:?}");
 }
+
+#[test]
+fn a_call_being_left_or_ended_takes_nothing_more_until_acs_refuses() {
+    for op in ["terminateCall", "hangupCall"] {
+        let mut s = connected();
+        s.record_command(&action(json!({"operation": op})), None, Some(1_000), None);
+        assert_eq!(s.snapshot().ending, Some(op));
+        // A second end (a double click, five racing requests) and anything else: refused here,
+        // not sent to be answered 404 by ACS. Reads still go.
+        for other in ["terminateCall", "hangupCall", "playToAll", "startRecording"] {
+            let r = s.can(&action(json!({"operation": other}))).unwrap_err();
+            assert_eq!(r.rule, "call_not_ended", "{op} then {other}");
+            assert!(r.reason.contains(&format!("({op} was sent)")), "{}", r.reason);
+        }
+        assert!(s.can(&action(json!({"operation": "getCall"}))).is_ok());
+
+        // Refused by ACS (after retries): the call can be acted on again.
+        let mut again = s.clone();
+        let busy = CommandResponse::from_http(op, 503, "", Some(1_100)).unwrap().unwrap();
+        again.record_response(None, &busy);
+        assert_eq!(again.ending, None);
+        assert!(again.can(&action(json!({"operation": op}))).is_ok());
+
+        // 404: ACS has no such call any more: it is over here too.
+        let gone =
+            CommandResponse::from_http(op, 404, r#"{"error":{"code":"8522","message":"Call not found"}}"#, Some(1_200));
+        s.record_response(None, &gone.unwrap().unwrap());
+        assert!(s.is_ended(), "{op}");
+        assert_eq!(s.ended_at, Some(Some(1_200)));
+    }
+}

@@ -191,3 +191,20 @@ test('the API document is served and names this Worker', async () => {
   assert.equal(doc.json.servers[0].url, url);
   assert.ok(doc.json.paths['/api/calls/{callId}/consultations'].post);
 });
+
+test('five terminates at once: one reaches ACS, the others are refused by the rules, not by ACS', async () => {
+  await fetch(`${stack.emulator.url}/control/inbound`, { method: 'POST', body: JSON.stringify({ from: '+14255550131' }) });
+  const call = (await until(async () => (await api(url, 'GET', '/api/calls')).json.calls.find((c) => c.connectionState === 'connected' && c.counterpart === '4:+14255550131'), 15_000, 'the call')).callId;
+  const terminates = async () => (await (await fetch(`${stack.emulator.url}/control/log?since=0`)).json()).entries.filter((e) => e.kind === 'request' && e.operation === 'terminateCall');
+  const before = (await terminates()).length;
+  const answers = await Promise.all(Array.from({ length: 5 }, () => api(url, 'POST', `/api/calls/${call}:terminate`)));
+  const statuses = answers.map((a) => a.status).sort();
+  assert.deepEqual(statuses, [200, 409, 409, 409, 409], answers.map((a) => a.text).join('\n'));
+  for (const a of answers.filter((a) => a.status === 409)) {
+    assert.equal(a.json.error.code, 'refused_by_rule', a.text);
+    assert.equal(a.json.error.detail.rule, 'call_not_ended');
+    assert.match(a.json.error.message, /being ended \(terminateCall was sent\)/);
+  }
+  const sent = (await terminates()).slice(before);
+  assert.deepEqual(sent.map((e) => e.status), [204], 'one terminate reached ACS, and ACS took it');
+});
