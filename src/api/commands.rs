@@ -117,6 +117,15 @@ pub fn read(route: &CallRoute, body: &str) -> Result<CommandRequest, ApiError> {
     let members = members(body)?;
     let mut b = Body { members, used: Vec::new() };
     let operation_context = b.operation_context()?;
+    // No outcome of these comes back under a context of the caller's: one given would be lost.
+    if operation_context.is_some()
+        && matches!(route, CallRoute::Answer | CallRoute::Redirect | CallRoute::Reject | CallRoute::Hangup)
+    {
+        return Err(ApiError::invalid(FieldError::new(
+            "operationContext",
+            "is not taken by answer, redirect, reject or hang-up (nothing of theirs reports back with it)",
+        )));
+    }
     let command = command(route, &mut b).map_err(|e| b.misspelt(e))?;
     b.no_leftovers()?;
     Ok(CommandRequest { command, operation_context })
@@ -160,6 +169,10 @@ fn command(route: &CallRoute, b: &mut Body) -> Result<AgentCommand, ApiError> {
             AgentCommand::CancelAdd { invitation_id, participant }
         }
         CallRoute::Play => {
+            if b.members.contains_key("fileUrl") && b.members.contains_key("fileUrls") {
+                let both = "give either fileUrl (one) or fileUrls (a list), not both";
+                return Err(ApiError::invalid(FieldError::new("fileUrls", both)));
+            }
             let mut files = Vec::new();
             if let Some(f) = b.text("fileUrl")? {
                 files.push(f);
@@ -235,7 +248,11 @@ fn command(route: &CallRoute, b: &mut Body) -> Result<AgentCommand, ApiError> {
                 None | Some(Value::Null) => return Err(ApiError::invalid(FieldError::new("expert", "is required"))),
                 Some(Value::String(oid)) => CommunicationIdentifier::teams_user(&oid, TeamsCloud::Public)
                     .map_err(|e| FieldError::new("expert", e.to_string()))?,
-                Some(v) => target::read(&v).map_err(|e| e.within("expert"))?,
+                Some(v @ Value::Object(_)) => target::read(&v).map_err(|e| e.within("expert"))?,
+                Some(_) => {
+                    let what = "must be a Teams user: an Entra object id, {\"teamsUserId\"} or a Teams identifier";
+                    return Err(ApiError::invalid(FieldError::new("expert", what)));
+                }
             };
             if !expert.is_teams_user() {
                 return Err(ApiError::invalid(FieldError::new("expert", "must be a Teams user (an Entra object id)")));
@@ -429,6 +446,16 @@ mod tests {
     }
 
     #[test]
+    fn an_operation_context_nothing_would_report_back_is_refused_not_dropped() {
+        for route in [CallRoute::Answer, CallRoute::Redirect, CallRoute::Reject, CallRoute::Hangup] {
+            let e = err(route.clone(), r#"{"operationContext":"mine"}"#);
+            assert_eq!((e.status, e.field.as_deref()), (400, Some("operationContext")), "{route:?}");
+        }
+        let r = read(&CallRoute::Terminate, r#"{"operationContext":"mine"}"#).unwrap();
+        assert_eq!(r.operation_context.as_deref(), Some("mine"));
+    }
+
+    #[test]
     fn bad_bodies_name_the_field() {
         assert_eq!(err(CallRoute::AddParticipants, "{").code, "invalid_json");
         assert_eq!(err(CallRoute::AddParticipants, "[]").code, "invalid_body");
@@ -454,6 +481,8 @@ mod tests {
             assert_eq!(read_create_call(&body).unwrap_err().field.as_deref(), Some("operationContext"));
         }
         assert_eq!(err(CallRoute::Play, "{}").field.as_deref(), Some("fileUrl"));
+        let both = err(CallRoute::Play, r#"{"fileUrl":"https://a/a.wav","fileUrls":["https://a/b.wav"]}"#);
+        assert_eq!((both.field.as_deref(), both.message.contains("not both")), (Some("fileUrls"), true));
         assert_eq!(err(CallRoute::Play, r#"{"fileUrl":"ftp://x"}"#).field.as_deref(), Some("fileUrl"));
         assert_eq!(
             err(CallRoute::Play, r#"{"fileUrls":["https://a/b.wav", 3]}"#).field.as_deref(),
@@ -461,6 +490,9 @@ mod tests {
         );
         assert_eq!(err(CallRoute::Reject, r#"{"reason":"rude"}"#).field.as_deref(), Some("reason"));
         assert_eq!(err(CallRoute::Consult, r#"{"expert":"dana"}"#).field.as_deref(), Some("expert"));
+        let five = err(CallRoute::Consult, r#"{"expert":5}"#);
+        assert_eq!(five.field.as_deref(), Some("expert"));
+        assert!(five.message.contains("Teams user") && !five.message.contains("phoneNumber"), "{}", five.message);
         assert_eq!(
             err(CallRoute::Consult, r#"{"expert":{"phoneNumber":"+14255550199"}}"#).field.as_deref(),
             Some("expert")

@@ -110,6 +110,14 @@ fn responses(status: u16, schema: Option<&str>, auth: Auth) -> Value {
         );
         r.insert("502".into(), error("ACS failed (after retries); `detail.acs` has its answer."));
     }
+    r.insert("405".into(), error("Another method; the `Allow` header lists this path's."));
+    if status == 101 {
+        r.insert("426".into(), error("Not a WebSocket upgrade."));
+    }
+    if auth == Auth::Agent {
+        r.insert("429".into(), error("Too many requests from this agent; `Retry-After` says when to try again."));
+        r.insert("503".into(), error("Misconfigured (`misconfigured`: e.g. PUBLIC_ORIGIN unset against real ACS)."));
+    }
     r.insert("413".into(), error("Body over 1 MiB."));
     Value::Object(r)
 }
@@ -146,7 +154,7 @@ fn schemas() -> Value {
         "Target": target,
         "EventGridBody": {"description": "Event Grid events (array or single; Event Grid or CloudEvents schema).", "oneOf": [s("array"), s("object")]},
         "EventGridReply": {"type": "object", "properties": {"validationResponse": s("string"), "calls": {"type": "array", "items": {"type": "object", "properties": {"callId": s("string"), "route": s("string")}}}}},
-        "CallbackBody": {"description": "CloudEvents array from ACS.", "type": "array"},
+        "CallbackBody": {"description": "CloudEvents array from ACS (a single event object is read as a one-event array).", "oneOf": [s("array"), s("object")]},
         "CallbackReply": {"type": "object", "properties": {"applied": s("integer"), "duplicates": s("integer")}},
         "CreateCall": {"type": "object", "required": ["targets"], "properties": invite(json!({"targets": {"type": "array", "minItems": 1, "maxItems": 10, "items": {"$ref": "#/components/schemas/Target"}}, "sourceCallerIdNumber": {"type": "string", "description": "E.164 number of the resource (PSTN targets)."}}))},
         "AddParticipants": {"type": "object", "properties": invite(json!({"participants": {"type": "array", "minItems": 1, "maxItems": 10, "items": {"$ref": "#/components/schemas/Target"}}, "participant": {"$ref": "#/components/schemas/Target"}, "sourceCallerIdNumber": s("string")}))},
@@ -157,8 +165,8 @@ fn schemas() -> Value {
         "Play": {"type": "object", "properties": {"fileUrl": s("string"), "fileUrls": {"type": "array", "items": s("string")}, "playTo": {"type": "array", "items": {"$ref": "#/components/schemas/Target"}}, "loop": s("boolean"), "operationContext": ctx}},
         "Transfer": {"type": "object", "required": ["target"], "properties": {"target": {"$ref": "#/components/schemas/Target"}, "transferee": {"$ref": "#/components/schemas/Target"}, "operationContext": ctx}},
         "StartRecording": {"type": "object", "properties": {"recordingContentType": {"enum": ["audio", "audioVideo"]}, "recordingChannelType": {"enum": ["mixed", "unmixed"]}, "recordingFormatType": {"enum": ["wav", "mp3", "mp4"]}, "operationContext": ctx}},
-        "CommandResult": {"type": "object", "required": ["callId"], "properties": {"callId": s("string"), "operation": s("string"), "operationContext": s("string"), "acs": {"type": "object", "description": "ACS's answer: status and body.", "properties": {"status": s("integer"), "body": {}}}, "sent": {"type": "array", "description": "Every ACS operation the command sent.", "items": s("object")}, "snapshot": {"$ref": "#/components/schemas/CallView"}}},
-        "CallView": {"type": "object", "description": "CallState.snapshot(): connection, participants with join/leave history, recording, pending operations, last error; plus the call's consultations.", "properties": {"callId": s("string"), "tenant": s("string"), "connectionState": s("string"), "participants": s("array"), "recording": {}, "teamsRecording": {"description": "A recording a Teams client or compliance policy runs (absent when none): shown, not this app's to pause or stop."}, "consultations": s("array")}},
+        "CommandResult": {"type": "object", "required": ["callId"], "properties": {"callId": s("string"), "operation": s("string"), "operationContext": {"type": ["string", "null"], "description": "The command's context (given or generated); null for answer, redirect, reject and hang-up, which report nothing back under one."}, "acs": {"type": "object", "description": "ACS's answer: status and body.", "properties": {"status": s("integer"), "body": {}}}, "sent": {"type": "array", "description": "Every ACS operation the command sent.", "items": s("object")}, "snapshot": {"$ref": "#/components/schemas/CallView"}}},
+        "CallView": {"type": "object", "description": "CallState.snapshot(): connection, participants with join/leave history, recording, pending operations, last error; plus the call's consultations.", "properties": {"callId": s("string"), "tenant": s("string"), "connectionState": {"type": ["string", "null"], "description": "ACS's state; null until ACS reports one (the call is offered or connecting)."}, "ending": {"type": "string", "description": "hangupCall or terminateCall was sent and not refused: the call is being left or ended (absent otherwise)."}, "participants": s("array"), "recording": {}, "teamsRecording": {"description": "A recording a Teams client or compliance policy runs (absent when none): shown, not this app's to pause or stop."}, "consultations": s("array")}},
         "CallList": {"type": "object", "required": ["calls"], "properties": {"calls": {"type": "array", "items": {"type": "object", "properties": {"callId": s("string"), "createdAt": s("integer"), "direction": s("string"), "connectionState": s("string"), "updatedAt": s("integer")}}}}},
         "CallLog": {"type": "object", "required": ["entries"], "properties": {"entries": {"type": "array", "items": {"type": "object", "properties": {"seq": s("integer"), "at": s("integer"), "kind": s("string")}}}}},
         "ParticipantList": {"type": "object", "required": ["value"], "properties": {"value": {"type": "array", "items": {"$ref": "#/components/schemas/Participant"}}}},

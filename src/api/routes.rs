@@ -89,6 +89,7 @@ pub static ROUTES: &[RouteDoc] = &[
         200,
         Some("CallbackReply"),
     ),
+    doc("GET", "/api/me", "whoAmI", "The agent a token belongs to, and their tenant.", Agent, None, 200, Some("Me")),
     doc(
         "GET",
         "/api/experts",
@@ -497,8 +498,10 @@ pub fn check_id(field: &str, id: &str) -> Result<(), ApiError> {
 /// Every (method, route) the path could mean.
 fn match_path(path: &str) -> Result<Vec<(&'static str, Route)>, ApiError> {
     let rest = match path.strip_prefix("/api/") {
-        Some(r) => r.trim_end_matches('/'),
-        None => return Ok(Vec::new()),
+        // One spelling per resource: with a trailing slash it is another path (404), so that a
+        // mistyped URL never runs a command.
+        Some(r) if !r.ends_with('/') => r,
+        _ => return Ok(Vec::new()),
     };
     let segs: Vec<&str> = rest.split('/').collect();
     Ok(match segs.as_slice() {
@@ -614,6 +617,8 @@ mod tests {
         assert_eq!(r, Route::Call { call_id: "c-1".into(), op: CallRoute::RemoveParticipant(raw) });
         let r = Route::parse("POST", "/api/calls/c-1:terminate").unwrap();
         assert_eq!(r, Route::Call { call_id: "c-1".into(), op: CallRoute::Terminate });
+        // Every route finds its own document entry (a missing one fell back to the first).
+        assert_eq!(Route::parse("GET", "/api/me").unwrap().doc().operation_id, "whoAmI");
         let r = Route::parse("post", "/api/callbacks/contoso/c-1").unwrap();
         assert_eq!(r, Route::Callback { tenant: "contoso".into(), call_id: "c-1".into() });
     }
@@ -624,6 +629,11 @@ mod tests {
         assert_eq!(Route::parse("GET", "/").unwrap_err().status, 404);
         assert_eq!(Route::parse("POST", "/api/calls/c-1:explode").unwrap_err().status, 404);
         assert_eq!(Route::parse("POST", "/api/calls/c-1/recording:rewind").unwrap_err().status, 404);
+        // A trailing slash is another path: a mistyped URL runs nothing.
+        for path in ["/api/calls/c-1:hangup/", "/api/calls/", "/api/calls/c-1/", "/api/health/", "/api/", "/api//calls"]
+        {
+            assert_eq!(Route::parse("POST", path).unwrap_err().status, 404, "{path}");
+        }
         let e = Route::parse("PUT", "/api/calls").unwrap_err();
         assert_eq!((e.status, e.code.as_str()), (405, "method_not_allowed"));
         assert!(e.message.contains("GET, POST"), "{}", e.message);

@@ -153,12 +153,13 @@ impl QueueObject {
                 let pair = WebSocketPair::new()?;
                 // Watching only: no tag, so closing it signs nobody out.
                 let tag = if ready { agent.clone() } else { String::new() };
-                self.state.accept_websocket_with_tags(&pair.server, &[tag.as_str()]);
                 if ready {
                     self.step(&tenant, None, vec![Input::AgentSignedIn { agent_id: agent }]).await?;
                 } else {
                     self.load().await?;
                 }
+                // Accepted after the sign-in's own push, so the first message comes once: hello.
+                self.state.accept_websocket_with_tags(&pair.server, &[tag.as_str()]);
                 let hello = json!({"type": "queue", "reason": "hello", "queue": self.view(&tenant)});
                 let _ = pair.server.send_with_str(hello.to_string());
                 Ok(Response::from_websocket(pair.client)?)

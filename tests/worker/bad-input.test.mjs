@@ -73,6 +73,7 @@ const TABLE = {
   'POST /api/events/incoming': { id: 'eventGridWebhook', auth: 'eventGrid' },
   'OPTIONS /api/events/incoming': { id: 'eventGridHandshake', auth: 'public' },
   'POST /api/callbacks/{tenant}/{callId}': { id: 'acsCallback', auth: 'callback' },
+  'GET /api/me': { id: 'whoAmI', auth: 'agent' },
   'GET /api/experts': { id: 'listExperts', auth: 'agent' },
   'GET /api/queue': { id: 'getQueue', auth: 'agent' },
   'GET /api/queue/events': { id: 'watchQueue', auth: 'agent' },
@@ -657,6 +658,10 @@ function unknownRouteCases() {
   add('GET', `${c}/log/extra`, 'a segment after log');
   add('DELETE', `${c}/participants/${encodeURIComponent(`4:${CUSTOMER}`)}/extra`, 'a segment after a participant');
   add('POST', `${c}:answer/extra`, 'a segment after a verb');
+  // A trailing slash is another path: a mistyped URL must not run the command.
+  add('POST', `${c}:hangup/`, 'a verb with a trailing slash');
+  add('GET', `${c}/`, 'a call with a trailing slash');
+  add('GET', '/api/calls/', 'the call list with a trailing slash');
   add('GET', '/api/nothing', 'an unknown API');
   add('GET', '/api', 'the API root');
   add('GET', '/api/calls/x/y/z/w', 'too deep');
