@@ -28,6 +28,10 @@ impl EntraObjectId {
                 .enumerate()
                 .all(|(i, c)| if matches!(i, 8 | 13 | 18 | 23) { *c == b'-' } else { c.is_ascii_hexdigit() })
         {
+            if b.iter().all(|c| matches!(c, b'0' | b'-')) {
+                let reason = "it is the nil GUID (all zeros), which no Entra object has".into();
+                return Err(IdError::InvalidObjectId { value: value.to_owned(), reason });
+            }
             return Ok(Self(value.to_ascii_lowercase()));
         }
         let bad = |reason: String| IdError::InvalidObjectId { value: value.to_owned(), reason };
@@ -118,6 +122,10 @@ mod tests {
         assert_eq!(reason("8f4b6e2a-1c3d04e5f-9a0b-1c2d3e4f5a6b"), "expected '-' at position 14");
         assert_eq!(reason("{8f4b6e2a-1c3d-4e5f-9a0b-1c2d3e4f5a6b}"), "remove the surrounding braces");
         assert_eq!(reason(" 8f4b6e2a-1c3d-4e5f-9a0b-1c2d3e4f5a6b"), "it has leading or trailing whitespace");
+        assert_eq!(
+            reason("00000000-0000-0000-0000-000000000000"),
+            "it is the nil GUID (all zeros), which no Entra object has"
+        );
     }
 
     #[test]
