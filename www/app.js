@@ -245,10 +245,16 @@ function take(record, live = false) {
     const data = record.detail.event?.data ?? {};
     const result = data.resultInformation;
     const failed = result && result.code >= 300;
-    feed(`${clock(record.at)} ${record.detail.type}${data.operationContext ? ` — ${data.operationContext}` : ''}${failed ? `: ${resultWords(result)}` : ''}`, record);
+    feed(`${clock(record.at)} ${record.detail.type}${data.operationContext ? ` — ${contextWords(data.operationContext)}` : ''}${failed ? `: ${resultWords(result)}` : ''}`, record);
     if (live) outcome(record.detail.type, data);
   }
   if (record.kind === 'sent' && record.detail.status >= 400) feed(`${clock(record.at)} ${record.detail.operation} refused by ACS (${record.detail.status})`, record);
+}
+
+/** An operation context in words: a consultation's is its expert ("Dana Expert (c4f2…-1)"). */
+function contextWords(ctx) {
+  const c = (app.view?.consultations ?? []).find((x) => x.id === ctx);
+  return c ? `${nameOf(c.expert)} (${ctx})` : ctx;
 }
 
 // What the agent asked for and ACS only answered later, in words where the agent looks.

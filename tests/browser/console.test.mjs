@@ -90,6 +90,8 @@ test('an unlicensed expert fails with the reason in words', async () => {
   await page.getByRole('button', { name: 'Add selected experts' }).click();
   await consultation(SAM).and(page.locator('.failed')).waitFor();
   assert.match(await consultation(SAM).innerText(), /Sam Unlicensed cannot be added: no Teams Phone licence .*\(403\)/);
+  // The feed names the expert, not only the consultation's id.
+  assert.match(await page.locator('#feed li', { hasText: 'AddParticipantFailed' }).innerText(), /AddParticipantFailed — Sam Unlicensed \(.+\): no Teams Phone licence/);
   await shot('licence-failure');
 });
 
