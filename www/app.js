@@ -397,6 +397,8 @@ function gate(button, action, extra = null) {
     }
   }
   if (verdict.allowed && extra) verdict = { allowed: false, reason: extra };
+  // The replica may be behind while the live link is down: nothing is sent on a stale view.
+  if (verdict.allowed && app.linkDown) verdict = { allowed: false, reason: 'the live link to the Worker is down (reconnecting); the call may have changed' };
   // A click whose request is still on its way: not twice.
   if (verdict.allowed && button.dataset.busy) verdict = { allowed: false, reason: 'sent; waiting for the answer' };
   button.disabled = !verdict.allowed;

@@ -175,7 +175,19 @@ test('labelled controls, keyboard reachable, no overflow at tablet width', async
 
 test('a dropped WebSocket reconnects and resyncs', async () => {
   const before = await page.locator('#feed li').count();
+  // While the link is down the controls wait (the view may be stale): caught as it happens.
+  const heldBack = page.evaluate(() => new Promise((resolve) => {
+    setTimeout(() => resolve('never held back within 10 s'), 10_000);
+    const play = document.getElementById('play');
+    new MutationObserver((_, o) => {
+      if (play.disabled && /live link to the Worker is down/.test(play.title)) {
+        o.disconnect();
+        resolve(play.title);
+      }
+    }).observe(play, { attributes: true });
+  }));
   await page.evaluate(() => window.switchboardConsole.dropSocket());
+  assert.match(await heldBack, /reconnecting/);
   await page.locator('#link', { hasText: 'reconnecting' }).waitFor();
   await page.locator('#link', { hasText: 'live' }).waitFor();
   // Something happens after the reconnect, and the console sees it.
