@@ -55,7 +55,12 @@ impl<'a> RequestUrl<'a> {
 
     /// A yes/no query parameter: absent, `false` or `0` is no, `true` or `1` (or the bare
     /// name) yes; anything else is an error naming it.
+    /// Given twice (`?available=true&available=false`) it is an error too: which one was meant?
     pub fn flag(&self, name: &str) -> Result<bool, FieldError> {
+        let given = self.query.split('&').filter(|p| p.split('=').next() == Some(name)).count();
+        if given > 1 {
+            return Err(FieldError::new(name, "is given more than once"));
+        }
         match self.query(name).as_deref() {
             None | Some("false" | "0") => Ok(false),
             Some("true" | "1" | "") => Ok(true),
@@ -140,5 +145,7 @@ mod tests {
         );
         let e = u.flag("odd").unwrap_err();
         assert_eq!((e.field.as_str(), e.message.as_str()), ("odd", "must be true or false"));
+        let twice = RequestUrl::parse("/api/experts?available=true&available=false").flag("available").unwrap_err();
+        assert_eq!((twice.field.as_str(), twice.message.as_str()), ("available", "is given more than once"));
     }
 }

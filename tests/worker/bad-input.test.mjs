@@ -626,7 +626,7 @@ function eventCases(o, add) {
 
 /** Query parameters with a value they cannot take: 400 `invalid_query` naming them. */
 function queryCases() {
-  return ['maybe', 'yes', 'TRUE'].map((v) => ({
+  return ['maybe', 'yes', 'TRUE', 'true&available=false'].map((v) => ({
     name: `GET /api/experts · bad query: available=${v}`,
     op: 'GET /api/experts',
     category: 'bad query',
