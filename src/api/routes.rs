@@ -495,6 +495,25 @@ pub fn check_id(field: &str, id: &str) -> Result<(), ApiError> {
     }
 }
 
+/// A participant's raw id ACS could have: a Teams user or app by GUID, a phone number in E.164
+/// (a malformed one would only come back 404 from ACS). Anonymous visitors, ACS users and kinds
+/// this version does not know pass as they are.
+fn participant_raw_id(raw: &RawId) -> Result<(), ApiError> {
+    use crate::IdentifierKind as K;
+    let id = crate::CommunicationIdentifier::from_raw_id(raw.as_str());
+    let checked = match id.kind() {
+        K::MicrosoftTeamsUser(u) if u.is_anonymous => Ok(()),
+        K::MicrosoftTeamsUser(_) | K::MicrosoftTeamsApp(_) | K::PhoneNumber(_) => id.validate_target(),
+        _ => Ok(()),
+    };
+    let too_long = raw.as_str().len() > 512;
+    match checked {
+        Ok(()) if !too_long => Ok(()),
+        Ok(()) => Err(ApiError::new(400, "invalid_id", "rawId: is longer than 512 characters").field("rawId")),
+        Err(e) => Err(ApiError::new(400, "invalid_id", format!("rawId: {}", e.message)).field("rawId")),
+    }
+}
+
 /// Every (method, route) the path could mean.
 fn match_path(path: &str) -> Result<Vec<(&'static str, Route)>, ApiError> {
     let rest = match path.strip_prefix("/api/") {
@@ -534,6 +553,7 @@ fn match_path(path: &str) -> Result<Vec<(&'static str, Route)>, ApiError> {
                     let raw = percent_decode(raw)
                         .and_then(|r| RawId::new(r).ok())
                         .ok_or_else(|| ApiError::new(400, "invalid_id", "rawId: is not a raw id").field("rawId"))?;
+                    participant_raw_id(&raw)?;
                     vec![
                         ("GET", call(CallRoute::GetParticipant(raw.clone()))),
                         ("DELETE", call(CallRoute::RemoveParticipant(raw))),
@@ -593,7 +613,10 @@ mod tests {
     use super::*;
 
     fn sample(template: &str) -> String {
-        template.replace("{tenant}", "contoso").replace("{callId}", "c-1").replace("{rawId}", "8%3Aorgid%3Aabc")
+        template
+            .replace("{tenant}", "contoso")
+            .replace("{callId}", "c-1")
+            .replace("{rawId}", "8%3Aorgid%3A8f4b6e2a-1c3d-4e5f-9a0b-1c2d3e4f5a6b")
     }
 
     #[test]
@@ -642,5 +665,15 @@ mod tests {
         assert_eq!((e.status, e.field.as_deref()), (400, Some("callId")));
         let e = Route::parse("GET", "/api/calls/c-1/participants/%zz").unwrap_err();
         assert_eq!(e.field.as_deref(), Some("rawId"));
+        // What ACS could not have is refused here, not sent to come back 404.
+        let long = format!("8%3Aacs%3A{}", "x".repeat(600));
+        for raw in ["8%3Aorgid%3Anot-a-guid", "4%3A%2Babc", &long] {
+            let e = Route::parse("GET", &format!("/api/calls/c-1/participants/{raw}")).unwrap_err();
+            assert_eq!((e.status, e.field.as_deref()), (400, Some("rawId")), "{raw}");
+        }
+        // An anonymous Teams visitor, an ACS user and a kind not known here pass as they are.
+        for raw in ["8%3Ateamsvisitor%3Aabc", "8%3Aacs%3Ar_u", "99%3Afuture%3Ax"] {
+            assert!(Route::parse("DELETE", &format!("/api/calls/c-1/participants/{raw}")).is_ok(), "{raw}");
+        }
     }
 }
