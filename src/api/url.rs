@@ -43,11 +43,16 @@ impl<'a> RequestUrl<'a> {
     /// The first value of query parameter `name`, decoded as a form would be (`+` is a
     /// space); a malformed escape is kept as sent.
     pub fn query(&self, name: &str) -> Option<String> {
+        self.values(name).next()
+    }
+
+    /// Every value of query parameter `name`, in order, decoded as [`Self::query`] says.
+    fn values<'n>(&self, name: &'n str) -> impl Iterator<Item = String> + use<'a, 'n> {
         let decode = |s: &str| {
             let s = s.replace('+', " ");
             percent_decode(&s).unwrap_or(s)
         };
-        self.query.split('&').filter(|p| !p.is_empty()).find_map(|pair| {
+        self.query.split('&').filter(|p| !p.is_empty()).filter_map(move |pair| {
             let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
             (decode(k) == name).then(|| decode(v))
         })
@@ -57,11 +62,12 @@ impl<'a> RequestUrl<'a> {
     /// name) yes; anything else is an error naming it.
     /// Given twice (`?available=true&available=false`) it is an error too: which one was meant?
     pub fn flag(&self, name: &str) -> Result<bool, FieldError> {
-        let given = self.query.split('&').filter(|p| p.split('=').next() == Some(name)).count();
-        if given > 1 {
+        let mut values = self.values(name);
+        let value = values.next();
+        if values.next().is_some() {
             return Err(FieldError::new(name, "is given more than once"));
         }
-        match self.query(name).as_deref() {
+        match value.as_deref() {
             None | Some("false" | "0") => Ok(false),
             Some("true" | "1" | "") => Ok(true),
             Some(_) => Err(FieldError::new(name, "must be true or false")),

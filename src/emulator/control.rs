@@ -50,7 +50,6 @@ struct Presences {
     ids: Vec<String>,
 }
 
-/// The ground truth of every call (what tests and the chaos run compare against).
 /// `POST /control/inbound`, its numbers checked as ACS would: E.164, and `to` one the
 /// resource owns (ACS routes no other call to it).
 fn inbound(emu: &mut Emulator, b: &Inbound) -> Response {
@@ -73,6 +72,7 @@ fn inbound(emu: &mut Emulator, b: &Inbound) -> Response {
     calls::inbound(emu, &b.from, b.to.as_deref(), &name)
 }
 
+/// The ground truth of every call (what tests and the chaos run compare against).
 fn calls_view(emu: &Emulator) -> Value {
     let calls: Vec<Value> = emu
         .calls

@@ -143,7 +143,6 @@ fn normalise(e: &Event, data: &str, out: &mut String) {
         {
             push_raw_member(out, "participants", &json_text(&p.participants));
         }
-
         _ => {}
     }
 }

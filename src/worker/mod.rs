@@ -18,7 +18,7 @@ mod tenant_index;
 use ::worker::{event, Context, Env, Headers, Method, Request, Response};
 use serde_json::json;
 
-use crate::api::{experts, openapi, ApiError, RequestUrl, Route};
+use crate::api::{experts, openapi, ApiError, CallRoute, RequestUrl, Route};
 use crate::tenant::{Agent, Tenant};
 use call_object::{AGENT_HEADER, CALL_HEADER, ORIGIN_HEADER, TENANT_HEADER, TOKEN_HEADER};
 use error::{error_response, json_response};
@@ -148,8 +148,10 @@ async fn handle(mut req: Request, env: &Env) -> Result<Response, ApiError> {
             // Changes, and the reads that reach ACS or Graph for the agent (a participants list
             // fans out over ACS's pages; the experts ask Graph): a script gone wrong meets the
             // limiter, not them. The call list, views and logs are the Worker's own.
-            let reaches_out = route == Route::Experts
-                || (matches!(route, Route::Call { .. }) && url.path().contains("/participants"));
+            let reaches_out = matches!(
+                route,
+                Route::Experts | Route::Call { op: CallRoute::ListParticipants | CallRoute::GetParticipant(_), .. }
+            );
             if reaches_out || matches!(req.method(), Method::Post | Method::Delete) {
                 rate_limit(env, tenant, agent).await?;
             }
