@@ -115,7 +115,7 @@ fn responses(status: u16, schema: Option<&str>, auth: Auth) -> Value {
         r.insert("426".into(), error("Not a WebSocket upgrade."));
     }
     if auth == Auth::Agent {
-        r.insert("429".into(), error("Too many requests from this agent; `Retry-After` says when to try again."));
+        r.insert("429".into(), error("Too many requests from this agent, or too many unknown agent tokens from this address; `Retry-After` says when to try again."));
         r.insert("503".into(), error("Misconfigured (`misconfigured`: e.g. PUBLIC_ORIGIN unset against real ACS)."));
     }
     r.insert("413".into(), error("Body over 1 MiB."));

@@ -144,7 +144,19 @@ async fn handle(mut req: Request, env: &Env) -> Result<Response, ApiError> {
         }
         route => {
             let config = env::config(env)?;
-            let (tenant, agent) = authenticate(&req, &config)?;
+            let Some((tenant, agent)) = authenticate(&req, &config)? else {
+                // A token that is no agent's: guesses meet a limit per client address (valid
+                // tokens never do, so nobody can lock an agent out by guessing).
+                let address = req.headers().get("CF-Connecting-IP")?.unwrap_or_default();
+                if !limit(env, "AUTH_LIMITER", &format!("address/{address}")).await? {
+                    return Err(ApiError::new(
+                        429,
+                        "rate_limited",
+                        "too many unknown agent tokens from this address; try again in a minute",
+                    ));
+                }
+                return Err(ApiError::unauthorized("unknown agent token"));
+            };
             // Changes, and the reads that reach ACS or Graph for the agent (a participants list
             // fans out over ACS's pages; the experts ask Graph): a script gone wrong meets the
             // limiter, not them. The call list, views and logs are the Worker's own.
@@ -204,8 +216,12 @@ async fn handle(mut req: Request, env: &Env) -> Result<Response, ApiError> {
 }
 
 /// The agent behind `Authorization: Bearer <token>` (or `?access_token=` on a WebSocket
-/// upgrade, which browsers cannot give headers).
-fn authenticate<'c>(req: &Request, config: &'c crate::tenant::Config) -> Result<(&'c Tenant, &'c Agent), ApiError> {
+/// upgrade, which browsers cannot give headers); `None` when the token is no agent's. A request
+/// without a token, or with another kind of `Authorization`, is a 401 here.
+fn authenticate<'c>(
+    req: &Request,
+    config: &'c crate::tenant::Config,
+) -> Result<Option<(&'c Tenant, &'c Agent)>, ApiError> {
     let header = req.headers().get("Authorization")?;
     let token = match header.as_deref().map(str::trim) {
         Some(h) if h.len() > 7 && h[..7].eq_ignore_ascii_case("bearer ") => h[7..].trim().to_owned(),
@@ -220,31 +236,37 @@ fn authenticate<'c>(req: &Request, config: &'c crate::tenant::Config) -> Result<
         }
         None => return Err(ApiError::unauthorized("an agent token is required (Authorization: Bearer)")),
     };
-    config.agent_for_token(&token).ok_or_else(|| ApiError::unauthorized("unknown agent token"))
+    Ok(config.agent_for_token(&token))
 }
 
 /// Changes and the reads that reach ACS or Graph, per agent token, through the `AGENT_LIMITER`
 /// binding (absent: no limit). 429 with `Retry-After` beyond it.
 async fn rate_limit(env: &Env, tenant: &Tenant, agent: &Agent) -> Result<(), ApiError> {
+    if limit(env, "AGENT_LIMITER", &format!("{}/{}", tenant.id, agent.id)).await? {
+        Ok(())
+    } else {
+        Err(ApiError::new(429, "rate_limited", "too many changes from this agent; try again in a minute"))
+    }
+}
+
+/// Whether one more request under `key` is within the rate-limit `binding` (true when the
+/// binding is absent).
+async fn limit(env: &Env, binding: &str, key: &str) -> Result<bool, ApiError> {
     use ::worker::js_sys::{Function, Object, Promise, Reflect};
     use ::worker::wasm_bindgen::JsCast;
     // Called through js_sys rather than workers-rs' RateLimiter, whose serde_wasm_bindgen
     // round trip costs the bundle more than these lines.
     let internal = |e: ::worker::wasm_bindgen::JsValue| ApiError::new(500, "internal", format!("rate limiter: {e:?}"));
-    let binding = Reflect::get(env.as_ref(), &"AGENT_LIMITER".into()).map_err(internal)?;
+    let binding = Reflect::get(env.as_ref(), &binding.into()).map_err(internal)?;
     if binding.is_undefined() {
-        return Ok(());
+        return Ok(true);
     }
     let limit: Function = Reflect::get(&binding, &"limit".into()).map_err(internal)?.dyn_into().map_err(internal)?;
     let options = Object::new();
-    Reflect::set(&options, &"key".into(), &format!("{}/{}", tenant.id, agent.id).into()).map_err(internal)?;
+    Reflect::set(&options, &"key".into(), &key.into()).map_err(internal)?;
     let promise: Promise = limit.call1(&binding, &options).map_err(internal)?.dyn_into().map_err(internal)?;
     let outcome = ::worker::wasm_bindgen_futures::JsFuture::from(promise).await.map_err(internal)?;
-    if Reflect::get(&outcome, &"success".into()).map_err(internal)?.as_bool() != Some(false) {
-        Ok(())
-    } else {
-        Err(ApiError::new(429, "rate_limited", "too many changes from this agent; try again in a minute"))
-    }
+    Ok(Reflect::get(&outcome, &"success".into()).map_err(internal)?.as_bool() != Some(false))
 }
 
 /// The origin ACS must call back: `PUBLIC_ORIGIN`; against the local emulator, this request's
@@ -303,7 +325,6 @@ async fn call_stub(
     Ok(stub.fetch_with_request(env::request(method, &url, Some(&headers), body.as_deref())?).await?)
 }
 
-/// `GET /api/experts[?available=true]`: the tenant's experts with Graph presence.
 /// A request to the tenant's queue object (with the tenant and the Worker's origin, for the
 /// callback URIs of the calls it acts on).
 async fn queue_stub(
@@ -322,6 +343,7 @@ async fn queue_stub(
     Ok(stub.fetch_with_request(env::request(method, &url, Some(&headers), body.as_deref())?).await?)
 }
 
+/// `GET /api/experts[?available=true]`: the tenant's experts with Graph presence.
 async fn list_experts(req: &Request, tenant: &Tenant) -> Result<Response, ApiError> {
     let available = RequestUrl::parse(&env::url(req)).flag("available").map_err(ApiError::invalid_query)?;
     let graph = if tenant.experts.is_empty() {

@@ -59,7 +59,7 @@ test('wrangler deploy --env production --dry-run: bindings, exported classes, se
     for (const { name, class_name } of top.durableObjects) {
       assert.match(output, new RegExp(`env\\.${name} \\(${class_name}\\)\\s+Durable Object`), `${name} bound in production`);
     }
-    assert.match(output, /env\.AGENT_LIMITER .*Rate Limit/);
+    for (const limiter of ["AGENT_LIMITER", "AUTH_LIMITER"]) assert.match(output, new RegExp(`env\\.${limiter} .*Rate Limit`));
     assert.match(output, /env\.ASSETS\s+Assets/);
     assert.match(output, /env\.ACS_MODE \("acs"\)/, 'production talks to ACS, not the emulator');
     assert.doesNotMatch(output, /env\.TENANTS\b/, 'the tenants (access keys) are a secret, never a var');

@@ -1,5 +1,5 @@
 // Security in real workerd: CORS only for configured console origins, rate limiting per agent
-// token on mutating routes, the Event Grid topic allow-list (and its validation-first rule), no
+// token on mutating routes and per client address on guessed tokens, the Event Grid topic allow-list (and its validation-first rule), no
 // secret — access key, agent tokens, Event Grid keys, callback URL signatures, incoming call
 // contexts — in logs, pushes, error bodies, the console's assets or the npm package; tokens in
 // URLs only on WebSocket upgrades; the console's security headers; and, against real ACS,
@@ -168,4 +168,21 @@ test('against real ACS, callback URIs come only from PUBLIC_ORIGIN: without it, 
     await worker.stop();
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+// Last in this file: it spends this address's allowance of unknown tokens for a minute.
+test('guessed agent tokens meet a limit per client address; a real token is never limited by it', async () => {
+  const guesses = await Promise.all(Array.from({ length: 45 }, (_, i) => api(url, 'GET', '/api/me', { token: `guess-${String(i).padStart(16, '0')}` })));
+  const statuses = guesses.map((g) => g.status);
+  assert.ok(statuses.slice(0, 10).every((s) => s === 401 || s === 429), statuses.join(' '));
+  assert.ok(statuses.filter((s) => s === 401).length >= 1, `some guesses are plainly refused: ${statuses.join(' ')}`);
+  const limited = guesses.find((g) => g.status === 429);
+  assert.ok(limited, `no 429 within 45 guesses (AUTH_LIMITER allows 30 a minute): ${statuses.join(' ')}`);
+  assert.equal(limited.json.error.code, 'rate_limited');
+  assert.match(limited.json.error.message, /unknown agent tokens/);
+  assert.equal(limited.headers.get('retry-after'), '60');
+  // The agent whose token is real is not locked out by someone else's guessing.
+  const me = await api(url, 'GET', '/api/me');
+  assert.equal(me.status, 200, me.text);
+  assert.equal(me.json.agent.id, stack.tenants.tenants.contoso.agents[0].id);
 });
