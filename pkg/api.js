@@ -8,6 +8,31 @@
 
 const text = (value) => (typeof value === 'string' ? value : String(JSON.stringify(value)));
 
+/** The dotted path of the first number in `v` JSON cannot hold (NaN, ±Infinity), or null. */
+function nonFinite(v, path) {
+  if (typeof v === 'number') return Number.isFinite(v) ? null : path;
+  if (v === null || typeof v !== 'object') return null;
+  for (const [k, x] of Object.entries(v)) {
+    const found = nonFinite(x, path === '' ? k : Array.isArray(v) ? `${path}[${k}]` : `${path}.${k}`);
+    if (found !== null) return found;
+  }
+  return null;
+}
+
+/**
+ * Params or an action as JSON text. JSON.stringify writes NaN and ±Infinity as null, which the
+ * core would read as "not given": refused here instead, naming the member (searched only when
+ * the text has a null at all).
+ */
+function jsonOf(value, code) {
+  const t = text(value);
+  if (typeof value === 'object' && value !== null && t.includes('null')) {
+    const at = nonFinite(value, '');
+    if (at !== null) throw fail(code, at, 'must be a finite number (JSON has no NaN or Infinity)');
+  }
+  return t;
+}
+
 const decoder = new TextDecoder();
 
 /** A webhook body as given: text, bytes (a Buffer, a Uint8Array) or an already parsed value. */
@@ -45,6 +70,19 @@ function str(value, code, field) {
   return value;
 }
 
+/** An action argument (`{operation, ...}` or its JSON text) as JSON text. */
+function actionText(action) {
+  if (typeof action === 'string' || (typeof action === 'object' && action !== null && !Array.isArray(action))) return jsonOf(action, 'invalid_action');
+  throw fail('invalid_action', 'action', `must be an object such as {operation: 'addParticipant', ...}, not ${action === null ? 'null' : Array.isArray(action) ? 'an array' : typeof action}`);
+}
+
+/** An optional options argument: absent (`{}`) or an object. */
+function optionsObject(o, code) {
+  if (o == null) return {};
+  if (typeof o !== 'object' || Array.isArray(o)) throw fail(code, 'options', 'must be an object');
+  return o;
+}
+
 /** An optional string argument: absent (`null`/`undefined`) or a string. */
 const optStr = (value, code, field) => (value == null ? undefined : str(value, code, field));
 
@@ -60,6 +98,12 @@ function optTime(value, code, field) {
  * nothing, and takes it so one options object serves both).
  */
 const OPTIONS = new Set(['date', 'repeatabilityRequestId', 'repeatabilityFirstSent', 'apiVersion', 'clientRequestId', 'allowUnknownFields', 'by']);
+
+/** 9999-12-31T23:59:59.999Z: the last time an IMF-fixdate (`x-ms-date`) can write. */
+const LAST_HTTP_DATE = 253402300799999;
+
+/** The members `signRequest` reads. */
+const SIGNED = new Set(['method', 'url', 'body', 'date']);
 
 /** Refuses what the core would silently lose: a non-object, an unknown key, an invalid date. */
 function checkOptions(o) {
@@ -157,8 +201,18 @@ function respell(e) {
   }
 }
 
-/** Builds the public API over a wasm-bindgen module (web or nodejs target). */
-export function makeApi(raw) {
+/**
+ * Builds the public API over a wasm-bindgen module (web or nodejs target). `loaded`, where the
+ * wasm loads asynchronously (the web target), says whether `init()` has finished: until then
+ * every function throws `not_initialized` instead of reaching a module that is not there.
+ */
+export function makeApi(raw, loaded = null) {
+  const ready =
+    loaded === null
+      ? () => {}
+      : () => {
+          if (!loaded()) throw fail('not_initialized', 'init', 'the wasm is not loaded yet: `await init()` first');
+        };
   // Long texts go through the core's input buffer, written in place by encodeInto (one native
   // copy) instead of wasm-bindgen's per-call allocation and JS character loop.
   let memory = null;
@@ -169,8 +223,11 @@ export function makeApi(raw) {
   function put(t) {
     const most = t.length * 3; // UTF-8 bytes per UTF-16 unit, at most
     if (most > inputCap) {
-      inputCap = Math.max(most, 16384);
-      inputAt = raw.inputBuffer(inputCap);
+      const cap = Math.max(most, 16384);
+      // Recorded only once the buffer exists: a call that throws here (the wasm not loaded yet)
+      // must not leave a size behind that later calls would trust.
+      inputAt = raw.inputBuffer(cap);
+      inputCap = cap;
       input = null;
     }
     memory ??= raw.wasmMemory();
@@ -218,10 +275,26 @@ export function makeApi(raw) {
   function rawIdOf(identifier) {
     // A string is the identifier's JSON text, or a raw id itself (checked and made canonical).
     if (typeof identifier === 'string' && !identifier.trimStart().startsWith('{')) return identifierFromRawId(identifier).rawId;
+    if (typeof identifier !== 'string' && (typeof identifier !== 'object' || identifier === null || Array.isArray(identifier))) {
+      throw fail('invalid_identifier', 'identifier', 'must be an identifier object (e.g. {microsoftTeamsUser: {userId}}) or a raw id');
+    }
     return raw.rawIdOf(text(identifier));
   }
 
   function signRequest(request, connectionString) {
+    if (typeof request !== 'object' || request === null || Array.isArray(request)) throw fail('invalid_request', 'request', 'must be an object {method, url, body, date}');
+    for (const k of Object.keys(request)) {
+      if (!SIGNED.has(k)) throw fail('invalid_request', k, 'is not signed here (method, url, body, date)');
+    }
+    // A date as text (an x-ms-date, ISO 8601) is read by the core; a Date or Unix ms is checked
+    // here, as JSON would carry an invalid one as null ("now").
+    const d = request.date;
+    if (d instanceof Date || typeof d === 'number') {
+      const ms = millis(d);
+      if (!(ms >= 0 && ms <= LAST_HTTP_DATE)) throw fail('invalid_request', 'date', 'must be a valid time from 1970 to 9999 (an HTTP date has a four-digit year)');
+    } else if (d != null && typeof d !== 'string') {
+      throw fail('invalid_request', 'date', 'must be a Date, Unix milliseconds or a date string');
+    }
     str(connectionString, 'invalid_connection_string', 'connectionString');
     return JSON.parse(raw.signRequest(JSON.stringify(withDates(request, ['date'])), connectionString));
   }
@@ -230,7 +303,7 @@ export function makeApi(raw) {
     str(operation, 'unknown_operation', 'operation');
     checkOptions(options);
     const c = connection(connectionString);
-    const p = put(text(params ?? {}));
+    const p = put(jsonOf(params ?? {}, 'invalid_params'));
     if (!fastOptions(options)) return request(c.buildWithOptions(operation, p, JSON.stringify(withDates(options, ['date', 'repeatabilityFirstSent']))));
     const o = options ?? {};
     return request(c.build(operation, p, millis(o.date, Date.now()), o.repeatabilityRequestId ?? randomUUID(), millis(o.repeatabilityFirstSent, NaN), o.apiVersion ?? undefined, o.clientRequestId ?? undefined, o.allowUnknownFields === true));
@@ -245,7 +318,7 @@ export function makeApi(raw) {
   }
 
   class CallState {
-    #wasm = new raw.CallState();
+    #wasm = (ready(), new raw.CallState());
 
     /** The wasm object; after `free()` a clear error instead of the glue's null pointer. */
     get #inner() {
@@ -270,13 +343,13 @@ export function makeApi(raw) {
     }
 
     can(action) {
-      return JSON.parse(this.#inner.can(text(action)));
+      return JSON.parse(this.#inner.can(actionText(action)));
     }
 
     command(action, connectionString, options) {
       checkOptions(options);
       const c = connection(connectionString);
-      const a = put(text(action));
+      const a = put(jsonOf(action, 'invalid_action'));
       let out;
       if (fastOptions(options)) {
         const o = options ?? {};
@@ -289,12 +362,14 @@ export function makeApi(raw) {
       return { allowed: true, request: request(out.slice(split + 1)), changes: JSON.parse(out.slice(0, split)) };
     }
 
-    recordCommand(action, { at, by } = {}) {
+    recordCommand(action, options) {
+      const { at, by } = optionsObject(options, 'invalid_action');
       const when = optTime(at, 'invalid_action', 'at');
-      return JSON.parse(this.#inner.recordCommand(text(action), when, optStr(by, 'invalid_action', 'by')));
+      return JSON.parse(this.#inner.recordCommand(actionText(action), when, optStr(by, 'invalid_action', 'by')));
     }
 
-    recordResponse(operation, { operationContext, status, body, at } = {}) {
+    recordResponse(operation, response) {
+      const { operationContext, status, body, at } = optionsObject(response, 'invalid_response');
       str(operation, 'unknown_operation', 'operation');
       if (!Number.isInteger(status) || status < 100 || status > 599) {
         throw fail('invalid_response', 'status', 'must be the HTTP status code (an integer from 100 to 599)');
@@ -333,8 +408,20 @@ export function makeApi(raw) {
   }
 
   function describeResult(code, subCode = 0) {
+    // wasm-bindgen would wrap a number outside i32 (2**32 + 403 → 403) and truncate 403.5.
+    if (!Number.isInteger(code) || code < 0 || code > 999) throw fail('invalid_result', 'code', 'must be an integer HTTP-like result code (e.g. 403)');
+    if (!Number.isInteger(subCode) || subCode < 0 || subCode > 2147483647) throw fail('invalid_result', 'subCode', 'must be a non-negative integer (e.g. 7504)');
     return raw.describeResult(code, subCode) ?? undefined;
   }
 
-  return { parseEvents, identifierFromRawId, rawIdOf, signRequest, buildRequest, operations, rules, describeResult, CallState };
+  const api = { parseEvents, identifierFromRawId, rawIdOf, signRequest, buildRequest, operations, rules, describeResult };
+  if (loaded !== null) {
+    for (const [name, f] of Object.entries(api)) {
+      api[name] = (...args) => {
+        ready();
+        return f(...args);
+      };
+    }
+  }
+  return { ...api, CallState };
 }

@@ -16,7 +16,8 @@ export interface CommunicationUserIdentifier {
 export interface PhoneNumberIdentifier {
   kind: 'phoneNumber';
   rawId: string;
-  phoneNumber: { value: string; isAnonymous: boolean; assertedId?: string };
+  /** `isAnonymous` as ACS sent it: events may leave it out (then false; the snapshot always has it). */
+  phoneNumber: { value: string; isAnonymous?: boolean; assertedId?: string };
 }
 
 /** A Microsoft Teams user, by Entra object id (`8:orgid:<guid>`). */
@@ -89,6 +90,8 @@ export interface SwitchboardError extends Error {
     | 'invalid_response'
     | 'no_randomness'
     | 'freed' // a CallState used after free()
+    | 'not_initialized' // the browser build used before `await init()` finished, or init() failed
+    | 'invalid_result' // describeResult given something that is not a result code
     | 'internal';
   /** Dotted path of the offending field, e.g. `participantToAdd.microsoftTeamsUser.userId`. */
   field?: string;
@@ -186,7 +189,8 @@ export type ParticipantsUpdatedEvent = CallEventBase & {
 export type RecordingStateChangedEvent = CallEventBase & {
   type: 'RecordingStateChanged' | 'TeamsRecordingStateChanged' | 'TeamsComplianceRecordingStateChanged';
   recordingId: string;
-  state: 'active' | 'inactive';
+  /** Known values in this spelling, whichever casing ACS used; a value newer than this version as ACS sent it. */
+  state: 'active' | 'inactive' | (string & {});
   startDateTime?: string;
   /** Both casings occur on the wire (SPEC §6). */
   recordingKind?: string;
@@ -201,15 +205,18 @@ export type Tone =
   | 'zero' | 'one' | 'two' | 'three' | 'four' | 'five' | 'six' | 'seven' | 'eight' | 'nine'
   | 'a' | 'b' | 'c' | 'd' | 'pound' | 'asterisk';
 
+/** A tone in an event: one of {@link Tone}, or a value newer than this version as ACS sent it. */
+export type ReceivedTone = Tone | (string & {});
+
 export type RecognizeCompletedEvent = CallEventBase & {
   type: 'RecognizeCompleted';
   recognitionType: 'dtmf' | 'speech' | 'choices';
-  dtmfResult?: { tones: Tone[] };
+  dtmfResult?: { tones: ReceivedTone[] };
   choiceResult?: { label: string; recognizedPhrase?: string; confidence?: number };
   speechResult?: { speech: string; confidence?: number };
 };
 
-export type ToneReceivedEvent = CallEventBase & { type: 'ContinuousDtmfRecognitionToneReceived'; sequenceId: number; tone: Tone };
+export type ToneReceivedEvent = CallEventBase & { type: 'ContinuousDtmfRecognitionToneReceived'; sequenceId: number; tone: ReceivedTone };
 
 export type MediaStreamingEvent = CallEventBase & {
   type: 'MediaStreamingStarted' | 'MediaStreamingStopped' | 'MediaStreamingFailed';
@@ -331,9 +338,10 @@ export interface BuildOptions {
   repeatabilityRequestId?: string;
   /** Repeatability-First-Sent; default `date`. */
   repeatabilityFirstSent?: Date | number | string;
-  /** `api-version`; default 2025-05-15 (the JS SDK 1.6 sends 2026-03-12). */
+  /** `api-version`; default 2025-05-15 (the JS SDK 1.6 sends 2026-03-12), and 2024-09-01-preview
+   * for the operations only preview versions have (`operations()` says which). */
   apiVersion?: string;
-  /** `x-ms-client-request-id`. */
+  /** `x-ms-client-request-id`: printable ASCII (it is a header value). */
   clientRequestId?: string;
   /** Send members this version does not model instead of refusing them as typos. */
   allowUnknownFields?: boolean;
@@ -495,6 +503,9 @@ export interface OperationInfo {
   pathParams: string[];
   success: number[];
   repeatable: boolean;
+  /** The `api-version` built by default: the stable 2025-05-15, or 2024-09-01-preview for the
+   * operations no stable version has (unmuteParticipants, interruptAudioAndAnnounce). */
+  apiVersion: string;
 }
 
 /** Every operation's method, path, success statuses and Repeatability support. */
@@ -692,8 +703,17 @@ export interface LogRecord {
   };
 }
 
-/** An ACS result in plain words ("declined the call", "no Teams Phone licence …"), or undefined. */
+/**
+ * An ACS result in plain words ("declined the call", "no Teams Phone licence …"), or undefined
+ * for a pair this version does not know. Throws `invalid_result` for a code that is not an integer.
+ */
 export function describeResult(code: number, subCode?: number): string | undefined;
 
-/** Loads the wasm: required once in browsers and workers before anything else; a no-op in Node. */
+/**
+ * Loads the wasm: required once in browsers and workers before anything else (until it has
+ * finished, every function throws `not_initialized`); a no-op in Node. Without `input` it fetches
+ * `web/switchboard_bg.wasm` beside the package's `web.js`; a bundler that does not copy that file
+ * needs its URL (or its bytes, a Response or a compiled module) here. A failed load rejects with
+ * `not_initialized` saying from where, and a later call tries again.
+ */
 export function init(input?: string | URL | Request | Response | BufferSource | WebAssembly.Module): Promise<void>;

@@ -153,6 +153,63 @@ pub fn from_text<'a, T: serde::Deserialize<'a>>(text: &'a str) -> Result<T, Fiel
     T::deserialize(Top(&mut de)).and_then(|v| de.end().map(|()| v)).map_err(|e| error(text, &e))
 }
 
+/// [`from_text`], and when that fails on text holding escaped lone surrogates (`"\ud83d"`: valid
+/// JSON, which `JSON.parse` and .NET accept — a display name cut in the middle of an emoji —
+/// but not a Rust string), once more with each of them read as U+FFFD. Only the error path pays.
+pub fn from_text_mended<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, FieldError> {
+    from_text(text).or_else(|e| match mend_lone_surrogates(text) {
+        // Same length: the mended text's error is at the same place in the caller's text.
+        Some(mended) => from_text(&mended),
+        None => Err(e),
+    })
+}
+
+/// `text` with every escaped lone surrogate (`\uD800`–`\uDFFF` not forming a pair) written
+/// as `\uFFFD`, or `None` when it has none.
+pub fn mend_lone_surrogates(text: &str) -> Option<String> {
+    let b = text.as_bytes();
+    let hex = |i: usize| -> Option<u16> {
+        let digits = text.get(i..i + 4)?;
+        if !digits.bytes().all(|c| c.is_ascii_hexdigit()) {
+            return None;
+        }
+        u16::from_str_radix(digits, 16).ok()
+    };
+    let escape_at = |i: usize| -> Option<u16> {
+        (b.get(i) == Some(&b'\\') && b.get(i + 1) == Some(&b'u')).then(|| hex(i + 2)).flatten()
+    };
+    let mut out: Option<String> = None;
+    let mut copied = 0;
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] != b'\\' {
+            i += 1;
+            continue;
+        }
+        let Some(unit) = escape_at(i) else {
+            i += 2;
+            continue;
+        };
+        let paired =
+            (0xD800..0xDC00).contains(&unit) && escape_at(i + 6).is_some_and(|n| (0xDC00..0xE000).contains(&n));
+        if paired {
+            i += 12;
+        } else if (0xD800..0xE000).contains(&unit) {
+            let o = out.get_or_insert_with(|| String::with_capacity(text.len()));
+            o.push_str(&text[copied..i]);
+            o.push_str("\\uFFFD");
+            i += 6;
+            copied = i;
+        } else {
+            i += 6;
+        }
+    }
+    out.map(|mut o| {
+        o.push_str(&text[copied..]);
+        o
+    })
+}
+
 /// serde_json's deserializer for the top-level value, reading a struct only from a JSON object.
 ///
 /// serde's derived visitors also read a struct from an array (members by position), and
@@ -342,5 +399,35 @@ mod tests {
         }
         let deep = "[".repeat(10_000);
         assert_eq!(path_at(&deep, 1, 5000), "");
+    }
+}
+
+#[cfg(test)]
+mod mend_tests {
+    use super::{from_text_mended, mend_lone_surrogates};
+
+    #[test]
+    fn lone_surrogate_escapes_become_the_replacement_character() {
+        assert_eq!(mend_lone_surrogates(r#"{"a":"plain \n \\ud83d"}"#), None, "escaped backslash, not an escape");
+        assert_eq!(mend_lone_surrogates(r#"{"a":"\ud83d\ude00 pair"}"#), None);
+        assert_eq!(mend_lone_surrogates(r#"{"a":"Zo\ud83d"}"#).as_deref(), Some(r#"{"a":"Zo\uFFFD"}"#));
+        assert_eq!(
+            mend_lone_surrogates(r#"{"a":"\uDE00x\uD83D\u0041"}"#).as_deref(),
+            Some(r#"{"a":"\uFFFDx\uFFFD\u0041"}"#)
+        );
+        assert_eq!(
+            mend_lone_surrogates(r#"{"a":"\ud83d\ud83d\ude00"}"#).as_deref(),
+            Some(r#"{"a":"\uFFFD\ud83d\ude00"}"#)
+        );
+        assert_eq!(mend_lone_surrogates(r#"{"a":"cut \ud8"}"#), None, "not an escape of four hex digits");
+    }
+
+    #[test]
+    fn mended_text_is_read_and_other_errors_stay_as_they_were() {
+        let m: serde_json::Map<String, serde_json::Value> =
+            from_text_mended(r#"{"sourceDisplayName":"Zoë \ud83d"}"#).unwrap();
+        assert_eq!(m["sourceDisplayName"], "Zoë \u{FFFD}");
+        let e = from_text_mended::<serde_json::Map<String, serde_json::Value>>(r#"{"a":"\ud83d","b":}"#).unwrap_err();
+        assert!(e.to_string().contains("expected value (line 1, column 19)"), "the error beyond the mended one: {e}");
     }
 }

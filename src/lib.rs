@@ -67,3 +67,7 @@ pub use ids::{CommunicationIdentifier, EntraObjectId, IdentifierKind, RawId, Tea
 
 /// The ACS Call Automation API version this crate speaks by default (SPEC §1.1).
 pub const DEFAULT_API_VERSION: &str = "2025-05-15";
+
+/// The API version of the operations no stable version has ([`ops::PREVIEW_ONLY`]; SPEC §2.5):
+/// their default.
+pub const PREVIEW_API_VERSION: &str = "2024-09-01-preview";

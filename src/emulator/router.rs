@@ -14,9 +14,6 @@ use crate::ops::{self, Body, OperationMeta};
 const API_VERSIONS: [&str; 7] =
     ["2023-03-06", "2023-10-15", "2024-04-15", "2024-09-15", "2025-05-15", "2026-03-12", "2024-09-01-preview"];
 
-/// Operations that exist only in preview API versions.
-const PREVIEW_ONLY: [&str; 2] = ["unmuteParticipants", "interruptAudioAndAnnounce"];
-
 /// Splits `path?query` and returns the query parameter `name`.
 pub(super) fn query<'a>(path: &'a str, name: &str) -> Option<&'a str> {
     let q = path.split_once('?')?.1;
@@ -165,7 +162,7 @@ fn fingerprint(req: &Request) -> String {
 
 fn acs(emu: &mut Emulator, req: &Request, meta: &'static OperationMeta, params: &[String]) -> Response {
     let version = query(&req.path, "api-version").unwrap_or("");
-    let preview_only = PREVIEW_ONLY.contains(&meta.name) && !version.ends_with("-preview");
+    let preview_only = ops::PREVIEW_ONLY.contains(&meta.name) && !version.ends_with("-preview");
     if !API_VERSIONS.contains(&version) || preview_only {
         let res = Response::error(
             404,

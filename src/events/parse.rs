@@ -192,7 +192,12 @@ pub fn parse_events(body: &str) -> Result<Vec<Event>, EventError> {
     if let Some(events) = super::fast::parse_events(body) {
         return Ok(events);
     }
-    parse_with_serde(body)
+    parse_with_serde(body).or_else(|e| match crate::json_path::mend_lone_surrogates(body) {
+        // Escaped lone surrogates (a display name cut inside an emoji) are valid JSON but no Rust
+        // string: read as U+FFFD rather than refusing the whole callback. Only the error path pays.
+        Some(mended) => parse_with_serde(&mended).map_err(|_| e),
+        None => Err(e),
+    })
 }
 
 /// The type code ([`super::EventData::code`]) of a body of one event that needs no normalising,

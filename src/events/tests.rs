@@ -267,3 +267,23 @@ fn type_codes_index_the_names() {
     let unknown = parse_events(r#"{"id":"1","type":"Microsoft.Communication.Future","data":{}}"#).unwrap();
     assert_eq!(unknown[0].data.code() as usize, names.len() - 1);
 }
+
+#[test]
+fn escaped_lone_surrogates_are_read_as_the_replacement_character() {
+    // A display name cut inside an emoji: valid JSON (JSON.parse and .NET take it), no Rust
+    // string. The call must still be answerable: read as U+FFFD, not refused.
+    let body = std::fs::read_to_string(format!(
+        "{}/tests/fixtures/acs-examples/eventgrid/event-grid-schema/incoming_call.json",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let cut = body.replacen("\"callerDisplayName\": \"", "\"callerDisplayName\": \"Zo\\ud83d", 1);
+    assert_ne!(cut, body, "the fixture has a callerDisplayName");
+    let EventData::IncomingCall(c) = &one(&cut).data else { panic!() };
+    assert!(c.caller_display_name.as_deref().unwrap().starts_with("Zo\u{FFFD}"));
+    let callback = fixture("03_AddParticipantSucceeded").replacen("\"expert-1\"", "\"expert-\\udc00\"", 1);
+    let EventData::AddParticipantSucceeded(d) = &one(&callback).data else { panic!() };
+    assert_eq!(d.operation_context.as_deref(), Some("expert-\u{FFFD}"));
+    // A real error beyond it is still the error.
+    assert!(parse_events(&callback.replacen("\"expert-", "\"expert-\\q", 1)).is_err());
+}

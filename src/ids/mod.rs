@@ -381,16 +381,22 @@ impl IdentifierModelIn {
             .kind
             .as_deref()
             .map(|k| KINDS.iter().copied().find(|known| known.eq_ignore_ascii_case(k)).unwrap_or("unknown"));
-        let populated = [
+        let members = [
             self.communication_user.is_some(),
             self.phone_number.is_some(),
             self.microsoft_teams_user.is_some(),
             self.microsoft_teams_app.is_some(),
             self.teams_extension_user.is_some(),
-        ]
-        .iter()
-        .position(|p| *p)
-        .map(|i| KINDS[i]);
+        ];
+        let mut present = members.iter().enumerate().filter(|(_, p)| **p).map(|(i, _)| KINDS[i]);
+        let populated = present.next();
+        // SPEC §4.1: at most one typed member. Two would leave which one is meant to a guess.
+        if let (Some(first), Some(second)) = (populated, present.next()) {
+            return Err(FieldError::new(
+                second,
+                format!("an identifier has one typed member; this one also has `{first}`"),
+            ));
+        }
         let kind = match declared.or(populated) {
             Some(k) => k,
             None => {
@@ -690,6 +696,13 @@ mod tests {
         assert!(err(json!({"kind":"unknown"})).starts_with("rawId: is required"));
         assert!(err(json!({"rawId":""})).starts_with("rawId: rawId must not be empty"));
         assert!(err(json!("8:acs:x")).contains("invalid type"));
+        // Two typed members: which one is meant would be a guess (SPEC §4.1: at most one).
+        let two = json!({"communicationUser":{"id":"8:acs:a"},"phoneNumber":{"value":"+1425"}});
+        assert!(err(two.clone())
+            .starts_with("phoneNumber: an identifier has one typed member; this one also has `communicationUser`"));
+        let mut declared = two;
+        declared["kind"] = json!("phoneNumber");
+        assert!(err(declared).starts_with("phoneNumber: an identifier has one typed member"));
     }
 
     #[test]

@@ -6,7 +6,10 @@
 use serde_json::{Map, Value};
 use wasm_bindgen::prelude::*;
 
-use super::{connection_string, date_option, error, field_error, now, object, random_uuid, string_option, with_input};
+use super::{
+    connection_string, date_from_millis, date_option, error, field_error, now, object, random_uuid, string_option,
+    with_input, DATE_RANGE,
+};
 use crate::auth::{ConnectionString, HttpDate, Repeatability};
 use crate::ops::{self, HttpRequest, OpError, RequestOptions};
 
@@ -36,7 +39,11 @@ pub(super) fn options_from_json(text: &str) -> Result<(Inputs, Option<String>), 
         first_sent: ms(date_option(&options, "repeatabilityFirstSent")?),
         api_version: string_option(&options, "apiVersion")?.map(str::to_owned),
         client_request_id: string_option(&options, "clientRequestId")?.map(str::to_owned),
-        allow_unknown_fields: matches!(options.get("allowUnknownFields"), Some(Value::Bool(true))),
+        allow_unknown_fields: match options.get("allowUnknownFields") {
+            None | Some(Value::Null) => false,
+            Some(Value::Bool(b)) => *b,
+            Some(_) => return Err(error("invalid_options", "must be true or false", Some("allowUnknownFields"))),
+        },
     };
     Ok((built, string_option(&options, "by")?.map(str::to_owned)))
 }
@@ -87,8 +94,11 @@ impl Connection {
         params: &Map<String, Value>,
         o: &Inputs,
     ) -> Result<String, JsValue> {
-        let date = if o.date.is_nan() { now() } else { HttpDate::from_unix_millis(o.date as i64) };
-        let first_sent = if o.first_sent.is_nan() { date } else { HttpDate::from_unix_millis(o.first_sent as i64) };
+        let given = |ms: f64, field: &str| {
+            date_from_millis(ms).ok_or_else(|| error("invalid_options", DATE_RANGE, Some(field)))
+        };
+        let date = if o.date.is_nan() { now() } else { given(o.date, "date")? };
+        let first_sent = if o.first_sent.is_nan() { date } else { given(o.first_sent, "repeatabilityFirstSent")? };
         let request_id = match &o.request_id {
             Some(id) => id.clone(),
             None => random_uuid()?,
@@ -99,8 +109,13 @@ impl Connection {
             opts = opts.api_version(v);
         }
         if let Some(id) = o.client_request_id.as_deref() {
-            if id.contains(['\r', '\n']) {
-                return Err(error("invalid_options", "must not contain a line break", Some("clientRequestId")));
+            // A header value: printable ASCII (a line break would also split the wrapper's lines).
+            if !id.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+                return Err(error(
+                    "invalid_options",
+                    "must be printable ASCII: it is sent as the x-ms-client-request-id header (no line break)",
+                    Some("clientRequestId"),
+                ));
             }
             opts.client_request_id = Some(id);
         }
@@ -150,5 +165,5 @@ fn params_object(text: &str) -> Result<Map<String, Value>, JsValue> {
     if !text.trim_start().starts_with('{') {
         return Err(error("invalid_params", "params must be a JSON object", None));
     }
-    crate::json_path::from_text(text).map_err(|e| field_error("invalid_params", &e))
+    crate::json_path::from_text_mended(text).map_err(|e| field_error("invalid_params", &e))
 }

@@ -55,9 +55,9 @@ fn date_option(options: &Extra, key: &str) -> Result<Option<HttpDate>, JsValue> 
         None | Some(Value::Null) => Ok(None),
         Some(Value::Number(n)) => n
             .as_f64()
-            .filter(|f| f.is_finite())
-            .map(|f| Some(HttpDate::from_unix_millis(f as i64)))
-            .ok_or_else(|| error("invalid_options", "must be a finite number of milliseconds", Some(key))),
+            .and_then(date_from_millis)
+            .map(Some)
+            .ok_or_else(|| error("invalid_options", DATE_RANGE, Some(key))),
         Some(Value::String(s)) => HttpDate::parse(s)
             .or_else(|| crate::time::parse_rfc3339_millis(s).map(HttpDate::from_unix_millis))
             .map(Some)
@@ -70,6 +70,15 @@ fn date_option(options: &Extra, key: &str) -> Result<Option<HttpDate>, JsValue> 
             }),
         Some(_) => Err(error("invalid_options", "must be a Date, a number or a string", Some(key))),
     }
+}
+
+/// What a date given as Unix milliseconds must be.
+const DATE_RANGE: &str = "must be Unix milliseconds of a time from 1970 to 9999 (an HTTP date has a four-digit year)";
+
+/// A date given as Unix milliseconds, when it has a four-digit year from 1970 (NaN, infinities
+/// and the rest are `None`).
+fn date_from_millis(ms: f64) -> Option<HttpDate> {
+    (0.0..=253_402_300_799_999.0).contains(&ms).then(|| HttpDate::from_unix_millis(ms as i64))
 }
 
 fn now() -> HttpDate {
@@ -147,7 +156,7 @@ pub fn identifier_from_raw_id(raw: &str) -> Result<String, JsValue> {
 #[wasm_bindgen(js_name = rawIdOf)]
 pub fn raw_id_of(identifier: &str) -> Result<String, JsValue> {
     let id: CommunicationIdentifier =
-        crate::json_path::from_text(identifier).map_err(|e| field_error("invalid_identifier", &e))?;
+        crate::json_path::from_text_mended(identifier).map_err(|e| field_error("invalid_identifier", &e))?;
     Ok(id.raw_id().as_str().to_owned())
 }
 
@@ -189,7 +198,11 @@ pub fn sign_request(request: &str, connection: &str) -> Result<String, JsValue> 
 pub fn operations() -> String {
     let list: Vec<Value> = ops::OPERATIONS
         .iter()
-        .map(|m| serde_json::json!({"name": m.name, "method": m.method.as_str(), "path": m.path, "pathParams": m.params, "success": m.success, "repeatable": m.repeatable}))
+        .map(|m| {
+            let api_version =
+                if ops::PREVIEW_ONLY.contains(&m.name) { crate::PREVIEW_API_VERSION } else { crate::DEFAULT_API_VERSION };
+            serde_json::json!({"name": m.name, "method": m.method.as_str(), "path": m.path, "pathParams": m.params, "success": m.success, "repeatable": m.repeatable, "apiVersion": api_version})
+        })
         .collect();
     Value::Array(list).to_string()
 }

@@ -23,7 +23,7 @@ fn verdict(refused: Option<crate::call::Refusal>) -> String {
 /// the action the rules see.
 fn action_of(text: &str) -> Result<(String, serde_json::Map<String, Value>, Action), JsValue> {
     let mut members: serde_json::Map<String, Value> =
-        crate::json_path::from_text(text).map_err(|e| field_error("invalid_action", &e))?;
+        crate::json_path::from_text_mended(text).map_err(|e| field_error("invalid_action", &e))?;
     let op = match members.remove("operation") {
         Some(Value::String(op)) => op,
         _ => return Err(error("invalid_action", "operation: is required", Some("operation"))),

@@ -28,8 +28,9 @@ impl HttpRequest {
 /// Per-request inputs the core does not invent: time, idempotency key, API version.
 #[derive(Clone, Debug)]
 pub struct RequestOptions<'a> {
-    /// `api-version` query value (default [`crate::DEFAULT_API_VERSION`]).
-    pub api_version: &'a str,
+    /// `api-version` query value; `None`: [`crate::DEFAULT_API_VERSION`], or
+    /// [`crate::PREVIEW_API_VERSION`] for an operation only preview versions have.
+    pub api_version: Option<&'a str>,
     /// Signing time (`x-ms-date`).
     pub date: HttpDate,
     /// Required for repeatable operations; keep it with the command and reuse it on retries.
@@ -41,7 +42,7 @@ pub struct RequestOptions<'a> {
 impl<'a> RequestOptions<'a> {
     /// Options for a request signed at `date`, default API version, no Repeatability.
     pub fn new(date: HttpDate) -> Self {
-        Self { api_version: crate::DEFAULT_API_VERSION, date, repeatability: None, client_request_id: None }
+        Self { api_version: None, date, repeatability: None, client_request_id: None }
     }
 
     /// With the command's Repeatability pair.
@@ -52,7 +53,7 @@ impl<'a> RequestOptions<'a> {
 
     /// With another API version (the JS SDK 1.6 sends `2026-03-12`, SPEC §8).
     pub fn api_version(mut self, v: &'a str) -> Self {
-        self.api_version = v;
+        self.api_version = Some(v);
         self
     }
 }
@@ -146,13 +147,18 @@ pub(crate) fn assemble(
     cs: &ConnectionString,
     opts: &RequestOptions<'_>,
 ) -> Result<HttpRequest, FieldError> {
-    check_api_version(opts.api_version)?;
+    let api_version = match opts.api_version {
+        Some(v) => v,
+        None if super::PREVIEW_ONLY.contains(&meta.name) => crate::PREVIEW_API_VERSION,
+        None => crate::DEFAULT_API_VERSION,
+    };
+    check_api_version(api_version)?;
     let path_and_query = match url_override {
-        Some(link) => resolve_link(link, cs, opts.api_version)?,
+        Some(link) => resolve_link(link, cs, api_version)?,
         None => {
             let mut p = fill_path(meta, path_values)?;
             p.push_str("?api-version=");
-            p.push_str(opts.api_version);
+            p.push_str(api_version);
             p
         }
     };

@@ -80,6 +80,10 @@ impl fmt::Display for Method {
     }
 }
 
+/// Operations only preview API versions have (SPEC §2.2, §2.5): built with
+/// [`crate::PREVIEW_API_VERSION`] unless another version is asked for.
+pub const PREVIEW_ONLY: [&str; 2] = ["unmuteParticipants", "interruptAudioAndAnnounce"];
+
 /// What a route table needs to know of an operation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct OperationMeta {

@@ -322,8 +322,12 @@ fn send_example(file: &str, example: &Value) -> Response {
         b["playTo"] = json!([{"rawId": format!("4:{CUSTOMER}")}]);
         // Its api-version is 2025-05-15, but the stored 2025-05-15 spec has no path for it (SPEC
         // §2.3): the emulator serves it in preview versions only and answers 404 at 2025-05-15, as
-        // ACS does for a route a version lacks. Sent with the preview version instead.
-        let req = h.build(name, merged(&path, &body));
+        // ACS does for a route a version lacks. The builder knows: it sends the preview version
+        // unless asked for another.
+        let mut req = h.build(name, merged(&path, &body));
+        assert!(req.url.ends_with("api-version=2024-09-01-preview"), "{}", req.url);
+        req.url = req.url.replace(switchboard::PREVIEW_API_VERSION, switchboard::DEFAULT_API_VERSION);
+        h.resign(&mut req);
         assert_eq!(h.send(&req).status, 404, "{file} at {version}");
         version = "2024-09-01-preview".into();
     }

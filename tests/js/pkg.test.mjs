@@ -189,7 +189,7 @@ test('operations() and rules() list the catalogue', () => {
   const ops = sb.operations();
   assert.equal(ops.length, 35);
   const add = ops.find((o) => o.name === 'addParticipant');
-  assert.deepEqual(add, { name: 'addParticipant', method: 'POST', path: '/calling/callConnections/{callConnectionId}/participants:add', pathParams: ['callConnectionId'], success: [202], repeatable: true });
+  assert.deepEqual(add, { name: 'addParticipant', method: 'POST', path: '/calling/callConnections/{callConnectionId}/participants:add', pathParams: ['callConnectionId'], success: [202], repeatable: true, apiVersion: '2025-05-15' });
   const names = sb.rules().map((r) => r.name);
   assert.ok(names.includes('dtmf_not_in_teams_calls') && names.includes('stop_recording_started_after_teams_joined'));
   assert.equal(names.length, 15);
@@ -467,4 +467,76 @@ test('bodies as bytes parse as their text; a raw id string gives its canonical r
   assert.equal(sb.rawIdOf(`8:orgid:${OID}`), `8:orgid:${OID}`);
   assert.equal(sb.rawIdOf('4:+14255550123'), '4:+14255550123');
   assert.equal(sb.rawIdOf(JSON.stringify({ kind: 'phoneNumber', phoneNumber: { value: '+14255550123' } })), '4:+14255550123');
+});
+
+test('the browser build before init(): not_initialized, a failed load says from where, and nothing is left broken', async () => {
+  // A module instance of its own: nothing in this process has loaded the web build.
+  const web = await import('../../pkg/web.js?before-init');
+  throwsCode(() => web.parseEvents('[]'), 'not_initialized', 'init');
+  throwsCode(() => web.buildRequest('hangupCall', { callConnectionId: 'c' }, CS), 'not_initialized', 'init');
+  throwsCode(() => new web.CallState(), 'not_initialized', 'init');
+  const missing = 'file:///nowhere/switchboard_bg.wasm';
+  await assert.rejects(web.init(missing), (e) => e.code === 'not_initialized' && e.message.includes(missing) && /pass its URL/.test(e.message));
+  await web.init(readFileSync(new URL('../../pkg/web/switchboard_bg.wasm', import.meta.url)));
+  // The calls made before init() left nothing behind: the same answers as the Node build.
+  const body = read('events/05_AddParticipantFailed.json');
+  assert.deepEqual(web.parseEvents(body), sb.parseEvents(body));
+  const options = { date: DATE, repeatabilityRequestId: REP };
+  assert.deepEqual(web.buildRequest('hangupCall', { callConnectionId: 'c' }, CS, options), sb.buildRequest('hangupCall', { callConnectionId: 'c' }, CS, options));
+  const call = new web.CallState();
+  assert.equal(call.apply(body)[0].outcome, 'applied');
+  call.free();
+});
+
+test('values the request cannot carry as given are refused, naming the member', () => {
+  const add = { callConnectionId: 'c', participantToAdd: { microsoftTeamsUser: { userId: OID } } };
+  // JSON has no NaN or Infinity: JSON.stringify would send them as null, i.e. "not given".
+  throwsCode(() => sb.buildRequest('addParticipant', { ...add, invitationTimeoutInSeconds: NaN }, CS), 'invalid_params', 'invitationTimeoutInSeconds');
+  throwsCode(() => sb.buildRequest('playToAll', { callConnectionId: 'c', playSources: [{ kind: 'file', file: { uri: 'https://x/a.wav' } }], playOptions: { loop: false, x: -Infinity } }, CS), 'invalid_params', 'playOptions.x');
+  const call = new sb.CallState();
+  throwsCode(() => call.command({ operation: 'addParticipant', ...add, invitationTimeoutInSeconds: Infinity }, CS), 'invalid_action', 'invitationTimeoutInSeconds');
+  // SPEC §4.1: one typed member per identifier.
+  throwsCode(() => sb.buildRequest('addParticipant', { callConnectionId: 'c', participantToAdd: { communicationUser: { id: '8:acs:a' }, phoneNumber: { value: '+14255550123' } } }, CS), 'invalid_params', 'participantToAdd.phoneNumber');
+  // Dates an HTTP date cannot write, and signRequest's own members.
+  const url = 'https://contoso.communication.azure.com/calling/callConnections/c?api-version=2025-05-15';
+  throwsCode(() => sb.signRequest({ url, date: NaN }, CS), 'invalid_request', 'date');
+  throwsCode(() => sb.signRequest({ url, date: new Date('x') }, CS), 'invalid_request', 'date');
+  throwsCode(() => sb.signRequest({ url, date: -1e20 }, CS), 'invalid_request', 'date');
+  throwsCode(() => sb.signRequest({ url, Body: '{"a":1}' }, CS), 'invalid_request', 'Body');
+  throwsCode(() => sb.signRequest(null, CS), 'invalid_request', 'request');
+  throwsCode(() => sb.buildRequest('hangupCall', { callConnectionId: 'c' }, CS, { date: 1e16 }), 'invalid_options', 'date');
+  throwsCode(() => sb.buildRequest('hangupCall', { callConnectionId: 'c' }, CS, { date: '0001-01-01T00:00:00Z', repeatabilityFirstSent: -1 }), 'invalid_options', 'repeatabilityFirstSent');
+  // A header value is printable ASCII; a flag is a boolean.
+  throwsCode(() => sb.buildRequest('hangupCall', { callConnectionId: 'c' }, CS, { clientRequestId: 'a\uD800b' }), 'invalid_options', 'clientRequestId');
+  throwsCode(() => sb.buildRequest('hangupCall', { callConnectionId: 'c' }, CS, { clientRequestId: 'caf\u00e9' }), 'invalid_options', 'clientRequestId');
+  throwsCode(() => sb.buildRequest('hangupCall', { callConnectionId: 'c' }, CS, { allowUnknownFields: 'yes' }), 'invalid_options', 'allowUnknownFields');
+  // describeResult: integers only (wasm would wrap 2**32 + 403 to 403).
+  throwsCode(() => sb.describeResult(2 ** 32 + 403, 7604), 'invalid_result', 'code');
+  throwsCode(() => sb.describeResult('403', 7604), 'invalid_result', 'code');
+  throwsCode(() => sb.describeResult(403, 7604.5), 'invalid_result', 'subCode');
+  assert.match(sb.describeResult(403, 7604), /licen/i);
+  // Arguments that are not what they must be.
+  throwsCode(() => call.can(undefined), 'invalid_action', 'action');
+  throwsCode(() => call.recordCommand({ operation: 'hangupCall', callConnectionId: 'c' }, 5), 'invalid_action', 'options');
+  throwsCode(() => sb.rawIdOf(undefined), 'invalid_identifier', 'identifier');
+  assert.ok(Array.isArray(call.recordCommand({ operation: 'hangupCall', callConnectionId: 'c' }, null)));
+  call.free();
+});
+
+test('escaped lone surrogates (a name cut inside an emoji) are read as U+FFFD, not refused', () => {
+  const incoming = read('acs-examples/eventgrid/event-grid-schema/incoming_call.json').replace('"callerDisplayName": "', '"callerDisplayName": "Zo\\ud83d');
+  const [e] = sb.parseEvents(incoming);
+  assert.equal(e.type, 'IncomingCall');
+  assert.ok(e.callerDisplayName.startsWith('Zo\uD83D'), 'the event is the body as JSON.parse reads it');
+  const r = sb.buildRequest('addParticipant', { callConnectionId: 'c', participantToAdd: { microsoftTeamsUser: { userId: OID } }, sourceDisplayName: 'Zo\uD83D' }, CS, { date: DATE, repeatabilityRequestId: REP });
+  assert.equal(JSON.parse(r.body).sourceDisplayName, 'Zo\uFFFD');
+});
+
+test('operations only preview versions have are built with the preview api-version unless asked otherwise', () => {
+  const unmute = { callConnectionId: 'c', targetParticipants: [{ communicationUser: { id: '8:acs:r_u' } }] };
+  assert.match(sb.buildRequest('unmuteParticipants', unmute, CS).url, /\?api-version=2024-09-01-preview$/);
+  assert.match(sb.buildRequest('unmuteParticipants', unmute, CS, { apiVersion: '2026-03-12' }).url, /\?api-version=2026-03-12$/);
+  assert.match(sb.buildRequest('hangupCall', { callConnectionId: 'c' }, CS).url, /\?api-version=2025-05-15$/);
+  const ops = Object.fromEntries(sb.operations().map((o) => [o.name, o.apiVersion]));
+  assert.deepEqual([ops.unmuteParticipants, ops.interruptAudioAndAnnounce, ops.addParticipant], ['2024-09-01-preview', '2024-09-01-preview', '2025-05-15']);
 });
