@@ -175,6 +175,28 @@ pub struct Graph {
 }
 
 impl Config {
+    /// What makes this document unfit for real ACS (`ACS_MODE=acs`), or `None`: callback tokens
+    /// trusted from another issuer or JWKS than ACS's (the development document points them at
+    /// the emulator, whose signing key is public), or an ACS or Graph endpoint on loopback.
+    pub fn production_problem(&self) -> Option<String> {
+        if self.acs.issuer != ACS_ISSUER || self.acs.jwks_url != ACS_JWKS_URL {
+            return Some(format!(
+                "TENANTS has an `acs` block: callback tokens would be trusted from {} ({}), not ACS; remove it against real ACS",
+                self.acs.issuer, self.acs.jwks_url
+            ));
+        }
+        for t in self.tenants.values() {
+            if t.connection_string.endpoint().is_loopback() {
+                return Some(format!("tenants.{}.connectionString points at a loopback emulator, not ACS", t.id));
+            }
+            let graph = t.graph.as_ref().map(|g| g.endpoint.as_str()).unwrap_or_default();
+            if graph.starts_with("http://") {
+                return Some(format!("tenants.{}.graph.endpoint is plain http ({graph}), not Microsoft Graph", t.id));
+            }
+        }
+        None
+    }
+
     /// Parses and checks the configuration document.
     pub fn parse(text: &str) -> Result<Config, FieldError> {
         let v: Value = crate::json_path::from_text(text)?;
@@ -475,6 +497,19 @@ mod tests {
         assert!(c.agent_for_token("contoso-agent-7-tokem").is_none());
         assert!(c.agent_for_token("").is_none());
         assert_eq!(c.acs.issuer, ACS_ISSUER);
+    }
+
+    #[test]
+    fn a_document_made_for_the_emulator_is_unfit_for_real_acs() {
+        let real = |d: String| d.replace("http://127.0.0.1:8788/", "https://contoso.communication.azure.com/");
+        assert_eq!(Config::parse(&real(doc(""))).unwrap().production_problem(), None);
+        let loopback = Config::parse(&doc("")).unwrap().production_problem().unwrap();
+        assert!(loopback.starts_with("tenants.contoso.connectionString points at a loopback emulator"), "{loopback}");
+        let trusted = real(doc("")).replacen('{', r#"{"acs":{"jwksUrl":"http://127.0.0.1:8788/calling/keys"},"#, 1);
+        let problem = Config::parse(&trusted).unwrap().production_problem().unwrap();
+        assert!(problem.contains("http://127.0.0.1:8788/calling/keys") && problem.contains("remove it"), "{problem}");
+        let graph = real(doc(r#","graph":{"endpoint":"http://127.0.0.1:8788"}"#));
+        assert!(Config::parse(&graph).unwrap().production_problem().unwrap().contains("graph.endpoint is plain http"));
     }
 
     #[test]

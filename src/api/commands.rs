@@ -290,10 +290,30 @@ fn members(body: &str) -> Result<Map<String, Value>, ApiError> {
     if body.trim().is_empty() {
         return Ok(Map::new());
     }
+    // An escaped lone surrogate is refused here (400 invalid_json), unlike in ACS's events: an
+    // agent's request can be sent again, a call's callback cannot.
     match serde_json::from_str::<Value>(body) {
         Ok(Value::Object(m)) => Ok(m),
         Ok(_) => Err(ApiError::new(400, "invalid_body", "the body must be a JSON object")),
         Err(e) => Err(ApiError::new(400, "invalid_json", format!("the body is not JSON: {e}"))),
+    }
+}
+
+/// Refuses control characters (a line break or NUL in a Teams toast, a log line), and for text
+/// a person reads (`shown`) the bidirectional overrides and isolates too, which can make a
+/// caller's name read as something else ("…\u{202E}lanretxe" shown reversed).
+fn plain_text(field: &str, text: &str, shown: bool) -> Result<(), FieldError> {
+    let bidi = |c: char| matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
+    match text.chars().find(|&c| c.is_control() || (shown && bidi(c))) {
+        None => Ok(()),
+        Some(c) => Err(FieldError::new(
+            field,
+            format!(
+                "must not contain control characters (U+{:04X}){}",
+                c as u32,
+                if shown { " or direction overrides" } else { "" }
+            ),
+        )),
     }
 }
 
@@ -316,14 +336,15 @@ impl Body {
         }
     }
 
-    /// `operationContext`: 1-256 characters when given (ACS's limit).
+    /// `operationContext`: 1-256 characters when given (ACS's limit), no control characters.
     fn operation_context(&mut self) -> Result<Option<String>, FieldError> {
         let ctx = self.text("operationContext")?;
         match &ctx {
             Some(c) if c.is_empty() || c.chars().count() > 256 => {
                 Err(FieldError::new("operationContext", "must be 1-256 characters"))
             }
-            _ => Ok(ctx),
+            Some(c) => plain_text("operationContext", c, false).map(|()| ctx),
+            None => Ok(ctx),
         }
     }
 
@@ -350,6 +371,7 @@ impl Body {
             if n.trim().is_empty() || n.chars().count() > 256 {
                 return Err(FieldError::new("sourceDisplayName", "must be 1-256 characters"));
             }
+            plain_text("sourceDisplayName", n, true)?;
         }
         let source_caller_id_number = if caller_id || self.members.contains_key("sourceCallerIdNumber") {
             let n = self.text("sourceCallerIdNumber")?;
@@ -453,6 +475,24 @@ mod tests {
         }
         let r = read(&CallRoute::Terminate, r#"{"operationContext":"mine"}"#).unwrap();
         assert_eq!(r.operation_context.as_deref(), Some("mine"));
+    }
+
+    #[test]
+    fn control_characters_and_direction_overrides_are_refused_where_people_or_logs_read_them() {
+        let add = |extra: &str| format!(r#"{{"participant":{{"teamsUserId":"{DANA}"}}{extra}}}"#);
+        // JSON escapes, as a browser would send them.
+        for name in [r"Microsoft\nIT Security", r"a\u0000b", r"Contoso \u202Eroirepus", r"x\u2066y", r"\u0085"] {
+            let e = err(CallRoute::AddParticipants, &add(&format!(r#","sourceDisplayName":"{name}""#)));
+            assert_eq!((e.status, e.field.as_deref()), (400, Some("sourceDisplayName")), "{name}");
+        }
+        let e = err(CallRoute::Terminate, r#"{"operationContext":"a\nb"}"#);
+        assert_eq!((e.status, e.field.as_deref()), (400, Some("operationContext")));
+        // Letters of any script, emoji and a right-to-left name are fine.
+        let ok = read(
+            &CallRoute::AddParticipants,
+            &add(r#","sourceDisplayName":"Zoë Ørsted 🎧 دعم","operationContext":"expert ü""#),
+        );
+        assert!(ok.is_ok(), "{ok:?}");
     }
 
     #[test]

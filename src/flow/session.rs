@@ -245,6 +245,9 @@ impl CallSession {
         if let (AgentCommand::Hangup, Some(refused)) = (&req.command, self.queue_leg_needed()) {
             return Err(refused);
         }
+        if let Some(c) = &req.operation_context {
+            self.check_agent_context(c)?;
+        }
         let context = req.operation_context.clone().unwrap_or_else(|| self.new_context());
         let plan =
             self.plan(&req.command, &context).map_err(|e| self.refusal_before_plan(&req.command).unwrap_or(e))?;
@@ -786,6 +789,24 @@ impl CallSession {
             attempts: 0,
         });
         vec![record, Output::Send(id)]
+    }
+
+    /// An agent's own `operationContext` may not take a form the Worker gives its own operations
+    /// (`queue-…` for the queue leg, `<call>-<n>` from [`Self::new_context`]): an outcome reported
+    /// under it would be taken for theirs — a queue offer failed, another command's answer.
+    fn check_agent_context(&self, context: &str) -> Result<(), ApiError> {
+        let prefix = &self.call_id[..self.call_id.len().min(8)];
+        let generated = context
+            .strip_prefix(prefix)
+            .and_then(|rest| rest.strip_prefix('-'))
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+        if context.starts_with("queue-") || generated {
+            return Err(ApiError::invalid(crate::FieldError::new(
+                "operationContext",
+                format!("\"queue-…\" and \"{prefix}-<number>\" are the Worker's own operation contexts on this call; choose another"),
+            )));
+        }
+        Ok(())
     }
 
     pub(super) fn new_context(&mut self) -> String {

@@ -307,3 +307,21 @@ fn a_stranded_outbox_entry_is_sent_again_with_its_key() {
     assert_eq!(s.outbox[0].repeatability_request_id, key);
     assert!(out.iter().any(|o| matches!(o, Output::Log(r) if r.detail["resend"] == json!([ids[0]]))));
 }
+
+#[test]
+fn an_agent_may_not_use_the_operation_contexts_the_worker_gives_its_own() {
+    // An outcome under "queue-offer-3" would be taken for the queue's offer; under "c1-4" for a
+    // command whose context the Worker generated. Refused before the rules, nothing sent.
+    let mut s = session();
+    for context in ["queue-offer-3", "queue-hold", "c1-4"] {
+        let req = commands::read(&CallRoute::Terminate, &json!({ "operationContext": context }).to_string()).unwrap();
+        let e = s.command(req, ctx(1_000)).unwrap_err();
+        assert_eq!((e.status, e.field.as_deref()), (400, Some("operationContext")), "{context}: {e:?}");
+    }
+    assert!(s.outbox.is_empty());
+    // Others pass to the rules (here: not connected yet).
+    for context in ["queue", "c1-", "c1-x", "expert-1"] {
+        let req = commands::read(&CallRoute::Terminate, &json!({ "operationContext": context }).to_string()).unwrap();
+        assert_eq!(s.command(req, ctx(1_000)).unwrap_err().code, "not_connected", "{context}");
+    }
+}

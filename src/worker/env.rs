@@ -17,7 +17,19 @@ thread_local! {
 
 /// The tenant configuration: `TENANTS` as a secret (production: `wrangler secret put TENANTS`)
 /// or a var (local: `.dev.vars` or `--var`), JSON in the shape of `config/tenants.dev.json`.
+/// Against real ACS (`ACS_MODE=acs`) a document made for the emulator is refused (503
+/// `misconfigured`, [`Config::production_problem`]).
 pub fn config(env: &Env) -> Result<Rc<Config>, ApiError> {
+    let config = parsed_config(env)?;
+    if acs_mode(env) == "acs" {
+        if let Some(problem) = config.production_problem() {
+            return Err(ApiError::new(503, "misconfigured", problem));
+        }
+    }
+    Ok(config)
+}
+
+fn parsed_config(env: &Env) -> Result<Rc<Config>, ApiError> {
     let text =
         env.secret("TENANTS").map(|s| s.to_string()).or_else(|_| env.var("TENANTS").map(|v| v.to_string())).map_err(
             |_| ApiError::new(500, "not_configured", "TENANTS is not set (see config/tenants.dev.json for its shape)"),

@@ -34,12 +34,15 @@ pub fn json_response(value: &serde_json::Value, status: u16) -> Result<Response,
     Ok(text_response(&value.to_string(), status)?)
 }
 
-/// A JSON text answer with `status` (204 and 304 go without a body).
+/// A JSON text answer with `status` (204 and 304 go without a body). Never cached (calls, logs
+/// and errors are one agent's, of one moment) and never sniffed as anything but JSON.
 pub fn text_response(body: &str, status: u16) -> ::worker::Result<Response> {
     let headers = Headers::new();
     if matches!(status, 204 | 304) {
         return Ok(Response::empty()?.with_status(status));
     }
     headers.set("Content-Type", "application/json; charset=utf-8")?;
+    headers.set("Cache-Control", "no-store")?;
+    headers.set("X-Content-Type-Options", "nosniff")?;
     Ok(Response::ok(body)?.with_status(status).with_headers(headers))
 }

@@ -12,8 +12,9 @@ use super::{call_stub, env};
 use crate::api::ApiError;
 use crate::events::{parse_events, EventData};
 
-/// Handles one Event Grid delivery.
-pub async fn event_grid(req: &Request, env: &Env, body: &str, origin: &str) -> Result<::worker::Response, ApiError> {
+/// Handles one Event Grid delivery. The body is read only once the tenant and key are right:
+/// a stranger's megabyte is refused unread.
+pub async fn event_grid(req: &mut Request, env: &Env, origin: &str) -> Result<::worker::Response, ApiError> {
     let config = env::config(env)?;
     let url_text = env::url(req);
     let url = crate::api::RequestUrl::parse(&url_text);
@@ -25,7 +26,8 @@ pub async fn event_grid(req: &Request, env: &Env, body: &str, origin: &str) -> R
         .tenant(&tenant_id)
         .filter(|t| t.event_grid_key_matches(&key))
         .ok_or_else(|| ApiError::unauthorized("unknown tenant or wrong Event Grid key"))?;
-    let events = parse_events(body).map_err(|e| {
+    let body = super::read_body(req).await?;
+    let events = parse_events(&body).map_err(|e| {
         let mut err = ApiError::new(400, e.code(), e.to_string());
         err.field = e.field();
         err

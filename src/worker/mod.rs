@@ -85,8 +85,10 @@ async fn handle(mut req: Request, env: &Env) -> Result<Response, ApiError> {
     let url_text = env::url(&req);
     let url = RequestUrl::parse(&url_text);
     let route = Route::parse(req.method().as_ref(), url.path())?;
-    // Health answers even when the rest cannot, and says why (a missing PUBLIC_ORIGIN).
+    // Health answers even when the rest cannot, and says why (a missing PUBLIC_ORIGIN, TENANTS
+    // missing or invalid, or made for the emulator while ACS_MODE is acs).
     let (origin, problem) = match public_origin(env, &req) {
+        Ok(o) if route == Route::Health => (o, env::config(env).err().map(|e| e.message)),
         Ok(o) => (o, None),
         Err(e) if route == Route::Health => (String::new(), Some(e.message)),
         Err(e) => return Err(e),
@@ -112,10 +114,7 @@ async fn handle(mut req: Request, env: &Env) -> Result<Response, ApiError> {
             headers.set("WebHook-Allowed-Rate", "*")?;
             Ok(Response::empty()?.with_status(200).with_headers(headers))
         }
-        Route::EventGrid => {
-            let body = read_body(&mut req).await?;
-            incoming::event_grid(&req, env, &body, &origin).await
-        }
+        Route::EventGrid => incoming::event_grid(&mut req, env, &origin).await,
         Route::Callback { tenant, call_id } => {
             // The Worker's own time: the JWT check (claims in Rust, the signature in WebCrypto).
             let started = env::clock();
@@ -132,7 +131,7 @@ async fn handle(mut req: Request, env: &Env) -> Result<Response, ApiError> {
             let token = jwks::verify_callback(auth.as_deref(), &config.acs, t, env::now_ms()).await?;
             let worker_ms = env::clock() - started;
             let body = read_body(&mut req).await?;
-            let jti = token.jti.map(|j| format!("{j} {}", token.exp));
+            let jti = Some(format!("{} {}", token.jti, token.exp));
             let mut res =
                 call_stub(env, t, &call_id, None, &origin, Method::Post, "/_callback", Some(body), jti).await?;
             // A stub's response headers are immutable: answer with a copy that adds ours.
@@ -144,7 +143,8 @@ async fn handle(mut req: Request, env: &Env) -> Result<Response, ApiError> {
         }
         route => {
             let config = env::config(env)?;
-            let Some((tenant, agent)) = authenticate(&req, &config)? else {
+            let watch = matches!(route, Route::QueueEvents | Route::Call { op: CallRoute::Events, .. });
+            let Some((tenant, agent)) = authenticate(&req, &config, watch)? else {
                 // A token that is no agent's: guesses meet a limit per client address (valid
                 // tokens never do, so nobody can lock an agent out by guessing).
                 let address = req.headers().get("CF-Connecting-IP")?.unwrap_or_default();
@@ -215,12 +215,13 @@ async fn handle(mut req: Request, env: &Env) -> Result<Response, ApiError> {
     }
 }
 
-/// The agent behind `Authorization: Bearer <token>` (or `?access_token=` on a WebSocket
-/// upgrade, which browsers cannot give headers); `None` when the token is no agent's. A request
-/// without a token, or with another kind of `Authorization`, is a 401 here.
+/// The agent behind `Authorization: Bearer <token>` (or `?access_token=` on the upgrade of a
+/// `watch` route's WebSocket, which browsers cannot give headers); `None` when the token is no
+/// agent's. A request without a token, or with another kind of `Authorization`, is a 401 here.
 fn authenticate<'c>(
     req: &Request,
     config: &'c crate::tenant::Config,
+    watch: bool,
 ) -> Result<Option<(&'c Tenant, &'c Agent)>, ApiError> {
     let header = req.headers().get("Authorization")?;
     let token = match header.as_deref().map(str::trim) {
@@ -228,7 +229,7 @@ fn authenticate<'c>(
         Some(_) => return Err(ApiError::unauthorized("Authorization must be `Bearer <agent token>`")),
         // `?access_token=` only where a browser cannot set the header: a WebSocket's upgrade
         // (tokens in URLs end up in logs).
-        None if req.headers().get("Upgrade")?.is_some_and(|u| u.eq_ignore_ascii_case("websocket")) => {
+        None if watch && req.headers().get("Upgrade")?.is_some_and(|u| u.eq_ignore_ascii_case("websocket")) => {
             let url = env::url(req);
             let from_query = RequestUrl::parse(&url).query("access_token");
             from_query

@@ -121,6 +121,16 @@ test('a callback token is good for one delivery, on the call it was sent to', as
     assert.deepEqual([r.status, r.json.error.code], [401, 'callback_signature'], path);
   }
   assert.equal((await api(url, 'GET', `/api/calls/${callId}/log`)).json.entries.length, before);
+  // `jti` is optional in a JWT: a token without one is known by its signature, and is good for
+  // one delivery too.
+  const bare = `Bearer ${jwt({ iat: Math.floor(Date.now() / 1000) - 7 })}`;
+  assert.equal((await callback(signedPath('contoso', callId), bare, callbackBody(ccid))).status, 200);
+  const bareAgain = await callback(signedPath('contoso', callId), bare, callbackBody(ccid));
+  assert.deepEqual([bareAgain.status, bareAgain.json.error.code], [401, 'token_replayed']);
+  // A token valid for hours is not a callback's (ACS's live 5 minutes; its 24 h media-streaming
+  // tokens have the same issuer and audience).
+  const long = await callback(signedPath('contoso', callId), `Bearer ${jwt({ jti: `long-${Math.random()}`, exp: Math.floor(Date.now() / 1000) + 2 * 3600 })}`, callbackBody(ccid));
+  assert.deepEqual([long.status, long.json.error.code], [401, 'token_malformed']);
 });
 
 test('Event Grid: key checked, validation handshake answered, CloudEvents preflight allowed', async () => {
@@ -129,6 +139,9 @@ test('Event Grid: key checked, validation handshake answered, CloudEvents prefli
   assert.equal((await eg('', validation)).status, 401);
   assert.equal((await eg('?tenant=contoso&key=wrong', validation)).status, 401);
   assert.equal((await eg('?tenant=nobody&key=dev-event-grid-key-contoso', validation)).status, 401);
+  // A stranger's body is refused unread: 401 before its size (413) or its JSON (400).
+  assert.equal((await eg('?tenant=contoso&key=wrong', 'x'.repeat(2 << 20))).status, 401);
+  assert.equal((await eg('?tenant=contoso&key=dev-event-grid-key-contoso', 'x'.repeat(2 << 20))).status, 413);
   const ok = await eg('?tenant=contoso&key=dev-event-grid-key-contoso', validation);
   assert.deepEqual(ok.json, { validationResponse: 'abc-123' });
   const pre = await fetch(`${url}/api/events/incoming`, { method: 'OPTIONS', headers: { 'WebHook-Request-Origin': 'eventgrid.azure.net' } });

@@ -112,6 +112,24 @@ test('?access_token= is taken on a WebSocket upgrade only (tokens in URLs end up
   assert.equal(r.status, 401, await r.text());
   const post = await fetch(`${url}/api/calls/x:hangup?access_token=${CONTOSO_TOKEN}`, { method: 'POST' });
   assert.equal(post.status, 401);
+  // Nor does an Upgrade header make a token in the URL good on a route that is no WebSocket's.
+  const { request } = await import('node:http');
+  for (const path of ['/api/calls', '/api/me']) {
+    const status = await new Promise((resolve, reject) => {
+      const req = request(`${url}${path}?access_token=${CONTOSO_TOKEN}`, { headers: { Upgrade: 'websocket', Connection: 'Upgrade', 'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==', 'Sec-WebSocket-Version': '13' } });
+      req.on('response', (res) => {
+        res.resume();
+        resolve(res.statusCode);
+      });
+      req.on('upgrade', (res, socket) => {
+        socket.destroy();
+        resolve(res.statusCode);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    assert.equal(status, 401, path);
+  }
 });
 
 test('the console is served with a content security policy and may not be framed', async () => {
@@ -124,6 +142,13 @@ test('the console is served with a content security policy and may not be framed
   }
   assert.equal(r.headers.get('x-content-type-options'), 'nosniff');
   assert.equal(r.headers.get('x-frame-options'), 'DENY');
+  assert.equal(r.headers.get('strict-transport-security'), 'max-age=31536000');
+  // The API's answers (the Worker's own, a call object's, an error) are never cached nor sniffed.
+  const calls = (await api(url, 'GET', '/api/calls')).json.calls;
+  for (const path of ['/api/calls', '/api/me', `/api/calls/${calls[0]?.callId ?? 'none'}`, '/api/nothing']) {
+    const a = await api(url, 'GET', path);
+    assert.deepEqual([a.headers.get('cache-control'), a.headers.get('x-content-type-options')], ['no-store', 'nosniff'], `${path} ${a.status}`);
+  }
 });
 
 test('changes and reads that reach ACS or Graph are rate limited per agent token (429 with Retry-After)', async () => {
@@ -164,6 +189,27 @@ test('against real ACS, callback URIs come only from PUBLIC_ORIGIN: without it, 
     const r = await fetch(`${worker.url}/api/calls`, { method: 'POST', headers: { Authorization: `Bearer ${CONTOSO_TOKEN}`, Host: 'evil.example' }, body: JSON.stringify({ targets: [{ teamsUserId: DANA }] }) });
     const e = await r.json();
     assert.deepEqual([r.status, e.error.code], [503, 'misconfigured']);
+  } finally {
+    await worker.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('against real ACS, a tenants document made for the emulator is refused, and health says why', async () => {
+  // The development document trusts the emulator's JWKS (its signing key is public) and calls a
+  // loopback ACS: deployed by mistake, anyone could sign callbacks.
+  const { startWrangler } = await import('../../scripts/wrangler.mjs');
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const dir = mkdtempSync(join(tmpdir(), 'switchboard-acs-trust-'));
+  const worker = await startWrangler({ persistTo: dir, readyStatus: 503, vars: { ACS_MODE: 'acs', PUBLIC_ORIGIN: 'https://sb.example', TENANTS: JSON.stringify(stack.tenants) } });
+  try {
+    const r = await fetch(`${worker.url}/api/health`);
+    const health = await r.json();
+    assert.deepEqual([r.status, health.ok], [503, false]);
+    assert.match(health.problem, /^TENANTS has an `acs` block: callback tokens would be trusted from .*remove it against real ACS/);
+    const me = await fetch(`${worker.url}/api/me`, { headers: { Authorization: `Bearer ${CONTOSO_TOKEN}` } });
+    assert.deepEqual([me.status, (await me.json()).error.code], [503, 'misconfigured']);
   } finally {
     await worker.stop();
     rmSync(dir, { recursive: true, force: true });

@@ -27,9 +27,10 @@ pub const ACS_JWKS_URL: &str = "https://acscallautomation.communication.azure.co
 pub const RS256: &str = "RS256";
 
 /// The longest a callback token may still be valid for, in seconds. ACS mints one per delivery,
-/// valid for 5 minutes (SPEC §3); a signed token good for longer is not a callback's (a day
-/// leaves room for ACS's other tokens, valid for 24 h).
-pub const MAX_REMAINING_S: i64 = 24 * 3600;
+/// valid for 5 minutes (SPEC §3.6); its media-streaming tokens have the same issuer and audience
+/// but live 24 h, and must not pass for a callback's. An hour leaves room for a lifetime the
+/// digest has wrong without admitting those.
+pub const MAX_REMAINING_S: i64 = 3600;
 
 /// Default clock skew tolerated on `exp` and `nbf`, in seconds.
 pub const DEFAULT_SKEW_S: i64 = 60;
@@ -252,7 +253,9 @@ impl UnverifiedToken {
             return Err(JwtError::Expired { exp, now: now_s });
         }
         if exp > now_s.saturating_add(MAX_REMAINING_S.saturating_add(skew)) {
-            return Err(malformed("the token is valid for more than a day from now"));
+            return Err(malformed(
+                "the token is valid for more than an hour from now (a callback token lives 5 minutes)",
+            ));
         }
         if let Some(nbf) = self.claims.nbf {
             if now_s < nbf.saturating_sub(skew) {

@@ -215,12 +215,18 @@ fn check_refuses_expired_tokens_after_the_skew() {
 }
 
 #[test]
-fn check_refuses_tokens_valid_for_more_than_a_day() {
-    // ACS's callback tokens live 5 minutes; one signed for the year 3000 is not one of those.
-    let day = super::MAX_REMAINING_S;
-    assert_eq!(check_at(header(), with(claims(), "exp", serde_json::json!(NOW + day)), NOW), Ok(()));
-    let e = check_at(header(), with(claims(), "exp", serde_json::json!(NOW + day + 61)), NOW).unwrap_err();
-    assert_eq!(e.to_string(), "the bearer token is malformed: the token is valid for more than a day from now");
+fn check_refuses_tokens_valid_for_more_than_an_hour() {
+    // ACS's callback tokens live 5 minutes; a media-streaming token (24 h, same issuer and
+    // audience) or one signed for the year 3000 is not one of those.
+    let hour = super::MAX_REMAINING_S;
+    assert_eq!(hour, 3600);
+    assert_eq!(check_at(header(), with(claims(), "exp", serde_json::json!(NOW + hour)), NOW), Ok(()));
+    let e = check_at(header(), with(claims(), "exp", serde_json::json!(NOW + hour + 61)), NOW).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "the bearer token is malformed: the token is valid for more than an hour from now (a callback token lives 5 minutes)"
+    );
+    assert!(check_at(header(), with(claims(), "exp", serde_json::json!(NOW + 23 * 3600)), NOW).is_err());
     assert!(check_at(header(), with(claims(), "exp", serde_json::json!(32_503_680_000_i64)), NOW).is_err());
 }
 
@@ -593,7 +599,7 @@ mod emulator_tokens {
         // Same header and signature, payload rewritten to another audience and a later expiry.
         let mut payload: Value = serde_json::from_slice(&B64URL.decode(parts[1]).unwrap()).unwrap();
         payload["aud"] = "another-resource".into();
-        payload["exp"] = (NOW + 86_400).into();
+        payload["exp"] = (NOW + 3_600 + 1_800).into();
         let forged = format!("{}.{}.{}", parts[0], b64(&payload), parts[2]);
         let e = verify(&forged, &jwks, &Expectations::acs("another-resource"), NOW + 3_600).unwrap_err();
         assert_eq!(e, JwtError::BadSignature);
