@@ -25,9 +25,10 @@ export function tenantsFor(emulatorUrl) {
 /**
  * Starts both. `persistTo` keeps Durable Object state (a fresh temp dir by default);
  * `world` adjusts the demo world; `policy` is merged into contoso's call policy (e.g.
- * `{reconcileAfterSeconds: 0}`); `mutateTenants` changes the tenants further.
+ * `{reconcileAfterSeconds: 0}`); `mutateTenants` changes the tenants further; `readyStatus`: the
+ * health status that means started (503 for a Worker configured not to be healthy).
  */
-export async function startStack({ emulatorPort, workerPort, inspectorPort = null, vars = {}, persistTo, world: adjust = (w) => w, policy = null, mutateTenants = (t) => t, log = null } = {}) {
+export async function startStack({ emulatorPort, workerPort, inspectorPort = null, vars = {}, persistTo, world: adjust = (w) => w, policy = null, mutateTenants = (t) => t, log = null, readyStatus = 200 } = {}) {
   emulatorPort ??= await freePort();
   workerPort ??= await freePort();
   const workerUrl = `http://127.0.0.1:${workerPort}`;
@@ -40,7 +41,7 @@ export async function startStack({ emulatorPort, workerPort, inspectorPort = nul
   const dir = persistTo ?? mkdtempSync(join(tmpdir(), 'switchboard-do-'));
   let worker;
   try {
-    worker = await startWrangler({ port: workerPort, persistTo: dir, inspectorPort, vars: { ...vars, TENANTS: JSON.stringify(tenants) } });
+    worker = await startWrangler({ port: workerPort, persistTo: dir, inspectorPort, readyStatus, vars: { ...vars, TENANTS: JSON.stringify(tenants) } });
   } catch (e) {
     await emulator.close();
     throw e;

@@ -29,6 +29,9 @@ pub const PRESENCE_RETRY_MS: i64 = 5_000;
 /// After a transfer, the taker is busy until a presence read this long after it says otherwise.
 pub const TRANSFER_SETTLE_MS: i64 = 10_000;
 
+/// The availability of a knowledge worker a presence read left out (never offered).
+pub const NOT_RETURNED: &str = "NotReturnedByGraph";
+
 /// Ended calls kept for the queue view.
 pub const KEEP_ENDED: usize = 50;
 
@@ -74,6 +77,9 @@ pub struct Queue {
     round_robin: Vec<usize>,
     next_offer: u64,
     presence_asked_at: Option<i64>,
+    /// The last presence read failed: offers go by what is known rather than wait for it.
+    #[serde(default)]
+    presence_failing: bool,
     /// When the last input was folded: a wake at or before it has been served.
     #[serde(default)]
     last_step: i64,
@@ -113,13 +119,28 @@ impl Queue {
                 let then = policy.fallback.then;
                 if let Some(c) = self.call_mut(&call_id).filter(|c| c.stage == Stage::Message && !c.after_hours) {
                     if then == Then::Wait {
+                        // Keep waiting: a new round, in which everyone may be offered the call
+                        // again (presence has moved on since), and the fallback's time anew.
                         c.stage = Stage::Waiting;
+                        c.round_from = c.offers.len();
+                        c.round_at = Some(now);
+                        c.fallback_at = None;
                         out.push(Command::Hold { call_id, url: policy.hold_audio_url.clone() });
                     }
                 }
             }
             Input::CallEnded { call_id } => self.call_ended(policy, &call_id, now),
             Input::Presence { presences } => {
+                self.presence_failing = false;
+                // Everyone asked about has been read: one Graph left out is "not returned" now
+                // (never offered: nobody saw their presence), not "not read yet", which makes
+                // offers wait for a read.
+                for w in self.workers.iter_mut().filter(|w| w.presence_at.is_none()) {
+                    if !presences.iter().any(|(id, _)| w.object_id.eq_ignore_ascii_case(id)) {
+                        w.availability = NOT_RETURNED.into();
+                        w.presence_at = Some(now);
+                    }
+                }
                 for (id, availability) in presences {
                     if let Some(w) = self.workers.iter_mut().find(|w| w.object_id.eq_ignore_ascii_case(&id)) {
                         w.availability = availability;
@@ -135,7 +156,9 @@ impl Queue {
                 self.presence_asked_at = None;
             }
             Input::PresenceFailed => {
-                // Asked again after PRESENCE_RETRY_MS (the asked time stays).
+                // Asked again after PRESENCE_RETRY_MS (the asked time stays); meanwhile offers
+                // go by what is known.
+                self.presence_failing = true;
             }
             Input::AgentSignedIn { agent_id } => {
                 if let Some(a) = self.agents.iter_mut().find(|a| a.id == agent_id) {
@@ -167,7 +190,7 @@ impl Queue {
             }
             if c.waiting() {
                 if c.fallback_at.is_none() {
-                    at(c.arrived_at + i64::from(policy.fallback.after_seconds) * 1000);
+                    at(c.round_start() + i64::from(policy.fallback.after_seconds) * 1000);
                 }
                 if c.live_offers().next().is_none() {
                     // Not offered to anyone: the next chances are the trigger's time (never a
@@ -221,6 +244,17 @@ impl Queue {
             }
         }
         problems
+    }
+
+    /// Signs out every agent whose console has no ready socket open (`open`: the agents that
+    /// have one). A restart closes the sockets without telling anyone; an agent is in the pool
+    /// only while their console is.
+    pub fn signed_in_only(&mut self, open: &[String]) {
+        for a in self.agents.iter_mut().filter(|a| a.signed_in) {
+            if !open.contains(&a.id) {
+                a.signed_in = false;
+            }
+        }
     }
 
     /// The call with this id.
@@ -301,6 +335,8 @@ impl Queue {
             after_hours,
             outcome: None,
             ended_at: None,
+            round_from: 0,
+            round_at: None,
         };
         // Redirect before answer: only when no agent is free and the trigger fires at once.
         if policy.redirect_unanswered && !after_hours && self.free_agent().is_none() {

@@ -166,6 +166,13 @@ pub struct QueuedCall {
     pub outcome: Option<CallOutcome>,
     /// When it ended.
     pub ended_at: Option<i64>,
+    /// Where the current round of offers begins in `offers`: after the fallback message of a
+    /// policy that keeps the caller waiting, a new round may offer everyone again.
+    #[serde(default)]
+    pub round_from: usize,
+    /// When the current round began (`None`: at arrival): the fallback's time counts from it.
+    #[serde(default)]
+    pub round_at: Option<i64>,
 }
 
 impl QueuedCall {
@@ -173,12 +180,25 @@ impl QueuedCall {
         self.offers.iter().filter(|o| o.outcome.is_none())
     }
 
-    pub(super) fn tried(&self, who: &Taker) -> bool {
-        self.offers.iter().any(|o| &o.to == who)
+    /// The offers of the current round.
+    fn round(&self) -> &[Offer] {
+        self.offers.get(self.round_from..).unwrap_or_default()
     }
 
+    /// Whether `who` was offered this call in the current round (an agent or knowledge worker
+    /// who let it ring out, or declined, is not offered it again in that round).
+    pub(super) fn tried(&self, who: &Taker) -> bool {
+        self.round().iter().any(|o| &o.to == who)
+    }
+
+    /// Knowledge-worker offers of the current round (bounded by the policy's `maxOffers`).
     pub(super) fn worker_offers(&self) -> usize {
-        self.offers.iter().filter(|o| matches!(o.to, Taker::KnowledgeWorker { .. })).count()
+        self.round().iter().filter(|o| matches!(o.to, Taker::KnowledgeWorker { .. })).count()
+    }
+
+    /// When the current round began.
+    pub(super) fn round_start(&self) -> i64 {
+        self.round_at.unwrap_or(self.arrived_at)
     }
 
     pub(super) fn waiting(&self) -> bool {

@@ -171,7 +171,7 @@ fn overflow_skips_busy_and_offline_moves_on_after_decline_and_never_reoffers_the
     );
     assert!(offers(&out).is_empty(), "nobody else may be offered: {out:?}");
     let view = view::view(&q, &p, 31_000);
-    assert!(view["knowledgeWorkers"][3]["status"].as_str().unwrap().starts_with("Never offered"), "{view}");
+    assert!(view["knowledgeWorkers"][3]["status"].as_str().unwrap().starts_with("Not offered again"), "{view}");
     assert!(view["calls"][0]["status"].as_str().unwrap().contains("did not answer"), "{view}");
     // The console reads camelCase members throughout.
     assert_eq!(view["calls"][1]["outcome"]["by"], json!({"kind": "knowledgeWorker", "objectId": KIM}));
@@ -472,4 +472,100 @@ fn a_worker_back_from_a_queue_call_is_read_again_and_old_calls_leave_the_view_in
     }
     assert!(q.call("long").is_some(), "ended at 10 s, after the short ones");
     assert_eq!(q.calls.iter().filter(|c| c.stage == Stage::Ended).count(), queue::KEEP_ENDED);
+}
+
+#[test]
+fn an_agent_who_lets_a_call_ring_out_does_not_hold_it_back_from_the_knowledge_workers() {
+    // A console left signed in at an empty desk: the agent is offered the call once, then it
+    // overflows (the agent is not free *for this call*); the next call is offered to them again.
+    let mut v = base();
+    v["groups"] = json!([{"members": [DANA]}]);
+    let p = policy(v);
+    let mut q = Queue::new();
+    q.step(&p, presences(&[(DANA, "Available")]), 0);
+    q.step(&p, Input::AgentSignedIn { agent_id: "alex".into() }, 0);
+    q.step(&p, arrived("c1"), 0);
+    let o = offers(&q.step(&p, Input::Answered { call_id: "c1".into() }, 500));
+    assert_eq!(o[0].2, AGENT);
+    let next = offers(&q.step(
+        &p,
+        Input::OfferEnded { call_id: "c1".into(), offer_id: o[0].1, outcome: OfferOutcome::NoAnswer },
+        20_500,
+    ));
+    assert_eq!(next.iter().map(|o| o.2.as_str()).collect::<Vec<_>>(), [orgid(DANA)], "to Dana, not Alex again");
+    q.step(&p, arrived("c2"), 21_000);
+    let o2 = offers(&q.step(&p, Input::Answered { call_id: "c2".into() }, 21_500));
+    assert_eq!(o2[0].2, AGENT, "another call is offered to Alex");
+    assert!(q.audit(&p).is_empty());
+}
+
+#[test]
+fn fixed_priority_waits_for_the_first_members_presence_after_their_call() {
+    // Dana's presence is read again when her queue call ends (it showed that call as Busy);
+    // the next call waits for that read instead of passing her over for Jo.
+    let mut v = base();
+    v["groups"] = json!([{"order": "priority", "members": [DANA, JO]}]);
+    let p = policy(v);
+    let mut q = Queue::new();
+    q.step(&p, presences(&[(DANA, "Available"), (JO, "Available")]), 0);
+    q.step(&p, arrived("c1"), 0);
+    let o = offers(&q.step(&p, Input::Answered { call_id: "c1".into() }, 100));
+    assert_eq!(o[0].2, orgid(DANA));
+    q.step(&p, Input::OfferEnded { call_id: "c1".into(), offer_id: o[0].1, outcome: OfferOutcome::Joined }, 2_000);
+    q.step(&p, Input::CallEnded { call_id: "c1".into() }, 5_000);
+    q.step(&p, arrived("c2"), 5_100);
+    let out = q.step(&p, Input::Answered { call_id: "c2".into() }, 5_200);
+    assert!(offers(&out).is_empty(), "not Jo: {out:?}");
+    assert!(out.iter().any(|c| matches!(c, Command::ReadPresence { .. })), "{out:?}");
+    let o2 = offers(&q.step(&p, presences(&[(DANA, "Available"), (JO, "Available")]), 5_400));
+    assert_eq!(o2[0].2, orgid(DANA), "priority: Dana again");
+    // When reads fail, offers go by what is known rather than wait.
+    q.step(&p, Input::OfferEnded { call_id: "c2".into(), offer_id: o2[0].1, outcome: OfferOutcome::Joined }, 6_000);
+    q.step(&p, Input::CallEnded { call_id: "c2".into() }, 7_000);
+    q.step(&p, arrived("c3"), 7_100);
+    assert!(offers(&q.step(&p, Input::Answered { call_id: "c3".into() }, 7_200)).is_empty());
+    let o3 = offers(&q.step(&p, Input::PresenceFailed, 7_300));
+    assert_eq!(o3[0].2, orgid(JO), "Graph down: Jo, whose presence is known");
+}
+
+#[test]
+fn keep_waiting_after_the_fallback_starts_a_new_round_of_offers() {
+    let mut v = base();
+    v["groups"] = json!([{"members": [JO]}]);
+    v["maxOffers"] = json!(1);
+    v["fallback"] = json!({"afterSeconds": 60, "messageUrl": "https://contoso.example/sorry.wav", "then": "wait"});
+    let p = policy(v);
+    let mut q = Queue::new();
+    q.step(&p, presences(&[(JO, "Available")]), 0);
+    q.step(&p, arrived("c1"), 0);
+    let o = offers(&q.step(&p, Input::Answered { call_id: "c1".into() }, 100));
+    let out = q.step(
+        &p,
+        Input::OfferEnded { call_id: "c1".into(), offer_id: o[0].1, outcome: OfferOutcome::NoAnswer },
+        20_100,
+    );
+    assert!(out.iter().any(|c| matches!(c, Command::Message { then_end: false, .. })), "{out:?}");
+    // The message played; Jo is offered again in the new round (after a fresh presence read).
+    let out = q.step(&p, Input::MessagePlayed { call_id: "c1".into() }, 30_000);
+    assert!(out.iter().any(|c| matches!(c, Command::Hold { .. })), "{out:?}");
+    let mut again = offers(&out);
+    if again.is_empty() {
+        again = offers(&q.step(&p, presences(&[(JO, "Available")]), 30_200));
+    }
+    assert_eq!(again.iter().map(|o| o.2.as_str()).collect::<Vec<_>>(), [orgid(JO)]);
+    // The fallback's time counts from the new round: no second message before 90 s.
+    assert!(!q.step(&p, Input::Tick, 60_000).iter().any(|c| matches!(c, Command::Message { .. })));
+    assert!(q.audit(&p).is_empty());
+}
+
+#[test]
+fn a_restart_signs_out_agents_whose_console_is_gone() {
+    let p = policy(base());
+    let mut q = Queue::new();
+    q.step(&p, Input::AgentSignedIn { agent_id: "alex".into() }, 0);
+    q.signed_in_only(&["alex".to_owned()]);
+    assert!(q.agents[0].signed_in, "a socket still open (hibernation keeps them)");
+    q.signed_in_only(&[]);
+    assert!(!q.agents[0].signed_in);
+    assert_eq!(view::view(&q, &p, 1_000)["agents"][0]["status"], "Signed out");
 }

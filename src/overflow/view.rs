@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 
 use super::policy::OverflowPolicy;
 use super::queue::Queue;
-use super::queued::Stage;
+use super::queued::{Offer, OfferOutcome, OfferVia, QueuedCall, Stage};
 use super::seats::Busy;
 use super::words::{describe, outcome_words, taker_name};
 
@@ -39,7 +39,7 @@ pub fn view(queue: &Queue, policy: &OverflowPolicy, now: i64) -> Value {
                         "at": o.at,
                         "outcome": o.outcome.as_ref().map(kinded),
                         "endedAt": o.ended_at,
-                        "words": o.outcome.as_ref().map_or_else(|| "ringing".to_owned(), outcome_words),
+                        "words": offer_words(c, o),
                     })
                 })
                 .collect();
@@ -109,13 +109,30 @@ pub fn view(queue: &Queue, policy: &OverflowPolicy, now: i64) -> Value {
     })
 }
 
+/// An offer's outcome in words, with what only the call knows: a redirect hands the call over
+/// (whether it was answered is ACS's to know, not the queue's), and offers withdrawn when the
+/// fallback message began were not lost to someone else.
+fn offer_words(c: &QueuedCall, o: &Offer) -> String {
+    match &o.outcome {
+        None => "ringing".into(),
+        Some(OfferOutcome::Joined) if o.via == OfferVia::Redirect => {
+            "was handed the call by redirect (whether they answered is not the queue's to know)".into()
+        }
+        Some(OfferOutcome::Cancelled) if c.fallback_at.is_some_and(|f| o.ended_at.is_some_and(|e| e >= f)) => {
+            "was withdrawn when the fallback message began".into()
+        }
+        Some(outcome) => outcome_words(outcome),
+    }
+}
+
 fn seat_words(busy: &Busy, excluded: Option<&str>, availability: Option<&str>) -> String {
     if let Some(e) = excluded {
-        return format!("Never offered: {e}");
+        return format!("Not offered again: {e}");
     }
     match busy {
         Busy::Free => match availability {
             Some(a @ ("Available" | "AvailableIdle")) => format!("Free ({a})"),
+            Some(super::queue::NOT_RETURNED) => "Not offered: Graph returned no presence for them".into(),
             Some(a) => format!("Not offered while {a}"),
             None => "Free".into(),
         },

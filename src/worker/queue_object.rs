@@ -253,11 +253,25 @@ impl QueueObject {
             return Ok(());
         }
         let text: Option<String> = self.state.storage().get(QUEUE_KEY).await?;
-        let queue = match text {
+        let mut queue: Queue = match text {
             Some(t) => serde_json::from_str(&t)
                 .map_err(|e| ApiError::new(500, "corrupt_state", format!("stored queue: {e}")))?,
             None => Queue::new(),
         };
+        // Loaded after a start of this object: a hibernated one still has its consoles' sockets,
+        // a restarted one (a deploy, `wrangler dev` restarting) has none. Only agents whose
+        // ready socket is open are in the pool.
+        let open: Vec<String> = self
+            .state
+            .get_websockets()
+            .iter()
+            .filter(|w| {
+                let w: &::worker::web_sys::WebSocket = w.as_ref();
+                w.ready_state() == ::worker::web_sys::WebSocket::OPEN
+            })
+            .filter_map(|w| self.state.get_tags(w).into_iter().next().filter(|t| !t.is_empty()))
+            .collect();
+        queue.signed_in_only(&open);
         // Another request may have loaded it meanwhile: keep the one in memory.
         self.queue.borrow_mut().get_or_insert(queue);
         if self.origin.borrow().is_none() {

@@ -92,7 +92,7 @@ test('a call to the queue waits, Sam is refused in words, Dana answers', async (
   // The final wait shown is the one the queue recorded.
   const status = await row.locator('.status').innerText();
   assert.equal(await row.locator('.waited').innerText(), `waited ${status.match(/after (\d+:\d\d)$/)[1]}`);
-  assert.match(await worker(SAM).locator('.st').innerText(), /^Never offered: ACS refused the invitation \(403\/7604\)/);
+  assert.match(await worker(SAM).locator('.st').innerText(), /^Not offered again: ACS refused the invitation \(403\/7604\)/);
   assert.equal(await worker(ROBIN).locator('.st').innerText(), 'Not offered while Busy');
   assert.deepEqual(await page.locator('#queue-workers .n').allInnerTexts(), ['Robin Specialist', 'Sam Unlicensed', 'Dana Expert', 'Jo Away']);
   assert.equal(await alexRow().locator('.n').innerText(), 'Alex Agent (you)');

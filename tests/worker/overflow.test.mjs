@@ -45,7 +45,8 @@ test('all agents busy: the call overflows past Busy, Offline, no licence and a d
     mutateTenants: overflow({ groups: [{ name: 'Back office', order: 'priority', members: [ROBIN, JO, SAM, { objectId: KIM, displayName: 'Kim Declines' }, DANA] }] }),
   });
   t.after(() => stack.stop());
-  await fetch(`${stack.emulator.url}/control/teams/${JO}`, { method: 'PATCH', body: JSON.stringify({ presence: 'offline' }) });
+  const offline = await fetch(`${stack.emulator.url}/control/teams/${JO}`, { method: 'PATCH', body: JSON.stringify({ presence: 'Offline' }) });
+  assert.equal(offline.status, 200, await offline.text());
   // Alex, the pool's only agent, has no console signed in to the queue: no agent is free.
   assert.equal((await call(stack, '+14255550123')).status, 202);
   const answered = await until(async () => {
@@ -61,8 +62,9 @@ test('all agents busy: the call overflows past Busy, Offline, no licence and a d
   ]);
   assert.match(c.status, /^Answered by Dana Expert after \d+:\d\d$/);
   const sam = answered.knowledgeWorkers.find((w) => w.objectId === SAM);
-  assert.match(sam.status, /^Never offered: ACS refused the invitation \(403\/7604\)/);
+  assert.match(sam.status, /^Not offered again: ACS refused the invitation \(403\/7604\)/);
   assert.equal(answered.knowledgeWorkers.find((w) => w.objectId === ROBIN).status, 'Not offered while Busy');
+  assert.equal(answered.knowledgeWorkers.find((w) => w.objectId === JO).status, 'Not offered while Offline');
   // What ACS was asked, in order: answer, hold audio, three invitations, then the hold stopped.
   const ops = (await requests(stack)).map((e) => `${e.operation} ${e.status}`);
   assert.deepEqual(ops.slice(0, 2), ['answerCall 200', 'play 202']);
@@ -184,6 +186,36 @@ test('an agent signed in to the queue is offered the call first, live over the W
   assert.ok(statuses.some((s) => s.includes('ringing Alex Agent')), statuses.join(' | '));
 });
 
+test('an agent away from a signed-in console is offered the call once, then it overflows; a restart signs them out', async (t) => {
+  const stack = await startStack({
+    world: (w) => {
+      w.agents[0].behavior = { ...w.agents[0].behavior, neverAnswer: true };
+      return world()(w);
+    },
+    policy: { reconcileAfterSeconds: 0 },
+    mutateTenants: overflow({ groups: [{ members: [DANA] }], invitationTimeoutSeconds: 4 }),
+  });
+  t.after(() => stack.stop());
+  const ws = new WebSocket(`${stack.worker.url.replace('http', 'ws')}/api/queue/events?ready=true&access_token=dev-agent-token-contoso-alex`);
+  const closed = new Promise((resolve) => ws.once('close', resolve));
+  await new Promise((resolve, reject) => {
+    ws.once('open', resolve);
+    ws.once('error', reject);
+  });
+  await call(stack, '+14255550123');
+  const v = await until(async () => {
+    const v = await queueView(stack);
+    return v?.calls?.[0]?.outcome?.kind === 'answered' && v;
+  }, 40_000, 'the call to reach Dana');
+  assert.deepEqual(v.calls[0].offers.map((o) => [o.name, o.outcome.kind]), [['Alex Agent', 'noAnswer'], ['Dana Expert', 'joined']]);
+  assert.equal(v.calls[0].outcome.by.objectId, DANA);
+  // A restart closes the console's socket: Alex is no longer in the pool, though nobody said so.
+  await stack.restartWorker();
+  await closed;
+  const after = await until(async () => (await queueView(stack))?.agents, 15_000, 'the view after the restart');
+  assert.deepEqual([after[0].signedIn, after[0].status], [false, 'Signed out']);
+});
+
 test('a waiting call survives a Worker restart and is still offered afterwards', async (t) => {
   const stack = await startStack({
     world: world(),
@@ -208,8 +240,12 @@ test('a bad overflow policy is a clear error at load, naming the field', async (
     [{ invitationTimeoutSeconds: -5 }, 'tenants.contoso.overflow.invitationTimeoutSeconds'],
   ];
   for (const [patch, field] of cases) {
-    const stack = await startStack({ mutateTenants: overflow(patch) });
+    // Health says so too: a deployment check fails rather than passing over a broken document.
+    const stack = await startStack({ mutateTenants: overflow(patch), readyStatus: 503 });
     try {
+      const health = await api(stack.worker.url, 'GET', '/api/health');
+      assert.equal(health.json.ok, false);
+      assert.ok(health.json.problem.startsWith(`TENANTS is invalid: ${field}: `), health.text);
       const r = await api(stack.worker.url, 'GET', '/api/me');
       assert.equal(r.status, 500, r.text);
       assert.equal(r.json.error.code, 'bad_configuration');

@@ -25,7 +25,7 @@ impl Queue {
         let max_offers = policy.max_offers as usize;
         for c in self.calls.iter_mut().filter(|c| c.waiting() && c.fallback_at.is_none()) {
             let used_up = c.worker_offers() >= max_offers && c.live_offers().next().is_none();
-            let waited = now - c.arrived_at >= i64::from(policy.fallback.after_seconds) * 1000;
+            let waited = now - c.round_start() >= i64::from(policy.fallback.after_seconds) * 1000;
             if used_up || waited {
                 c.fallback_at = Some(now);
                 c.stage = Stage::Message;
@@ -62,7 +62,7 @@ impl Queue {
                 Handoff::AddThenLeave => OfferVia::AddThenLeave,
                 Handoff::Transfer => OfferVia::Transfer,
             };
-            if let Some(a) = self.free_agent() {
+            if let Some(a) = self.free_agent_for(&self.calls[ci]) {
                 let call_id = self.calls[ci].call_id.clone();
                 let offer_id = self.offer(ci, Taker::Agent { id: self.agents[a].id.clone() }, OfferVia::Add, now);
                 out.push(Command::Offer {
@@ -80,8 +80,17 @@ impl Queue {
             }
             if self.presence_stale(policy, now) {
                 need_presence = true;
-                if self.workers.iter().all(|w| w.presence_at.is_none()) {
-                    continue; // nothing known yet: wait for the first read
+                // Someone who may be offered the call has no presence yet (nobody, before the
+                // first read; or back from a queue call, read again): wait for the read rather
+                // than pass over them — unless reads are failing, then go by what is known.
+                let unknown = self.workers.iter().any(|w| {
+                    w.presence_at.is_none()
+                        && w.excluded.is_none()
+                        && w.busy == Busy::Free
+                        && !self.calls[ci].tried(&Taker::KnowledgeWorker { object_id: w.object_id.clone() })
+                });
+                if unknown && (!self.presence_failing || self.workers.iter().all(|w| w.presence_at.is_none())) {
+                    continue;
                 }
             }
             let mut picks = self.candidates(policy, &self.calls[ci], now);
@@ -127,13 +136,23 @@ impl Queue {
 
     pub(super) fn trigger_fires(&self, policy: &OverflowPolicy, call: &QueuedCall, now: i64, waiting: u32) -> bool {
         let t = &policy.trigger;
-        (t.no_free_agent && self.free_agent().is_none())
+        (t.no_free_agent && self.free_agent_for(call).is_none())
             || t.waited_seconds.is_some_and(|s| now - call.arrived_at >= i64::from(s) * 1000)
             || t.queue_length.is_some_and(|m| waiting > m)
     }
 
     pub(super) fn free_agent(&self) -> Option<usize> {
         self.agents.iter().position(|a| a.signed_in && a.busy == Busy::Free)
+    }
+
+    /// A free agent who has not been offered `call` in its current round: one who let it ring
+    /// out or declined is not offered it again (nor counts as free for its trigger), so an
+    /// agent who is away from a signed-in console cannot hold a call back from the knowledge
+    /// workers.
+    pub(super) fn free_agent_for(&self, call: &QueuedCall) -> Option<usize> {
+        self.agents
+            .iter()
+            .position(|a| a.signed_in && a.busy == Busy::Free && !call.tried(&Taker::Agent { id: a.id.clone() }))
     }
 
     /// Knowledge workers who may be offered `call`, best first: Available ones before Away /
