@@ -34,6 +34,12 @@ struct TeamsPatch {
 }
 
 #[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct Leave {
+    raw_id: String,
+}
+
+#[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct TeamsRecording {
     state: crate::model::RecordingState,
@@ -110,6 +116,17 @@ fn world_view(emu: &Emulator) -> Value {
     })
 }
 
+fn person_leaves(emu: &mut Emulator, call_id: &str, raw_id: &str) -> Response {
+    let Some(call) = emu.calls.get(call_id).filter(|c| !c.ended) else { return super::calls::not_found() };
+    let id = crate::CommunicationIdentifier::from_raw_id(raw_id);
+    if call.leg(&id).is_none() {
+        return Response::bad_field("BadRequest", "rawId", &format!("rawId: {raw_id} is not in call {call_id}"));
+    }
+    let now = emu.now;
+    super::calls::leave(emu, call_id, raw_id, now);
+    Response::json(200, &json!({"left": raw_id}))
+}
+
 /// `/control/...` requests.
 pub(super) fn handle(emu: &mut Emulator, req: &Request, rest: &str) -> Response {
     let (path, _) = rest.split_once('?').unwrap_or((rest, ""));
@@ -165,6 +182,15 @@ pub(super) fn handle(emu: &mut Emulator, req: &Request, rest: &str) -> Response 
                 Ok(crate::model::RecordingState::Active) => super::recording::teams_recording(emu, call, true),
                 Ok(crate::model::RecordingState::Inactive) => super::recording::teams_recording(emu, call, false),
                 Ok(_) => Response::bad_field("BadRequest", "state", "state: must be active or inactive"),
+                Err(r) => r,
+            }
+        }
+        ("POST", p) if p.starts_with("calls/") && p.ends_with("/leave") => {
+            // Someone in the call hangs up: the customer (their phone number's raw id), an
+            // agent or a Teams user — what a person does, which no REST operation can.
+            let call = p.trim_start_matches("calls/").trim_end_matches("/leave");
+            match body::<Leave>(req) {
+                Ok(b) => person_leaves(emu, call, &b.raw_id),
                 Err(r) => r,
             }
         }

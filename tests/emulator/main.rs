@@ -362,6 +362,25 @@ fn a_teams_user_records_the_call_from_their_client() {
     assert_eq!(unknown["error"]["code"], "8522");
 }
 
+#[test]
+fn a_person_hangs_up_through_the_control_api() {
+    // What no REST operation can do: the customer (or a Teams user) leaves. With Dana still in
+    // the call the roster shrinks; when the last person leaves, the call ends for the app.
+    let mut h = Harness::new(world());
+    let res = h.call("createCall", json!({"targets": [Harness::teams(DANA)], "callbackUri": CALLBACK}));
+    let call = body(&res)["callConnectionId"].as_str().unwrap().to_owned();
+    h.run(5_000);
+    let path = format!("/control/calls/{call}/leave");
+    let nobody = h.control("POST", &path, json!({"rawId": "4:+14255550199"}));
+    assert_eq!(nobody["error"]["target"], "rawId", "{nobody}");
+    let left = h.control("POST", &path, json!({"rawId": format!("8:orgid:{DANA}")}));
+    assert_eq!(left["left"], format!("8:orgid:{DANA}"));
+    h.run(1_000);
+    assert_eq!(h.names().last(), Some(&"CallDisconnected"), "{:?}", h.names());
+    assert_eq!(h.control("POST", &path, json!({"rawId": "x"}))["error"]["code"], "8522", "the call is over");
+    assert_eq!(h.control("POST", &path, json!({"who": DANA}))["error"]["code"], "BadRequest", "unknown member");
+}
+
 /// Every 400 of the control API names the field it is about in `error.target`, whether the
 /// body did not parse or a value was refused after.
 #[test]

@@ -216,6 +216,36 @@ test('an agent away from a signed-in console is offered the call once, then it o
   assert.deepEqual([after[0].signedIn, after[0].status], [false, 'Signed out']);
 });
 
+test('the caller hangs up while a knowledge worker rings: the offer is withdrawn, nobody is left ringing', async (t) => {
+  const stack = await startStack({
+    world: (w) => {
+      const dana = w.teams.find((p) => p.objectId === DANA);
+      dana.behavior = { ...dana.behavior, answerAfterMs: 60_000 };
+      return w;
+    },
+    policy: { reconcileAfterSeconds: 0 },
+    mutateTenants: overflow({ groups: [{ members: [DANA] }], invitationTimeoutSeconds: 60 }),
+  });
+  t.after(() => stack.stop());
+  await call(stack, '+14255550126');
+  await until(async () => (await queueView(stack))?.calls?.[0]?.offers?.[0]?.outcome === null, 20_000, 'Dana to ring');
+  // The customer hangs up (the emulator's control API: what a person does).
+  const truth = await (await fetch(`${stack.emulator.url}/control/calls`)).json();
+  const queued = truth.find((c) => !c.ended && c.participants.some((p) => p.rawId === '4:+14255550126'));
+  assert.deepEqual(queued.ringing, [`8:orgid:${DANA}`]);
+  const left = await fetch(`${stack.emulator.url}/control/calls/${queued.callConnectionId}/leave`, { method: 'POST', body: JSON.stringify({ rawId: '4:+14255550126' }) });
+  assert.equal(left.status, 200, await left.text());
+  const v = await until(async () => {
+    const v = await queueView(stack);
+    return v?.calls?.[0]?.outcome?.kind === 'abandoned' && v;
+  }, 20_000, 'the call to be abandoned');
+  assert.deepEqual(v.calls[0].offers.map((o) => [o.name, o.outcome.kind]), [['Dana Expert', 'callerLeft']]);
+  assert.match(v.calls[0].status, /^Caller hung up after \d+:\d\d$/);
+  assert.match(v.knowledgeWorkers.find((w) => w.objectId === DANA).status, /^Free/);
+  const after = await (await fetch(`${stack.emulator.url}/control/calls`)).json();
+  assert.deepEqual(after.find((c) => c.callConnectionId === queued.callConnectionId).ringing, [], 'Dana no longer rings');
+});
+
 test('a waiting call survives a Worker restart and is still offered afterwards', async (t) => {
   const stack = await startStack({
     world: world(),
