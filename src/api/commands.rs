@@ -304,17 +304,17 @@ fn members(body: &str) -> Result<Map<String, Value>, ApiError> {
 /// caller's name read as something else ("…\u{202E}lanretxe" shown reversed).
 fn plain_text(field: &str, text: &str, shown: bool) -> Result<(), FieldError> {
     let bidi = |c: char| matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
-    match text.chars().find(|&c| c.is_control() || (shown && bidi(c))) {
-        None => Ok(()),
-        Some(c) => Err(FieldError::new(
-            field,
-            format!(
-                "must not contain control characters (U+{:04X}){}",
-                c as u32,
-                if shown { " or direction overrides" } else { "" }
-            ),
-        )),
+    if !text.chars().any(|c| c.is_control() || (shown && bidi(c))) {
+        return Ok(());
     }
+    Err(FieldError::new(
+        field,
+        if shown {
+            "must not contain control characters (line breaks, tabs, NUL) or direction overrides"
+        } else {
+            "must not contain control characters (line breaks, tabs, NUL)"
+        },
+    ))
 }
 
 struct Body {

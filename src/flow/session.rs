@@ -140,6 +140,9 @@ pub struct CallSession {
     /// The call's place in the tenant queue, when routing put it there.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub queue: Option<super::queue_leg::QueueLeg>,
+    /// The agents (raw ids) the queue was told are in this call: not free for queue calls.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub agents_told: Vec<String>,
     next_entry: u64,
     next_log: u64,
     next_context: u64,
@@ -187,6 +190,7 @@ impl CallSession {
             checked_at: None,
             idle_checks: 0,
             queue: None,
+            agents_told: Vec::new(),
             next_entry: 1,
             next_log: 1,
             next_context: 1,
@@ -372,6 +376,8 @@ impl CallSession {
             out.extend(self.react(agents_before, ctx));
             out.extend(self.queue_react(&[], ctx));
         }
+        // An answer may end the call (a 404: it is gone) or teach its roster (a read).
+        out.extend(self.agents_for_queue());
         let sent =
             Sent { operation: entry.operation, operation_context: entry.operation_context, status, body: parsed };
         (Some(sent), out)
@@ -428,6 +434,7 @@ impl CallSession {
         out.push(json_push("events", json!({"events": flat, "changes": changes, "snapshot": self.view()})));
         out.extend(self.react(agents_before, ctx));
         out.extend(self.queue_react(&folded, ctx));
+        out.extend(self.agents_for_queue());
         (applied, duplicates, out)
     }
 
@@ -686,6 +693,37 @@ impl CallSession {
         }
         self.state.record_command(&action, Some(&context), Some(ctx.now), Some("workflow"));
         self.enqueue("play", p, Some(context), Purpose::Workflow, ctx, 8)
+    }
+
+    /// Tells the tenant's queue which of its agents are in this call, when that changed: an
+    /// agent on a call (not a queue call: the queue knows those from its offers) is not free
+    /// for queue calls. All out once the call has ended.
+    pub(super) fn agents_for_queue(&mut self) -> Vec<Output> {
+        if self.queue.is_some() {
+            return Vec::new();
+        }
+        let ended = self.state.is_ended();
+        let now_in: Vec<String> = self
+            .agent_raw_ids
+            .iter()
+            .filter(|a| !ended && self.state.participant(a).is_some_and(|p| p.status == ParticipantStatus::Connected))
+            .map(|a| a.as_str().to_owned())
+            .collect();
+        let mut out = Vec::new();
+        for (raw_id, on) in now_in
+            .iter()
+            .filter(|a| !self.agents_told.contains(a))
+            .map(|a| (a, true))
+            .chain(self.agents_told.iter().filter(|a| !now_in.contains(a)).map(|a| (a, false)))
+        {
+            out.push(Output::Queue(crate::overflow::Input::AgentInCall {
+                call_id: self.call_id.clone(),
+                raw_id: raw_id.clone(),
+                on,
+            }));
+        }
+        self.agents_told = now_in;
+        out
     }
 
     pub(super) fn agents_connected(&self) -> bool {

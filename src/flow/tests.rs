@@ -325,3 +325,39 @@ fn an_agent_may_not_use_the_operation_contexts_the_worker_gives_its_own() {
         assert_eq!(s.command(req, ctx(1_000)).unwrap_err().code, "not_connected", "{context}");
     }
 }
+
+#[test]
+fn the_queue_hears_when_an_agent_joins_or_leaves_a_call_it_did_not_route() {
+    const AGENT: &str = "8:acs:5b1c6f43-2e7d-4a6b-9c1e-0a1b2c3d4e5f_a9e47c3b-6d52-4f0e-8c11-2b7f0d9e4a21";
+    let mut s = connected_session();
+    s.agent_raw_ids = vec![crate::RawId::new(AGENT).unwrap()];
+    let roster = |id: &str, seq: u64, with_agent: bool| {
+        let mut people = vec![
+            json!({"identifier": {"kind": "phoneNumber", "rawId": "4:+14255550123", "phoneNumber": {"value": "+14255550123"}}, "isMuted": false}),
+        ];
+        if with_agent {
+            people.push(json!({"identifier": {"kind": "communicationUser", "rawId": AGENT, "communicationUser": {"id": AGENT}}, "isMuted": false}));
+        }
+        json!([{"id": id, "type": "Microsoft.Communication.ParticipantsUpdated", "time": "2025-04-01T12:00:05Z",
+            "data": {"callConnectionId": "cc-1", "sequenceNumber": seq, "participants": people}}])
+        .to_string()
+    };
+    let told = |out: &[Output]| -> Vec<(String, bool)> {
+        out.iter()
+            .filter_map(|o| match o {
+                Output::Queue(crate::overflow::Input::AgentInCall { call_id, raw_id, on }) => {
+                    assert_eq!(call_id, "c1");
+                    Some((raw_id.clone(), *on))
+                }
+                _ => None,
+            })
+            .collect()
+    };
+    let (_, _, out) = s.callback(&parse_events(&roster("r1", 1, true)).unwrap(), ctx(5_000));
+    assert_eq!(told(&out), [(AGENT.to_owned(), true)]);
+    // Said once: a roster that changes nothing for the agent tells nothing.
+    let (_, _, out) = s.callback(&parse_events(&roster("r2", 2, true)).unwrap(), ctx(6_000));
+    assert!(told(&out).is_empty());
+    let (_, _, out) = s.callback(&parse_events(&roster("r3", 3, false)).unwrap(), ctx(7_000));
+    assert_eq!(told(&out), [(AGENT.to_owned(), false)]);
+}

@@ -39,7 +39,8 @@ pub enum Input {
         /// Call id.
         call_id: String,
     },
-    /// Graph presence (object id, availability); ids not listed keep what they had.
+    /// Graph presence (object id, availability); ids not listed keep what they had (one never
+    /// read before is marked as not returned, and never offered).
     Presence {
         /// `(objectId, availability)` pairs.
         presences: Vec<(String, String)>,
@@ -55,6 +56,16 @@ pub enum Input {
     AgentSignedOut {
         /// Agent id.
         agent_id: String,
+    },
+    /// An agent of the pool (by ACS raw id) joined (`on`) or left another call, not the
+    /// queue's: while on one they are not free for queue calls.
+    AgentInCall {
+        /// The other call's id.
+        call_id: String,
+        /// The agent's ACS raw id.
+        raw_id: String,
+        /// In the call (true) or out of it.
+        on: bool,
     },
     /// Time passed.
     Tick,

@@ -170,6 +170,18 @@ impl Queue {
                     a.signed_in = false;
                 }
             }
+            Input::AgentInCall { call_id, raw_id, on } => {
+                // A queue call's taker is known from its offer; only other calls count here.
+                if self.call(&call_id).is_none() {
+                    let seat = policy.agents.iter().position(|a| a.raw_id.as_str().eq_ignore_ascii_case(&raw_id));
+                    if let Some(a) = seat.and_then(|i| self.agents.get_mut(i)) {
+                        a.elsewhere.retain(|c| c != &call_id);
+                        if on {
+                            a.elsewhere.push(call_id);
+                        }
+                    }
+                }
+            }
             Input::Tick => {}
         }
         self.expire(policy, now, &mut out);
@@ -301,7 +313,7 @@ impl Queue {
                 .iter()
                 .map(|p| match old.iter().position(|a| a.id == p.id) {
                     Some(i) => old.swap_remove(i),
-                    None => AgentSeat { id: p.id.clone(), signed_in: false, busy: Busy::Free },
+                    None => AgentSeat { id: p.id.clone(), signed_in: false, busy: Busy::Free, elsewhere: Vec::new() },
                 })
                 .collect();
         }

@@ -57,4 +57,14 @@ pub struct AgentSeat {
     pub signed_in: bool,
     /// What they do for the queue.
     pub busy: Busy,
+    /// Other calls (not the queue's) they are in: not free while any.
+    #[serde(default)]
+    pub elsewhere: Vec<String>,
+}
+
+impl AgentSeat {
+    /// Signed in, on nothing of the queue's and on no other call.
+    pub fn free(&self) -> bool {
+        self.signed_in && self.busy == Busy::Free && self.elsewhere.is_empty()
+    }
 }

@@ -569,3 +569,27 @@ fn a_restart_signs_out_agents_whose_console_is_gone() {
     assert!(!q.agents[0].signed_in);
     assert_eq!(view::view(&q, &p, 1_000)["agents"][0]["status"], "Signed out");
 }
+
+#[test]
+fn an_agent_on_another_call_is_not_free_for_queue_calls() {
+    let mut v = base();
+    v["groups"] = json!([{"members": [DANA]}]);
+    let p = policy(v);
+    let mut q = Queue::new();
+    q.step(&p, presences(&[(DANA, "Available")]), 0);
+    q.step(&p, Input::AgentSignedIn { agent_id: "alex".into() }, 0);
+    // Alex joined a customer's call the queue did not route (his ACS identity is in it).
+    q.step(&p, Input::AgentInCall { call_id: "other-1".into(), raw_id: AGENT.into(), on: true }, 100);
+    assert_eq!(view::view(&q, &p, 200)["agents"][0]["status"], "On another call (not the queue's)");
+    q.step(&p, arrived("c1"), 1_000);
+    let o = offers(&q.step(&p, Input::Answered { call_id: "c1".into() }, 1_100));
+    assert_eq!(o.iter().map(|o| o.2.as_str()).collect::<Vec<_>>(), [orgid(DANA)], "not Alex: he is on a call");
+    // Out of it, he is offered the next call.
+    q.step(&p, Input::AgentInCall { call_id: "other-1".into(), raw_id: AGENT.into(), on: false }, 2_000);
+    q.step(&p, arrived("c2"), 3_000);
+    let o2 = offers(&q.step(&p, Input::Answered { call_id: "c2".into() }, 3_100));
+    assert_eq!(o2[0].2, AGENT);
+    // A queue call's own taker is the queue's to know: told about it, nothing changes.
+    q.step(&p, Input::AgentInCall { call_id: "c2".into(), raw_id: AGENT.into(), on: true }, 3_200);
+    assert!(q.agents[0].elsewhere.is_empty());
+}

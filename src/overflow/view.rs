@@ -86,7 +86,14 @@ pub fn view(queue: &Queue, policy: &OverflowPolicy, now: i64) -> Value {
                 "name": p.name,
                 "signedIn": a.signed_in,
                 "busy": kinded(&a.busy),
-                "status": if a.signed_in { seat_words(&a.busy, None, None) } else { "Signed out".into() },
+                "elsewhere": a.elsewhere,
+                "status": if !a.signed_in {
+                    "Signed out".into()
+                } else if a.busy == Busy::Free && !a.elsewhere.is_empty() {
+                    "On another call (not the queue's)".into()
+                } else {
+                    seat_words(&a.busy, None, None)
+                },
             })
         })
         .collect();

@@ -384,6 +384,8 @@ impl CallObject {
                         let _ = ws.send_with_str(&text);
                     }
                 }),
+                // A tenant without a queue has nobody to tell (agents in or out of a call).
+                Output::Queue(_) if tenant.overflow.is_none() => {}
                 Output::Queue(input) => {
                     let inline = self.queue_inline.borrow_mut().as_mut().map(|v| v.push(input.clone())).is_some();
                     if !inline {

@@ -246,6 +246,40 @@ test('the caller hangs up while a knowledge worker rings: the offer is withdrawn
   assert.deepEqual(after.find((c) => c.callConnectionId === queued.callConnectionId).ringing, [], 'Dana no longer rings');
 });
 
+test('an agent who joined another call is not offered queue calls until they leave it', async (t) => {
+  const stack = await startStack({ policy: { reconcileAfterSeconds: 0 }, mutateTenants: overflow({ groups: [{ members: [DANA] }] }) });
+  t.after(() => stack.stop());
+  const alex = stack.tenants.tenants.contoso.agents[0];
+  const ws = new WebSocket(`${stack.worker.url.replace('http', 'ws')}/api/queue/events?ready=true&access_token=dev-agent-token-contoso-alex`);
+  t.after(() => ws.close());
+  await new Promise((resolve, reject) => {
+    ws.once('open', resolve);
+    ws.once('error', reject);
+  });
+  // A customer on the line the Worker answers for the agent (not the queue's number); Alex joins it.
+  await fetch(`${stack.emulator.url}/control/inbound`, { method: 'POST', body: JSON.stringify({ from: '+14255550128' }) });
+  const direct = await until(async () => (await api(stack.worker.url, 'GET', '/api/calls')).json.calls.find((c) => c.connectionState === 'connected'), 15_000, 'the direct call');
+  const join = await api(stack.worker.url, 'POST', `/api/calls/${direct.callId}/participants`, { body: { participants: [{ acsUserId: alex.acsUserId }] } });
+  assert.equal(join.status, 202, join.text);
+  const busy = await until(async () => {
+    const v = await queueView(stack);
+    return v?.agents?.[0]?.status?.startsWith('On another call') && v;
+  }, 15_000, 'Alex on another call in the queue view');
+  assert.equal(busy.agents[0].signedIn, true);
+  // A queue call now goes to Dana, not to Alex.
+  await call(stack, '+14255550129');
+  const v = await until(async () => {
+    const v = await queueView(stack);
+    return v?.calls?.[0]?.outcome?.kind === 'answered' && v;
+  }, 30_000, 'the queue call to be taken');
+  assert.deepEqual(v.calls[0].offers.map((o) => o.name), ['Dana Expert']);
+  // Alex leaves the other call: free for the queue again.
+  const truth = await (await fetch(`${stack.emulator.url}/control/calls`)).json();
+  const other = truth.find((c) => !c.ended && c.participants.some((p) => p.rawId === alex.acsUserId));
+  await fetch(`${stack.emulator.url}/control/calls/${other.callConnectionId}/leave`, { method: 'POST', body: JSON.stringify({ rawId: alex.acsUserId }) });
+  await until(async () => (await queueView(stack))?.agents?.[0]?.status === 'Free', 15_000, 'Alex free again');
+});
+
 test('a waiting call survives a Worker restart and is still offered afterwards', async (t) => {
   const stack = await startStack({
     world: world(),

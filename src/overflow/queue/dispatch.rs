@@ -4,7 +4,7 @@
 use super::super::messages::Command;
 use super::super::policy::{Handoff, Order, OverflowPolicy, Then};
 use super::super::queued::{OfferOutcome, OfferVia, QueuedCall, Stage, Taker};
-use super::super::seats::Busy;
+use super::super::seats::{AgentSeat, Busy};
 use super::{Queue, OFFER_GRACE_MS, PRESENCE_RETRY_MS};
 
 impl Queue {
@@ -142,7 +142,7 @@ impl Queue {
     }
 
     pub(super) fn free_agent(&self) -> Option<usize> {
-        self.agents.iter().position(|a| a.signed_in && a.busy == Busy::Free)
+        self.agents.iter().position(AgentSeat::free)
     }
 
     /// A free agent who has not been offered `call` in its current round: one who let it ring
@@ -150,9 +150,7 @@ impl Queue {
     /// agent who is away from a signed-in console cannot hold a call back from the knowledge
     /// workers.
     pub(super) fn free_agent_for(&self, call: &QueuedCall) -> Option<usize> {
-        self.agents
-            .iter()
-            .position(|a| a.signed_in && a.busy == Busy::Free && !call.tried(&Taker::Agent { id: a.id.clone() }))
+        self.agents.iter().position(|a| a.free() && !call.tried(&Taker::Agent { id: a.id.clone() }))
     }
 
     /// Knowledge workers who may be offered `call`, best first: Available ones before Away /
