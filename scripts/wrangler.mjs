@@ -90,7 +90,9 @@ export async function startWrangler({ port, persistTo, vars = {}, inspectorPort 
   const config = buildlessConfig(configDir);
   const args = ['dev', '--config', config, '--ip', '127.0.0.1', '--port', String(port), '--persist-to', persistTo, '--show-interactive-dev-session=false', '--log-level', 'log'];
   for (const [k, v] of Object.entries(vars)) args.push('--var', `${k}:${v}`);
-  if (inspectorPort) args.push('--inspector-port', String(inspectorPort));
+  // Never wrangler's default inspector port (9229): a second wrangler dev on this machine (an
+  // `npm start` left running while `npm test` runs, two test files) would fail to bind it.
+  args.push('--inspector-port', String(inspectorPort ?? (await freePort())));
 
   const started = Date.now();
   const child = spawn(wranglerBin, args, {
