@@ -8,7 +8,7 @@
 //!   "groups": [{"name": "Billing back office", "order": "longestIdle",
 //!               "members": ["8f4b6e2a-1c3d-4e5f-9a0b-1c2d3e4f5a6b", {"objectId": "…", "displayName": "Robin"}]}],
 //!   "trigger": {"noFreeAgent": true, "waitedSeconds": 30, "queueLength": 5},
-//!   "businessHours": {"utcOffsetMinutes": 60, "days": ["mon","tue","wed","thu","fri"], "open": "08:00", "close": "18:00"},
+//!   "businessHours": {"utcOffsetMinutes": 60, "daylightSaving": "eu", "days": ["mon","tue","wed","thu","fri"], "open": "08:00", "close": "18:00"},
 //!   "afterHours": {"messageUrl": "https://contoso.example/closed.wav"},
 //!   "fallback": {"afterSeconds": 120, "messageUrl": "https://contoso.example/sorry.wav", "then": "wait"},
 //!   "invitationTimeoutSeconds": 20, "maxOffers": 4, "ringGroup": false, "handoff": "add"
@@ -103,11 +103,50 @@ pub struct Trigger {
     pub queue_length: Option<u32>,
 }
 
-/// Opening hours in one fixed UTC offset.
+/// Which daylight-saving rule moves the clock of the business hours an hour forward in summer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DaylightSaving {
+    /// The offset never changes.
+    None,
+    /// The EU's: from the last Sunday of March to the last Sunday of October, 01:00 UTC.
+    Eu,
+    /// The US's and Canada's: from the second Sunday of March to the first Sunday of November,
+    /// 02:00 local time.
+    Us,
+}
+
+impl DaylightSaving {
+    /// Whether summer time is in force at `unix_s` for a zone `std_offset_s` east of UTC.
+    fn in_force(self, unix_s: i64, std_offset_s: i64) -> bool {
+        use crate::time::{civil_from_days, days_from_civil};
+        let (year, _, _) = civil_from_days((unix_s + std_offset_s).div_euclid(86_400));
+        // The `n`th Sunday of a month (n = -1: the last), as a day number.
+        let sunday = |month: i64, n: i64| -> i64 {
+            if n > 0 {
+                let first = days_from_civil(year, month, 1);
+                first + (3 - first).rem_euclid(7) + 7 * (n - 1) // day 3 of 1970 was a Sunday
+            } else {
+                let last = days_from_civil(year, month + 1, 1) - 1;
+                last - (last - 3).rem_euclid(7)
+            }
+        };
+        let (start, end) = match self {
+            Self::None => return false,
+            Self::Eu => (sunday(3, -1) * 86_400 + 3_600, sunday(10, -1) * 86_400 + 3_600),
+            // 02:00 local standard time; the end at 02:00 summer time is 01:00 standard.
+            Self::Us => (sunday(3, 2) * 86_400 + 7_200 - std_offset_s, sunday(11, 1) * 86_400 + 3_600 - std_offset_s),
+        };
+        (start..end).contains(&unix_s)
+    }
+}
+
+/// Opening hours in one UTC offset, moved an hour forward in summer by a daylight-saving rule.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BusinessHours {
-    /// Minutes east of UTC.
+    /// Minutes east of UTC (standard time).
     pub utc_offset_minutes: i32,
+    /// The summer-time rule of the place.
+    pub daylight_saving: DaylightSaving,
     /// Open days, Monday first.
     pub days: [bool; 7],
     /// Opening minute of the day.
@@ -119,7 +158,10 @@ pub struct BusinessHours {
 impl BusinessHours {
     /// Whether `now` (Unix ms) is within the hours.
     pub fn is_open(&self, now: i64) -> bool {
-        let local_s = now.div_euclid(1000) + i64::from(self.utc_offset_minutes) * 60;
+        let unix_s = now.div_euclid(1000);
+        let std_offset_s = i64::from(self.utc_offset_minutes) * 60;
+        let summer = if self.daylight_saving.in_force(unix_s, std_offset_s) { 3_600 } else { 0 };
+        let local_s = unix_s + std_offset_s + summer;
         let day = local_s.div_euclid(86_400);
         // 1970-01-01 was a Thursday (index 3, Monday first).
         let weekday = (day + 3).rem_euclid(7) as usize;
@@ -270,8 +312,10 @@ impl OverflowPolicy {
         if !trigger.no_free_agent && trigger.waited_seconds.is_none() && trigger.queue_length.is_none() {
             return Err(FieldError::new("trigger", "must set noFreeAgent, waitedSeconds or queueLength"));
         }
-        let business_hours =
-            doc.object("businessHours", &["utcOffsetMinutes", "days", "open", "close"])?.map(hours).transpose()?;
+        let business_hours = doc
+            .object("businessHours", &["utcOffsetMinutes", "daylightSaving", "days", "open", "close"])?
+            .map(hours)
+            .transpose()?;
         let after_hours_message_url = match (doc.object("afterHours", &["messageUrl"])?, &business_hours) {
             (Some(a), _) => Some(url(&a, "messageUrl")?),
             (None, Some(_)) => {
@@ -373,7 +417,19 @@ fn hours(h: Obj<'_>) -> Result<BusinessHours, FieldError> {
     if !(-14 * 60..=14 * 60).contains(&utc_offset_minutes) {
         return Err(h.error("utcOffsetMinutes", "must be -840 to 840"));
     }
-    Ok(BusinessHours { utc_offset_minutes: utc_offset_minutes as i32, days, open_minute, close_minute })
+    let daylight_saving = match h.str("daylightSaving")? {
+        None | Some("none") => DaylightSaving::None,
+        Some("eu") => DaylightSaving::Eu,
+        Some("us") => DaylightSaving::Us,
+        Some(_) => return Err(h.error("daylightSaving", "must be \"eu\", \"us\" or \"none\"")),
+    };
+    Ok(BusinessHours {
+        utc_offset_minutes: utc_offset_minutes as i32,
+        daylight_saving,
+        days,
+        open_minute,
+        close_minute,
+    })
 }
 
 const POLICY_FIELDS: &[&str] = &[

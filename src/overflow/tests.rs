@@ -593,3 +593,34 @@ fn an_agent_on_another_call_is_not_free_for_queue_calls() {
     q.step(&p, Input::AgentInCall { call_id: "c2".into(), raw_id: AGENT.into(), on: true }, 3_200);
     assert!(q.agents[0].elsewhere.is_empty());
 }
+
+#[test]
+fn business_hours_follow_summer_time_where_the_policy_says_so() {
+    let ms = |y: i64, mo: i64, d: i64, h: i64, mi: i64| {
+        (crate::time::days_from_civil(y, mo, d) * 86_400 + h * 3_600 + mi * 60) * 1000
+    };
+    let hours = |offset: i64, dst: &str| {
+        let mut v = base();
+        v["businessHours"] = json!({"utcOffsetMinutes": offset, "daylightSaving": dst, "days": ["mon","tue","wed","thu","fri","sat","sun"], "open": "08:00", "close": "18:00"});
+        v["afterHours"] = json!({"messageUrl": "https://contoso.example/closed.wav"});
+        policy(v).business_hours.unwrap()
+    };
+    // Berlin (UTC+1, EU rule): 08:00 local is 07:00 UTC in winter, 06:00 UTC in summer. Summer
+    // time 2026 runs from 29 March to 25 October, 01:00 UTC.
+    let berlin = hours(60, "eu");
+    assert!(!berlin.is_open(ms(2026, 3, 28, 6, 30)) && berlin.is_open(ms(2026, 3, 28, 7, 0)), "winter");
+    assert!(berlin.is_open(ms(2026, 3, 30, 6, 0)) && !berlin.is_open(ms(2026, 3, 30, 5, 59)), "summer");
+    assert!(berlin.is_open(ms(2026, 10, 24, 6, 0)), "the day before it ends");
+    assert!(!berlin.is_open(ms(2026, 10, 26, 6, 30)), "winter again");
+    assert!(!hours(60, "none").is_open(ms(2026, 7, 1, 6, 30)), "without a rule, 08:00 is 07:00 UTC all year");
+    // New York (UTC−5, US rule): 2026 from 8 March 07:00 UTC to 1 November 06:00 UTC; closes at
+    // 18:00 local = 22:00 UTC in summer, 23:00 UTC in winter.
+    let ny = hours(-300, "us");
+    assert!(ny.is_open(ms(2026, 3, 7, 22, 30)) && !ny.is_open(ms(2026, 3, 9, 22, 30)));
+    assert!(!ny.is_open(ms(2026, 10, 31, 22, 30)) && ny.is_open(ms(2026, 11, 2, 22, 30)));
+    // A rule this version does not know is refused at load, naming the field.
+    let mut v = base();
+    v["businessHours"] = json!({"daylightSaving": "au", "days": ["mon"], "open": "08:00", "close": "18:00"});
+    v["afterHours"] = json!({"messageUrl": "https://contoso.example/closed.wav"});
+    assert_eq!(config(v).unwrap_err().field, "tenants.contoso.overflow.businessHours.daylightSaving");
+}
