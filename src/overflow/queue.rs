@@ -219,6 +219,14 @@ impl Queue {
                         if let Some(r) = self.presence_expiry(policy) {
                             at(r);
                         }
+                        // A taker by transfer may be free once their call has settled.
+                        for w in &self.workers {
+                            if let Busy::Transferred { settle_at, .. } = w.busy {
+                                if settle_at > self.last_step {
+                                    at(settle_at);
+                                }
+                            }
+                        }
                     }
                 }
             }

@@ -624,3 +624,26 @@ fn business_hours_follow_summer_time_where_the_policy_says_so() {
     v["afterHours"] = json!({"messageUrl": "https://contoso.example/closed.wav"});
     assert_eq!(config(v).unwrap_err().field, "tenants.contoso.overflow.businessHours.daylightSaving");
 }
+
+#[test]
+fn a_taker_by_transfer_is_read_again_once_the_call_has_settled() {
+    // After a transfer the queue cannot see the call end: Dana is busy until a presence read
+    // after the settle time says otherwise. That read is due at the settle time, not when her
+    // presence would next be too old (30 s).
+    let mut v = base();
+    v["groups"] = json!([{"members": [DANA]}]);
+    v["handoff"] = json!("transfer");
+    let p = policy(v);
+    let mut q = Queue::new();
+    q.step(&p, presences(&[(DANA, "Available")]), 0);
+    q.step(&p, arrived("c1"), 0);
+    let o = offers(&q.step(&p, Input::Answered { call_id: "c1".into() }, 100));
+    q.step(&p, Input::OfferEnded { call_id: "c1".into(), offer_id: o[0].1, outcome: OfferOutcome::Joined }, 2_000);
+    q.step(&p, arrived("c2"), 3_000);
+    assert!(offers(&q.step(&p, Input::Answered { call_id: "c2".into() }, 3_100)).is_empty(), "Dana took c1");
+    assert_eq!(q.next_wake(&p), Some(2_000 + crate::overflow::queue::TRANSFER_SETTLE_MS));
+    let out = q.step(&p, Input::Tick, 12_000);
+    assert!(out.iter().any(|c| matches!(c, Command::ReadPresence { .. })), "{out:?}");
+    let o2 = offers(&q.step(&p, presences(&[(DANA, "Available")]), 12_100));
+    assert_eq!(o2[0].0, "c2", "Dana is free again: her transferred call ended");
+}

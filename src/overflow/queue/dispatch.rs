@@ -129,9 +129,18 @@ impl Queue {
             .min()
     }
 
+    /// Whether someone's presence needs reading: never read, older than the policy allows, or
+    /// read before the settle time of a call they took by transfer (only a read after it can
+    /// free them).
     pub(super) fn presence_stale(&self, policy: &OverflowPolicy, now: i64) -> bool {
         let max_age = i64::from(policy.presence_max_age_seconds) * 1000;
-        self.workers.iter().any(|w| w.excluded.is_none() && w.presence_at.is_none_or(|t| now - t > max_age))
+        self.workers.iter().any(|w| {
+            let settled = match w.busy {
+                Busy::Transferred { settle_at, .. } => now >= settle_at && w.presence_at.is_none_or(|t| t < settle_at),
+                _ => false,
+            };
+            w.excluded.is_none() && (settled || w.presence_at.is_none_or(|t| now - t > max_age))
+        })
     }
 
     pub(super) fn trigger_fires(&self, policy: &OverflowPolicy, call: &QueuedCall, now: i64, waiting: u32) -> bool {
