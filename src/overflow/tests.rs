@@ -474,16 +474,22 @@ fn a_worker_back_from_a_queue_call_is_read_again_and_old_calls_leave_the_view_in
     assert_eq!(q.calls.iter().filter(|c| c.stage == Stage::Ended).count(), queue::KEEP_ENDED);
 }
 
-#[test]
-fn an_agent_who_lets_a_call_ring_out_does_not_hold_it_back_from_the_knowledge_workers() {
-    // A console left signed in at an empty desk: the agent is offered the call once, then it
-    // overflows (the agent is not free *for this call*); the next call is offered to them again.
+/// A queue whose only knowledge worker is Dana, Available, with Alex's console taking queue calls.
+fn dana_available_and_alex_ready() -> (OverflowPolicy, Queue) {
     let mut v = base();
     v["groups"] = json!([{"members": [DANA]}]);
     let p = policy(v);
     let mut q = Queue::new();
     q.step(&p, presences(&[(DANA, "Available")]), 0);
     q.step(&p, Input::AgentSignedIn { agent_id: "alex".into() }, 0);
+    (p, q)
+}
+
+#[test]
+fn an_agent_who_lets_a_call_ring_out_does_not_hold_it_back_from_the_knowledge_workers() {
+    // A console left signed in at an empty desk: the agent is offered the call once, then it
+    // overflows (the agent is not free *for this call*); the next call is offered to them again.
+    let (p, mut q) = dana_available_and_alex_ready();
     q.step(&p, arrived("c1"), 0);
     let o = offers(&q.step(&p, Input::Answered { call_id: "c1".into() }, 500));
     assert_eq!(o[0].2, AGENT);
@@ -572,12 +578,7 @@ fn a_restart_signs_out_agents_whose_console_is_gone() {
 
 #[test]
 fn an_agent_on_another_call_is_not_free_for_queue_calls() {
-    let mut v = base();
-    v["groups"] = json!([{"members": [DANA]}]);
-    let p = policy(v);
-    let mut q = Queue::new();
-    q.step(&p, presences(&[(DANA, "Available")]), 0);
-    q.step(&p, Input::AgentSignedIn { agent_id: "alex".into() }, 0);
+    let (p, mut q) = dana_available_and_alex_ready();
     // Alex joined a customer's call the queue did not route (his ACS identity is in it).
     q.step(&p, Input::AgentInCall { call_id: "other-1".into(), raw_id: AGENT.into(), on: true }, 100);
     assert_eq!(view::view(&q, &p, 200)["agents"][0]["status"], "On another call (not the queue's)");
