@@ -16,10 +16,14 @@ export function init(input) {
     },
     (e) => {
       loading = undefined;
-      let where = 'web/switchboard_bg.wasm';
+      let where = 'the bytes or module given';
       try {
-        where = input === undefined ? new URL('./web/switchboard_bg.wasm', import.meta.url).href : String(input);
-      } catch {} // a bundle without import.meta.url
+        if (input === undefined) where = new URL('./web/switchboard_bg.wasm', import.meta.url).href;
+        else if (typeof input === 'string' || input instanceof URL) where = String(input);
+        else if (typeof Response !== 'undefined' && input instanceof Response) where = input.url || 'the Response given';
+      } catch {
+        where = 'web/switchboard_bg.wasm'; // a bundle without import.meta.url
+      }
       const error = new Error(
         `could not load the Switchboard wasm from ${where}: ${e?.message ?? e}. ` +
           'In a bundled page, serve web/switchboard_bg.wasm and pass its URL (or its bytes) to init(); ' +

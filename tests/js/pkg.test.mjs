@@ -477,6 +477,8 @@ test('the browser build before init(): not_initialized, a failed load says from 
   throwsCode(() => new web.CallState(), 'not_initialized', 'init');
   const missing = 'file:///nowhere/switchboard_bg.wasm';
   await assert.rejects(web.init(missing), (e) => e.code === 'not_initialized' && e.message.includes(missing) && /pass its URL/.test(e.message));
+  // Bytes that are no wasm: the message says so without spelling the bytes out.
+  await assert.rejects(web.init(new Uint8Array(5000)), (e) => e.code === 'not_initialized' && e.message.includes('the bytes or module given') && e.message.length < 600);
   await web.init(readFileSync(new URL('../../pkg/web/switchboard_bg.wasm', import.meta.url)));
   // The calls made before init() left nothing behind: the same answers as the Node build.
   const body = read('events/05_AddParticipantFailed.json');
