@@ -155,22 +155,35 @@ test('changes and reads that reach ACS or Graph are rate limited per agent token
   // Bad bodies are answered after the limiter: cheap requests that still count.
   // Sent 25 at a time, so 600 fit in one 60 s window even on a loaded machine (sent one by
   // one, the window could roll over first).
-  let limited = null;
-  for (let sent = 0; sent < 1400 && !limited; sent += 25) {
-    const batch = await Promise.all(Array.from({ length: 25 }, () =>
-      fetch(`${url}/api/calls/c-1/participants`, { method: 'POST', headers: { Authorization: `Bearer ${CONTOSO_TOKEN}` }, body: '{}' })));
-    for (const r of batch) {
-      if (r.status === 429 && !limited) limited = r;
-      else await r.arrayBuffer();
+  const exhaust = async () => {
+    for (let sent = 0; sent < 1400; sent += 25) {
+      const batch = await Promise.all(Array.from({ length: 25 }, () =>
+        fetch(`${url}/api/calls/c-1/participants`, { method: 'POST', headers: { Authorization: `Bearer ${CONTOSO_TOKEN}` }, body: '{}' })));
+      let limited = null;
+      for (const r of batch) {
+        if (r.status === 429 && !limited) limited = r;
+        else await r.arrayBuffer();
+      }
+      if (limited) return limited;
     }
+    return null;
+  };
+  // Reads that reach ACS or Graph count too. The limiter's windows are fixed minutes: when one
+  // ends between the 429 and these reads, they start the next window — spent again and re-read
+  // (twice in a row would need two minute boundaries within a few seconds).
+  let limited = null;
+  let reads = [];
+  for (let attempt = 1; attempt <= 2; attempt++) {
+    limited = await exhaust();
+    assert.ok(limited, 'no 429 within 1400 requests');
+    reads = [(await api(url, 'GET', '/api/experts')).status, (await api(url, 'GET', '/api/calls/c-1/participants')).status];
+    if (reads.every((status) => status === 429)) break;
   }
-  assert.ok(limited, 'no 429 within 1400 requests');
   assert.equal(limited.headers.get('retry-after'), '60');
   assert.equal((await limited.json()).error.code, 'rate_limited');
-  // Reads that reach ACS or Graph count too; another agent (another tenant here) is not
-  // affected, and the Worker's own reads are not limited.
-  assert.equal((await api(url, 'GET', '/api/experts')).status, 429);
-  assert.equal((await api(url, 'GET', '/api/calls/c-1/participants')).status, 429);
+  assert.deepEqual(reads, [429, 429], 'the reads that reach ACS or Graph are limited too');
+  // Another agent (another tenant here) is not affected, and the Worker's own reads are not
+  // limited.
   assert.notEqual((await api(url, 'POST', '/api/calls/c-1/participants', { token: FABRIKAM_TOKEN, body: {} })).status, 429);
   assert.equal((await api(url, 'GET', '/api/calls')).status, 200);
 });
@@ -218,7 +231,11 @@ test('against real ACS, a tenants document made for the emulator is refused, and
 
 // Last in this file: it spends this address's allowance of unknown tokens for a minute.
 test('guessed agent tokens meet a limit per client address; a real token is never limited by it', async () => {
-  const guesses = await Promise.all(Array.from({ length: 45 }, (_, i) => api(url, 'GET', '/api/me', { token: `guess-${String(i).padStart(16, '0')}` })));
+  // Sent at once; a second batch only if a fixed minute window ended in the middle of the first.
+  let guesses = [];
+  for (let batch = 0; batch < 2 && !guesses.some((g) => g.status === 429); batch++) {
+    guesses = await Promise.all(Array.from({ length: 45 }, (_, i) => api(url, 'GET', '/api/me', { token: `guess-${batch}-${String(i).padStart(16, '0')}` })));
+  }
   const statuses = guesses.map((g) => g.status);
   assert.ok(statuses.slice(0, 10).every((s) => s === 401 || s === 429), statuses.join(' '));
   assert.ok(statuses.filter((s) => s === 401).length >= 1, `some guesses are plainly refused: ${statuses.join(' ')}`);
