@@ -12,7 +12,7 @@ pub use connection_string::{ConnectionString, ConnectionStringError};
 pub use date::HttpDate;
 pub use endpoint::{path_and_query, split as split_url, Endpoint, EndpointError};
 pub use hmac::{SignedHeaders, SigningKey, VerifyError};
-pub use repeatability::{uuid_v4, Repeatability};
+pub use repeatability::{push_hex, uuid_v4, Repeatability};
 
 /// Signs a request given by absolute URL (what `signRequest` in the npm package does): the host
 /// and path-and-query are taken from the URL, not from the connection string.

@@ -29,6 +29,13 @@ impl Repeatability {
     }
 }
 
+/// Appends `byte` as two lower-case hex digits (by hand: `{:02x}` links the integer formatter).
+pub fn push_hex(out: &mut String, byte: u8) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.push(char::from(HEX[usize::from(byte >> 4)]));
+    out.push(char::from(HEX[usize::from(byte & 15)]));
+}
+
 /// Formats 16 random bytes as a version-4, RFC 4122 variant UUID (`xxxxxxxx-xxxx-4xxx-yxxx-...`).
 pub fn uuid_v4(mut bytes: [u8; 16]) -> String {
     bytes[6] = (bytes[6] & 0x0f) | 0x40;
@@ -38,8 +45,7 @@ pub fn uuid_v4(mut bytes: [u8; 16]) -> String {
         if matches!(i, 4 | 6 | 8 | 10) {
             s.push('-');
         }
-        s.push(char::from(b"0123456789abcdef"[(b >> 4) as usize]));
-        s.push(char::from(b"0123456789abcdef"[(b & 0xf) as usize]));
+        push_hex(&mut s, *b);
     }
     s
 }

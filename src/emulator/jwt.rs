@@ -85,7 +85,11 @@ fn strip_zeros(b: &[u8]) -> &[u8] {
 }
 
 fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
+    let mut out = String::with_capacity(2 * b.len());
+    for x in b {
+        crate::auth::push_hex(&mut out, *x);
+    }
+    out
 }
 
 #[cfg(test)]

@@ -702,13 +702,11 @@ impl CallSession {
         if self.queue.is_some() {
             return Vec::new();
         }
-        let ended = self.state.is_ended();
-        let now_in: Vec<String> = self
-            .agent_raw_ids
-            .iter()
-            .filter(|a| !ended && self.state.participant(a).is_some_and(|p| p.status == ParticipantStatus::Connected))
-            .map(|a| a.as_str().to_owned())
-            .collect();
+        let now_in: Vec<String> = if self.state.is_ended() {
+            Vec::new()
+        } else {
+            self.connected_agents().map(|a| a.as_str().to_owned()).collect()
+        };
         let mut out = Vec::new();
         for (raw_id, on) in now_in
             .iter()
@@ -726,10 +724,15 @@ impl CallSession {
         out
     }
 
-    pub(super) fn agents_connected(&self) -> bool {
+    /// The tenant's agents (raw ids) connected to this call.
+    fn connected_agents(&self) -> impl Iterator<Item = &RawId> {
         self.agent_raw_ids
             .iter()
-            .any(|a| self.state.participant(a).is_some_and(|p| p.status == ParticipantStatus::Connected))
+            .filter(|a| self.state.participant(a).is_some_and(|p| p.status == ParticipantStatus::Connected))
+    }
+
+    pub(super) fn agents_connected(&self) -> bool {
+        self.connected_agents().next().is_some()
     }
 
     pub(super) fn recording_running(&self) -> bool {

@@ -198,11 +198,7 @@ pub fn sign_request(request: &str, connection: &str) -> Result<String, JsValue> 
 pub fn operations() -> String {
     let list: Vec<Value> = ops::OPERATIONS
         .iter()
-        .map(|m| {
-            let api_version =
-                if ops::PREVIEW_ONLY.contains(&m.name) { crate::PREVIEW_API_VERSION } else { crate::DEFAULT_API_VERSION };
-            serde_json::json!({"name": m.name, "method": m.method.as_str(), "path": m.path, "pathParams": m.params, "success": m.success, "repeatable": m.repeatable, "apiVersion": api_version})
-        })
+        .map(|m| serde_json::json!({"name": m.name, "method": m.method.as_str(), "path": m.path, "pathParams": m.params, "success": m.success, "repeatable": m.repeatable, "apiVersion": ops::default_api_version(m.name)}))
         .collect();
     Value::Array(list).to_string()
 }

@@ -147,11 +147,7 @@ pub(crate) fn assemble(
     cs: &ConnectionString,
     opts: &RequestOptions<'_>,
 ) -> Result<HttpRequest, FieldError> {
-    let api_version = match opts.api_version {
-        Some(v) => v,
-        None if super::PREVIEW_ONLY.contains(&meta.name) => crate::PREVIEW_API_VERSION,
-        None => crate::DEFAULT_API_VERSION,
-    };
+    let api_version = opts.api_version.unwrap_or_else(|| super::default_api_version(meta.name));
     check_api_version(api_version)?;
     let path_and_query = match url_override {
         Some(link) => resolve_link(link, cs, api_version)?,

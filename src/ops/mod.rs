@@ -84,6 +84,16 @@ impl fmt::Display for Method {
 /// [`crate::PREVIEW_API_VERSION`] unless another version is asked for.
 pub const PREVIEW_ONLY: [&str; 2] = ["unmuteParticipants", "interruptAudioAndAnnounce"];
 
+/// The `api-version` operation `name` is built with when none is asked for: the stable
+/// [`crate::DEFAULT_API_VERSION`], or [`crate::PREVIEW_API_VERSION`] for the [`PREVIEW_ONLY`] ones.
+pub fn default_api_version(name: &str) -> &'static str {
+    if PREVIEW_ONLY.contains(&name) {
+        crate::PREVIEW_API_VERSION
+    } else {
+        crate::DEFAULT_API_VERSION
+    }
+}
+
 /// What a route table needs to know of an operation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct OperationMeta {

@@ -71,12 +71,9 @@ pub async fn verify_callback(
     };
     if verify_rs256(&key, &t.signature, t.signing_input.as_bytes()).await? {
         let jti = t.claims.jti.clone().unwrap_or_else(|| {
-            // Written by hand: `{:02x}` would link the integer hex formatter for this alone.
-            const HEX: &[u8; 16] = b"0123456789abcdef";
             let mut id = String::from("sig-");
             for b in t.signature.iter().take(12) {
-                id.push(char::from(HEX[usize::from(b >> 4)]));
-                id.push(char::from(HEX[usize::from(b & 15)]));
+                crate::auth::push_hex(&mut id, *b);
             }
             id
         });

@@ -238,7 +238,7 @@ impl QueueObject {
         let me: &::worker::web_sys::WebSocket = ws.as_ref();
         let still = self.state.get_websockets_with_tag(&agent).iter().any(|w| {
             let w: &::worker::web_sys::WebSocket = w.as_ref();
-            w != me && w.ready_state() == ::worker::web_sys::WebSocket::OPEN
+            w != me && is_open(w)
         });
         if still || agent.is_empty() {
             return;
@@ -265,10 +265,7 @@ impl QueueObject {
             .state
             .get_websockets()
             .iter()
-            .filter(|w| {
-                let w: &::worker::web_sys::WebSocket = w.as_ref();
-                w.ready_state() == ::worker::web_sys::WebSocket::OPEN
-            })
+            .filter(|w| is_open(w.as_ref()))
             .filter_map(|w| self.state.get_tags(w).into_iter().next().filter(|t| !t.is_empty()))
             .collect();
         queue.signed_in_only(&open);
@@ -334,4 +331,9 @@ impl QueueObject {
         let config = env::config(&self.env)?;
         config.tenant(id).cloned().ok_or_else(|| ApiError::not_found(format!("no tenant {id}")))
     }
+}
+
+/// Whether a console's socket is still open (one closing is on its way out).
+fn is_open(ws: &::worker::web_sys::WebSocket) -> bool {
+    ws.ready_state() == ::worker::web_sys::WebSocket::OPEN
 }
