@@ -14,6 +14,7 @@ mod soak;
 #[cfg(test)]
 mod tests;
 pub mod view;
+mod wire;
 pub mod words;
 
 pub use messages::{Command, Input};

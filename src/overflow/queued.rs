@@ -4,7 +4,8 @@
 use serde::{Deserialize, Serialize};
 
 /// Who takes (or is offered) a call.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// Read by `overflow::wire` (a hand-written reader of the same form).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase", rename_all_fields = "camelCase")]
 pub enum Taker {
     /// An agent of the pool (by agent id).
@@ -20,7 +21,8 @@ pub enum Taker {
 }
 
 /// How an offer ended.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// Read by `overflow::wire` (a hand-written reader of the same form).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase", rename_all_fields = "camelCase")]
 pub enum OfferOutcome {
     /// The candidate took the call (joined, or accepted the transfer).

@@ -3,7 +3,8 @@
 use serde::{Deserialize, Serialize};
 
 /// What a seat is doing.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// Read by `overflow::wire` (a hand-written reader of the same form).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase", rename_all_fields = "camelCase")]
 pub enum Busy {
     /// Nothing of the queue's.
