@@ -1,7 +1,9 @@
 //! Callback authentication: ACS's RS256 token checked before anything else. Claims are the
 //! core's (`auth::jwt`); the signature is WebCrypto's (`crypto.subtle.verify`). The signing keys
 //! are fetched from the JWKS URL once per isolate and again when a token names a key we do not
-//! have (ACS rotates keys), at most once a minute.
+//! have (ACS rotates keys), at most once a minute. A failed fetch is remembered for a few
+//! seconds: while ACS's key endpoint is down, tokens are not a way to make the Worker fetch it
+//! once per request.
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -17,6 +19,8 @@ use crate::tenant::{AcsTrust, Tenant};
 
 /// How soon an unknown `kid` may trigger another JWKS fetch.
 const REFETCH_AFTER_MS: i64 = 60_000;
+/// How soon after a failed JWKS fetch another may be tried.
+const RETRY_FAILED_AFTER_MS: i64 = 5_000;
 
 struct Cache {
     url: String,
@@ -26,6 +30,8 @@ struct Cache {
 
 thread_local! {
     static CACHE: RefCell<Option<Cache>> = const { RefCell::new(None) };
+    /// The last failed fetch: its URL, when, and why.
+    static FAILED: RefCell<Option<(String, i64, String)>> = const { RefCell::new(None) };
 }
 
 fn unauthorized(e: &JwtError) -> ApiError {
@@ -93,6 +99,26 @@ async fn refresh(url: &str, now_ms: i64) -> Result<(), ApiError> {
     if recent {
         return Ok(());
     }
+    let failed = FAILED.with(|f| {
+        f.borrow()
+            .as_ref()
+            .filter(|(u, at, _)| u == url && now_ms - at < RETRY_FAILED_AFTER_MS)
+            .map(|(_, _, why)| why.clone())
+    });
+    if let Some(why) = failed {
+        return Err(ApiError::new(502, "jwks_unavailable", format!("{why} (tried again 5 s after a failure)")));
+    }
+    let result = fetch_keys(url).await;
+    match &result {
+        Ok(_) => FAILED.with(|f| *f.borrow_mut() = None),
+        Err(e) => FAILED.with(|f| *f.borrow_mut() = Some((url.to_owned(), now_ms, e.message.clone()))),
+    }
+    let keys = result?;
+    CACHE.with(|c| *c.borrow_mut() = Some(Cache { url: url.to_owned(), fetched_at: now_ms, keys }));
+    Ok(())
+}
+
+async fn fetch_keys(url: &str) -> Result<BTreeMap<String, JsValue>, ApiError> {
     let req = super::env::request(Method::Get, url, None, None)?;
     let mut res = Fetch::Request(req)
         .send()
@@ -106,8 +132,7 @@ async fn refresh(url: &str, now_ms: i64) -> Result<(), ApiError> {
     for k in &jwks.keys {
         keys.insert(k.kid.clone(), import(&k.to_webcrypto_jwk()).await?);
     }
-    CACHE.with(|c| *c.borrow_mut() = Some(Cache { url: url.to_owned(), fetched_at: now_ms, keys }));
-    Ok(())
+    Ok(keys)
 }
 
 fn subtle() -> Result<JsValue, ApiError> {

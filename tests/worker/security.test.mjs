@@ -3,7 +3,8 @@
 // secret — access key, agent tokens, Event Grid keys, callback URL signatures, incoming call
 // contexts — in logs, pushes, error bodies, the console's assets or the npm package; tokens in
 // URLs only on WebSocket upgrades; the console's security headers; and, against real ACS,
-// callback URIs only from PUBLIC_ORIGIN, never from a request's Host.
+// callback URIs only from PUBLIC_ORIGIN, never from a request's Host; a failing JWKS endpoint is
+// not asked once per token.
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
@@ -225,6 +226,58 @@ test('against real ACS, a tenants document made for the emulator is refused, and
     assert.deepEqual([me.status, (await me.json()).error.code], [503, 'misconfigured']);
   } finally {
     await worker.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a failing JWKS endpoint is asked at most once per 5 s, whatever the tokens sent', async () => {
+  // Tokens name a key before their signature is checked, so each one could make the Worker
+  // fetch ACS's keys: while that endpoint fails, its failure is remembered for 5 s.
+  const { createServer } = await import('node:http');
+  const { createHmac, createPrivateKey, sign } = await import('node:crypto');
+  const { startWrangler } = await import('../../scripts/wrangler.mjs');
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  let hits = 0;
+  const keys = createServer((req, res) => {
+    hits += 1;
+    res.writeHead(503).end('down');
+  });
+  await new Promise((r) => keys.listen(0, '127.0.0.1', r));
+  const tenants = structuredClone(stack.tenants);
+  tenants.acs = { ...tenants.acs, jwksUrl: `http://127.0.0.1:${keys.address().port}/calling/keys` };
+  const dir = mkdtempSync(join(tmpdir(), 'switchboard-jwks-'));
+  const worker = await startWrangler({ persistTo: dir, vars: { TENANTS: JSON.stringify(tenants) } });
+  try {
+    const key = createPrivateKey(readFileSync(join(root, 'src/emulator/dev_signing_key.pem'), 'utf8'));
+    const b64url = (v) => Buffer.from(JSON.stringify(v)).toString('base64url');
+    const token = (n) => {
+      const now = Math.floor(Date.now() / 1000);
+      const input = `${b64url({ alg: 'RS256', typ: 'JWT', kid: `k-${n}` })}.${b64url({ iss: tenants.acs.issuer ?? 'https://acscallautomation.communication.azure.com', aud: tenants.tenants.contoso.acsResourceId, exp: now + 300, jti: `j-${n}` })}`;
+      return `${input}.${sign('sha256', Buffer.from(input), key).toString('base64url')}`;
+    };
+    const call = 'c-jwks';
+    const accessKey = Buffer.from(tenants.tenants.contoso.connectionString.split('accesskey=')[1], 'base64');
+    const sig = createHmac('sha256', accessKey).update(`switchboard-callback\ncontoso\n${call}`).digest().subarray(0, 16).toString('base64url');
+    const send = async (n) => {
+      const r = await fetch(`${worker.url}/api/callbacks/contoso/${call}?sig=${sig}`, { method: 'POST', headers: { Authorization: `Bearer ${token(n)}`, 'Content-Type': 'application/json' }, body: '[]' });
+      return [r.status, (await r.json()).error];
+    };
+    const [first, ...rest] = [await send(0), await send(1), await send(2), await send(3)];
+    assert.deepEqual([first[0], first[1].code], [502, 'jwks_unavailable'], JSON.stringify(first));
+    assert.match(first[1].message, /answered 503/);
+    for (const [status, error] of rest) {
+      assert.deepEqual([status, error.code], [502, 'jwks_unavailable']);
+      assert.match(error.message, /answered 503 \(tried again 5 s after a failure\)/);
+    }
+    assert.equal(hits, 1, 'one fetch for four tokens');
+    // After 5 s the endpoint is asked again.
+    await new Promise((r) => setTimeout(r, 5_200));
+    assert.deepEqual((await send(4))[0], 502);
+    assert.equal(hits, 2);
+  } finally {
+    await worker.stop();
+    keys.close();
     rmSync(dir, { recursive: true, force: true });
   }
 });
