@@ -228,11 +228,15 @@ test('the caller hangs up while a knowledge worker rings: the offer is withdrawn
   });
   t.after(() => stack.stop());
   await call(stack, '+14255550126');
-  await until(async () => (await queueView(stack))?.calls?.[0]?.offers?.[0]?.outcome === null, 20_000, 'Dana to ring');
-  // The customer hangs up (the emulator's control API: what a person does).
-  const truth = await (await fetch(`${stack.emulator.url}/control/calls`)).json();
-  const queued = truth.find((c) => !c.ended && c.participants.some((p) => p.rawId === '4:+14255550126'));
+  await until(async () => (await queueView(stack))?.calls?.[0]?.offers?.[0]?.outcome === null, 20_000, 'Dana to be offered the call');
+  // The queue's offer is decided before its addParticipant reaches ACS: wait for ACS to ring her
+  // (under load the request can be a moment behind the queue's view).
+  const queued = await until(async () => {
+    const truth = await (await fetch(`${stack.emulator.url}/control/calls`)).json();
+    return truth.find((c) => !c.ended && c.participants.some((p) => p.rawId === '4:+14255550126') && c.ringing.length > 0);
+  }, 20_000, 'Dana to ring');
   assert.deepEqual(queued.ringing, [`8:orgid:${DANA}`]);
+  // The customer hangs up (the emulator's control API: what a person does).
   const left = await fetch(`${stack.emulator.url}/control/calls/${queued.callConnectionId}/leave`, { method: 'POST', body: JSON.stringify({ rawId: '4:+14255550126' }) });
   assert.equal(left.status, 200, await left.text());
   const v = await until(async () => {
