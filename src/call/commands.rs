@@ -213,6 +213,15 @@ impl CallState {
                         self.end_call(*at, &mut changes);
                     }
                 }
+                // An answer, redirect or reject ACS did not carry out leaves the call offered, not
+                // "connecting" for ever: its context may be used again (ACS says whether it still
+                // can), and the call may still be answered elsewhere or go.
+                let offer_op = matches!(operation.as_str(), "answerCall" | "redirectCall" | "rejectCall");
+                if offer_op && self.call_connection_id.is_none() && self.ended_at.is_none() {
+                    if let Some(offer) = self.incoming.as_mut() {
+                        offer.handled = None;
+                    }
+                }
                 if operation == "addParticipant" {
                     if let Some(p) = self.participants.iter_mut().find(|p| {
                         p.invitation.as_ref().is_some_and(|i| ringing_for(i) && i.status == ParticipantStatus::Ringing)

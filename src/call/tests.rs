@@ -520,8 +520,11 @@ fn an_accepted_redirect_or_reject_ends_the_offered_call() {
         s.apply(&parse_events(&body).unwrap().remove(0));
         let refusal =
             CommandResponse::from_http(operation, 400, r#"{"error":{"code":"8523","message":"expired"}}"#, Some(1_200));
+        s.record_command(&action(json!({"operation": operation, "target": teams()})), None, Some(1_000), None);
         s.record_response(None, &refusal.unwrap().unwrap());
         assert!(!s.is_ended(), "{operation} refused");
+        // ... and offered again (not "connecting" for ever): the context was not spent.
+        assert!(s.can(&action(json!({"operation": "answerCall"}))).is_ok(), "{operation} refused: answerable");
     }
 }
 

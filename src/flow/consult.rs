@@ -81,13 +81,18 @@ pub struct Consultation {
 
 impl Consultation {
     /// Re-reads the phase from the call's state; returns whether it moved.
+    /// A `Cancelled` one moves on when events arriving later show the expert joined: the call's
+    /// end, delivered before them, had cancelled an invitation that was in fact answered.
     pub fn refresh(&mut self, state: &CallState) -> bool {
-        if self.phase.is_final() || matches!(self.phase, Phase::Recording | Phase::Inviting) {
+        if matches!(self.phase, Phase::Recording | Phase::Inviting) {
             return false;
         }
         let Some(p) = state.participant(self.expert.raw_id()) else { return false };
         let ours = p.invitation.as_ref().is_some_and(|i| i.operation_context.as_deref() == Some(self.id.as_str()));
         let joined_since = p.stays.iter().rev().find_map(|s| s.joined_at).filter(|t| *t >= self.requested_at);
+        if self.phase.is_final() && !(self.phase == Phase::Cancelled && joined_since.is_some()) {
+            return false;
+        }
         let next = match p.status {
             ParticipantStatus::Connected => Phase::Joined,
             ParticipantStatus::Ringing => Phase::Ringing,

@@ -46,6 +46,18 @@ pub struct OutboxEntry {
     pub purpose: Purpose,
     /// Attempts so far.
     pub attempts: u32,
+    /// When ACS failed it (no answer, 429, 5xx) and it is kept to be sent again: from then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_at: Option<i64>,
+}
+
+impl OutboxEntry {
+    /// When the alarm sends it again: at `retry_at` after a failure, or once stranded (the
+    /// Worker stopped mid-send) [`RESEND_AFTER_MS`](super::session::RESEND_AFTER_MS) after it
+    /// was decided.
+    pub fn resend_at(&self) -> i64 {
+        self.retry_at.unwrap_or(self.first_sent + super::session::RESEND_AFTER_MS)
+    }
 }
 
 impl OutboxEntry {
@@ -153,6 +165,7 @@ mod tests {
             by: None,
             purpose: Purpose::Agent,
             attempts: 0,
+            retry_at: None,
         };
         let first = e.request(&cs, 1_743_508_800_000).unwrap();
         let retry = e.request(&cs, 1_743_508_805_000).unwrap();

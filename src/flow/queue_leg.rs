@@ -251,7 +251,11 @@ impl CallSession {
             ("addParticipant" | "transferToParticipant", Some(id)) => {
                 vec![self.outcome(id, OfferOutcome::Failed { code: i32::from(status) })]
             }
-            ("redirectCall" | "answerCall", _) if self.state.is_ended() || status == 404 => {
+            // The queue's answer still failing after KEEP_TRYING_MS: the queue lets the call go
+            // (it stays offered to the agents, its context unspent).
+            ("redirectCall" | "answerCall", _)
+                if self.state.is_ended() || status == 404 || operation == "answerCall" =>
+            {
                 self.leg().ended = true;
                 vec![Output::Queue(Input::CallEnded { call_id: self.call_id.clone() })]
             }

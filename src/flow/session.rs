@@ -20,6 +20,16 @@ use crate::RawId;
 /// stopped mid-send): the alarm sends it again, with its Repeatability key.
 pub const RESEND_AFTER_MS: i64 = 30_000;
 
+/// How long after it was decided a workflow's request — routing (answer), the queue's steps, a
+/// consultation's — is sent again while ACS fails it (no answer, 429, 5xx, after the retries
+/// of one attempt): an outage of seconds must not strand a call, leave hold music playing
+/// under a conversation or lose a consultation. An agent's own request is answered with the
+/// failure instead; they may send it again.
+pub const KEEP_TRYING_MS: i64 = 60_000;
+
+/// Between those attempts.
+pub const TRY_AGAIN_AFTER_MS: i64 = 5_000;
+
 /// The least time between two checks of a call against ACS.
 pub const RECHECK_AFTER_MS: i64 = 10_000;
 
@@ -314,8 +324,21 @@ impl CallSession {
     pub fn sent(&mut self, id: u64, status: u16, body: &str, ctx: Ctx<'_>) -> (Option<Sent>, Vec<Output>) {
         self.updated_at = ctx.now;
         let Some(pos) = self.outbox.iter().position(|e| e.id == id) else { return (None, Vec::new()) };
-        let entry = self.outbox.remove(pos);
         let mut out = Vec::new();
+        let unavailable = matches!(status, 0 | 408 | 429 | 500..=599);
+        let entry = &mut self.outbox[pos];
+        if unavailable
+            && matches!(entry.purpose, Purpose::Routing | Purpose::Workflow)
+            && ctx.now - entry.first_sent < KEEP_TRYING_MS
+        {
+            // Kept, to be sent again by the alarm with the same Repeatability key.
+            let retry_at = ctx.now + TRY_AGAIN_AFTER_MS;
+            entry.retry_at = Some(retry_at);
+            let detail = json!({"retry": {"entryId": entry.id, "operation": entry.operation, "operationContext": entry.operation_context, "status": status, "attempts": entry.attempts, "retryAt": retry_at}});
+            out.push(self.log(ctx.now, "workflow", detail));
+            return (None, out);
+        }
+        let entry = self.outbox.remove(pos);
         let parsed: Value = serde_json::from_str(body).unwrap_or(Value::Null);
         let outcome = CommandResponse::from_http(&entry.operation, status, body, Some(ctx.now)).ok().flatten();
         let agents_before = self.agents_connected();
@@ -455,7 +478,7 @@ impl CallSession {
     /// entry left unanswered (a restart mid-send), an operation whose outcome event is overdue,
     /// or a live call quiet for the policy's `reconcileAfterSeconds` since it was last checked.
     pub fn next_check(&self) -> Option<i64> {
-        let stranded = self.outbox.iter().map(|e| e.first_sent + RESEND_AFTER_MS).min();
+        let stranded = self.outbox.iter().map(OutboxEntry::resend_at).min();
         // While a read is out, the next one waits for its answer — or for it to be stranded:
         // `check` makes no read then, so a read due now would ring the alarm in a loop.
         let read = if self.reading() { None } else { self.read_due() };
@@ -522,8 +545,7 @@ impl CallSession {
     /// when there is one). Their answers are folded by [`CallSession::sent`] like any other.
     pub fn check(&mut self, ctx: Ctx<'_>) -> Vec<Output> {
         let mut out = Vec::new();
-        let stranded: Vec<u64> =
-            self.outbox.iter().filter(|e| e.first_sent + RESEND_AFTER_MS <= ctx.now).map(|e| e.id).collect();
+        let stranded: Vec<u64> = self.outbox.iter().filter(|e| e.resend_at() <= ctx.now).map(|e| e.id).collect();
         if !stranded.is_empty() {
             out.push(self.log(ctx.now, "workflow", json!({"resend": stranded})));
             out.extend(stranded.into_iter().map(Output::Send));
@@ -828,6 +850,7 @@ impl CallSession {
             by,
             purpose,
             attempts: 0,
+            retry_at: None,
         });
         vec![record, Output::Send(id)]
     }

@@ -85,6 +85,67 @@ fn an_answer_removes_the_entry_and_teaches_the_connection_id() {
     assert!(s.sent(id, 200, &body, ctx(1_200)).0.is_none());
 }
 
+/// ACS answering 503 to the routing's answer (an outage of seconds) does not strand the call:
+/// the entry is kept and sent again every TRY_AGAIN_AFTER_MS with the same Repeatability key,
+/// and the answer that finally gets through connects the call.
+#[test]
+fn a_routing_answer_acs_fails_for_now_is_sent_again_until_it_gets_through() {
+    let mut s = session();
+    let incoming = parse_events(INCOMING).unwrap().remove(0);
+    let id = sends(&s.offer(&incoming, &RouteAction::Answer, ctx(1_000)))[0];
+    let key = s.outbox[0].repeatability_request_id.clone();
+    s.attempt(id);
+    let (sent, out) = s.sent(id, 503, r#"{"error":{"code":"ServiceUnavailable","message":"busy"}}"#, ctx(2_000));
+    assert!(sent.is_none(), "not concluded");
+    assert_eq!(s.outbox.len(), 1);
+    assert!(out.iter().any(|o| matches!(o, Output::Log(r) if r.detail["retry"]["status"] == 503)));
+    assert!(!s.state.is_ended());
+    assert_eq!(s.next_check(), Some(2_000 + session::TRY_AGAIN_AFTER_MS));
+    assert!(sends(&s.check(ctx(6_999))).is_empty(), "not before its time");
+    assert_eq!(sends(&s.check(ctx(7_000))), vec![id]);
+    assert_eq!(s.outbox[0].repeatability_request_id, key, "the same key: ACS acts once");
+    s.attempt(id);
+    let body = json!({"callConnectionId": "cc-1", "serverCallId": "c2VydmVy"}).to_string();
+    let (sent, _) = s.sent(id, 200, &body, ctx(7_100));
+    assert_eq!(sent.unwrap().status, 200);
+    assert!(s.outbox.is_empty());
+    assert_eq!(s.state.call_connection_id.as_deref(), Some("cc-1"));
+}
+
+/// Still failing after KEEP_TRYING_MS, or refused (4xx): the call is offered again instead of
+/// staying "connecting" for ever with a spent context — an agent may answer, redirect or reject.
+#[test]
+fn a_routing_answer_acs_never_carries_out_leaves_the_call_offered() {
+    for (status, at) in [(503, 1_000 + session::KEEP_TRYING_MS), (400, 2_000)] {
+        let mut s = session();
+        let incoming = parse_events(INCOMING).unwrap().remove(0);
+        let id = sends(&s.offer(&incoming, &RouteAction::Answer, ctx(1_000)))[0];
+        let (sent, _) = s.sent(id, status, r#"{"error":{"code":"x","message":"no"}}"#, ctx(at));
+        assert_eq!(sent.unwrap().status, status);
+        assert!(s.outbox.is_empty());
+        assert!(!s.state.is_ended(), "{status}");
+        assert_eq!(s.summary().connection_state, "offered", "{status}");
+        let (again, _) = s.command(commands::read(&CallRoute::Answer, "").unwrap(), ctx(at + 100)).unwrap();
+        assert_eq!(again.len(), 1, "{status}: answerable again");
+    }
+}
+
+/// An agent's own answer is not kept: they hear the failure (502) and, as ACS did not act on
+/// the context, may answer again.
+#[test]
+fn an_agent_answer_acs_fails_for_now_leaves_the_call_to_answer_again() {
+    let mut s = session();
+    let incoming = parse_events(INCOMING).unwrap().remove(0);
+    s.offer(&incoming, &RouteAction::Offer, ctx(1_000));
+    let (ids, _) = s.command(commands::read(&CallRoute::Answer, "").unwrap(), ctx(1_100)).unwrap();
+    let (sent, _) = s.sent(ids[0], 503, "", ctx(1_200));
+    assert_eq!(sent.unwrap().status, 503);
+    assert!(s.outbox.is_empty());
+    assert!(!s.state.is_ended());
+    let (again, _) = s.command(commands::read(&CallRoute::Answer, "").unwrap(), ctx(1_300)).unwrap();
+    assert_eq!(again.len(), 1, "the offer is open again");
+}
+
 #[test]
 fn the_session_survives_a_storage_round_trip() {
     let mut s = session();
@@ -227,6 +288,55 @@ fn a_lost_outcome_is_recovered_by_reading_the_call_when_it_is_overdue() {
     s.sent(ids[1], 200, &list.to_string(), ctx(at + 200));
     assert_eq!(s.next_check(), Some(at + 120_000 + spread));
     assert_eq!(s.view()["checkedAt"], at);
+}
+
+/// The call's end delivered before the events of the expert joining and leaving (ACS does not
+/// order webhooks): the consultation ends as "left", as in any other order, not "cancelled".
+#[test]
+fn a_consultation_ends_the_same_whatever_order_its_events_arrive_in() {
+    let dana = json!({"kind": "microsoftTeamsUser", "rawId": format!("8:orgid:{DANA}"), "microsoftTeamsUser": {"userId": DANA}});
+    let customer = json!({"kind": "phoneNumber", "rawId": "4:+14255550123", "phoneNumber": {"value": "+14255550123"}});
+    let ev = |id: &str, kind: &str, time: &str, data: serde_json::Value| {
+        let mut d = data;
+        d["callConnectionId"] = json!("cc-1");
+        json!({"id": id, "type": format!("Microsoft.Communication.{kind}"), "time": time, "data": d})
+    };
+    let run = |order: &[usize]| {
+        let mut s = connected_session();
+        let req = commands::read(&CallRoute::Consult, &format!(r#"{{"expert":"{DANA}"}}"#)).unwrap();
+        let (ids, _) = s.command(req, ctx(10_000)).unwrap();
+        s.sent(ids[0], 202, &json!({"invitationId": "inv-1"}).to_string(), ctx(10_100));
+        let c = s.consultations[0].id.clone();
+        let events = [
+            ev(
+                "p1",
+                "ParticipantsUpdated",
+                "2025-04-01T12:00:15Z",
+                json!({"sequenceNumber": 1, "participants": [{"identifier": customer}, {"identifier": dana}]}),
+            ),
+            ev(
+                "a1",
+                "AddParticipantSucceeded",
+                "2025-04-01T12:00:15Z",
+                json!({"operationContext": c, "participant": dana, "resultInformation": {"code": 200, "subCode": 0, "message": "ok"}}),
+            ),
+            ev(
+                "p2",
+                "ParticipantsUpdated",
+                "2025-04-01T12:00:40Z",
+                json!({"sequenceNumber": 2, "participants": [{"identifier": customer}]}),
+            ),
+            ev("d1", "CallDisconnected", "2025-04-01T12:01:00Z", json!({})),
+        ];
+        for (n, i) in order.iter().enumerate() {
+            let body = json!([events[*i]]).to_string();
+            s.callback(&parse_events(&body).unwrap(), ctx(61_000 + n as i64 * 100));
+        }
+        s.consultations[0].phase
+    };
+    assert_eq!(run(&[0, 1, 2, 3]), crate::flow::Phase::Left);
+    assert_eq!(run(&[3, 0, 1, 2]), crate::flow::Phase::Left, "the call's end first");
+    assert_eq!(run(&[3, 2, 1, 0]), crate::flow::Phase::Left, "all reversed");
 }
 
 /// A pause whose state event is lost: a second pause is refused while it is on its way, and

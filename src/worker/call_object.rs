@@ -603,7 +603,9 @@ fn new_session(tenant: &Tenant, caller: &Caller, direction: Direction, now: i64)
 fn acs_failure(s: &Sent) -> ApiError {
     let acs_message = s.body.pointer("/error/message").and_then(Value::as_str).unwrap_or("").to_owned();
     match s.status {
-        0 | 500..=599 => ApiError::new(
+        // 429: ACS is throttling, which is no refusal of the request; after the retries it is
+        // as unavailable as a 503 (the agent may send it again later).
+        0 | 429 | 500..=599 => ApiError::new(
             502,
             "acs_unavailable",
             format!("ACS did not complete {} ({}): {acs_message}", s.operation, s.status),

@@ -51,3 +51,22 @@ test('with every callback lost, the agent joining is learned by reading the call
   assert.ok(log.json.entries.some((r) => r.kind === 'workflow' && r.detail.check), 'the check is in the call log');
   assert.ok(log.json.entries.some((r) => r.kind === 'sent' && r.detail.operation === 'getParticipants' && r.detail.purpose.kind === 'reconcile'));
 });
+
+test('ACS failing for seconds as a call comes in: the answer is sent again until it gets through', async () => {
+  const caller = '+14255560077';
+  const inCall = (c) => !c.ended && c.participants.some((p) => p.rawId === `4:${caller}`);
+  // Every request fails (503) — the answer's four attempts included — for about three seconds.
+  assert.equal((await setFaults({ requests: { serverError: 1 } })).status, 200);
+  await fetch(`${stack.emulator.url}/control/inbound`, { method: 'POST', body: JSON.stringify({ from: caller }) });
+  const call = await until(async () => (await api(url, 'GET', '/api/calls')).json.calls.find((c) => c.counterpart === `4:${caller}`), 15_000, 'the call to be offered');
+  await until(async () => {
+    const log = await api(url, 'GET', `/api/calls/${call.callId}/log`);
+    return log.json.entries.some((r) => r.kind === 'workflow' && r.detail.retry?.operation === 'answerCall' && r.detail.retry.status === 503);
+  }, 15_000, 'the failed answer to be kept for another try');
+  assert.equal((await view(call.callId)).connectionState === 'connected', false);
+  assert.equal((await setFaults({})).status, 200);
+  // The alarm sends it again (5 s after the failure), with the same Repeatability key.
+  await until(async () => (await view(call.callId)).connectionState === 'connected', 20_000, 'the call to connect');
+  const truth = await (await fetch(`${stack.emulator.url}/control/calls`)).json();
+  assert.equal(truth.filter(inCall).length, 1, 'ACS has the call, once');
+});
