@@ -5,6 +5,7 @@
 import * as sb from './pkg/web.js';
 import { timelineSvg } from './timeline.js';
 import { dropQueueSocket, startQueue } from './queue.js';
+import { announce } from './say.js';
 
 const $ = (id) => document.getElementById(id);
 const api = {
@@ -38,7 +39,18 @@ const app = {
   retry: 0,
   selected: new Set(),
   announced: new Set(),
+  /** Calls seen in the list (a new one is announced; the first list is not). */
+  listed: null,
+  /** What was last said of the open call: its state, recording and consultations in words. */
+  spoken: null,
 };
+
+/** Moves the focus to `id` (a heading with tabindex=-1) when it was lost: on the page itself, or
+ * on an element now hidden or gone. */
+function keepFocus(id) {
+  const a = document.activeElement;
+  if (!a || a === document.body || !a.isConnected || a.closest('[hidden]')) $(id).focus();
+}
 
 // ---- words ---------------------------------------------------------------------------------
 
@@ -112,8 +124,10 @@ async function signIn(token) {
     me = await api.call('GET', '/api/me');
   } catch (e) {
     $('sign-in-error').textContent = e.status === 401 ? 'That token is not valid for any tenant.' : errorWords(e);
+    $('token').setAttribute('aria-invalid', 'true');
     return false;
   }
+  $('token').removeAttribute('aria-invalid');
   sessionStorage.setItem('switchboard.token', token);
   $('sign-in-view').hidden = true;
   $('app').hidden = false;
@@ -138,6 +152,8 @@ async function signIn(token) {
   const fromHash = new URLSearchParams(location.hash.slice(1)).get('call');
   if (fromHash && /^[A-Za-z0-9_-]{1,64}$/.test(fromHash)) openCall(fromHash);
   else if (hasQueue) showQueue();
+  // The sign-in form the focus was in is gone.
+  keepFocus('calls-title');
   setInterval(refreshCalls, 2000);
   setInterval(refreshExperts, 10000);
   return true;
@@ -150,13 +166,20 @@ async function refreshCalls() {
     if (e.status === 401) return signOut();
     return;
   }
-  // A call nobody has answered yet is announced once (the list itself is not a live region).
+  // A call nobody has answered yet is announced once (the list itself is not a live region),
+  // and so is a new call answered without the agent (by the routing policy or the queue).
+  const first = app.listed === null;
+  app.listed ??= new Set();
   for (const c of app.calls) {
+    const who = c.counterpart ? nameOf(sb.identifierFromRawId(c.counterpart)) : 'someone';
     if (c.connectionState === 'offered' && !c.ended && !app.announced.has(c.callId)) {
       app.announced.add(c.callId);
-      const who = c.counterpart ? nameOf(sb.identifierFromRawId(c.counterpart)) : 'someone';
       setText($('calls-news'), `${who} is calling: open the call to answer, redirect or reject it.`);
+    } else if (!first && !c.ended && c.direction === 'inbound' && !app.listed.has(c.callId) && !app.announced.has(c.callId)) {
+      app.announced.add(c.callId);
+      setText($('calls-news'), `New call from ${who}, ${c.connectionState}: it is in the call list.`);
     }
+    app.listed.add(c.callId);
   }
   const list = $('calls');
   if (app.calls.length === 0) {
@@ -214,6 +237,8 @@ async function openCall(id) {
   app.selected.clear();
   $('feed').replaceChildren();
   closeSocket();
+  // Opened from the queue view (now hidden), or by the queue putting a call through.
+  keepFocus('call-title');
   await resync();
   openSocket();
 }
@@ -232,6 +257,8 @@ async function resync() {
   // Before the replay: the feed's times count from this call's start, not the last one's.
   app.view = view;
   for (const r of log.entries) take(r);
+  // The call as it is now is the baseline of what is said from here on, not news.
+  app.spoken = null;
   render();
 }
 
@@ -336,6 +363,7 @@ function showQueue() {
   $('show-queue').setAttribute('aria-current', 'true');
   $('call').hidden = true;
   $('queue').hidden = false;
+  keepFocus('queue-title');
   status('');
 }
 
@@ -401,7 +429,15 @@ function gate(button, action, extra = null) {
   if (verdict.allowed && app.linkDown) verdict = { allowed: false, reason: 'the live link to the Worker is down (reconnecting); the call may have changed' };
   // A click whose request is still on its way: not twice.
   if (verdict.allowed && button.dataset.busy) verdict = { allowed: false, reason: 'sent; waiting for the answer' };
-  button.disabled = !verdict.allowed;
+  // A button the rules refuse stays focusable (aria-disabled; its click does nothing), so the
+  // keyboard does not lose its place when a command changes the call, and the reason is read
+  // out. A checkbox is disabled natively (a click would tick it).
+  if (button.tagName === 'BUTTON') {
+    if (verdict.allowed) button.removeAttribute('aria-disabled');
+    else button.setAttribute('aria-disabled', 'true');
+  } else {
+    button.disabled = !verdict.allowed;
+  }
   button.title = verdict.allowed ? '' : `Not allowed: ${verdict.reason}`;
   if (verdict.allowed) button.removeAttribute('aria-description');
   else button.setAttribute('aria-description', button.title);
@@ -507,7 +543,9 @@ function render() {
     box.checked = app.selected.has(e.objectId);
     li.querySelector('button').setAttribute('aria-label', `Place a new call to ${e.displayName}`);
   });
-  $('add-experts').disabled = !app.view || v.ended || Boolean($('add-experts').dataset.busy);
+  const addExperts = $('add-experts');
+  if (!app.view || v.ended || addExperts.dataset.busy) addExperts.setAttribute('aria-disabled', 'true');
+  else addExperts.removeAttribute('aria-disabled');
 
   // Call control, each button by the rules.
   const me = agentRawId();
@@ -526,10 +564,39 @@ function render() {
     if (others <= 1) $('hangup').title = 'Only one other person is in the call: leaving ends it for them too';
   }
   gate($('terminate'), { operation: 'terminateCall' });
-  const reasons = ['rec-stop', 'transfer', 'terminate'].map((b) => $(b)).filter((b) => b.disabled && b.title).map((b) => `${b.textContent}: ${b.title.replace(/^Not allowed: /, '')}`);
-  setText($('reasons'), reasons.join(' · '));
+  // Why each unavailable control is so, in view (not only on hover): buttons with one reason together.
+  const why = new Map();
+  for (const b of ['join', 'rec-start', 'rec-pause', 'rec-resume', 'rec-stop', 'play', 'transfer', 'hangup', 'terminate'].map((id) => $(id))) {
+    if (b.getAttribute('aria-disabled') !== 'true' || !b.title.startsWith('Not allowed: ')) continue;
+    const reason = b.title.slice('Not allowed: '.length);
+    why.set(reason, [...(why.get(reason) ?? []), b.id.startsWith('rec-') ? `${b.textContent} recording` : b.textContent]);
+  }
+  setText($('reasons'), [...why].map(([reason, names]) => `${names.join(', ')}: ${reason}`).join(' · '));
+  speak(v, state, rec);
 
   $('timeline').innerHTML = timelineSvg(v, app.records, nameOf);
+}
+
+/**
+ * Announces what changed in the open call since it was last said — its state, the recording,
+ * each consultation — in the words the page shows ("recording paused", "Dana Expert joined").
+ * The first render of a call sets the baseline silently.
+ */
+function speak(v, state, rec) {
+  const now = {
+    call: v.callId,
+    state,
+    recording: rec ? `Recording ${rec}` : null,
+    consultations: new Map((v.consultations ?? []).map((c) => [c.id, consultationWords(c)])),
+  };
+  const was = app.spoken;
+  app.spoken = now;
+  if (!was || was.call !== now.call) return;
+  const news = [];
+  if (now.state !== was.state) news.push(`Call ${now.state}`);
+  if (now.recording !== was.recording && now.recording) news.push(now.recording);
+  for (const [id, words] of now.consultations) if (was.consultations.get(id) !== words) news.push(words);
+  if (news.length) announce(`${news.join('. ')}.`);
 }
 
 function button(text, label, onClick) {
@@ -541,17 +608,23 @@ function button(text, label, onClick) {
   return b;
 }
 
-/** `onClick` on `b`, once at a time: the button stays disabled until its request is answered. */
+/**
+ * `onClick` on `b`, once at a time: the button stays unavailable (aria-disabled, still focused)
+ * until its request is answered. A click on a button the rules refuse does nothing. When the
+ * answer hides the button (Answer, Remove), the focus goes to the call's title.
+ */
 function busyWhile(b, onClick) {
   b.addEventListener('click', async () => {
-    if (b.dataset.busy) return;
+    if (b.dataset.busy || b.getAttribute('aria-disabled') === 'true') return;
     b.dataset.busy = '1';
-    b.disabled = true;
+    b.setAttribute('aria-disabled', 'true');
     try {
       await onClick();
     } finally {
       delete b.dataset.busy;
+      b.removeAttribute('aria-disabled');
       render();
+      if (!$('call').hidden) keepFocus('call-title');
     }
   });
 }
@@ -579,14 +652,21 @@ async function command(method, suffix, body, who) {
   }
 }
 
-async function outbound(objectId, displayName) {
-  $('error').textContent = '';
+/**
+ * Places a new call to a Teams user. `field`: the input the object id came from (the "Call a
+ * Teams user" form), whose own message says what was wrong; otherwise the call panel's.
+ */
+async function outbound(objectId, displayName, field = null) {
+  const where = field ? $('outbound-error') : $('error');
+  where.textContent = '';
+  field?.removeAttribute('aria-invalid');
   try {
     const res = await api.call('POST', '/api/calls', { targets: [{ teamsUserId: objectId }], ...(displayName ? { sourceDisplayName: displayName } : {}) });
     await refreshCalls();
     await openCall(res.callId);
   } catch (e) {
-    $('error').textContent = errorWords(e);
+    where.textContent = errorWords(e);
+    field?.setAttribute('aria-invalid', 'true');
   }
 }
 
@@ -601,7 +681,7 @@ function wire() {
   $('show-queue').addEventListener('click', showQueue);
   $('outbound').addEventListener('submit', (e) => {
     e.preventDefault();
-    outbound($('outbound-target').value.trim(), $('outbound-name').value.trim());
+    outbound($('outbound-target').value.trim(), $('outbound-name').value.trim(), $('outbound-target'));
   });
   busyWhile($('add-experts'), async () => {
     const name = $('display-name').value.trim();

@@ -4,6 +4,8 @@
 // this module lays the view out, keeps live waits counting between pushes, and holds the queue
 // WebSocket — watching only, or with `ready=true` so the agent is offered queue calls.
 
+import { announce } from './say.js';
+
 const $ = (id) => document.getElementById(id);
 
 const q = {
@@ -19,6 +21,8 @@ const q = {
   ready: false,
   // Calls this agent was seen taking, so the call list refreshes once per call.
   taken: new Set(),
+  // Each call's status as last said (without its waiting time), for the announcements.
+  said: null,
 };
 
 /**
@@ -179,11 +183,8 @@ function render() {
     return li;
   }));
 
-  // Re-rendering replaces the buttons: keep the keyboard where it was.
-  const focused = document.activeElement?.closest?.('#queue-calls [data-call-id]')?.dataset.callId;
-  $('queue-calls').replaceChildren(...v.calls.map(callItem));
-  if (v.calls.length === 0) $('queue-calls').innerHTML = '<li class="muted">No calls in the queue yet.</li>';
-  if (focused) $('queue-calls').querySelector(`[data-call-id="${CSS.escape(focused)}"] button`)?.focus();
+  renderCalls(v);
+  speak(v);
 
   $('queue-workers').replaceChildren(...v.knowledgeWorkers.map((w) => {
     const tr = document.createElement('tr');
@@ -212,19 +213,50 @@ function render() {
   tick();
 }
 
-function callItem(c) {
+/**
+ * The calls, updated in place by call id: the Open button under the keyboard focus stays the
+ * same element (a screen reader does not hear it again on every push).
+ */
+function renderCalls(v) {
+  const list = $('queue-calls');
+  if (v.calls.length === 0) {
+    list.innerHTML = '<li class="muted">No calls in the queue yet.</li>';
+    return;
+  }
+  const old = new Map([...list.children].filter((li) => li.dataset.callId).map((li) => [li.dataset.callId, li]));
+  const nodes = v.calls.map((c) => {
+    const li = old.get(c.callId) ?? callItem(c.callId);
+    updateCall(li, c);
+    return li;
+  });
+  const keep = new Set(nodes);
+  for (const li of [...list.children]) if (!keep.has(li)) li.remove();
+  nodes.forEach((li, i) => {
+    if (list.children[i] !== li) list.insertBefore(li, list.children[i] ?? null);
+  });
+}
+
+function callItem(callId) {
   const li = document.createElement('li');
-  li.className = callClass(c);
-  li.dataset.callId = c.callId;
-  li.dataset.live = String(c.live);
+  li.dataset.callId = callId;
   li.innerHTML = '<div class="q-head"><strong class="who"></strong><span class="waited"></span><button type="button">Open</button></div><p class="status"></p><small class="arrived"></small><ol class="offers"></ol>';
+  li.querySelector('button').addEventListener('click', () => q.hooks.open(callId));
+  return li;
+}
+
+const setText = (el, text) => {
+  if (el.textContent !== text) el.textContent = text;
+};
+
+function updateCall(li, c) {
+  li.className = callClass(c);
+  li.dataset.live = String(c.live);
   const who = c.caller ? q.hooks.callerName(c.caller) : 'Unknown caller';
-  li.querySelector('.who').textContent = who;
-  li.querySelector('.status').textContent = c.status;
-  li.querySelector('.arrived').textContent = `Arrived ${new Date(c.arrivedAt - q.skew).toLocaleTimeString()}`;
+  setText(li.querySelector('.who'), who);
+  setText(li.querySelector('.status'), c.status);
+  setText(li.querySelector('.arrived'), `Arrived ${new Date(c.arrivedAt - q.skew).toLocaleTimeString()}`);
   const open = li.querySelector('button');
-  open.setAttribute('aria-label', `Open the call from ${who}`);
-  open.addEventListener('click', () => q.hooks.open(c.callId));
+  if (open.getAttribute('aria-label') !== `Open the call from ${who}`) open.setAttribute('aria-label', `Open the call from ${who}`);
   const offers = li.querySelector('.offers');
   offers.setAttribute('aria-label', `Offers of the call from ${who}`);
   offers.replaceChildren(...c.offers.map((o) => {
@@ -243,8 +275,23 @@ function callItem(c) {
     item.append(' ', how);
     return item;
   }));
-  if (c.offers.length === 0) offers.hidden = true;
-  return li;
+  offers.hidden = c.offers.length === 0;
+}
+
+/**
+ * While the queue is shown, says each call's status when it changes ("+1425…: Ringing Dana
+ * Expert", "+1425…: Answered by Dana Expert") — not the waiting time counting on. The first view
+ * is the baseline.
+ */
+function speak(v) {
+  const now = new Map(v.calls.map((c) => [c.callId, c.status.replace(/^Waiting \d+:\d\d/, 'Waiting')]));
+  const was = q.said;
+  q.said = now;
+  if (!was || $('queue').hidden) return;
+  const news = v.calls
+    .filter((c) => was.get(c.callId) !== now.get(c.callId))
+    .map((c) => `${c.caller ? q.hooks.callerName(c.caller) : 'Unknown caller'}: ${now.get(c.callId)}`);
+  if (news.length) announce(`${news.join('. ')}.`);
 }
 
 /** Once a second: live waits and ringing times count on without asking the server. */

@@ -70,6 +70,10 @@ test('contoso signs in and its queue shows, watched live, nobody taking calls ye
         window.queueSeen.push({ callId: li.dataset.callId, status: li.querySelector('.status').textContent, waited: li.querySelector('.waited').textContent });
       }
     }).observe(list, { subtree: true, childList: true, characterData: true });
+    // And everything said to a screen reader (#announce, the polite status region).
+    const said = document.getElementById('announce');
+    window.said = [];
+    new MutationObserver(() => window.said.push(said.textContent.trim())).observe(said, { childList: true, characterData: true, subtree: true });
   });
   await shot(page, 'empty');
 });
@@ -77,7 +81,16 @@ test('contoso signs in and its queue shows, watched live, nobody taking calls ye
 test('a call to the queue waits, Sam is refused in words, Dana answers', async () => {
   assert.equal((await callToQueue(CUSTOMER)).status, 202);
   const row = queueCall(CUSTOMER);
+  // The row is updated in place: its Open button, focused, stays the same element throughout.
+  const open = await row.getByRole('button').elementHandle();
+  await open.focus();
   await row.locator('.status', { hasText: /^Answered by Dana Expert after \d+:\d\d$/ }).waitFor();
+  assert.equal(await open.evaluate((b) => b.isConnected && document.activeElement === b), true);
+  // What changed was said, in the queue's words; the waiting time counting on was not.
+  const said = await page.evaluate(() => window.said);
+  assert.ok(said.some((t) => /^\+14255550123: Waiting: ringing Dana Expert/.test(t)), said.join(' | '));
+  assert.ok(said.some((t) => /^\+14255550123: Answered by Dana Expert after \d+:\d\d\.$/.test(t)), said.join(' | '));
+  assert.ok(said.every((t) => !/Waiting \d+:\d\d/.test(t)), said.join(' | '));
   const callId = await row.getAttribute('data-call-id');
   const seen = (await page.evaluate(() => window.queueSeen)).filter((s) => s.callId === callId);
   assert.ok(seen.some((s) => /^Waiting \d+:\d\d: ringing Dana Expert \(Sam Unlicensed cannot take Teams calls from ACS \(403\/7604\)\)$/.test(s.status)), seen.map((s) => s.status).join(' | '));
