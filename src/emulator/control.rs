@@ -31,6 +31,7 @@ struct TeamsPatch {
     tenant_consent: Option<bool>,
     client: Option<TeamsClient>,
     behavior: Option<Behavior>,
+    cloud: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -196,7 +197,12 @@ pub(super) fn handle(emu: &mut Emulator, req: &Request, rest: &str) -> Response 
         }
         ("PATCH", p) if p.starts_with("teams/") => {
             let oid = p.trim_start_matches("teams/");
-            match body::<TeamsPatch>(req) {
+            let patch =
+                body::<TeamsPatch>(req).and_then(|p| match p.cloud.as_deref().map(crate::ids::TeamsCloud::parse) {
+                    Some(Err(e)) => Err(Response::bad_field("BadRequest", &e.field, &e.to_string())),
+                    _ => Ok(p),
+                });
+            match patch {
                 Ok(patch) => match emu.world.teams.iter_mut().find(|t| t.object_id.eq_ignore_ascii_case(oid)) {
                     Some(t) => {
                         if let Some(v) = patch.presence {
@@ -213,6 +219,9 @@ pub(super) fn handle(emu: &mut Emulator, req: &Request, rest: &str) -> Response 
                         }
                         if let Some(v) = patch.behavior {
                             t.behavior = v;
+                        }
+                        if let Some(v) = patch.cloud {
+                            t.cloud = v.to_ascii_lowercase();
                         }
                         Response::json(200, &serde_json::to_value(&*t).unwrap_or(Value::Null))
                     }

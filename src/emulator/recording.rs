@@ -104,7 +104,9 @@ pub(super) fn start(emu: &mut Emulator, body: StartCallRecordingRequest) -> Resp
     if call.recording.is_some() {
         return Response::error(400, "8523", "A recording is already in progress for this call.");
     }
-    let teams_in_call = call.legs.iter().any(|l| l.id.is_teams_user());
+    // The preview limit as the Worker's rules read it (call::rules): a recording started after a
+    // Teams user joined — also one who has left since — cannot be stopped.
+    let teams_in_call = call.teams_joined || call.legs.iter().any(|l| l.id.is_teams_user());
     let callback = body.recording_state_callback_uri.clone().unwrap_or_else(|| call.callback_uri.clone());
     let server_call_id = call.server_call_id.clone();
     let id = recording_id(&emu.rng.uuid(), &emu.rng.uuid());

@@ -11,11 +11,12 @@
 //! | tenant has not allowed the ACS resource | 403 / 5223 "Acs interop does not allow this user target in dial out." | Azure/Communication#353 |
 //! | ACS client signed in with a Microsoft 365 identity | 403 / 7500 "Unsupported AAD identity" | subcode in the CA table; pairing is ours |
 //! | unknown Teams object id | 404 / 8522 | "resource not found" |
+//! | a Teams user addressed in another cloud (`8:gcch:` for a commercial one) | 404 / 8522 | as an unknown id: ours |
 //! | declined | 603 / 8538 "Callee declined" | 603 global + 8538 |
 //! | no answer before `invitationTimeoutInSeconds` | 408 / 4506 | "did not respond in time" |
 //! | offline | 480 / 10076 | "target registered but offline" |
 //! | DTMF recognition with a Teams user in the call | RecognizeFailed / ContinuousDtmfRecognitionToneFailed 405 / 8520 | "not supported", paired as in the CA table |
-//! | stop of a recording started after a Teams user joined | HTTP 400, error code "8520" | subcode from the CA table; the HTTP status is ours |
+//! | stop of a recording started after a Teams user joined (also one who has left since) | HTTP 400, error code "8520" | subcode from the CA table; the HTTP status and "has left since" are ours |
 //! | cancel of an invitation that is not ringing | CancelAddParticipantFailed 404 / 8522 | "not found", paired as in the CA table |
 //! | addParticipant of someone in the call or already invited (a new request, not a retry) | HTTP 400, error code "8523" | ours |
 //! | createCall from a number the resource does not own | HTTP 403, error code "7507" | the CA table lists it for CreateCallFailed; answering at once is ours |
@@ -98,6 +99,11 @@ pub fn decide(world: &WorldConfig, target: &CommunicationIdentifier, timeout_ms:
             let Some(user) = world.teams.iter().find(|t| t.object_id.eq_ignore_ascii_case(&u.user_id)) else {
                 return fails(200, 404, 8522, "The Teams user was not found in the tenant directory.");
             };
+            // An object id lives in one cloud: addressed in another (`8:gcch:` for a commercial
+            // user), nobody is there.
+            if !user.cloud.eq_ignore_ascii_case(u.cloud.as_str()) {
+                return fails(200, 404, 8522, "The Teams user was not found in the tenant directory of that cloud.");
+            }
             if user.client == TeamsClient::AcsM365 {
                 return fails(200, 403, 7500, "Unsupported AAD identity: ACS clients signed in with a Microsoft 365 identity are not supported targets.");
             }
@@ -139,7 +145,10 @@ pub fn sighting(
     at: i64,
 ) -> Option<Sighting> {
     let IdentifierKind::MicrosoftTeamsUser(u) = target.kind() else { return None };
-    let user = world.teams.iter().find(|t| t.object_id.eq_ignore_ascii_case(&u.user_id))?;
+    let user = world
+        .teams
+        .iter()
+        .find(|t| t.object_id.eq_ignore_ascii_case(&u.user_id) && t.cloud.eq_ignore_ascii_case(u.cloud.as_str()))?;
     let custom = display_name.filter(|_| user.client.shows_display_name());
     Some(Sighting {
         at,

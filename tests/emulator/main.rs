@@ -100,6 +100,65 @@ fn expert_consultation_end_to_end() {
     assert_eq!(truth[0]["participants"].as_array().unwrap().len(), 0);
 }
 
+/// The preview limit counts a Teams user who joined and has left: a recording started after
+/// that cannot be stopped either (the Worker's rules read it the same way).
+#[test]
+fn a_recording_started_after_a_teams_user_left_cannot_be_stopped_either() {
+    let mut h = Harness::new(world());
+    let call = h.inbound_answered();
+    let res = h.call(
+        "addParticipant",
+        json!({"callConnectionId": call, "participantToAdd": Harness::teams(DANA), "operationContext": "expert-1"}),
+    );
+    assert_eq!(res.status, 202, "{}", res.body);
+    h.run(5_000);
+    let dana = RawId::new(format!("8:orgid:{DANA}")).unwrap();
+    assert_eq!(h.state.participant(&dana).unwrap().status, ParticipantStatus::Connected);
+    let res = h.call(
+        "removeParticipant",
+        json!({"callConnectionId": call, "participantToRemove": Harness::teams(DANA), "operationContext": "bye"}),
+    );
+    assert_eq!(res.status, 202, "{}", res.body);
+    h.run(2_000);
+    assert_ne!(h.state.participant(&dana).unwrap().status, ParticipantStatus::Connected);
+    let res = h.call("startRecording", json!({"callConnectionId": call}));
+    assert_eq!(res.status, 200, "{}", res.body);
+    let recording_id = body(&res)["recordingId"].as_str().unwrap().to_owned();
+    h.run(500);
+    let stop = h.call("stopRecording", json!({"recordingId": recording_id}));
+    assert_eq!((stop.status, body(&stop)["error"]["code"].as_str()), (400, Some("8520")));
+}
+
+/// An object id lives in one cloud: Dana (commercial) addressed as a GCC High user is nobody,
+/// until the world puts her there — then her commercial address is nobody.
+#[test]
+fn a_teams_user_is_reached_only_in_their_own_cloud() {
+    let mut h = Harness::new(world());
+    let call = h.inbound_answered();
+    let gcch = json!({"kind": "microsoftTeamsUser", "microsoftTeamsUser": {"userId": DANA, "cloud": "gcch"}});
+    let add = |h: &mut Harness, who: &Value, ctx: &str| {
+        let res = h.call(
+            "addParticipant",
+            json!({"callConnectionId": call, "participantToAdd": who, "operationContext": ctx}),
+        );
+        assert_eq!(res.status, 202, "{}", res.body);
+        h.run(3_000);
+    };
+    add(&mut h, &gcch, "gcch-1");
+    assert_eq!(h.result_of("AddParticipantFailed"), (404, 8522));
+    let world = h.control("GET", "/control/world", Value::Null);
+    assert!(world["sightings"].as_array().unwrap().is_empty(), "her client never rang");
+    let bad = h.control("PATCH", &format!("/control/teams/{DANA}"), json!({"cloud": "mars"}));
+    assert_eq!(bad["error"]["target"], "cloud", "{bad}");
+    let patched = h.control("PATCH", &format!("/control/teams/{DANA}"), json!({"cloud": "GCCH"}));
+    assert_eq!(patched["cloud"], "gcch");
+    add(&mut h, &Harness::teams(DANA), "public-1");
+    assert_eq!(h.result_of("AddParticipantFailed"), (404, 8522));
+    add(&mut h, &gcch, "gcch-2");
+    let joined = h.last("AddParticipantSucceeded");
+    assert_eq!(joined.data.common().unwrap().operation_context, Some("gcch-2"));
+}
+
 #[test]
 fn teams_rules_as_acs_applies_them() {
     let mut h = Harness::new(world());
