@@ -624,7 +624,7 @@ impl Run<'_> {
                 if self.connected[i].is_none() && !self.gone[i] {
                     self.gone[i] = true;
                     self.hung_up[i] = true;
-                    self.step(Input::CallEnded { call_id: call_id(i) }, now);
+                    self.step(Input::CallEnded { call_id: call_id(i), by_app: false }, now);
                 }
             }
             Event::Hangup(i) => {
@@ -633,7 +633,7 @@ impl Run<'_> {
                     if let Some(Some(w)) = self.connected[i] {
                         self.on_call[w] = false;
                     }
-                    self.step(Input::CallEnded { call_id: call_id(i) }, now);
+                    self.step(Input::CallEnded { call_id: call_id(i), by_app: false }, now);
                 }
             }
             Event::PresenceRead => {
@@ -655,7 +655,7 @@ impl Run<'_> {
     /// Folds one input into the queue, checks it, records outcomes and carries out the commands.
     fn step(&mut self, input: Input, now: i64) {
         let ended_call = match &input {
-            Input::CallEnded { call_id } => Some(call_index(call_id)),
+            Input::CallEnded { call_id, .. } => Some(call_index(call_id)),
             _ => None,
         };
         let joined = match &input {

@@ -236,7 +236,8 @@ impl CallSession {
                     self.leg().concluded.push(id);
                 }
             }
-            out.push(Output::Queue(Input::CallEnded { call_id: self.call_id.clone() }));
+            let by_app = self.state.ending.is_some();
+            out.push(Output::Queue(Input::CallEnded { call_id: self.call_id.clone(), by_app }));
         }
         out
     }
@@ -257,7 +258,7 @@ impl CallSession {
                 if self.state.is_ended() || status == 404 || operation == "answerCall" =>
             {
                 self.leg().ended = true;
-                vec![Output::Queue(Input::CallEnded { call_id: self.call_id.clone() })]
+                vec![Output::Queue(Input::CallEnded { call_id: self.call_id.clone(), by_app: false })]
             }
             _ => Vec::new(),
         }

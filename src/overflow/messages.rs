@@ -38,6 +38,9 @@ pub enum Input {
     CallEnded {
         /// Call id.
         call_id: String,
+        /// Ended by this app — an agent's hang-up or end — rather than by the caller.
+        #[serde(default)]
+        by_app: bool,
     },
     /// Graph presence (object id, availability); ids not listed keep what they had (one never
     /// read before is marked as not returned, and never offered).

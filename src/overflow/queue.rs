@@ -129,7 +129,7 @@ impl Queue {
                     }
                 }
             }
-            Input::CallEnded { call_id } => self.call_ended(policy, &call_id, now),
+            Input::CallEnded { call_id, by_app } => self.call_ended(policy, &call_id, by_app, now),
             Input::Presence { presences } => {
                 self.presence_failing = false;
                 // Everyone asked about has been read: one Graph left out is "not returned" now
@@ -441,7 +441,7 @@ impl Queue {
         }
     }
 
-    fn call_ended(&mut self, policy: &OverflowPolicy, call_id: &str, now: i64) {
+    fn call_ended(&mut self, policy: &OverflowPolicy, call_id: &str, by_app: bool, now: i64) {
         let Some(ci) = self.calls.iter().position(|c| c.call_id == call_id) else { return };
         // A redirected call left the queue when ACS took the redirect (its end here follows).
         if matches!(self.calls[ci].stage, Stage::Ended | Stage::Redirected) {
@@ -477,6 +477,9 @@ impl Queue {
                 CallOutcome::AfterHours
             } else if c.fallback_at.is_some() && c.stage == Stage::Message && policy.fallback.then == Then::End {
                 CallOutcome::FallbackEnded
+            } else if by_app {
+                // An agent ended it (a nuisance call, a caller who called back): not abandoned.
+                CallOutcome::EndedByAgent { waited_ms: now - c.arrived_at }
             } else {
                 self.stats.abandoned += 1;
                 CallOutcome::Abandoned { waited_ms: now - c.arrived_at }

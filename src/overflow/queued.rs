@@ -135,6 +135,11 @@ pub enum CallOutcome {
     },
     /// Ended by the fallback (callback-request message).
     FallbackEnded,
+    /// An agent ended it before anyone took it (not counted as abandoned).
+    EndedByAgent {
+        /// How long it had waited.
+        waited_ms: i64,
+    },
     /// Ended outside business hours.
     AfterHours,
     /// Redirected before answer; what happened next is not the queue's to know.

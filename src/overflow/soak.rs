@@ -160,7 +160,7 @@ fn draw(d: &mut Dice, calls: &[String], offers: &[(u64, String)]) -> Input {
             Input::OfferEnded { call_id, offer_id, outcome }
         }
         11 => Input::MessagePlayed { call_id: call(d) },
-        12..=13 => Input::CallEnded { call_id: call(d) },
+        12..=13 => Input::CallEnded { call_id: call(d), by_app: false },
         14..=15 => {
             let mut presences: Vec<(String, String)> = Vec::new();
             for w in WORKERS {
@@ -220,7 +220,7 @@ fn soak(name: &str, p: &OverflowPolicy, seed: u64, steps: usize, reached: &mut R
                     calls.push(call_id.clone());
                 }
             }
-            Input::CallEnded { call_id } => {
+            Input::CallEnded { call_id, .. } => {
                 ended.insert(call_id.clone());
             }
             Input::Presence { presences } => {

@@ -206,7 +206,7 @@ fn two_calls_at_once_with_one_free_worker_are_never_double_offered() {
     .is_empty());
     assert!(offers(&q.step(&p, Input::Tick, 30_000)).is_empty(), "b waits");
     // When a ends Dana is free; her presence is read again (it showed call a), then b is hers.
-    let out = q.step(&p, Input::CallEnded { call_id: "a".into() }, 60_000);
+    let out = q.step(&p, Input::CallEnded { call_id: "a".into(), by_app: false }, 60_000);
     assert!(matches!(out.last(), Some(Command::ReadPresence { .. })), "{out:?}");
     let o = offers(&q.step(&p, presences(&[(DANA, "Available")]), 60_200));
     assert_eq!((o.len(), o[0].0.as_str()), (1, "b"));
@@ -273,7 +273,7 @@ fn nobody_answers_so_the_fallback_plays_and_after_hours_calls_hear_the_closed_me
         "offers used up: the fallback"
     );
     q.step(&p, Input::MessagePlayed { call_id: "c1".into() }, monday_noon + 40_000);
-    q.step(&p, Input::CallEnded { call_id: "c1".into() }, monday_noon + 41_000);
+    q.step(&p, Input::CallEnded { call_id: "c1".into(), by_app: false }, monday_noon + 41_000);
     assert_eq!(q.call("c1").unwrap().outcome, Some(CallOutcome::FallbackEnded));
     assert_eq!(q.stats.abandoned, 0);
     // Saturday: the after-hours path.
@@ -288,7 +288,7 @@ fn nobody_answers_so_the_fallback_plays_and_after_hours_calls_hear_the_closed_me
             then_end: true
         }]
     );
-    q.step(&p, Input::CallEnded { call_id: "c2".into() }, saturday + 9_000);
+    q.step(&p, Input::CallEnded { call_id: "c2".into(), by_app: false }, saturday + 9_000);
     assert_eq!(q.call("c2").unwrap().outcome, Some(CallOutcome::AfterHours));
     assert_eq!(q.stats.after_hours, 1);
     // Monday 18:00 is closed, 17:59 open.
@@ -318,9 +318,30 @@ fn the_fallback_after_waiting_keeps_the_caller_waiting_when_the_policy_says_wait
     assert!(matches!(&out[0], Command::Message { then_end: false, .. }), "{out:?}");
     let out = q.step(&p, Input::MessagePlayed { call_id: "c1".into() }, 70_000);
     assert!(matches!(&out[0], Command::Hold { .. }), "back on hold");
-    q.step(&p, Input::CallEnded { call_id: "c1".into() }, 90_000);
+    q.step(&p, Input::CallEnded { call_id: "c1".into(), by_app: false }, 90_000);
     assert_eq!(q.call("c1").unwrap().outcome, Some(CallOutcome::Abandoned { waited_ms: 90_000 }));
     assert_eq!(q.stats.abandoned, 1);
+}
+
+/// An agent ending a waiting call (a nuisance caller) is not the caller abandoning it: the view
+/// says who ended it, and the abandoned count does not grow.
+#[test]
+fn a_waiting_call_an_agent_ends_is_not_abandoned() {
+    let mut v = base();
+    v["groups"] = json!([{"members": [DANA]}]);
+    let p = policy(v);
+    let mut q = Queue::new();
+    q.step(&p, presences(&[(DANA, "Busy")]), 0);
+    q.step(&p, arrived("c1"), 0);
+    q.step(&p, Input::Answered { call_id: "c1".into() }, 500);
+    q.step(&p, Input::CallEnded { call_id: "c1".into(), by_app: true }, 42_000);
+    let c = q.call("c1").unwrap();
+    assert_eq!(c.outcome, Some(CallOutcome::EndedByAgent { waited_ms: 42_000 }));
+    assert_eq!(q.stats.abandoned, 0);
+    assert_eq!(super::words::describe(c, &p, 50_000), "Ended by an agent after 0:42");
+    // The message between the call object and the queue defaults to "by the caller".
+    let old: Input = serde_json::from_str(r#"{"callEnded":{"callId":"c1"}}"#).unwrap();
+    assert_eq!(old, Input::CallEnded { call_id: "c1".into(), by_app: false });
 }
 
 #[test]
@@ -442,7 +463,7 @@ fn a_caller_leaving_during_a_wait_message_abandoned_and_the_view_lists_people_be
     q.step(&p, arrived("c1"), 0);
     q.step(&p, Input::Answered { call_id: "c1".into() }, 100);
     assert!(matches!(q.step(&p, Input::Tick, 30_000)[0], Command::Message { then_end: false, .. }));
-    q.step(&p, Input::CallEnded { call_id: "c1".into() }, 31_000);
+    q.step(&p, Input::CallEnded { call_id: "c1".into(), by_app: false }, 31_000);
     assert_eq!(q.call("c1").unwrap().outcome, Some(CallOutcome::Abandoned { waited_ms: 31_000 }));
     assert_eq!(q.stats.abandoned, 1);
 }
@@ -461,14 +482,14 @@ fn a_worker_back_from_a_queue_call_is_read_again_and_old_calls_leave_the_view_in
     q.step(&p, presences(&[(DANA, "Busy")]), 2_000);
     q.step(&p, arrived("next"), 3_000);
     q.step(&p, Input::Answered { call_id: "next".into() }, 3_100);
-    let out = q.step(&p, Input::CallEnded { call_id: "long".into() }, 10_000);
+    let out = q.step(&p, Input::CallEnded { call_id: "long".into(), by_app: false }, 10_000);
     assert!(matches!(out.last(), Some(Command::ReadPresence { .. })), "read again at once, not in 30 s: {out:?}");
     assert_eq!(offers(&q.step(&p, presences(&[(DANA, "Available")]), 10_200))[0].0, "next");
     // 60 short calls that arrive later and end sooner: the long one ended later, so it stays.
     for i in 0..queue::KEEP_ENDED + 10 {
         let id = format!("s{i}");
         q.step(&p, arrived(&id), 1);
-        q.step(&p, Input::CallEnded { call_id: id }, 2);
+        q.step(&p, Input::CallEnded { call_id: id, by_app: false }, 2);
     }
     assert!(q.call("long").is_some(), "ended at 10 s, after the short ones");
     assert_eq!(q.calls.iter().filter(|c| c.stage == Stage::Ended).count(), queue::KEEP_ENDED);
@@ -518,7 +539,7 @@ fn fixed_priority_waits_for_the_first_members_presence_after_their_call() {
     let o = offers(&q.step(&p, Input::Answered { call_id: "c1".into() }, 100));
     assert_eq!(o[0].2, orgid(DANA));
     q.step(&p, Input::OfferEnded { call_id: "c1".into(), offer_id: o[0].1, outcome: OfferOutcome::Joined }, 2_000);
-    q.step(&p, Input::CallEnded { call_id: "c1".into() }, 5_000);
+    q.step(&p, Input::CallEnded { call_id: "c1".into(), by_app: false }, 5_000);
     q.step(&p, arrived("c2"), 5_100);
     let out = q.step(&p, Input::Answered { call_id: "c2".into() }, 5_200);
     assert!(offers(&out).is_empty(), "not Jo: {out:?}");
@@ -527,7 +548,7 @@ fn fixed_priority_waits_for_the_first_members_presence_after_their_call() {
     assert_eq!(o2[0].2, orgid(DANA), "priority: Dana again");
     // When reads fail, offers go by what is known rather than wait.
     q.step(&p, Input::OfferEnded { call_id: "c2".into(), offer_id: o2[0].1, outcome: OfferOutcome::Joined }, 6_000);
-    q.step(&p, Input::CallEnded { call_id: "c2".into() }, 7_000);
+    q.step(&p, Input::CallEnded { call_id: "c2".into(), by_app: false }, 7_000);
     q.step(&p, arrived("c3"), 7_100);
     assert!(offers(&q.step(&p, Input::Answered { call_id: "c3".into() }, 7_200)).is_empty());
     let o3 = offers(&q.step(&p, Input::PresenceFailed, 7_300));

@@ -12,6 +12,7 @@ pub fn describe(call: &QueuedCall, policy: &OverflowPolicy, now: i64) -> String 
             format!("Answered by {} after {}", name(by), waited(*waited_ms))
         }
         (Some(CallOutcome::Abandoned { waited_ms }), _) => format!("Caller hung up after {}", waited(*waited_ms)),
+        (Some(CallOutcome::EndedByAgent { waited_ms }), _) => format!("Ended by an agent after {}", waited(*waited_ms)),
         (Some(CallOutcome::FallbackEnded), _) => {
             "Nobody was free: the callback message played and the call ended".into()
         }

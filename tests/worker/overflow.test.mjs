@@ -216,7 +216,7 @@ test('an agent away from a signed-in console is offered the call once, then it o
   assert.deepEqual([after[0].signedIn, after[0].status], [false, 'Signed out']);
 });
 
-test('the caller hangs up while a knowledge worker rings: the offer is withdrawn, nobody is left ringing', async (t) => {
+test('the caller hangs up while a knowledge worker rings: the offer is withdrawn, nobody is left ringing; an agent ending one is not an abandon', async (t) => {
   const stack = await startStack({
     world: (w) => {
       const dana = w.teams.find((p) => p.objectId === DANA);
@@ -248,6 +248,19 @@ test('the caller hangs up while a knowledge worker rings: the offer is withdrawn
   assert.match(v.knowledgeWorkers.find((w) => w.objectId === DANA).status, /^Free/);
   const after = await (await fetch(`${stack.emulator.url}/control/calls`)).json();
   assert.deepEqual(after.find((c) => c.callConnectionId === queued.callConnectionId).ringing, [], 'Dana no longer rings');
+
+  // A second caller, ended by an agent while Dana rings (a nuisance call): said so, not abandoned.
+  await call(stack, '+14255550127');
+  const second = await until(async () => (await queueView(stack))?.calls?.find((c) => c.live && c.offers.some((o) => o.outcome === null)), 20_000, 'Dana to be offered the second call');
+  const ended = await api(stack.worker.url, 'POST', `/api/calls/${second.callId}:terminate`);
+  assert.equal(ended.status, 200, ended.text);
+  const w = await until(async () => {
+    const w = await queueView(stack);
+    return w?.calls?.find((c) => c.callId === second.callId)?.outcome?.kind === 'endedByAgent' && w;
+  }, 20_000, 'the second call to be ended by the agent');
+  assert.match(w.calls.find((c) => c.callId === second.callId).status, /^Ended by an agent after \d+:\d\d$/);
+  assert.equal(w.stats.abandoned, 1, 'only the first caller abandoned');
+  await until(async () => /^Free/.test((await queueView(stack)).knowledgeWorkers.find((k) => k.objectId === DANA).status), 20_000, 'Dana free again');
 });
 
 test('an agent who joined another call is not offered queue calls until they leave it', async (t) => {
