@@ -500,7 +500,10 @@ impl CallSession {
     }
 
     /// When each awaited outcome is due: the pending operations' (an add's when its ringing
-    /// ends), and a pause or resume's, whose answer is the recording's next state.
+    /// ends), a pause or resume's, whose answer is the recording's next state, and a started
+    /// recording's first state — also when its start was answered only after a resend (a
+    /// restart lost the first answer and its events): it is read as soon as its id is known,
+    /// up to three reads that teach nothing.
     fn outcomes_due(&self) -> impl Iterator<Item = i64> + '_ {
         let pending = self.state.pending.iter().map(|p| p.expires_at.or(p.sent_at).unwrap_or(self.activity_at));
         let toggle = self
@@ -509,7 +512,13 @@ impl CallSession {
             .as_ref()
             .filter(|r| r.toggling.is_some())
             .map(|r| r.toggled_at.unwrap_or(self.activity_at));
-        pending.chain(toggle)
+        let starting = self
+            .state
+            .recording
+            .as_ref()
+            .filter(|r| r.status == RecordingStatus::Starting && r.recording_id.is_some() && self.idle_checks < 3)
+            .map(|r| r.requested_at.unwrap_or(self.activity_at));
+        pending.chain(toggle).chain(starting)
     }
 
     /// When the call should next be read from ACS (`None`: not while it is like this).

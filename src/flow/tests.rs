@@ -384,6 +384,53 @@ fn a_pause_on_its_way_blocks_a_second_one_until_acs_tells_the_recording_state() 
     assert!(s.command(resume, ctx(35_200)).is_ok(), "answered: the recording may be resumed");
 }
 
+/// A restart lost the answer to startRecording and its RecordingStateChanged: the start is sent
+/// again (same key) and, once its answer names the recording, the recording is read soon — not
+/// only at the next quiet check — so the view does not stay "starting" while ACS records.
+#[test]
+fn a_recording_whose_start_was_sent_again_is_read_soon_after_the_answer() {
+    use crate::api::RecordingVerb;
+    use crate::call::{RecordingStatus, OUTCOME_GRACE_MS};
+    let mut s = connected_session();
+    let (ids, _) =
+        s.command(commands::read(&CallRoute::Recording(RecordingVerb::Start), "").unwrap(), ctx(2_000)).unwrap();
+    let start = ids[0];
+    let list = r#"{"value":[{"identifier":{"kind":"phoneNumber","rawId":"4:+14255550123","phoneNumber":{"value":"+14255550123"}}}]}"#;
+    // The Worker restarted mid-send: no answer. The overdue check reads what it can.
+    let mut at = 2_000 + OUTCOME_GRACE_MS;
+    let mut resent = false;
+    let mut read_recording_at = None;
+    while at < 120_000 && read_recording_at.is_none() {
+        let due = s.next_check().unwrap();
+        at = due.max(at);
+        let out = s.check(ctx(at));
+        for id in sends(&out) {
+            let Some(e) = s.outbox.iter().find(|e| e.id == id) else { continue };
+            let op = e.operation.clone();
+            let body = match op.as_str() {
+                "startRecording" => {
+                    resent = true;
+                    json!({"recordingId": "rec-1", "recordingState": "inactive"}).to_string()
+                }
+                "getCall" => json!({"callConnectionState": "connected"}).to_string(),
+                "getParticipants" => list.to_owned(),
+                "getRecordingProperties" => {
+                    read_recording_at = Some(at);
+                    json!({"recordingId": "rec-1", "recordingState": "active"}).to_string()
+                }
+                other => panic!("unexpected {other}"),
+            };
+            s.sent(id, 200, &body, ctx(at + 100));
+        }
+        at += 1;
+    }
+    assert!(resent, "the start was sent again");
+    let read_at = read_recording_at.expect("the recording was read");
+    assert!(read_at <= 2_000 + session::RESEND_AFTER_MS + OUTCOME_GRACE_MS, "read at {read_at}");
+    assert_eq!(s.state.recording.as_ref().unwrap().status, RecordingStatus::Active);
+    assert!(s.outbox.iter().all(|e| e.id != start));
+}
+
 #[test]
 fn calls_that_go_quiet_together_are_checked_at_different_times() {
     let quiet = 60_000;
