@@ -23,7 +23,7 @@ export function timelineSvg(view, records, name, now = Date.now()) {
   const parts = [];
   parts.push(`<svg xmlns="${NS}" viewBox="0 0 ${WIDTH} ${height}" role="img" aria-labelledby="tl-title tl-desc">`);
   parts.push(`<title id="tl-title">Call timeline</title>`);
-  parts.push(`<desc id="tl-desc">${esc(describe(view, name))}</desc>`);
+  parts.push(`<desc id="tl-desc">${esc(describe(view, name, start))}</desc>`);
   parts.push(`<defs><pattern id="ring" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="3" height="6" fill="#d4a72c"/></pattern></defs>`);
   // Time axis: about eight ticks at a round step.
   const step = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600].map((s) => s * 1000).find((s) => (end - start) / s <= 8) ?? 1_800_000;
@@ -68,8 +68,11 @@ export function timelineSvg(view, records, name, now = Date.now()) {
   return parts.join('');
 }
 
-function describe(view, name) {
-  const people = (view.participants ?? []).map((p) => `${name(p)}: ${p.status}`).join('; ');
+function describe(view, name, start) {
+  const at = (t) => `+${Math.round((t - start) / 1000)} s`;
+  // The bars' times in words: a screen reader cannot read them off the picture.
+  const stays = (p) => (p.stays ?? []).map((s) => `in ${at(s.joinedAt)} to ${s.leftAt ? at(s.leftAt) : 'now'}`).join(', ');
+  const people = (view.participants ?? []).map((p) => `${name(p)}: ${p.status}${p.stays?.length ? ` (${stays(p)})` : ''}`).join('; ');
   const teams = view.teamsRecording ? ` Teams recording: ${view.teamsRecording.status}.` : '';
   return `Participants — ${people || 'none yet'}. Recording: ${view.recording?.status ?? 'none'}.${teams}`;
 }

@@ -152,6 +152,8 @@ test('Dana is added with a recording and a display name, joins, and is released'
   await page.getByRole('button', { name: 'Remove Dana Expert' }).click();
   await consultation(DANA).and(page.locator('.left')).waitFor();
   assert.equal(await consultation(DANA).innerText(), 'Dana Expert helped and left');
+  // The timeline's description gives the bars' times in words (a screen reader cannot see them).
+  assert.match(await page.locator('#tl-desc').textContent(), /Dana Expert: removed \(in \+\d+ s to \+\d+ s\)/);
   assert.equal(await text('#call-state'), 'connected');
   const world = await (await fetch(`${stack.emulator.url}/control/world`)).json();
   // Sam's client never rang (no licence); Dana's desktop client showed the chosen name.
