@@ -6,6 +6,7 @@ import * as sb from './pkg/web.js';
 import { timelineSvg } from './timeline.js';
 import { dropQueueSocket, startQueue } from './queue.js';
 import { announce } from './say.js';
+import { keyed, setText } from './dom.js';
 
 const $ = (id) => document.getElementById(id);
 const api = {
@@ -381,38 +382,6 @@ function status(text) {
 }
 
 // ---- rendering -----------------------------------------------------------------------------
-
-/**
- * Updates `list`'s children in place from `items`, one element per key: an element that stays is
- * updated, not rebuilt, so the keyboard focus, a half-typed field and a tick survive every
- * refresh. `make(el)` fills a new element once (its listeners read `el.item`, the current
- * item); `update(el, item)` brings it up to date.
- */
-function keyed(list, items, keyOf, make, update, tag = 'li') {
-  const old = new Map([...list.children].filter((el) => el.dataset.key !== undefined).map((el) => [el.dataset.key, el]));
-  const nodes = items.map((item) => {
-    const key = String(keyOf(item));
-    let el = old.get(key);
-    if (!el) {
-      el = document.createElement(tag);
-      el.dataset.key = key;
-      make(el);
-    }
-    el.item = item;
-    update(el, item);
-    return el;
-  });
-  const keep = new Set(nodes);
-  for (const el of [...list.children]) if (!keep.has(el)) el.remove();
-  nodes.forEach((el, i) => {
-    if (list.children[i] !== el) list.insertBefore(el, list.children[i] ?? null);
-  });
-}
-
-/** Sets a text only when it changed (no needless DOM writes for screen readers). */
-function setText(el, text) {
-  if (el.textContent !== text) el.textContent = text;
-}
 
 /** Enables `button` when the replica allows `action`; otherwise disables it with the reason. */
 function gate(button, action, extra = null) {

@@ -4,6 +4,7 @@
 // this module lays the view out, keeps live waits counting between pushes, and holds the queue
 // WebSocket — watching only, or with `ready=true` so the agent is offered queue calls.
 
+import { keyed, setText } from './dom.js';
 import { announce } from './say.js';
 
 const $ = (id) => document.getElementById(id);
@@ -223,30 +224,12 @@ function renderCalls(v) {
     list.innerHTML = '<li class="muted">No calls in the queue yet.</li>';
     return;
   }
-  const old = new Map([...list.children].filter((li) => li.dataset.callId).map((li) => [li.dataset.callId, li]));
-  const nodes = v.calls.map((c) => {
-    const li = old.get(c.callId) ?? callItem(c.callId);
-    updateCall(li, c);
-    return li;
-  });
-  const keep = new Set(nodes);
-  for (const li of [...list.children]) if (!keep.has(li)) li.remove();
-  nodes.forEach((li, i) => {
-    if (list.children[i] !== li) list.insertBefore(li, list.children[i] ?? null);
-  });
+  keyed(list, v.calls, (c) => c.callId, (li) => {
+    li.dataset.callId = li.dataset.key;
+    li.innerHTML = '<div class="q-head"><strong class="who"></strong><span class="waited"></span><button type="button">Open</button></div><p class="status"></p><small class="arrived"></small><ol class="offers"></ol>';
+    li.querySelector('button').addEventListener('click', () => q.hooks.open(li.dataset.key));
+  }, updateCall);
 }
-
-function callItem(callId) {
-  const li = document.createElement('li');
-  li.dataset.callId = callId;
-  li.innerHTML = '<div class="q-head"><strong class="who"></strong><span class="waited"></span><button type="button">Open</button></div><p class="status"></p><small class="arrived"></small><ol class="offers"></ol>';
-  li.querySelector('button').addEventListener('click', () => q.hooks.open(callId));
-  return li;
-}
-
-const setText = (el, text) => {
-  if (el.textContent !== text) el.textContent = text;
-};
 
 function updateCall(li, c) {
   li.className = callClass(c);
