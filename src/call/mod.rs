@@ -20,7 +20,7 @@ pub use rules::{check, Refusal, Rule, RULES};
 pub use snapshot::{OfferView, RecordingView, Snapshot};
 pub use state::{
     Applied, CallError, CallState, Change, IncomingOffer, PendingOperation, DEFAULT_INVITATION_TIMEOUT_S,
-    OUTCOME_GRACE_MS,
+    OFFER_EXPIRES_MS, OUTCOME_GRACE_MS,
 };
 
 /// How far ACS's clock (event times) may be behind ours (the times commands were sent) for an

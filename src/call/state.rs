@@ -59,6 +59,11 @@ pub struct PendingOperation {
     pub expires_at: Option<i64>,
 }
 
+/// How long an incoming call stays offered here without being answered, redirected or
+/// rejected: by then ACS no longer offers it (its context has expired; ACS in a box's after 60 s)
+/// and no event will say so. Generous: an agent may still be deciding.
+pub const OFFER_EXPIRES_MS: i64 = 180_000;
+
 /// How long after [`PendingOperation::expires_at`] an outcome event may still arrive; a check
 /// of the call after that concludes the operation from ACS's answers instead.
 pub const OUTCOME_GRACE_MS: i64 = 15_000;
@@ -266,6 +271,27 @@ impl CallState {
     /// When a Teams user first joined the call (Unix ms).
     pub fn teams_first_joined_at(&self) -> Option<i64> {
         self.participants.iter().filter(|p| p.identifier.is_teams_user()).filter_map(Participant::first_joined_at).min()
+    }
+
+    /// When the incoming call's offer runs out here (Unix ms): while nobody has answered,
+    /// redirected or rejected it (or ACS did not carry that out), [`OFFER_EXPIRES_MS`] after it
+    /// arrived. `None` once it is handled, connected or over.
+    pub fn offer_expires_at(&self) -> Option<i64> {
+        let offer = self.incoming.as_ref().filter(|o| o.handled.is_none())?;
+        if self.call_connection_id.is_some() || self.ended_at.is_some() {
+            return None;
+        }
+        offer.offered_at.map(|t| t + OFFER_EXPIRES_MS)
+    }
+
+    /// Ends an offered call whose offer ran out by `at` ([`CallState::offer_expires_at`]):
+    /// ACS no longer offers it and will say nothing more of it.
+    pub fn expire_offer(&mut self, at: i64) -> Vec<Change> {
+        let mut changes = Vec::new();
+        if self.offer_expires_at().is_some_and(|t| t <= at) {
+            self.end_call(Some(at), &mut changes);
+        }
+        changes
     }
 
     /// True after `CallDisconnected` (or a failed create / answer / connect).

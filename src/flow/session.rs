@@ -482,10 +482,7 @@ impl CallSession {
         // While a read is out, the next one waits for its answer — or for it to be stranded:
         // `check` makes no read then, so a read due now would ring the alarm in a loop.
         let read = if self.reading() { None } else { self.read_due() };
-        match (read, stranded) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        [read, stranded, self.state.offer_expires_at()].into_iter().flatten().min()
     }
 
     /// A read of the call (`getCall`, `getParticipants`, ...) is out, not yet answered.
@@ -554,6 +551,19 @@ impl CallSession {
     /// when there is one). Their answers are folded by [`CallSession::sent`] like any other.
     pub fn check(&mut self, ctx: Ctx<'_>) -> Vec<Output> {
         let mut out = Vec::new();
+        // An offer nobody took in time is over: ACS says nothing more of it.
+        if self.state.offer_expires_at().is_some_and(|t| t <= ctx.now) {
+            self.state.expire_offer(ctx.now);
+            self.updated_at = ctx.now;
+            out.push(self.log(
+                ctx.now,
+                "workflow",
+                json!({"expired": "the incoming call was not answered, redirected or rejected in time"}),
+            ));
+            out.extend(self.queue_react(&[], ctx));
+            out.push(self.push_snapshot("expired"));
+            return out;
+        }
         let stranded: Vec<u64> = self.outbox.iter().filter(|e| e.resend_at() <= ctx.now).map(|e| e.id).collect();
         if !stranded.is_empty() {
             out.push(self.log(ctx.now, "workflow", json!({"resend": stranded})));
@@ -836,6 +846,7 @@ impl CallSession {
         ctx: Ctx<'_>,
         salt: u8,
     ) -> Vec<Output> {
+        let mut out = self.drop_kept_media(op, ctx.now);
         let id = self.next_entry;
         self.next_entry += 1;
         let mut random = ctx.random;
@@ -861,7 +872,33 @@ impl CallSession {
             attempts: 0,
             retry_at: None,
         });
-        vec![record, Output::Send(id)]
+        out.extend([record, Output::Send(id)]);
+        out
+    }
+
+    /// Before `op` (the media cancelled, the call being left): a play or recognize kept to be
+    /// sent again after ACS failed it is not wanted any more — sent later, it would start hold
+    /// music under the conversation of whoever took the call. Dropped, its outcome no longer
+    /// awaited.
+    fn drop_kept_media(&mut self, op: &str, now: i64) -> Vec<Output> {
+        if !matches!(op, "cancelAllMediaOperations" | "hangupCall" | "terminateCall") {
+            return Vec::new();
+        }
+        let media = |e: &OutboxEntry| {
+            e.retry_at.is_some() && (e.operation.starts_with("play") || e.operation.starts_with("recognize"))
+        };
+        let dropped: Vec<OutboxEntry> = self.outbox.iter().filter(|e| media(e)).cloned().collect();
+        if dropped.is_empty() {
+            return Vec::new();
+        }
+        self.outbox.retain(|e| !media(e));
+        for e in &dropped {
+            if let Some(c) = &e.operation_context {
+                self.state.pending.retain(|p| &p.operation_context != c);
+            }
+        }
+        let ids: Vec<u64> = dropped.iter().map(|e| e.id).collect();
+        vec![self.log(now, "workflow", json!({"dropped": ids, "because": op}))]
     }
 
     /// An agent's own `operationContext` may not take a form the Worker gives its own operations

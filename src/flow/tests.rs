@@ -130,6 +130,46 @@ fn a_routing_answer_acs_never_carries_out_leaves_the_call_offered() {
     }
 }
 
+/// An offered call nobody answers, redirects or rejects is over here after OFFER_EXPIRES_MS (ACS
+/// says nothing of it): not a ghost in the call list for ever.
+#[test]
+fn an_offer_nobody_takes_expires_here() {
+    use crate::call::OFFER_EXPIRES_MS;
+    let mut s = session();
+    let incoming = parse_events(INCOMING).unwrap().remove(0);
+    s.offer(&incoming, &RouteAction::Offer, ctx(1_000));
+    let due = s.next_check().unwrap();
+    assert_eq!(due, s.state.incoming.as_ref().unwrap().offered_at.unwrap() + OFFER_EXPIRES_MS);
+    assert!(s.check(ctx(due - 1)).is_empty());
+    assert_eq!(s.summary().connection_state, "offered");
+    let out = s.check(ctx(due));
+    assert!(s.state.is_ended());
+    assert_eq!(s.summary().connection_state, "disconnected");
+    assert!(out.iter().any(|o| matches!(o, Output::Log(r) if r.detail["expired"].is_string())));
+    assert_eq!(s.next_check(), None, "nothing more to do");
+}
+
+/// A workflow's play kept after ACS failed it (hold music) is dropped when the media are
+/// cancelled or the call is left: sent again later it would play under the conversation.
+#[test]
+fn a_kept_play_is_dropped_when_the_media_are_cancelled() {
+    let mut s = connected_session();
+    let mut p = serde_json::Map::new();
+    p.insert("callConnectionId".into(), json!("cc-1"));
+    p.insert("playSources".into(), json!([{"kind": "file", "file": {"uri": "https://x/hold.wav"}}]));
+    p.insert("loop".into(), json!(true));
+    let play = sends(&s.enqueue("playToAll", p, Some("queue-hold".into()), Purpose::Workflow, ctx(2_000), 1))[0];
+    s.sent(play, 500, "", ctx(2_100));
+    assert_eq!(s.outbox.len(), 1, "kept for another try");
+    let mut c = serde_json::Map::new();
+    c.insert("callConnectionId".into(), json!("cc-1"));
+    let out = s.enqueue("cancelAllMediaOperations", c, None, Purpose::Workflow, ctx(3_000), 2);
+    assert!(out.iter().any(|o| matches!(o, Output::Log(r) if r.detail["dropped"] == json!([play]))));
+    let ops: Vec<&str> = s.outbox.iter().map(|e| e.operation.as_str()).collect();
+    assert_eq!(ops, ["cancelAllMediaOperations"]);
+    assert!(s.check(ctx(7_100)).iter().all(|o| !matches!(o, Output::Send(id) if *id == play)), "never sent again");
+}
+
 /// An agent's own answer is not kept: they hear the failure (502) and, as ACS did not act on
 /// the context, may answer again.
 #[test]
