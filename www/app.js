@@ -4,7 +4,7 @@
 // (`can`) — the same rules the Worker enforces — with the refusing rule's reason shown.
 import * as sb from './pkg/web.js';
 import { timelineSvg } from './timeline.js';
-import { dropQueueSocket, startQueue } from './queue.js';
+import { dropQueueSocket, queueHas, startQueue } from './queue.js';
 import { announce } from './say.js';
 import { keyed, setText } from './dom.js';
 
@@ -176,7 +176,8 @@ async function refreshCalls() {
     if (c.connectionState === 'offered' && !c.ended && !app.announced.has(c.callId)) {
       app.announced.add(c.callId);
       setText($('calls-news'), `${who} is calling: open the call to answer, redirect or reject it.`);
-    } else if (!first && !c.ended && c.direction === 'inbound' && !app.listed.has(c.callId) && !app.announced.has(c.callId)) {
+    } else if (!first && !c.ended && c.direction === 'inbound' && !app.listed.has(c.callId) && !app.announced.has(c.callId) && !($('queue').hidden === false && queueHas(c.callId))) {
+      // (A queue call is said by the queue view while it is shown.)
       app.announced.add(c.callId);
       setText($('calls-news'), `New call from ${who}, ${c.connectionState}: it is in the call list.`);
     }
@@ -400,13 +401,9 @@ function gate(button, action, extra = null) {
   if (verdict.allowed && button.dataset.busy) verdict = { allowed: false, reason: 'sent; waiting for the answer' };
   // A button the rules refuse stays focusable (aria-disabled; its click does nothing), so the
   // keyboard does not lose its place when a command changes the call, and the reason is read
-  // out. A checkbox is disabled natively (a click would tick it).
-  if (button.tagName === 'BUTTON') {
-    if (verdict.allowed) button.removeAttribute('aria-disabled');
-    else button.setAttribute('aria-disabled', 'true');
-  } else {
-    button.disabled = !verdict.allowed;
-  }
+  // out. A refused checkbox's click is cancelled where it is made (the experts list).
+  if (verdict.allowed) button.removeAttribute('aria-disabled');
+  else button.setAttribute('aria-disabled', 'true');
   button.title = verdict.allowed ? '' : `Not allowed: ${verdict.reason}`;
   if (verdict.allowed) button.removeAttribute('aria-description');
   else button.setAttribute('aria-description', button.title);
@@ -430,6 +427,8 @@ function render() {
   const stayed = left === null ? [] : (v.participants ?? []).filter((p) => p.stays?.at(-1)?.leftAt >= left);
   let state = v.ended ? 'disconnected' : (v.connectionState ?? (v.incoming && !v.incoming.handled ? 'offered' : 'connecting'));
   if (left !== null) state = stayed.length > 1 ? 'Switchboard left; the others may still be talking' : 'Switchboard left; the call ended';
+  // Said when it changes; the link's own state is said by #link, not as a change of the call.
+  const spoken = state;
   if (app.linkDown && !v.ended) state += ' · link lost, may be out of date';
   setText($('call-state'), state);
   $('call-state').className = `pill ${v.ended ? 'disconnected' : v.connectionState ?? ''}`;
@@ -497,6 +496,10 @@ function render() {
     const box = li.querySelector('input');
     box.id = `expert-${li.dataset.key}`;
     li.querySelector('label').htmlFor = box.id;
+    // Refused by the rules (aria-disabled, still focusable): the click does not tick it.
+    box.addEventListener('click', (ev) => {
+      if (box.getAttribute('aria-disabled') === 'true') ev.preventDefault();
+    });
     box.addEventListener('change', () => (box.checked ? app.selected.add(li.item.objectId) : app.selected.delete(li.item.objectId)));
     li.querySelector('button').addEventListener('click', () => outbound(li.item.objectId, $('display-name').value.trim()));
   }, (li, e) => {
@@ -508,6 +511,11 @@ function render() {
     const failed = unreachable.get(e.objectId.toLowerCase());
     const verdict = gate(box, { operation: 'addParticipant', participantToAdd: { rawId: e.rawId } }, failed ? `${e.displayName} ${consultationWords(failed).replace(/^.*? cannot be added: /, 'cannot be added: ')}` : null);
     if (verdict.allowed && !available) box.title = `${e.displayName} is ${presence}: their Teams may not answer`;
+    // The rules name people by raw id; the agent knows them by name.
+    if (!verdict.allowed) {
+      box.title = box.title.replaceAll(e.rawId, e.displayName);
+      box.setAttribute('aria-description', box.title);
+    }
     if (!verdict.allowed) app.selected.delete(e.objectId);
     box.checked = app.selected.has(e.objectId);
     li.querySelector('button').setAttribute('aria-label', `Place a new call to ${e.displayName}`);
@@ -541,7 +549,7 @@ function render() {
     why.set(reason, [...(why.get(reason) ?? []), b.id.startsWith('rec-') ? `${b.textContent} recording` : b.textContent]);
   }
   setText($('reasons'), [...why].map(([reason, names]) => `${names.join(', ')}: ${reason}`).join(' · '));
-  speak(v, state, rec);
+  speak(v, spoken, rec);
 
   $('timeline').innerHTML = timelineSvg(v, app.records, nameOf);
 }
@@ -565,7 +573,7 @@ function speak(v, state, rec) {
   if (now.state !== was.state) news.push(`Call ${now.state}`);
   if (now.recording !== was.recording && now.recording) news.push(now.recording);
   for (const [id, words] of now.consultations) if (was.consultations.get(id) !== words) news.push(words);
-  if (news.length) announce(`${news.join('. ')}.`);
+  if (news.length) announce(news.map((n) => (/[.…!?]$/.test(n) ? n : `${n}.`)).join(' '));
 }
 
 function button(text, label, onClick) {
@@ -648,6 +656,11 @@ function wire() {
   $('sign-in-button').disabled = false;
   $('sign-out').addEventListener('click', signOut);
   $('show-queue').addEventListener('click', showQueue);
+  // Editing the field withdraws the last answer's complaint about it.
+  $('outbound-target').addEventListener('input', () => {
+    $('outbound-target').removeAttribute('aria-invalid');
+    $('outbound-error').textContent = '';
+  });
   $('outbound').addEventListener('submit', (e) => {
     e.preventDefault();
     outbound($('outbound-target').value.trim(), $('outbound-name').value.trim(), $('outbound-target'));

@@ -291,5 +291,8 @@ function tick() {
   }
 }
 
+/** Whether the queue knows this call (it was queued). */
+export const queueHas = (callId) => Boolean(q.view?.calls.some((c) => c.callId === callId));
+
 // For tests: drop the queue socket as a network would.
 export const dropQueueSocket = () => q.ws?.close();

@@ -21,7 +21,7 @@ export function timelineSvg(view, records, name, now = Date.now()) {
   const lanes = view.participants ?? [];
   const height = 40 + (lanes.length + 1) * LANE + 20;
   const parts = [];
-  parts.push(`<svg xmlns="${NS}" viewBox="0 0 ${WIDTH} ${height}" role="img" aria-labelledby="tl-title tl-desc">`);
+  parts.push(`<svg xmlns="${NS}" viewBox="0 0 ${WIDTH} ${height}" role="img" aria-labelledby="tl-title" aria-describedby="tl-desc">`);
   parts.push(`<title id="tl-title">Call timeline</title>`);
   parts.push(`<desc id="tl-desc">${esc(describe(view, name, start))}</desc>`);
   parts.push(`<defs><pattern id="ring" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="3" height="6" fill="#d4a72c"/></pattern></defs>`);
@@ -29,17 +29,17 @@ export function timelineSvg(view, records, name, now = Date.now()) {
   const step = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600].map((s) => s * 1000).find((s) => (end - start) / s <= 8) ?? 1_800_000;
   for (let t = start; t <= end; t += step) {
     parts.push(`<line x1="${x(t)}" x2="${x(t)}" y1="28" y2="${height - 18}" stroke="#eef1f4"/>`);
-    parts.push(`<text x="${x(t)}" y="${height - 5}" font-size="10" fill="#5b6470" text-anchor="middle">+${Math.round((t - start) / 1000)}s</text>`);
+    parts.push(`<text x="${x(t)}" y="${height - 5}" font-size="14" fill="#5b6470" text-anchor="middle">+${Math.round((t - start) / 1000)}s</text>`);
   }
   // Events as ticks along the top.
   for (const r of records.filter((r) => r.kind === 'callback')) {
     const bad = /Failed$/.test(r.detail.type ?? '');
     parts.push(`<line x1="${x(r.at)}" x2="${x(r.at)}" y1="8" y2="22" stroke="${bad ? '#cf222e' : '#0b5cad'}" stroke-width="1.5"><title>${esc(r.detail.type)} at +${((r.at - start) / 1000).toFixed(1)}s</title></line>`);
   }
-  parts.push(`<text x="4" y="20" font-size="11" fill="#5b6470">events</text>`);
+  parts.push(`<text x="4" y="20" font-size="14" fill="#5b6470">events</text>`);
   lanes.forEach((p, i) => {
     const y = 34 + i * LANE;
-    parts.push(`<text x="4" y="${y + 15}" font-size="12" fill="#1b1f24">${esc(name(p).slice(0, 28))}</text>`);
+    parts.push(`<text x="4" y="${y + 15}" font-size="15" fill="#1b1f24">${esc(name(p).slice(0, 20))}</text>`);
     parts.push(`<line x1="${LEFT}" x2="${WIDTH - 10}" y1="${y + 11}" y2="${y + 11}" stroke="#d8dde3"/>`);
     const inv = p.invitation;
     if (inv?.invitedAt) {
@@ -56,7 +56,7 @@ export function timelineSvg(view, records, name, now = Date.now()) {
     }
   });
   const ry = 34 + lanes.length * LANE;
-  parts.push(`<text x="4" y="${ry + 15}" font-size="12" fill="#b42318">recording</text>`);
+  parts.push(`<text x="4" y="${ry + 15}" font-size="15" fill="#b42318">recording</text>`);
   for (const [from, to] of view.recording?.spans ?? []) {
     parts.push(`<rect x="${x(from)}" y="${ry + 4}" width="${Math.max(2, x(to ?? end) - x(from))}" height="14" rx="3" fill="#b42318" opacity=".8"><title>recording</title></rect>`);
   }
