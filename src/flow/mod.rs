@@ -13,6 +13,6 @@ mod soak;
 mod tests;
 
 pub use consult::{Consultation, Phase};
-pub use outbox::{OutboxEntry, Purpose, RetryPolicy};
+pub use outbox::{retry_after_ms, OutboxEntry, Purpose, RetryPolicy};
 pub use queue_leg::QueueLeg;
 pub use session::{CallSession, CallSummary, Ctx, Direction, LogRecord, Output, Sent};

@@ -103,17 +103,18 @@ impl RetryPolicy {
         }
         let backoff = self.base_ms.saturating_mul(1 << attempts.saturating_sub(1).min(16));
         let backoff = backoff + (backoff as f64 * jitter.clamp(0.0, 1.0) / 2.0) as u64;
-        let wait = match retry_after.map(str::trim) {
-            Some(v) => match v.parse::<u64>() {
-                Ok(s) => s.saturating_mul(1000),
-                Err(_) => match HttpDate::parse(v) {
-                    Some(d) => u64::try_from(d.unix_seconds() * 1000 - now).unwrap_or(0),
-                    None => backoff,
-                },
-            },
-            None => backoff,
-        };
+        let wait = retry_after.and_then(|v| retry_after_ms(v, now)).unwrap_or(backoff);
         (wait <= self.max_delay_ms).then_some(wait.max(backoff.min(self.max_delay_ms)).min(self.max_delay_ms))
+    }
+}
+
+/// A `Retry-After` header's wait in ms from `now` (Unix ms): seconds or an HTTP date; `None`
+/// when it is neither.
+pub fn retry_after_ms(value: &str, now: i64) -> Option<u64> {
+    let v = value.trim();
+    match v.parse::<u64>() {
+        Ok(s) => Some(s.saturating_mul(1000)),
+        Err(_) => HttpDate::parse(v).map(|d| u64::try_from(d.unix_seconds() * 1000 - now).unwrap_or(0)),
     }
 }
 

@@ -327,12 +327,15 @@ impl CallSession {
         let mut out = Vec::new();
         let unavailable = matches!(status, 0 | 408 | 429 | 500..=599);
         let entry = &mut self.outbox[pos];
+        // Sent again by the alarm — not before ACS's Retry-After, when it gave a later one
+        // (`Self::retry_after`) — while that is within KEEP_TRYING_MS of the decision.
+        let retry_at = (ctx.now + TRY_AGAIN_AFTER_MS).max(entry.retry_at.unwrap_or(0));
         if unavailable
             && matches!(entry.purpose, Purpose::Routing | Purpose::Workflow)
             && ctx.now - entry.first_sent < KEEP_TRYING_MS
+            && retry_at - entry.first_sent <= KEEP_TRYING_MS + TRY_AGAIN_AFTER_MS
         {
-            // Kept, to be sent again by the alarm with the same Repeatability key.
-            let retry_at = ctx.now + TRY_AGAIN_AFTER_MS;
+            // Kept, with the same Repeatability key.
             entry.retry_at = Some(retry_at);
             let detail = json!({"retry": {"entryId": entry.id, "operation": entry.operation, "operationContext": entry.operation_context, "status": status, "attempts": entry.attempts, "retryAt": retry_at}});
             out.push(self.log(ctx.now, "workflow", detail));
@@ -408,6 +411,14 @@ impl CallSession {
 
     /// Notes another attempt at entry `id` (stored before sending, so a crash mid-send retries
     /// with the same key rather than forgetting it).
+    /// ACS asked for entry `id` not to be sent again before `at` (Unix ms; its `Retry-After`):
+    /// heard before [`Self::sent`] folds the failure, for the entry if it is kept.
+    pub fn retry_after(&mut self, id: u64, at: i64) {
+        if let Some(e) = self.outbox.iter_mut().find(|e| e.id == id) {
+            e.retry_at = Some(at);
+        }
+    }
+
     pub fn attempt(&mut self, id: u64) -> Option<&OutboxEntry> {
         let e = self.outbox.iter_mut().find(|e| e.id == id)?;
         e.attempts += 1;

@@ -112,6 +112,26 @@ fn a_routing_answer_acs_fails_for_now_is_sent_again_until_it_gets_through() {
     assert_eq!(s.state.call_connection_id.as_deref(), Some("cc-1"));
 }
 
+/// ACS's Retry-After is honoured by the resend when it asks for longer than TRY_AGAIN_AFTER_MS;
+/// one beyond KEEP_TRYING_MS concludes the failure at once.
+#[test]
+fn a_kept_request_waits_for_acs_retry_after() {
+    let incoming = parse_events(INCOMING).unwrap().remove(0);
+    let mut s = session();
+    let id = sends(&s.offer(&incoming, &RouteAction::Answer, ctx(1_000)))[0];
+    s.retry_after(id, 2_000 + 20_000);
+    assert!(s.sent(id, 429, "", ctx(2_000)).0.is_none(), "kept");
+    assert_eq!(s.next_check(), Some(22_000));
+    assert!(sends(&s.check(ctx(21_999))).is_empty());
+    assert_eq!(sends(&s.check(ctx(22_000))), vec![id]);
+
+    let mut s = session();
+    let id = sends(&s.offer(&incoming, &RouteAction::Answer, ctx(1_000)))[0];
+    s.retry_after(id, 2_000 + 3_600_000);
+    assert_eq!(s.sent(id, 429, "", ctx(2_000)).0.unwrap().status, 429, "an hour away: not kept");
+    assert!(s.outbox.is_empty());
+}
+
 /// Still failing after KEEP_TRYING_MS, or refused (4xx): the call is offered again instead of
 /// staying "connecting" for ever with a spent context — an agent may answer, redirect or reject.
 #[test]

@@ -409,10 +409,14 @@ impl CallObject {
                     })
                     .await;
                     let now = env::now_ms();
+                    let later = answer.retry_after.as_deref().and_then(|v| crate::flow::retry_after_ms(v, now));
                     let (sent, more) = {
                         let mut slot = self.session.borrow_mut();
                         match slot.as_mut() {
                             Some(s) => {
+                                if let Some(ms) = later {
+                                    s.retry_after(id, now.saturating_add(i64::try_from(ms).unwrap_or(i64::MAX)));
+                                }
                                 s.sent(id, answer.status, &answer.body, Ctx { now, random: env::random16(), by: None })
                             }
                             None => (None, Vec::new()),
