@@ -108,7 +108,7 @@ fn responses(status: u16, schema: Option<&str>, auth: Auth) -> Value {
             "409".into(),
             error("Refused by a capability rule (`detail.rule`) or by ACS; nothing was sent or done."),
         );
-        r.insert("502".into(), error("ACS failed (after retries); `detail.acs` has its answer."));
+        r.insert("502".into(), error("ACS failed or throttled (after retries); `detail.acs` has its answer, `detail.stillTrying` the operations of the command's workflow Switchboard keeps sending for up to a minute (a consultation's invitation after its recording failed)."));
     }
     r.insert("405".into(), error("Another method; the `Allow` header lists this path's."));
     if status == 101 {

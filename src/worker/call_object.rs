@@ -307,9 +307,26 @@ impl CallObject {
             .map(|s| json!({"operation": s.operation, "operationContext": s.operation_context, "status": s.status, "body": s.body}))
             .collect();
         if let Some(failed) = mine.iter().find(|s| !(200..300).contains(&s.status)) {
-            let mut detail = json!({"acs": {"status": failed.status, "body": failed.body}, "sent": sent});
+            // What the command's workflow still tries (a consultation's invitation after its
+            // recording failed): the agent must not read the failure as "nothing happens".
+            let kept: Vec<String> = self.session.borrow().as_ref().map_or_else(Vec::new, |s| {
+                s.outbox
+                    .iter()
+                    .filter(|e| e.retry_at.is_some() && e.first_sent >= now)
+                    .map(|e| e.operation.clone())
+                    .collect()
+            });
+            let mut detail =
+                json!({"acs": {"status": failed.status, "body": failed.body}, "sent": sent, "stillTrying": kept});
             crate::flow::session::redact(&mut detail);
-            return Err(acs_failure(failed).detail(detail));
+            let mut e = acs_failure(failed).detail(detail);
+            if !kept.is_empty() {
+                e.message.push_str(&format!(
+                    "; Switchboard is still trying {} (sent again within a minute)",
+                    kept.join(", ")
+                ));
+            }
+            return Err(e);
         }
         let last = mine.last();
         let mut result = json!({

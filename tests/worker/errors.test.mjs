@@ -197,6 +197,20 @@ test('ACS answering 5xx is retried until it succeeds, under one Repeatability ke
   assert.equal(res.status, 202, res.text);
 });
 
+test('a consultation whose recording ACS fails says the invitation is still being tried, and it is', async () => {
+  await fetch(`${stack.emulator.url}/control/inbound`, { method: 'POST', body: JSON.stringify({ from: '+14255550132' }) });
+  const call = (await until(async () => (await api(url, 'GET', '/api/calls')).json.calls.find((c) => c.connectionState === 'connected' && c.counterpart === '4:+14255550132'), 15_000, 'the call')).callId;
+  await fetch(`${stack.emulator.url}/control/faults`, { method: 'PUT', body: JSON.stringify({ requests: { serverError: 1 } }) });
+  const res = await api(url, 'POST', `/api/calls/${call}/consultations`, { body: { expert: DANA, record: true } });
+  await fetch(`${stack.emulator.url}/control/faults`, { method: 'PUT', body: '{}' });
+  assert.deepEqual([res.status, res.json.error.code], [502, 'acs_unavailable'], res.text);
+  assert.match(res.json.error.message, /startRecording .*; Switchboard is still trying addParticipant/);
+  assert.deepEqual(res.json.error.detail.stillTrying, ['addParticipant']);
+  // ACS is back: the kept invitation goes out again (same Repeatability key) and Dana joins.
+  await until(async () => (await api(url, 'GET', `/api/calls/${call}`)).json.consultations?.[0]?.phase === 'joined', 20_000, 'Dana to join');
+  await api(url, 'POST', `/api/calls/${call}:terminate`);
+});
+
 test('the API document is served and names this Worker', async () => {
   const doc = await api(url, 'GET', '/api/openapi.json', { token: null });
   assert.equal(doc.status, 200);
