@@ -90,7 +90,8 @@ impl Consultation {
         let Some(p) = state.participant(self.expert.raw_id()) else { return false };
         let ours = p.invitation.as_ref().is_some_and(|i| i.operation_context.as_deref() == Some(self.id.as_str()));
         let joined_since = p.stays.iter().rev().find_map(|s| s.joined_at).filter(|t| *t >= self.requested_at);
-        if self.phase.is_final() && !(self.phase == Phase::Cancelled && joined_since.is_some()) {
+        // (Its own invitation only: a later consultation of the same expert is not this one's.)
+        if self.phase.is_final() && !(self.phase == Phase::Cancelled && ours && joined_since.is_some()) {
             return false;
         }
         let next = match p.status {

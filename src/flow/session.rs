@@ -409,8 +409,6 @@ impl CallSession {
         (Some(sent), out)
     }
 
-    /// Notes another attempt at entry `id` (stored before sending, so a crash mid-send retries
-    /// with the same key rather than forgetting it).
     /// ACS asked for entry `id` not to be sent again before `at` (Unix ms; its `Retry-After`):
     /// heard before [`Self::sent`] folds the failure, for the entry if it is kept.
     pub fn retry_after(&mut self, id: u64, at: i64) {
@@ -419,6 +417,8 @@ impl CallSession {
         }
     }
 
+    /// Notes another attempt at entry `id` (stored before sending, so a crash mid-send retries
+    /// with the same key rather than forgetting it).
     pub fn attempt(&mut self, id: u64) -> Option<&OutboxEntry> {
         let e = self.outbox.iter_mut().find(|e| e.id == id)?;
         e.attempts += 1;

@@ -399,6 +399,50 @@ fn a_consultation_ends_the_same_whatever_order_its_events_arrive_in() {
     assert_eq!(run(&[3, 2, 1, 0]), crate::flow::Phase::Left, "all reversed");
 }
 
+/// A consultation cancelled while ringing stays cancelled when the same expert joins a later
+/// one: the later join is that consultation's.
+#[test]
+fn a_cancelled_consultation_is_not_moved_by_a_later_one_of_the_same_expert() {
+    let dana = json!({"kind": "microsoftTeamsUser", "rawId": format!("8:orgid:{DANA}"), "microsoftTeamsUser": {"userId": DANA}});
+    let customer = json!({"kind": "phoneNumber", "rawId": "4:+14255550123", "phoneNumber": {"value": "+14255550123"}});
+    let ev = |id: &str, kind: &str, time: &str, mut d: serde_json::Value| {
+        d["callConnectionId"] = json!("cc-1");
+        json!([{"id": id, "type": format!("Microsoft.Communication.{kind}"), "time": time, "data": d}]).to_string()
+    };
+    let mut s = connected_session();
+    let consult = || commands::read(&CallRoute::Consult, &format!(r#"{{"expert":"{DANA}"}}"#)).unwrap();
+    let (ids, _) = s.command(consult(), ctx(10_000)).unwrap();
+    s.sent(ids[0], 202, &json!({"invitationId": "inv-1"}).to_string(), ctx(10_100));
+    let first = s.consultations[0].id.clone();
+    let cancelled = ev(
+        "x1",
+        "CancelAddParticipantSucceeded",
+        "2025-04-01T12:00:12Z",
+        json!({"operationContext": first, "invitationId": "inv-1", "participant": dana}),
+    );
+    s.callback(&parse_events(&cancelled).unwrap(), ctx(12_000));
+    assert_eq!(s.consultations[0].phase, crate::flow::Phase::Cancelled);
+    let (ids, _) = s.command(consult(), ctx(20_000)).unwrap();
+    s.sent(ids[0], 202, &json!({"invitationId": "inv-2"}).to_string(), ctx(20_100));
+    let second = s.consultations[1].id.clone();
+    let joined = ev(
+        "p1",
+        "ParticipantsUpdated",
+        "2025-04-01T12:00:25Z",
+        json!({"sequenceNumber": 1, "participants": [{"identifier": customer}, {"identifier": dana}]}),
+    );
+    s.callback(&parse_events(&joined).unwrap(), ctx(25_000));
+    let added = ev(
+        "a2",
+        "AddParticipantSucceeded",
+        "2025-04-01T12:00:25Z",
+        json!({"operationContext": second, "participant": dana, "resultInformation": {"code": 200, "subCode": 0, "message": "ok"}}),
+    );
+    s.callback(&parse_events(&added).unwrap(), ctx(25_100));
+    assert_eq!(s.consultations[1].phase, crate::flow::Phase::Joined);
+    assert_eq!(s.consultations[0].phase, crate::flow::Phase::Cancelled, "the first stays cancelled");
+}
+
 /// A pause whose state event is lost: a second pause is refused while it is on its way, and
 /// the call is read when its answer is overdue — the read's recording state answers it.
 #[test]
