@@ -58,6 +58,11 @@ impl OutboxEntry {
     pub fn resend_at(&self) -> i64 {
         self.retry_at.unwrap_or(self.first_sent + super::session::RESEND_AFTER_MS)
     }
+
+    /// ACS failed it and it is kept, to be sent again at `retry_at`.
+    pub fn kept(&self) -> bool {
+        self.retry_at.is_some()
+    }
 }
 
 impl OutboxEntry {

@@ -895,14 +895,14 @@ impl CallSession {
         if !matches!(op, "cancelAllMediaOperations" | "hangupCall" | "terminateCall") {
             return Vec::new();
         }
-        let media = |e: &OutboxEntry| {
-            e.retry_at.is_some() && (e.operation.starts_with("play") || e.operation.starts_with("recognize"))
-        };
-        let dropped: Vec<OutboxEntry> = self.outbox.iter().filter(|e| media(e)).cloned().collect();
+        let media =
+            |e: &OutboxEntry| e.kept() && (e.operation.starts_with("play") || e.operation.starts_with("recognize"));
+        let (dropped, rest): (Vec<OutboxEntry>, Vec<OutboxEntry>) =
+            std::mem::take(&mut self.outbox).into_iter().partition(media);
+        self.outbox = rest;
         if dropped.is_empty() {
             return Vec::new();
         }
-        self.outbox.retain(|e| !media(e));
         for e in &dropped {
             if let Some(c) = &e.operation_context {
                 self.state.pending.retain(|p| &p.operation_context != c);

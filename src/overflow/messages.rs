@@ -75,8 +75,9 @@ pub enum Input {
 }
 
 /// What the edge must do. It travels between Durable Objects as one flat object (`op` and the
-/// members of that operation), read from a `serde_json::Value`: serde's derived reader of an
-/// enum of struct variants is two visitors per variant, 13 KB of the Worker's wasm.
+/// members of that operation), read by `overflow::wire` from a `serde_json::Value`: serde's
+/// derived reader of an enum of struct variants is two visitors per variant, 13 KB of the
+/// Worker's wasm.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(into = "Wire")]
 pub enum Command {
@@ -220,59 +221,6 @@ impl From<Command> for Wire {
             Command::ReadPresence { object_ids } => (w.op, w.object_ids) = (Op::ReadPresence, Some(object_ids)),
         }
         w
-    }
-}
-
-impl<'de> Deserialize<'de> for Command {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = serde_json::Value::deserialize(d)?;
-        Command::from_wire(&v).map_err(serde::de::Error::custom)
-    }
-}
-
-impl Command {
-    /// Reads the flat wire form.
-    fn from_wire(v: &serde_json::Value) -> Result<Self, String> {
-        let missing = |m: &str| format!("missing field `{m}`");
-        let text = |m: &str| v.get(m).and_then(|x| x.as_str()).map(str::to_owned).ok_or_else(|| missing(m));
-        let number = |m: &str| v.get(m).and_then(serde_json::Value::as_u64).ok_or_else(|| missing(m));
-        let call_id = || text("callId");
-        Ok(match v.get("op").and_then(|x| x.as_str()).unwrap_or_default() {
-            "answer" => Command::Answer { call_id: call_id()? },
-            "hold" => Command::Hold { call_id: call_id()?, url: text("url")? },
-            "redirect" => {
-                Command::Redirect { call_id: call_id()?, offer_id: number("offerId")?, target: text("target")? }
-            }
-            "offer" => Command::Offer {
-                call_id: call_id()?,
-                offer_id: number("offerId")?,
-                target: text("target")?,
-                via: match text("via")?.as_str() {
-                    "redirect" => OfferVia::Redirect,
-                    "add" => OfferVia::Add,
-                    "addThenLeave" => OfferVia::AddThenLeave,
-                    "transfer" => OfferVia::Transfer,
-                    other => return Err(format!("unknown via `{other}`")),
-                },
-                invitation_timeout_seconds: number("invitationTimeoutSeconds")?
-                    .try_into()
-                    .map_err(|_| missing("invitationTimeoutSeconds"))?,
-            },
-            "cancel" => Command::Cancel { call_id: call_id()?, offer_id: number("offerId")? },
-            "message" => Command::Message {
-                call_id: call_id()?,
-                url: text("url")?,
-                then_end: v.get("thenEnd").and_then(serde_json::Value::as_bool).unwrap_or(false),
-            },
-            "readPresence" => Command::ReadPresence {
-                object_ids: v
-                    .get("objectIds")
-                    .and_then(|x| x.as_array())
-                    .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_owned)).collect())
-                    .unwrap_or_default(),
-            },
-            other => return Err(format!("unknown op `{other}`")),
-        })
     }
 }
 

@@ -1,13 +1,15 @@
-//! Readers of the queue's stored enums (`Busy`, `Taker`, `OfferOutcome`) from a
-//! `serde_json::Value`, in serde's externally tagged form (`"free"`, `{"onCall": {"callId": …}}`)
-//! that their derived writers produce. serde's derived reader of an enum with struct variants is
-//! two visitors per variant (about 12 KB of the Worker's wasm for these three); the Value reader
-//! is already in the Worker, and these are a few lines each. Stored queues read as before.
+//! Readers of the queue's enums from a `serde_json::Value`: the stored ones (`Busy`, `Taker`,
+//! `OfferOutcome`) in serde's externally tagged form (`"free"`, `{"onCall": {"callId": …}}`)
+//! that their derived writers produce, and `Command` in its flat form (`op` and its members)
+//! between Durable Objects. serde's derived reader of an enum with struct variants is two
+//! visitors per variant (about 25 KB of the Worker's wasm for these four); the Value reader is
+//! already in the Worker, and these are a few lines each. Stored queues read as before.
 
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
-use super::queued::{OfferOutcome, Taker};
+use super::messages::Command;
+use super::queued::{OfferOutcome, OfferVia, Taker};
 use super::seats::Busy;
 
 /// `(variant, members)`: a unit variant is a string, any other an object of one member.
@@ -25,6 +27,10 @@ fn text(v: &Value, member: &str) -> Result<String, String> {
 
 fn int(v: &Value, member: &str) -> Result<i64, String> {
     v.get(member).and_then(Value::as_i64).ok_or_else(|| format!("missing field `{member}`"))
+}
+
+fn uint(v: &Value, member: &str) -> Result<u64, String> {
+    int(v, member)?.try_into().map_err(|_| format!("`{member}` out of range"))
 }
 
 fn int32(v: &Value, member: &str) -> Result<i32, String> {
@@ -78,6 +84,52 @@ fn offer_outcome(v: &Value) -> Result<OfferOutcome, String> {
         "lost" => OfferOutcome::Lost,
         other => return unknown(other),
     })
+}
+
+fn command(v: &Value) -> Result<Command, String> {
+    let call_id = || text(v, "callId");
+    Ok(match v.get("op").and_then(Value::as_str).unwrap_or_default() {
+        "answer" => Command::Answer { call_id: call_id()? },
+        "hold" => Command::Hold { call_id: call_id()?, url: text(v, "url")? },
+        "redirect" => {
+            Command::Redirect { call_id: call_id()?, offer_id: uint(v, "offerId")?, target: text(v, "target")? }
+        }
+        "offer" => Command::Offer {
+            call_id: call_id()?,
+            offer_id: uint(v, "offerId")?,
+            target: text(v, "target")?,
+            via: match text(v, "via")?.as_str() {
+                "redirect" => OfferVia::Redirect,
+                "add" => OfferVia::Add,
+                "addThenLeave" => OfferVia::AddThenLeave,
+                "transfer" => OfferVia::Transfer,
+                other => return Err(format!("unknown via `{other}`")),
+            },
+            invitation_timeout_seconds: uint(v, "invitationTimeoutSeconds")?
+                .try_into()
+                .map_err(|_| "`invitationTimeoutSeconds` out of range")?,
+        },
+        "cancel" => Command::Cancel { call_id: call_id()?, offer_id: uint(v, "offerId")? },
+        "message" => Command::Message {
+            call_id: call_id()?,
+            url: text(v, "url")?,
+            then_end: v.get("thenEnd").and_then(Value::as_bool).unwrap_or(false),
+        },
+        "readPresence" => Command::ReadPresence {
+            object_ids: v
+                .get("objectIds")
+                .and_then(Value::as_array)
+                .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_owned)).collect())
+                .unwrap_or_default(),
+        },
+        other => return Err(format!("unknown op `{other}`")),
+    })
+}
+
+impl<'de> Deserialize<'de> for Command {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        through(d, command)
+    }
 }
 
 impl<'de> Deserialize<'de> for Busy {

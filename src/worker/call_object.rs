@@ -310,11 +310,7 @@ impl CallObject {
             // What the command's workflow still tries (a consultation's invitation after its
             // recording failed): the agent must not read the failure as "nothing happens".
             let kept: Vec<String> = self.session.borrow().as_ref().map_or_else(Vec::new, |s| {
-                s.outbox
-                    .iter()
-                    .filter(|e| e.retry_at.is_some() && e.first_sent >= now)
-                    .map(|e| e.operation.clone())
-                    .collect()
+                s.outbox.iter().filter(|e| e.kept() && e.first_sent >= now).map(|e| e.operation.clone()).collect()
             });
             let mut detail =
                 json!({"acs": {"status": failed.status, "body": failed.body}, "sent": sent, "stillTrying": kept});
