@@ -194,6 +194,12 @@ const encoder = new TextEncoder();
 // needs respelling (bit 16 of parseEventCode's answer); these are the canonical spellings
 // (src/model/mod.rs: RecordingState, RecordingKind).
 const RESPELL = 1 << 16;
+/** `parseEventCode`'s flag for a body whose parts `eventSpans()` locates. */
+const SPANS = 1 << 17;
+/** An `eventSpans()` entry for a member not given. */
+const ABSENT = 0xffffffff;
+/** Added to an `eventSpans()` start for a string with escapes (its span then has its quotes). */
+const ESCAPED = 0x80000000;
 const SPELLINGS = new Map(['active', 'inactive', 'azureCommunicationServices', 'teams', 'teamsCompliance'].map((v) => [v.toLowerCase(), v]));
 function respell(e) {
   for (const k of ['state', 'recordingKind']) {
@@ -258,14 +264,44 @@ export function makeApi(raw, loaded = null) {
 
   function parseEvents(body) {
     const t = bodyText(body);
-    const code = raw.parseEventCode(put(t));
+    const written = put(t);
+    const code = raw.parseEventCode(written);
     // The one event's type by number; -1 for several events or normalised members.
     if (code >= 0) {
-      const events = eventsOf(t, [(typeNames ??= JSON.parse(raw.eventTypeNames()))[code & (RESPELL - 1)]]);
-      if (code & RESPELL) respell(events[0]);
-      return events;
+      const type = (typeNames ??= JSON.parse(raw.eventTypeNames()))[code & (RESPELL - 1)];
+      // Byte offsets are the text's own where the body is ASCII (as many bytes as UTF-16 units).
+      const e = code & SPANS && written === t.length ? sliced(t, type) : eventsOf(t, [type])[0];
+      if (code & RESPELL) respell(e);
+      return [e];
     }
     return eventsOf(t, JSON.parse(raw.takeEventIndex()));
+  }
+
+  // Where the parts of the last body are (`eventSpans()` in the core, read in place).
+  let spans = null;
+  let spansAt = null;
+
+  /**
+   * The flat event of a body the core has checked and located (`parseEventCode` bit 17): its
+   * data object parsed alone, its envelope strings sliced — the same event `eventsOf` builds,
+   * without parsing the envelope.
+   */
+  function sliced(t, type) {
+    // A grown memory detaches the old view (the call may have grown it).
+    if (spans === null || spans.buffer !== memory.buffer) spans = new Uint32Array(memory.buffer, (spansAt ??= raw.eventSpans()), 10);
+    const e = JSON.parse(t.slice(spans[0], spans[1]));
+    e.type = type;
+    e.id = part(t, 2);
+    if (spans[4] !== ABSENT) e.time = part(t, 4);
+    if (spans[6] !== ABSENT) e.source = part(t, 6);
+    if (spans[8] !== ABSENT) e.subject = part(t, 8);
+    return e;
+  }
+
+  /** The envelope string at `spans[i]`: sliced, or parsed where it has escapes (`\u002B`). */
+  function part(t, i) {
+    const start = spans[i];
+    return start < ESCAPED ? t.slice(start, spans[i + 1]) : JSON.parse(t.slice(start - ESCAPED, spans[i + 1]));
   }
 
   function identifierFromRawId(rawId) {

@@ -775,6 +775,10 @@ struct Element<'a> {
     data: EventData,
     text: &'a str,
     data_span: Option<(usize, usize)>,
+    /// `id`, `time` (or `eventTime`), `source` (or `topic`) and `subject` as written, quotes
+    /// included (`""` where not given). Read only for the package's spans.
+    #[cfg_attr(not(any(feature = "js", test)), allow(dead_code))]
+    written: [&'a str; 4],
 }
 
 impl Element<'_> {
@@ -798,6 +802,8 @@ impl Element<'_> {
 fn element<'a>(r: &mut Reader<'a>) -> Option<Element<'a>> {
     let start = r.i;
     let mut slots: [Option<Cow<'_, str>>; 9] = Default::default();
+    // Each string member as written, quotes included.
+    let mut written: [&str; 9] = [""; 9];
     let mut data_span: Option<(usize, usize)> = None;
     let mut typed: Option<CallEvent> = None;
     let mut seen = 0;
@@ -822,7 +828,14 @@ fn element<'a>(r: &mut Reader<'a>) -> Option<Element<'a>> {
                 }
                 Some(slot) => {
                     first(&mut seen, slot as u32)?;
-                    slots[slot] = if r.null() { None } else { Some(r.string()?) };
+                    slots[slot] = if r.null() {
+                        None
+                    } else {
+                        let at = r.i;
+                        let value = r.string()?;
+                        written[slot] = r.s.get(at..r.i)?;
+                        Some(value)
+                    };
                 }
                 None => {
                     r.skip(Ctx::Ignored, 1)?;
@@ -835,6 +848,13 @@ fn element<'a>(r: &mut Reader<'a>) -> Option<Element<'a>> {
     }
     let text = r.s.get(start..r.i)?;
     let [id, ce_type, eg_type, source, topic, subject, time, event_time, specversion] = slots;
+    // As `source.or(topic)` and `time.or(event_time)` below choose.
+    let written = [
+        written[0],
+        written[if time.is_some() { 6 } else { 7 }],
+        written[if source.is_some() { 3 } else { 4 }],
+        written[5],
+    ];
     let (schema, event_type) = match (ce_type, eg_type) {
         (Some(t), _) => (EventSchema::CloudEvents, t),
         (None, Some(t)) => (EventSchema::EventGrid, t),
@@ -881,6 +901,7 @@ fn element<'a>(r: &mut Reader<'a>) -> Option<Element<'a>> {
         data,
         text,
         data_span,
+        written,
     })
 }
 
@@ -915,24 +936,74 @@ pub(super) fn parse_events(body: &str) -> Option<Vec<Event>> {
 #[cfg(any(feature = "js", test))]
 pub(crate) const RESPELL: u32 = 1 << 16;
 
+/// Where the parts of a one-event body's flat shape are in it, as byte offsets `[start, end)`:
+/// the `data` object, then the text between the quotes of `id`, `time` (or `eventTime`),
+/// `source` (or `topic`) and `subject` — or, for one with escapes (ACS writes `+` as
+/// `\u002B`), the string with its quotes and [`ESCAPED`] set in its start — or `[ABSENT,
+/// ABSENT]` for one not given. The package's `parseEvents` parses only the data
+/// and slices the rest (`bench/README.md`).
+#[cfg(any(feature = "js", test))]
+pub(crate) type Spans = [u32; 10];
+
+/// Set in a [`Spans`] start for a string with escapes: the span is the string as written,
+/// quotes included, for `JSON.parse`.
+#[cfg(any(feature = "js", test))]
+pub(crate) const ESCAPED: u32 = 1 << 31;
+
+/// A [`Spans`] entry for a member not given (or given as `null`).
+#[cfg(any(feature = "js", test))]
+pub(crate) const ABSENT: u32 = u32::MAX;
+
 /// For a body of one event [`parse_events`] reads (an object, or an array of one): its type's
 /// [`EventData::code`], checked and typed as [`parse_events`] does but without building the
-/// event, with [`RESPELL`] set when its recording enums are to be given canonically; `None`
-/// for anything else.
+/// event, with [`RESPELL`] set when its recording enums are to be given canonically, and for a
+/// callback event its [`Spans`]; `None` for anything else.
 #[cfg(any(feature = "js", test))]
-pub(super) fn event_code(body: &str) -> Option<u32> {
+pub(super) fn event_code(body: &str) -> Option<(u32, Option<Spans>)> {
     let mut r = Reader::checking(body);
     r.ws();
     let array = r.eat(b'[');
     r.ws();
-    let data = element(&mut r)?.data;
-    let respell = super::flat::canonical_enums(&data).is_some();
-    let code = data.code() | if respell { RESPELL } else { 0 };
+    let e = element(&mut r)?;
+    let respell = super::flat::canonical_enums(&e.data).is_some();
+    let code = e.data.code() | if respell { RESPELL } else { 0 };
     if array && !r.eat(b']') {
         return None;
     }
     r.ws();
-    (r.i == body.len()).then_some(code)
+    (r.i == body.len()).then(|| (code, spans(body, &e)))
+}
+
+/// [`Spans`] of `e`, read from `body`, for a callback event (its data an object).
+#[cfg(any(feature = "js", test))]
+fn spans(body: &str, e: &Element<'_>) -> Option<Spans> {
+    if matches!(e.data, EventData::Unknown(_)) {
+        return None;
+    }
+    // Offsets from the slices' addresses: the checking reader borrows from `body`.
+    let span = |s: &str| -> Option<[u32; 2]> {
+        let at = (s.as_ptr() as usize).checked_sub(body.as_ptr() as usize).filter(|a| a + s.len() <= body.len())?;
+        Some([u32::try_from(at).ok()?, u32::try_from(at + s.len()).ok()?])
+    };
+    let (start, end) = e.data_span?;
+    let mut out = [ABSENT; 10];
+    out[..2].copy_from_slice(&span(e.text.get(start..end)?)?);
+    let parts = [Some(&e.id), e.time.as_ref(), e.source.as_ref(), e.subject.as_ref()];
+    for (i, (part, written)) in parts.into_iter().zip(e.written).enumerate() {
+        let [start, end] = match part {
+            None => continue,
+            Some(Cow::Borrowed(text)) => span(text)?,
+            // Unescaped here, so not the body's text: the string as written, flagged.
+            Some(Cow::Owned(_)) => span(written).map(|[start, end]| [start | ESCAPED, end])?,
+        };
+        // Offsets with the flag's bit set (a body of 2 GiB) cannot be told from flagged ones.
+        if start & ESCAPED != 0 && matches!(part, Some(Cow::Borrowed(_))) || end & ESCAPED != 0 {
+            return None;
+        }
+        out[2 * i + 2] = start;
+        out[2 * i + 3] = end;
+    }
+    Some(out)
 }
 
 #[cfg(test)]
@@ -991,7 +1062,11 @@ mod tests {
             let respell = crate::events::flat::canonical_enums(&v[0].data).is_some();
             v[0].data.code() | if respell { super::RESPELL } else { 0 }
         });
-        assert_eq!(super::event_code(body), one, "{body}");
+        let code = super::event_code(body);
+        assert_eq!(code.map(|(code, _)| code), one, "{body}");
+        if let Some((_, Some(spans))) = code {
+            spans_agree(body, &spans);
+        }
         let Some(fast) = fast else { return false };
         match parse_with_serde(body) {
             Ok(mut slow) => {
@@ -1008,6 +1083,74 @@ mod tests {
             Err(e) => panic!("the one-pass reader accepted what serde refuses ({e}): {body}"),
         }
         true
+    }
+
+    /// The parts [`super::Spans`] locates are what `JSON.parse` of the whole body gives the
+    /// flat event: its data, and its `id`, `time ?? eventTime`, `source ?? topic` and `subject`
+    /// strings (or nothing, where those are null or absent).
+    fn spans_agree(body: &str, spans: &super::Spans) {
+        use serde_json::Value;
+        let whole: Value = match serde_json::from_str(body) {
+            Ok(v) => v,
+            // A number past f64 in a member nobody reads (JSON.parse makes it Infinity wherever
+            // it parses it): nothing Value can compare.
+            Err(e) if e.to_string().starts_with("number out of range") => return,
+            Err(e) => panic!("{e}: {body}"),
+        };
+        let el = whole.as_array().map_or(&whole, |a| &a[0]);
+        // As the wrapper reads them: a flagged string through JSON.parse, the others sliced.
+        let part = |i: usize| {
+            let [start, end] = [spans[2 * i], spans[2 * i + 1]];
+            (start != super::ABSENT).then(|| {
+                let text = &body[(start & !super::ESCAPED) as usize..end as usize];
+                if start & super::ESCAPED == 0 {
+                    return text.to_owned();
+                }
+                assert!(text.contains('\\'), "flagged without an escape: {text}");
+                serde_json::from_str::<String>(text).unwrap()
+            })
+        };
+        let data: Value = serde_json::from_str(&part(0).expect("data")).unwrap();
+        assert_eq!(&data, &el["data"], "{body}");
+        let given = |a: &str, b: &str| {
+            [&el[a], &el[b]].into_iter().find(|v| !v.is_null()).map(|v| v.as_str().unwrap().to_owned())
+        };
+        assert_eq!(part(1), given("id", "id"), "{body}");
+        assert_eq!(part(2), given("time", "eventTime"), "{body}");
+        assert_eq!(part(3), given("source", "topic"), "{body}");
+        assert_eq!(part(4), given("subject", "subject"), "{body}");
+    }
+
+    #[test]
+    fn locates_the_parts_of_callback_bodies() {
+        let mut located = 0;
+        for (name, text) in fixtures() {
+            for body in [text.clone(), wire(&text)] {
+                let Some((_, spans)) = super::event_code(&body) else { continue };
+                // Every callback fixture is located; the unknown type is not (its event keeps the raw element).
+                assert_eq!(spans.is_some(), !name.contains("Unknown"), "{name}");
+                located += usize::from(spans.is_some());
+            }
+        }
+        assert!(located >= 32, "{located}");
+        let body = |id: &str, rest: &str| {
+            format!(
+                r#"{{"id":"{id}","type":"Microsoft.Communication.CallConnected","data":{{"callConnectionId":"c"}}{rest}}}"#
+            )
+        };
+        // Escaped envelope text is given as written, flagged: the wrapper parses that string.
+        let b = body(r"a\u0041", r#","time":"2025-04-01T12:00:00\u002B00:00""#);
+        let (_, spans) = super::event_code(&b).unwrap();
+        let spans = spans.unwrap();
+        spans_agree(&b, &spans);
+        assert_eq!(&b[(spans[2] & !super::ESCAPED) as usize..spans[3] as usize], r#""a\u0041""#);
+        assert_eq!(&b[(spans[4] & !super::ESCAPED) as usize..spans[5] as usize], r#""2025-04-01T12:00:00\u002B00:00""#);
+        // Null and absent members are ABSENT; the Event Grid names stand in for the CloudEvents ones.
+        let b = body("x", r#","time":null,"eventTime":"t","topic":"p","subject":null"#);
+        let (_, spans) = super::event_code(&b).unwrap();
+        let spans = spans.unwrap();
+        spans_agree(&b, &spans);
+        assert_eq!((&b[spans[4] as usize..spans[5] as usize], spans[8]), ("t", super::ABSENT));
     }
 
     #[test]

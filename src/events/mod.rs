@@ -15,6 +15,8 @@ mod parse;
 use serde_json::value::RawValue;
 
 pub use data::{CallEvent, Common, IncomingCallData, SubscriptionValidationData};
+#[cfg(all(feature = "fast-reader", feature = "js"))]
+pub(crate) use fast::Spans;
 pub use flat::{flat_patch, to_flat_json};
 #[cfg(all(feature = "fast-reader", feature = "js"))]
 pub(crate) use parse::one_event_code;

@@ -203,9 +203,10 @@ pub fn parse_events(body: &str) -> Result<Vec<Event>, EventError> {
 /// The type code ([`super::EventData::code`]) of a body of one event that needs no normalising,
 /// when the one-pass reader reads it: checked and typed as [`parse_events`] would, without
 /// building the event (what the package's `parseEvents` needs: its objects come from
-/// `JSON.parse`). `None`: ask [`parse_events`].
+/// `JSON.parse`), with where its parts are when the wrapper can slice them
+/// ([`super::fast::Spans`]). `None`: ask [`parse_events`].
 #[cfg(all(feature = "fast-reader", feature = "js"))]
-pub(crate) fn one_event_code(body: &str) -> Option<u32> {
+pub(crate) fn one_event_code(body: &str) -> Option<(u32, Option<super::fast::Spans>)> {
     super::fast::event_code(body)
 }
 

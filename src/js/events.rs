@@ -49,18 +49,42 @@ thread_local! {
     static INDEX: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
 }
 
+#[cfg(feature = "fast-reader")]
+thread_local! {
+    /// Where the parts of the last body [`parse_event_code`] set [`SPANS`] for are
+    /// (`events::Spans`), read by the wrapper in place (`eventSpans()`).
+    static EVENT_SPANS: std::cell::Cell<events::Spans> = const { std::cell::Cell::new([0; 10]) };
+}
+
+/// Set in [`parse_event_code`]'s answer when `eventSpans()` holds where the event's parts are.
+#[cfg(feature = "fast-reader")]
+const SPANS: u32 = 1 << 17;
+
+/// `eventSpans()`: the address of ten `u32`s in wasm memory: after a `parseEventCode` answer
+/// with bit 17 set, the byte offsets of the body's `data` object and of its `id`, `time`,
+/// `source` and `subject` text (`0xffffffff` twice for one not given). The address does not
+/// change.
+#[cfg(feature = "fast-reader")]
+#[wasm_bindgen(js_name = eventSpans)]
+pub fn event_spans() -> *const u32 {
+    EVENT_SPANS.with(|s| s.as_ptr().cast::<u32>())
+}
+
 /// `parseEventCode(len)`: checks and types the webhook body in the input buffer. For the usual
 /// body — one event, nothing to normalise — returns the index of its type in
 /// `eventTypeNames()` (a number crosses the boundary cheaper than a string), with bit 16 set
-/// when only its recording state or kind needs respelling (the wrapper does it); otherwise -1, and
+/// when only its recording state or kind needs respelling (the wrapper does it) and bit 17
+/// when `eventSpans()` says where its parts are (the wrapper parses only its data); otherwise -1, and
 /// `takeEventIndex()` gives the body's index (see [`write_index`]). The wrapper's `parseEvents`
 /// pairs it with its own `JSON.parse` of the body.
 #[wasm_bindgen(js_name = parseEventCode)]
 pub fn parse_event_code(len: usize) -> Result<i32, JsValue> {
     with_input(len, |body| {
         #[cfg(feature = "fast-reader")]
-        if let Some(code) = events::one_event_code(body) {
-            return Ok(code as i32);
+        if let Some((code, spans)) = events::one_event_code(body) {
+            let Some(spans) = spans else { return Ok(code as i32) };
+            EVENT_SPANS.with(|s| s.set(spans));
+            return Ok((code | SPANS) as i32);
         }
         let parsed = parse(body)?;
         if let [one] = &parsed[..] {
