@@ -5,7 +5,7 @@
 //
 //   node bench/console.mjs
 import { consoleSizes } from '../scripts/build.mjs';
-import { api, callbackPath, callbackToken, startStack, until, CONTOSO_TOKEN, CUSTOMER } from '../scripts/stack.mjs';
+import { api, callbackPath, callbackTokens, startStack, until, CONTOSO_TOKEN, CUSTOMER } from '../scripts/stack.mjs';
 import { launch } from '../tests/browser/browser.mjs';
 
 const N = 100;
@@ -32,15 +32,17 @@ try {
     }).observe(document.getElementById('feed'), { childList: true });
   });
 
-  const token = await callbackToken(stack.emulator.url);
-  const path = await callbackPath(url, call.callId); // the URL the Worker gave ACS (its ?sig=)
+  // A token per callback, as ACS mints them (the Worker takes each once), minted before timing.
+  const mint = await callbackTokens(stack.emulator.url);
+  const tokens = Array.from({ length: N }, mint);
+  const path = await callbackPath(stack.emulator.url, call.callId); // the URL the Worker gave ACS (its ?sig=)
 
   const latencies = [];
   for (let i = 0; i < N; i += 1) {
     const id = `lat-${i}`;
     const body = JSON.stringify([{ id, source: `calling/callConnections/${ccid}`, type: 'Microsoft.Communication.PlayCompleted', specversion: '1.0', time: new Date().toISOString(), data: { callConnectionId: ccid, operationContext: id, resultInformation: { code: 200, subCode: 0, message: 'ok' } } }]);
     const sent = Date.now();
-    const res = await fetch(`${url}${path}`, { method: 'POST', headers: { Authorization: `Bearer ${token}` }, body });
+    const res = await fetch(`${url}${path}`, { method: 'POST', headers: { Authorization: `Bearer ${tokens[i]}` }, body });
     if (res.status !== 200) throw new Error(`callback ${res.status}: ${await res.text()}`);
     const shown = await page.waitForFunction((k) => window.__seen[k], id, { timeout: 10_000 });
     latencies.push((await shown.jsonValue()) - sent);

@@ -877,8 +877,7 @@ async function client({ workerUrl, emulatorUrl, tokens, customer, callerId, dana
           stat('create call').errorSamples.push(`POST /api/calls → ${res.status} without callId or callbackUri: ${res.text.slice(0, 200)}`);
           return;
         }
-        const cb = new URL(acs.callbackUri);
-        calls.push({ i, token, id: v.callId, ccid: acs.callConnectionId, serverCallId: acs.serverCallId, correlationId: acs.correlationId, callbackPath: `${cb.pathname}${cb.search}` });
+        calls.push({ i, token, id: v.callId, ccid: acs.callConnectionId, serverCallId: acs.serverCallId, correlationId: acs.correlationId });
       }, 'create call'),
     );
     calls.sort((a, b) => a.i - b.i);
@@ -886,6 +885,11 @@ async function client({ workerUrl, emulatorUrl, tokens, customer, callerId, dana
     const connectWait = await phase('connect (ACS callbacks)', null, () => awaitDelivered(calls.map((c) => c.id), { CallConnected: 1, ParticipantsUpdated: 1 }));
     const connectedIds = new Set(connectWait.ready);
     const connected = calls.filter((c) => connectedIds.has(c.id));
+    // The signed callback URL of each call as ACS was given it (the Worker's answers hide its
+    // signature): from the emulator's log of its deliveries, as stack.mjs's callbackPaths reads it.
+    const delivered = (await (await fetch(`${emulatorUrl}/control/log?since=0`)).json()).entries.filter((e) => e.url?.includes('/api/callbacks/'));
+    const paths = new Map(delivered.map((e) => new URL(e.url)).map((u) => [u.pathname.split('/').pop(), u.pathname + u.search]));
+    for (const c of connected) c.callbackPath = paths.get(c.id);
     log(`  ${calls.length} created, ${connected.length} connected (CallConnected and the roster delivered to the Worker; the last ${connectWait.seconds.toFixed(1)} s after the last create)`);
 
     // 2. Agent commands: start the recording, then add Dana, on every connected call.

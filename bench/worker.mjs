@@ -10,7 +10,7 @@
 //   node bench/worker.mjs [--seconds 10] [--connections 8]
 import autocannon from 'autocannon';
 import WebSocket from 'ws';
-import { api, callbackPath, callbackToken, startStack, until, CUSTOMER } from '../scripts/stack.mjs';
+import { api, callbackPath, callbackTokens, startStack, until, CUSTOMER } from '../scripts/stack.mjs';
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(name);
@@ -27,8 +27,11 @@ try {
   const view = (await api(url, 'GET', `/api/calls/${call.callId}`)).json;
   const ccid = view.callConnectionId;
 
-  // One token for the run (ACS mints one per event; verifying is the same work either way).
-  const token = await callbackToken(stack.emulator.url);
+  // A token per callback, as ACS mints them (the Worker takes each once), minted before timing:
+  // enough for the sequential part and a generous autocannon run, more minted if it runs out.
+  const mint = await callbackTokens(stack.emulator.url);
+  const minted = Array.from({ length: 550 + seconds * 800 }, mint);
+  const token = () => minted.pop() ?? mint();
 
   // A roster update per callback, each with a new event id and sequence number: every one is
   // folded (no duplicate short-cut) and moves the state.
@@ -42,7 +45,7 @@ try {
       data: { callConnectionId: ccid, serverCallId: view.serverCallId, correlationId: view.correlationId, sequenceNumber: seq, participants: others.map((p) => ({ ...p, isMuted: muted })) },
     }]);
   };
-  const path = await callbackPath(url, call.callId); // the URL the Worker gave ACS (its ?sig=)
+  const path = await callbackPath(stack.emulator.url, call.callId); // the URL the Worker gave ACS (its ?sig=)
 
   // A console watches, as in production (every callback is pushed to it).
   const ws = new WebSocket(`${url.replace('http', 'ws')}/api/calls/${call.callId}/events?access_token=dev-agent-token-contoso-alex`);
@@ -51,11 +54,11 @@ try {
   await new Promise((r) => ws.once('open', r));
 
   // Warm up (JWKS fetched, code compiled).
-  for (let i = 0; i < 50; i += 1) await (await fetch(`${url}${path}`, { method: 'POST', headers: { Authorization: `Bearer ${token}` }, body: body() })).arrayBuffer();
+  for (let i = 0; i < 50; i += 1) await (await fetch(`${url}${path}`, { method: 'POST', headers: { Authorization: `Bearer ${token()}` }, body: body() })).arrayBuffer();
   // One at a time: the time each callback spent computing, as the Worker reports it.
   const cpu = [];
   for (let i = 0; i < 500; i += 1) {
-    const r = await fetch(`${url}${path}`, { method: 'POST', headers: { Authorization: `Bearer ${token}` }, body: body() });
+    const r = await fetch(`${url}${path}`, { method: 'POST', headers: { Authorization: `Bearer ${token()}` }, body: body() });
     if (r.status !== 200) throw new Error(`callback ${r.status}: ${await r.text()}`);
     await r.arrayBuffer();
     const timing = Object.fromEntries((r.headers.get('server-timing') ?? '').split(',').map((t) => t.trim().split(';dur=')).map(([k, v]) => [k, Number(v)]));
@@ -68,7 +71,7 @@ try {
     url: `${url}${path}`,
     connections,
     duration: seconds,
-    requests: [{ method: 'POST', setupRequest: (req) => ({ ...req, headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: body() }) }],
+    requests: [{ method: 'POST', setupRequest: (req) => ({ ...req, headers: { Authorization: `Bearer ${token()}`, 'Content-Type': 'application/json' }, body: body() }) }],
   });
   ws.close();
   const non2xx = result.non2xx + result.errors;

@@ -2,7 +2,7 @@
 // Worker in real workerd (wrangler dev) on another, wired to each other — the tenants'
 // connection strings, JWKS and Graph point at the emulator; the emulator's Event Grid webhook
 // points at the Worker with contoso's key.
-import { createPrivateKey, sign } from 'node:crypto';
+import { createPrivateKey, randomUUID, sign } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -92,22 +92,44 @@ export async function until(check, ms = 15_000, what = 'condition') {
 }
 
 /**
- * A callback JWT as ACS mints one, signed with ACS in a box's published development key (its
- * `kid` read from the emulator's JWKS), good for an hour. No `jti`: the Worker's one-delivery
- * rule applies only to tokens that carry one, so benchmarks can reuse it.
+ * A minter of callback JWTs as ACS mints them, signed with ACS in a box's published development
+ * key (its `kid` read from the emulator's JWKS), each good for an hour and for one delivery: the
+ * Worker takes a token once (its `jti`, or its signature where it has none), so every callback
+ * needs a new one, as from ACS. Signing costs about a millisecond: benchmarks mint before they
+ * time.
  */
-export async function callbackToken(emulatorUrl) {
+export async function callbackTokens(emulatorUrl) {
   const kid = (await (await fetch(`${emulatorUrl}/calling/keys`)).json()).keys[0].kid;
   const key = createPrivateKey(readFileSync(join(root, 'src/emulator/dev_signing_key.pem'), 'utf8'));
   const b64 = (v) => Buffer.from(JSON.stringify(v)).toString('base64url');
-  const now = Math.floor(Date.now() / 1000);
-  const input = `${b64({ alg: 'RS256', typ: 'JWT', kid })}.${b64({ iss: 'https://acscallautomation.communication.azure.com', aud: '5b1c6f43-2e7d-4a6b-9c1e-0a1b2c3d4e5f', iat: now, nbf: now, exp: now + 3600 })}`;
-  return `${input}.${sign('sha256', Buffer.from(input), key).toString('base64url')}`;
+  let n = 0;
+  const run = randomUUID();
+  return () => {
+    const now = Math.floor(Date.now() / 1000);
+    n += 1;
+    const input = `${b64({ alg: 'RS256', typ: 'JWT', kid })}.${b64({ iss: 'https://acscallautomation.communication.azure.com', aud: '5b1c6f43-2e7d-4a6b-9c1e-0a1b2c3d4e5f', iat: now, nbf: now, exp: now + 3600, jti: `${run}-${n}` })}`;
+    return `${input}.${sign('sha256', Buffer.from(input), key).toString('base64url')}`;
+  };
 }
 
-/** The path and query of the callback URL the Worker gave ACS for a call (with its `?sig=`), from the call's log. */
-export async function callbackPath(workerUrl, callId) {
-  const log = (await api(workerUrl, 'GET', `/api/calls/${callId}/log`)).json.entries;
-  const uri = new URL(log.find((r) => r.kind === 'request' && r.detail.params?.callbackUri).detail.params.callbackUri);
-  return uri.pathname + uri.search;
+/**
+ * The path and query of the callback URL the Worker gave ACS for each call it has had a callback
+ * on (with its `?sig=`), by call id. The Worker's own log and answers hide the signature (it
+ * answers the call), so it is read from ACS's side: the emulator's log of its deliveries.
+ */
+export async function callbackPaths(emulatorUrl) {
+  const { entries } = await (await fetch(`${emulatorUrl}/control/log?since=0`)).json();
+  const paths = new Map();
+  for (const e of entries) {
+    const u = typeof e.url === 'string' && e.url.includes('/api/callbacks/') ? new URL(e.url) : null;
+    if (u !== null) paths.set(u.pathname.split('/').pop(), u.pathname + u.search);
+  }
+  return paths;
+}
+
+/** {@link callbackPaths} of one call, which must have had a callback. */
+export async function callbackPath(emulatorUrl, callId) {
+  const path = (await callbackPaths(emulatorUrl)).get(callId);
+  if (path === undefined) throw new Error(`ACS has delivered no callback for call ${callId} yet`);
+  return path;
 }
