@@ -9,9 +9,10 @@ use serde_json::{Map, Value};
 use crate::auth::{ConnectionString, HttpDate, Repeatability};
 use crate::ops::{build_by_name, HttpRequest, OpError, RequestOptions};
 
-/// Why an entry was sent: the reply to an agent waits for its own entries only.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", tag = "kind")]
+/// Why an entry was sent: the reply to an agent waits for its own entries only. Stored as
+/// `{"kind": "agent"}` ([`stored_purpose`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub enum Purpose {
     /// An agent's command.
     Agent,
@@ -43,12 +44,35 @@ pub struct OutboxEntry {
     /// Who asked (an agent id, or `workflow`).
     pub by: Option<String>,
     /// Why.
+    #[serde(with = "stored_purpose")]
     pub purpose: Purpose,
     /// Attempts so far.
     pub attempts: u32,
     /// When ACS failed it (no answer, 429, 5xx) and it is kept to be sent again: from then.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry_at: Option<i64>,
+}
+
+/// A [`Purpose`] in its stored shape, `{"kind": "agent"}` (once serde's internally tagged
+/// form): the same bytes through a one-member struct, as serde's internally tagged enums read
+/// through a buffer of the whole value — code the Worker carried for this one enum.
+mod stored_purpose {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use super::Purpose;
+
+    #[derive(Serialize, Deserialize)]
+    struct Kind {
+        kind: Purpose,
+    }
+
+    pub(super) fn serialize<S: Serializer>(purpose: &Purpose, s: S) -> Result<S::Ok, S::Error> {
+        Kind { kind: *purpose }.serialize(s)
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Purpose, D::Error> {
+        Ok(Kind::deserialize(d)?.kind)
+    }
 }
 
 impl OutboxEntry {
@@ -178,5 +202,26 @@ mod tests {
         assert_eq!(first.header("Repeatability-Request-ID"), retry.header("Repeatability-Request-ID"));
         assert_eq!(retry.header("Repeatability-First-Sent"), Some("Tue, 01 Apr 2025 12:00:00 GMT"));
         assert_ne!(first.header("x-ms-date"), retry.header("x-ms-date"));
+    }
+
+    #[test]
+    fn purpose_keeps_its_stored_shape() {
+        // Entries stored before the purpose lost serde's internally tagged form read the same.
+        let stored = |kind: &str| {
+            serde_json::json!({"id": 2, "operation": "answerCall", "params": {}, "operationContext": null,
+                "repeatabilityRequestId": "r", "firstSent": 5, "by": null, "purpose": {"kind": kind}, "attempts": 1})
+        };
+        for (kind, purpose) in [
+            ("agent", Purpose::Agent),
+            ("routing", Purpose::Routing),
+            ("workflow", Purpose::Workflow),
+            ("reconcile", Purpose::Reconcile),
+        ] {
+            let e: OutboxEntry = serde_json::from_value(stored(kind)).unwrap();
+            assert_eq!(e.purpose, purpose);
+            assert_eq!(serde_json::to_value(&e).unwrap(), stored(kind));
+        }
+        let err = serde_json::from_value::<OutboxEntry>(stored("gossip")).unwrap_err().to_string();
+        assert!(err.contains("unknown variant `gossip`"), "{err}");
     }
 }
