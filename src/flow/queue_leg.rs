@@ -28,6 +28,10 @@ pub struct QueueLeg {
     pub offers: Vec<(u64, String, OfferVia)>,
     /// Offers whose outcome was reported.
     pub concluded: Vec<u64>,
+    /// Offers reported joined (by their AddParticipantSucceeded or by the roster): the other of
+    /// the two does not report it again.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub joined: Vec<u64>,
     /// `Answered` was reported.
     pub answered: bool,
     /// The message playing ends the call when it ends.
@@ -166,26 +170,10 @@ impl CallSession {
             let result = data.result_information.as_ref().map(|r| (r.code, r.sub_code)).unwrap_or((0, 0));
             match &e.data {
                 EventData::AddParticipantSucceeded(_) | EventData::CallTransferAccepted(_) => {
-                    if let Some(id) = offer_of(context) {
+                    // (Not again for an offer the roster already showed taken, below.)
+                    if let Some(id) = offer_of(context).filter(|id| !self.leg().joined.contains(id)) {
                         let transfer = matches!(e.data, EventData::CallTransferAccepted(_));
-                        let offer = self.leg().offers.iter().find(|o| o.0 == id).cloned();
-                        if !transfer {
-                            if let Ok(p) = self.on_call() {
-                                out.extend(self.decide("cancelAllMediaOperations", p, None, ctx, 25));
-                            }
-                            match offer {
-                                // The caller and the taker carry on without the queue's leg.
-                                Some((_, _, OfferVia::AddThenLeave)) => {
-                                    self.leg().ending = true;
-                                    if let Ok(p) = self.on_call() {
-                                        out.extend(self.decide("hangupCall", p, None, ctx, 28));
-                                    }
-                                }
-                                Some((_, raw, _)) => self.leg().taken_by = Some(raw),
-                                None => {}
-                            }
-                        }
-                        out.push(self.outcome(id, OfferOutcome::Joined));
+                        out.extend(self.offer_joined(id, transfer, ctx));
                     }
                 }
                 EventData::AddParticipantFailed(_) | EventData::CallTransferFailed(_) => {
@@ -208,6 +196,30 @@ impl CallSession {
                 }
                 _ => {}
             }
+        }
+        // A taker the roster shows in the call has taken it, whether or not its
+        // AddParticipantSucceeded arrived: that callback can be lost (a restart, a dropped
+        // delivery), and the roster comes again, from ACS or from a reconciliation read.
+        // Otherwise the offer would run out, the next taker would join too, and the hold audio
+        // would play on under the conversation.
+        let in_call = |raw: &str| {
+            RawId::new(raw.to_owned())
+                .ok()
+                .and_then(|r| self.state.participant(&r))
+                .is_some_and(|p| p.status == ParticipantStatus::Connected)
+        };
+        let open: Vec<u64> = self.queue.as_ref().map_or_else(Vec::new, |leg| {
+            leg.offers
+                .iter()
+                .filter(|(id, raw, via)| {
+                    matches!(via, OfferVia::Add | OfferVia::AddThenLeave) && !leg.concluded.contains(id) && in_call(raw)
+                })
+                .map(|o| o.0)
+                .collect()
+        });
+        for id in open {
+            out.push(self.log(ctx.now, "workflow", json!({"queue": "taker in the roster", "offer": id})));
+            out.extend(self.offer_joined(id, false, ctx));
         }
         // Answered into the queue once connected and the roster is known: a transfer offered
         // before the first ParticipantsUpdated would be refused as not 1:1.
@@ -284,6 +296,32 @@ impl CallSession {
 
     fn leg(&mut self) -> &mut QueueLeg {
         self.queue.get_or_insert_with(QueueLeg::default)
+    }
+
+    /// The taker of offer `id` joined (or took the transfer): the hold audio stops, the queue's
+    /// leg stays silent in the call (or leaves it, `addThenLeave`), and the queue hears it.
+    fn offer_joined(&mut self, id: u64, transfer: bool, ctx: Ctx<'_>) -> Vec<Output> {
+        let mut out = Vec::new();
+        let offer = self.leg().offers.iter().find(|o| o.0 == id).cloned();
+        if !transfer {
+            if let Ok(p) = self.on_call() {
+                out.extend(self.decide("cancelAllMediaOperations", p, None, ctx, 25));
+            }
+            match offer {
+                // The caller and the taker carry on without the queue's leg.
+                Some((_, _, OfferVia::AddThenLeave)) => {
+                    self.leg().ending = true;
+                    if let Ok(p) = self.on_call() {
+                        out.extend(self.decide("hangupCall", p, None, ctx, 28));
+                    }
+                }
+                Some((_, raw, _)) => self.leg().taken_by = Some(raw),
+                None => {}
+            }
+        }
+        self.leg().joined.push(id);
+        out.push(self.outcome(id, OfferOutcome::Joined));
+        out
     }
 
     fn outcome(&mut self, offer_id: u64, outcome: OfferOutcome) -> Output {
