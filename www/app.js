@@ -4,9 +4,10 @@
 // (`can`) — the same rules the Worker enforces — with the refusing rule's reason shown.
 import * as sb from './pkg/web.js';
 import { timelineSvg } from './timeline.js';
-import { dropQueueSocket, queueHas, startQueue } from './queue.js';
+import { dropQueueSocket, queueHas, queueWaiting, startQueue } from './queue.js';
 import { announce } from './say.js';
-import { keyed, setText } from './dom.js';
+import { keyed, presenceWords, setText } from './dom.js';
+import { drop, watch } from './link.js';
 
 const $ = (id) => document.getElementById(id);
 const api = {
@@ -26,6 +27,9 @@ const api = {
     return json;
   },
 };
+
+/** Ended calls listed unless the agent asks for all of them. */
+const ENDED_LISTED = 5;
 
 const app = {
   calls: [],
@@ -106,9 +110,10 @@ function consultationWords(c) {
   switch (c.phase) {
     case 'recording': return `${who}: starting the recording first…`;
     case 'inviting': return `${who}: inviting…`;
-    case 'ringing': return `${who}'s Teams is ringing${c.sourceDisplayName ? ` (shown “${c.sourceDisplayName}”)` : ''}`;
+    // Teams desktop and web show the custom caller name; Teams mobile shows the number.
+    case 'ringing': return `${who}'s Teams is ringing${c.sourceDisplayName ? ` (Teams desktop and web show “${c.sourceDisplayName}”, mobile the number)` : ''}`;
     case 'joined': return `${who} joined`;
-    case 'left': return `${who} helped and left`;
+    case 'left': return app.view?.participants?.some((p) => p.identifier.rawId === c.expert.rawId && p.status === 'removed') ? `${who} was removed from the call` : `${who} helped and left`;
     case 'declined': return `${who} declined the call (${c.result?.code ?? 603})`;
     case 'noAnswer': return `${who} did not answer in time (${c.result?.code ?? 408})`;
     case 'cancelled': return `${who}: invitation cancelled`;
@@ -139,10 +144,12 @@ async function signIn(token) {
     startQueue(api, me.agent.id, {
       callerName: (rawId) => nameOf(sb.identifierFromRawId(rawId)),
       // The queue put one of its calls through to this agent: it belongs in the call list now,
-      // and opens when the agent was watching the queue (not in the middle of another call).
+      // and, still going, opens unless the agent is in the middle of another call (it opens over
+      // the queue view or a call that has ended).
       taken: async (callId) => {
         await refreshCalls();
-        if (app.callId === null) openCall(callId);
+        const live = app.calls.some((c) => c.callId === callId && !c.ended);
+        if (live && (app.callId === null || app.view?.ended)) openCall(callId);
       },
       open: (callId) => openCall(callId),
     }),
@@ -179,17 +186,30 @@ async function refreshCalls() {
     } else if (!first && !c.ended && c.direction === 'inbound' && !app.listed.has(c.callId) && !app.announced.has(c.callId) && !($('queue').hidden === false && queueHas(c.callId))) {
       // (A queue call is said by the queue view while it is shown.)
       app.announced.add(c.callId);
-      setText($('calls-news'), `New call from ${who}, ${c.connectionState}: it is in the call list.`);
+      setText($('calls-news'), `New call from ${who}: it is in the call list.`);
     }
     app.listed.add(c.callId);
   }
+  renderCalls();
+}
+
+function renderCalls() {
   const list = $('calls');
   if (app.calls.length === 0) {
     list.innerHTML = '<li class="muted">No calls yet.</li>';
     return;
   }
+  // Calls going on, and the latest few that ended (all of them on request): a shift's history
+  // would otherwise push the queue out of sight. The open call is always listed.
+  const ended = app.calls.filter((c) => c.ended);
+  const recent = new Set(ended.slice(0, ENDED_LISTED));
+  const shown = app.allEnded ? app.calls : app.calls.filter((c) => !c.ended || recent.has(c) || c.callId === app.callId);
+  const more = $('calls-more');
+  more.hidden = ended.length <= ENDED_LISTED;
+  setText(more, app.allEnded ? 'Show only the latest ended calls' : `Show all ${ended.length} ended calls`);
+  more.setAttribute('aria-expanded', String(Boolean(app.allEnded)));
   // Updated in place every 2 s: the button under the keyboard focus stays the same element.
-  keyed(list, app.calls, (c) => c.callId, (li) => {
+  keyed(list, shown, (c) => c.callId, (li) => {
     const b = document.createElement('button');
     b.type = 'button';
     b.innerHTML = '<strong></strong><small></small>';
@@ -201,7 +221,8 @@ async function refreshCalls() {
     b.setAttribute('aria-current', String(c.callId === app.callId));
     const who = c.counterpart ? nameOf(sb.identifierFromRawId(c.counterpart)) : 'outbound call';
     setText(b.querySelector('strong'), `${c.direction === 'inbound' ? '⇣' : '⇡'} ${who}`);
-    setText(b.querySelector('small'), `${c.ended ? 'ended' : c.connectionState} · ${c.participantsConnected} in call · ${new Date(c.createdAt).toLocaleTimeString()}`);
+    const state = c.ended ? 'ended' : queueWaiting(c.callId) ? 'waiting in the queue' : c.connectionState;
+    setText(b.querySelector('small'), `${state} · ${c.participantsConnected} in call · ${new Date(c.createdAt).toLocaleTimeString()}`);
   });
 }
 
@@ -211,6 +232,11 @@ async function refreshExperts() {
   } catch {
     return;
   }
+  // The object-id fields (transfer, redirect, call a Teams user) suggest the experts by name.
+  keyed($('expert-ids'), app.experts, (e) => e.objectId, () => {}, (o, e) => {
+    o.value = e.objectId;
+    o.label = `${e.displayName}${e.skill ? ` — ${e.skill}` : ''}`;
+  }, 'option');
   render();
 }
 
@@ -273,7 +299,8 @@ function take(record, live = false) {
   if (record.kind === 'callback') {
     const data = record.detail.event?.data ?? {};
     const result = data.resultInformation;
-    const failed = result && result.code >= 300;
+    // A media operation cancelled (the hold music stopping for the taker) is what was asked.
+    const failed = result && result.code >= 300 && !/Canceled$/.test(record.detail.type);
     feed(`${clock(record.at)} ${record.detail.type}${data.operationContext ? ` — ${contextWords(data.operationContext)}` : ''}${failed ? `: ${resultWords(result)}` : ''}`, record);
     if (live) outcome(record.detail.type, data);
   }
@@ -336,6 +363,7 @@ function openSocket() {
   };
   ws.onmessage = (m) => {
     const msg = JSON.parse(m.data);
+    if (msg.type === 'pong') return; // the link check's answer (link.js)
     if (msg.type === 'log') take(msg.record, true);
     if (msg.snapshot) app.view = msg.snapshot;
     if (msg.type === 'consultation' && app.view) {
@@ -347,13 +375,15 @@ function openSocket() {
     if (msg.type === 'notice') feed(msg.message);
     render();
   };
-  ws.onclose = () => {
-    if (app.ws !== ws || !app.wsWanted) return;
+  const lost = () => {
+    if (!drop(ws) || app.ws !== ws || !app.wsWanted) return;
     app.retry += 1;
     const wait = Math.min(5000, 250 * 2 ** app.retry);
     status(`connection lost — reconnecting in ${(wait / 1000).toFixed(1)} s`);
     setTimeout(() => app.ws === ws && app.wsWanted && openSocket(), wait);
   };
+  ws.onclose = lost;
+  watch(ws, lost);
 }
 
 /** The queue in place of a call (the queue keeps its own socket; the call's closes). */
@@ -410,6 +440,14 @@ function gate(button, action, extra = null) {
   return verdict;
 }
 
+/** A rule's reason with the raw ids it names said as the agent knows them: "you", or a name. */
+function readable(reason, v) {
+  const me = sessionStorage.getItem('switchboard.agentRawId');
+  let out = me ? reason.replaceAll(me, 'you') : reason;
+  for (const p of v.participants ?? []) out = out.replaceAll(p.identifier.rawId, nameOf(p));
+  return out.replace(/^you is /, 'you are ').replace(/ you is /g, ' you are ');
+}
+
 /** When Switchboard hung up (left) this call, the time it asked to; null otherwise. */
 function leftAt() {
   if (!app.view?.ended) return null;
@@ -448,6 +486,21 @@ function render() {
     const target = $('redirect-target').value.trim();
     gate($('redirect'), { operation: 'redirectCall', ...(target ? { target: { rawId: `8:orgid:${target}` } } : {}) }, target ? null : 'enter the Teams user to redirect to');
   }
+
+  // The caller hung up while Teams users (an expert) are still in the call: said, with what next.
+  const callerRawId = v.incoming?.from?.rawId;
+  const callerGone = callerRawId && !v.ended && left === null && (v.participants ?? []).some((p) => p.identifier.rawId === callerRawId && p.status === 'left');
+  const stillIn = callerGone ? (v.participants ?? []).filter((p) => p.status === 'connected' && p.identifier.kind === 'microsoftTeamsUser').map(nameOf) : [];
+  const goneWords = stillIn.length ? `${nameOf(v.incoming.from)} hung up; ${stillIn.join(' and ')} ${stillIn.length > 1 ? 'are' : 'is'} still in the call: remove them or end the call.` : '';
+  const notice = $('notice');
+  if (goneWords) {
+    setText(notice, goneWords);
+    notice.dataset.callerGone = '1';
+  } else if (notice.dataset.callerGone) {
+    setText(notice, '');
+    delete notice.dataset.callerGone;
+  }
+  app.callerGone = goneWords;
 
   // Participants.
   keyed($('participants'), v.participants ?? [], (p) => p.identifier.rawId, (tr) => {
@@ -505,7 +558,7 @@ function render() {
   }, (li, e) => {
     const available = e.availability === 'Available';
     li.className = `${e.availability} ${available ? '' : 'away'}`;
-    const presence = available ? 'Available' : `${e.availability} (${e.activity})`;
+    const presence = available ? 'Available' : presenceWords(e.availability, e.activity);
     setText(li.querySelector('label'), `${e.displayName}${e.skill ? ` — ${e.skill}` : ''} · ${presence}`);
     const box = li.querySelector('input');
     const failed = unreachable.get(e.objectId.toLowerCase());
@@ -520,9 +573,9 @@ function render() {
     box.checked = app.selected.has(e.objectId);
     li.querySelector('button').setAttribute('aria-label', `Place a new call to ${e.displayName}`);
   });
-  const addExperts = $('add-experts');
-  if (!app.view || v.ended || addExperts.dataset.busy) addExperts.setAttribute('aria-disabled', 'true');
-  else addExperts.removeAttribute('aria-disabled');
+  // By the rules for adding anyone (an unanswered or ended call takes nobody); who is ticked is
+  // checked on the click.
+  gate($('add-experts'), { operation: 'addParticipant', participantToAdd: { rawId: '8:orgid:00000000-0000-4000-8000-000000000000' } });
 
   // Call control, each button by the rules.
   const me = agentRawId();
@@ -535,20 +588,31 @@ function render() {
   gate($('play'), { operation: 'play', playSources: [{ kind: 'file', file: { uri: $('play-url').value || 'https://x/a.wav' } }] });
   const target = transferTarget();
   gate($('transfer'), { operation: 'transferToParticipant', ...(target ? { targetParticipant: target } : {}) }, target ? null : 'enter a Teams object id or a +E.164 number');
+  // Allowed, but with a consequence the agent should know before clicking: said in view too.
+  const warnings = [];
   if (gate($('hangup'), { operation: 'hangupCall' }).allowed) {
     // ACS ends a call that would be left with one person in it.
     const others = (v.participants ?? []).filter((p) => p.status === 'connected').length;
-    if (others <= 1) $('hangup').title = 'Only one other person is in the call: leaving ends it for them too';
+    if (others <= 1) {
+      $('hangup').title = 'Only one other person is in the call: leaving ends it for them too';
+      warnings.push(`Hang up: ${$('hangup').title.replace(/^O/, 'o')}`);
+    }
+  }
+  // The Teams preview rule: once a Teams user has joined, a recording started cannot be stopped.
+  const teamsJoined = (v.participants ?? []).some((p) => p.identifier.kind === 'microsoftTeamsUser' && (p.stays?.length ?? 0) > 0);
+  if ($('rec-start').getAttribute('aria-disabled') !== 'true' && teamsJoined) {
+    $('rec-start').title = 'A Teams user has been in this call: a recording started now can be paused and resumed but not stopped (Teams interop preview)';
+    warnings.push(`Start recording: ${$('rec-start').title.replace(/^A/, 'a')}`);
   }
   gate($('terminate'), { operation: 'terminateCall' });
   // Why each unavailable control is so, in view (not only on hover): buttons with one reason together.
   const why = new Map();
   for (const b of ['join', 'rec-start', 'rec-pause', 'rec-resume', 'rec-stop', 'play', 'transfer', 'hangup', 'terminate'].map((id) => $(id))) {
     if (b.getAttribute('aria-disabled') !== 'true' || !b.title.startsWith('Not allowed: ')) continue;
-    const reason = b.title.slice('Not allowed: '.length);
+    const reason = readable(b.title.slice('Not allowed: '.length), v);
     why.set(reason, [...(why.get(reason) ?? []), b.id.startsWith('rec-') ? `${b.textContent} recording` : b.textContent]);
   }
-  setText($('reasons'), [...why].map(([reason, names]) => `${names.join(', ')}: ${reason}`).join(' · '));
+  setText($('reasons'), [...[...why].map(([reason, names]) => `${names.join(', ')}: ${reason}`), ...warnings].join(' · '));
   speak(v, spoken, rec);
 
   $('timeline').innerHTML = timelineSvg(v, app.records, nameOf);
@@ -565,6 +629,7 @@ function speak(v, state, rec) {
     state,
     recording: rec ? `Recording ${rec}` : null,
     consultations: new Map((v.consultations ?? []).map((c) => [c.id, consultationWords(c)])),
+    callerGone: app.callerGone,
   };
   const was = app.spoken;
   app.spoken = now;
@@ -573,6 +638,7 @@ function speak(v, state, rec) {
   if (now.state !== was.state) news.push(`Call ${now.state}`);
   if (now.recording !== was.recording && now.recording) news.push(now.recording);
   for (const [id, words] of now.consultations) if (was.consultations.get(id) !== words) news.push(words);
+  if (now.callerGone && now.callerGone !== was.callerGone) news.push(now.callerGone);
   if (news.length) announce(news.map((n) => (/[.…!?]$/.test(n) ? n : `${n}.`)).join(' '));
 }
 
@@ -656,6 +722,10 @@ function wire() {
   $('sign-in-button').disabled = false;
   $('sign-out').addEventListener('click', signOut);
   $('show-queue').addEventListener('click', showQueue);
+  $('calls-more').addEventListener('click', () => {
+    app.allEnded = !app.allEnded;
+    renderCalls();
+  });
   // Editing the field withdraws the last answer's complaint about it.
   $('outbound-target').addEventListener('input', () => {
     $('outbound-target').removeAttribute('aria-invalid');

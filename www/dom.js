@@ -31,3 +31,13 @@ export function keyed(list, items, keyOf, make, update, tag = 'li') {
 export function setText(el, text) {
   if (el.textContent !== text) el.textContent = text;
 }
+
+const AVAILABILITY = { AvailableIdle: 'Available (idle)', DoNotDisturb: 'Do not disturb', BeRightBack: 'Be right back', PresenceUnknown: 'Presence unknown' };
+const ACTIVITY = { InACall: 'in a call', InAConferenceCall: 'in a conference call', InAMeeting: 'in a meeting', OffWork: 'off work', OutOfOffice: 'out of office', Presenting: 'presenting', UrgentInterruptionsOnly: 'urgent interruptions only' };
+
+/** A Teams presence (Graph's availability and activity) in words: "Busy (in a call)", "Away". */
+export function presenceWords(availability, activity) {
+  const words = AVAILABILITY[availability] ?? availability ?? 'Presence unknown';
+  if (!activity || activity === availability || activity === 'PresenceUnknown') return words;
+  return `${words} (${ACTIVITY[activity] ?? activity.replace(/[A-Z]/g, (c, i) => (i ? ' ' : '') + c.toLowerCase())})`;
+}

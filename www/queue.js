@@ -4,8 +4,9 @@
 // this module lays the view out, keeps live waits counting between pushes, and holds the queue
 // WebSocket — watching only, or with `ready=true` so the agent is offered queue calls.
 
-import { keyed, setText } from './dom.js';
+import { keyed, presenceWords, setText } from './dom.js';
 import { announce } from './say.js';
+import { drop, watch } from './link.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -20,8 +21,10 @@ const q = {
   wanted: false,
   retry: 0,
   ready: false,
-  // Calls this agent was seen taking, so the call list refreshes once per call.
-  taken: new Set(),
+  // Calls this agent was seen taking, so the call list refreshes once per call; null until the
+  // first view, whose calls were taken before this page: only the newest is passed on (the
+  // console opens it if it is still going, as after a reload mid-call).
+  taken: null,
   // Each call's status as last said (without its waiting time), for the announcements.
   said: null,
 };
@@ -62,10 +65,12 @@ function take(view, receivedAt) {
   if (!view) return;
   q.view = view;
   q.skew = view.at - receivedAt;
+  const first = q.taken === null;
+  q.taken ??= new Set();
   for (const c of view.calls) {
     if (c.outcome?.kind === 'answered' && c.outcome.by?.kind === 'agent' && c.outcome.by.id === q.agentId && !q.taken.has(c.callId)) {
+      if (!first || q.taken.size === 0) q.hooks.taken(c.callId); // calls come newest first
       q.taken.add(c.callId);
-      q.hooks.taken(c.callId);
     }
   }
   render();
@@ -88,13 +93,15 @@ function openSocket() {
     const msg = JSON.parse(m.data);
     if (msg.type === 'queue') take(msg.queue, Date.now());
   };
-  ws.onclose = () => {
-    if (q.ws !== ws || !q.wanted) return;
+  const lost = () => {
+    if (!drop(ws) || q.ws !== ws || !q.wanted) return;
     q.retry += 1;
     const wait = Math.min(5000, 250 * 2 ** q.retry);
     linkStatus(`connection lost — reconnecting in ${(wait / 1000).toFixed(1)} s${q.ready ? ' (no queue calls offered meanwhile)' : ''}`);
     setTimeout(() => q.ws === ws && q.wanted && openSocket(), wait);
   };
+  ws.onclose = lost;
+  watch(ws, lost);
 }
 
 function closeSocket() {
@@ -194,7 +201,7 @@ function render() {
     tr.innerHTML = '<td class="n"></td><td class="g"></td><td class="pr"><span class="presence" aria-hidden="true"></span> <span class="p"></span><small class="at"></small></td><td class="st"></td>';
     tr.querySelector('.n').textContent = w.displayName;
     tr.querySelector('.g').textContent = w.group ?? '';
-    tr.querySelector('.p').textContent = w.availability ?? 'unknown';
+    tr.querySelector('.p').textContent = presenceWords(w.availability, w.activity);
     tr.querySelector('.at').textContent = w.presenceAt ? `read ${new Date(w.presenceAt - q.skew).toLocaleTimeString()}` : 'not read yet';
     tr.querySelector('.st').textContent = seatWords(w);
     return tr;
@@ -224,7 +231,10 @@ function renderCalls(v) {
     list.innerHTML = '<li class="muted">No calls in the queue yet.</li>';
     return;
   }
-  keyed(list, v.calls, (c) => c.callId, (li) => {
+  // The callers still waiting first, the longest wait at the top (the server lists newest
+  // first); then the calls that are over, newest first.
+  const calls = [...v.calls.filter((c) => c.live).reverse(), ...v.calls.filter((c) => !c.live)];
+  keyed(list, calls, (c) => c.callId, (li) => {
     li.dataset.callId = li.dataset.key;
     li.innerHTML = '<div class="q-head"><strong class="who"></strong><span class="waited"></span><button type="button">Open</button></div><p class="status"></p><small class="arrived"></small><ol class="offers"></ol>';
     li.querySelector('button').addEventListener('click', () => q.hooks.open(li.dataset.key));
@@ -293,6 +303,9 @@ function tick() {
 
 /** Whether the queue knows this call (it was queued). */
 export const queueHas = (callId) => Boolean(q.view?.calls.some((c) => c.callId === callId));
+
+/** Whether the queue holds this call, its caller still waiting for someone to take it. */
+export const queueWaiting = (callId) => Boolean(q.view?.calls.some((c) => c.callId === callId && c.live));
 
 // For tests: drop the queue socket as a network would.
 export const dropQueueSocket = () => q.ws?.close();

@@ -23,6 +23,9 @@ pub fn describe(code: i32, sub_code: i32) -> Option<&'static str> {
         (400, 8585) => "not allowed in the call's current state",
         (409, 8519) => "another action is in progress; try again",
         (400, 8523) => "the request was invalid",
+        // PlayCanceled/RecognizeCanceled after cancelAllMediaOperations ("Action falied, the
+        // operation was canceled.", SPEC §9): what was asked, not a failure.
+        (400, 8508) => "cancelled as asked",
         (_, 8535) => "the audio file format is not supported (use WAV 16 kHz mono or MP3)",
         (_, 8536) => "the audio file could not be downloaded",
         (_, 8541) => "is unavailable",
@@ -52,6 +55,12 @@ fn by_code(code: i32) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::describe;
+
+    #[test]
+    fn a_cancelled_media_operation_is_not_an_invalid_request() {
+        assert_eq!(describe(400, 8508), Some("cancelled as asked"));
+        assert_eq!(describe(400, 1), Some("the request was invalid"));
+    }
 
     #[test]
     fn teams_interop_failures_read_as_people_say_them() {

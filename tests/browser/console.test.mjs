@@ -98,7 +98,7 @@ test('the customer calls in and the call appears; the agent opens it', async () 
   // The call answered by the routing policy was announced; opening it read out no history: the
   // event feed is not a live region.
   // (Seen while still offered, for the 2 s between two reads of the list, it is "calling".)
-  assert.match(await text('#calls-news'), /^(New call from \+14255550123, |\+14255550123 is calling)/);
+  assert.match(await text('#calls-news'), /^(New call from \+14255550123: |\+14255550123 is calling)/);
   assert.equal(await page.locator('#feed').getAttribute('aria-live'), null);
   assert.ok((await page.locator('#feed li').count()) > 0);
   assert.deepEqual(await page.evaluate(() => window.said), [], 'nothing said on opening the call');
@@ -151,7 +151,8 @@ test('Dana is added with a recording and a display name, joins, and is released'
 
   await page.getByRole('button', { name: 'Remove Dana Expert' }).click();
   await consultation(DANA).and(page.locator('.left')).waitFor();
-  assert.equal(await consultation(DANA).innerText(), 'Dana Expert helped and left');
+  // Removed by the agent, not gone of her own accord: said so.
+  assert.equal(await consultation(DANA).innerText(), 'Dana Expert was removed from the call');
   // The timeline's description gives the bars' times in words (a screen reader cannot see them).
   assert.match(await page.locator('#tl-desc').textContent(), /Dana Expert: removed \(in \+\d+ s to \+\d+ s\)/);
   assert.equal(await text('#call-state'), 'connected');
@@ -225,6 +226,36 @@ test('a dropped WebSocket reconnects and resyncs', async () => {
   await until(async () => (await page.locator('#feed li', { hasText: 'PlayCompleted' }).count()) > 0, 15_000, 'PlayCompleted in the feed');
   assert.ok((await page.locator('#feed li').count()) > before);
   await shot('reconnected');
+});
+
+test('a link that goes quiet is found out: no pong, or the browser offline', async () => {
+  // A dropped network often closes nothing: the console asks `ping` after 5 s of silence and
+  // counts the link lost when nothing answers within 4 s. Here the call's socket goes through a
+  // relay that, when told, lets nothing through either way (and closes nothing).
+  let blackhole = false;
+  await page.routeWebSocket(/\/api\/calls\/[^/]+\/events/, (ws) => {
+    const server = ws.connectToServer();
+    ws.onMessage((m) => blackhole || server.send(m));
+    server.onMessage((m) => blackhole || ws.send(m));
+  });
+  await page.evaluate(() => window.switchboardConsole.dropSocket());
+  await page.locator('#link', { hasText: 'reconnecting' }).waitFor();
+  await page.locator('#link', { hasText: 'live' }).waitFor({ timeout: 15_000 });
+  blackhole = true;
+  const t0 = Date.now();
+  await page.locator('#link', { hasText: 'connection lost' }).waitFor({ timeout: 20_000 });
+  assert.ok(Date.now() - t0 < 16_000, `found out after ${Date.now() - t0} ms`);
+  assert.match(await page.locator('#call-state').innerText(), /link lost, may be out of date/);
+  assert.equal(await page.locator('#play').getAttribute('aria-disabled'), 'true');
+  blackhole = false;
+  await page.locator('#link', { hasText: 'live' }).waitFor({ timeout: 15_000 });
+  // The browser going offline is taken at its word at once.
+  await page.context().setOffline(true);
+  await page.locator('#link', { hasText: 'connection lost' }).waitFor({ timeout: 3_000 });
+  await page.context().setOffline(false);
+  await page.locator('#link', { hasText: 'live' }).waitFor({ timeout: 15_000 });
+  await page.getByRole('button', { name: 'Play to everyone' }).click();
+  await until(async () => (await page.locator('#feed li', { hasText: 'PlayCompleted' }).count()) > 1, 15_000, 'a second PlayCompleted after the link came back');
 });
 
 test('ending the call for everyone asks first, then ends it', async () => {

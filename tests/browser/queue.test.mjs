@@ -169,6 +169,33 @@ test('a dropped queue socket reconnects and signs the agent in again; unticking 
   await shot(page, 'watching');
 });
 
+test('a fresh sign-in shows the queue, not an ended queue call; the next one put through opens', async () => {
+  // Alex's queue call ends; he signs in again in a new tab (the token is kept per tab).
+  const taken = await queueCall(SECOND_CALLER).getAttribute('data-call-id');
+  const ended = await fetch(`${stack.worker.url}/api/calls/${taken}:terminate`, { method: 'POST', headers: { Authorization: `Bearer ${CONTOSO_TOKEN}` } });
+  assert.equal(ended.status < 300, true, `terminate: ${ended.status}`);
+  await page.locator(`#calls button[data-call-id="${taken}"]`, { hasText: 'ended' }).waitFor();
+  const again = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  try {
+    await signIn(again, CONTOSO_TOKEN);
+    await again.locator('#queue').waitFor();
+    await again.locator(`#calls button[data-call-id="${taken}"]`).waitFor();
+    assert.equal(await again.locator('#call').isHidden(), true, 'the ended call is not opened');
+    // Taking queue calls, he opens that ended call to look at it; the next caller put through
+    // to him opens over it.
+    await again.getByLabel('Take queue calls').check();
+    await again.locator('#queue-link', { hasText: 'you are offered queue calls' }).waitFor();
+    await again.locator(`#calls button[data-call-id="${taken}"]`).click();
+    await again.locator('#call-state', { hasText: 'disconnected' }).waitFor();
+    assert.equal((await callToQueue('+14255550177')).status, 202);
+    await again.locator('#participants tr', { hasText: '+14255550177' }).waitFor({ timeout: 30_000 });
+    await again.locator('#call-state', { hasText: /^connected/ }).waitFor();
+    await again.getByLabel('Take queue calls').uncheck();
+  } finally {
+    await again.close();
+  }
+});
+
 test('the queue view is labelled, and fits a tablet', async () => {
   const unnamed = await page.evaluate(() => [...document.querySelectorAll('button, input')].filter((el) => {
     if (el.closest('[hidden]')) return false;
