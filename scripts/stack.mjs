@@ -32,7 +32,9 @@ export async function startStack({ emulatorPort, workerPort, inspectorPort = nul
   emulatorPort ??= await freePort();
   workerPort ??= await freePort();
   const workerUrl = `http://127.0.0.1:${workerPort}`;
-  const world = adjust(demoWorld());
+  // Durable Object state given to keep (persistTo) may have seen a seeded world's call ids: a
+  // fresh seed then, or the first new call would land in an object whose call ended.
+  const world = adjust(persistTo ? { ...demoWorld(), seed: Date.now() } : demoWorld());
   world.eventGrid = { webhook: `${workerUrl}/api/events/incoming?tenant=contoso&key=dev-event-grid-key-contoso` };
   const emulator = await startEmulator({ port: emulatorPort, world, log });
   const base = tenantsFor(emulator.url);

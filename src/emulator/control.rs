@@ -14,8 +14,10 @@ fn body<T: for<'de> Deserialize<'de>>(req: &Request) -> Result<T, Response> {
     crate::json_path::from_text(text).map_err(|e| Response::bad_field("BadRequest", &e.field, &e.to_string()))
 }
 
+/// `POST /control/inbound`. Unknown members are refused: a misspelt `to` would otherwise send
+/// the call to the default number without a word.
 #[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct Inbound {
     from: String,
     to: Option<String>,

@@ -32,15 +32,21 @@ pub fn config(env: &Env) -> Result<Rc<Config>, ApiError> {
 fn parsed_config(env: &Env) -> Result<Rc<Config>, ApiError> {
     let text =
         env.secret("TENANTS").map(|s| s.to_string()).or_else(|_| env.var("TENANTS").map(|v| v.to_string())).map_err(
-            |_| ApiError::new(500, "not_configured", "TENANTS is not set (see config/tenants.dev.json for its shape)"),
+            // 503, as for every configuration problem: the Worker is there, not usable yet.
+            |_| ApiError::new(503, "not_configured", "TENANTS is not set (see config/tenants.dev.json for its shape)"),
         )?;
     if let Some(c) = CONFIG.with(|c| c.borrow().as_ref().filter(|(t, _)| *t == text).map(|(_, c)| c.clone())) {
         return Ok(c);
     }
-    let parsed =
-        Rc::new(Config::parse(&text).map_err(|e| {
-            ApiError::new(500, "bad_configuration", format!("TENANTS is invalid: {e}")).field(&e.field)
-        })?);
+    let parsed = Rc::new(Config::parse(&text).map_err(|e| {
+        let err = ApiError::new(503, "bad_configuration", format!("TENANTS is invalid: {e}"));
+        // A document that is not JSON at all names no field.
+        if e.field.is_empty() {
+            err
+        } else {
+            err.field(&e.field)
+        }
+    })?);
     CONFIG.with(|c| *c.borrow_mut() = Some((text, parsed.clone())));
     Ok(parsed)
 }

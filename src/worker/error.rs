@@ -15,7 +15,12 @@ impl From<::worker::Error> for ApiError {
 
 /// The answer for an error. Only fails if workerd cannot build a response at all.
 pub fn error_response(e: ApiError) -> ::worker::Result<Response> {
-    let res = text_response(&e.body(), e.status)?;
+    let body = e.body();
+    // One line per error answer, where it is made (the front Worker or a call's or queue's
+    // object), for whoever reads the Worker's log (`wrangler tail`): the answer's own JSON with
+    // its status, so it can be filtered and counted. Answers never carry keys or tokens.
+    ::worker::console_log!("{{\"answer\":{},{}", e.status, body.trim_start_matches('{'));
+    let res = text_response(&body, e.status)?;
     if e.status == 429 {
         res.headers().set("Retry-After", "60")?;
     }

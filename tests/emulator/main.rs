@@ -422,6 +422,15 @@ fn a_teams_user_records_the_call_from_their_client() {
 }
 
 #[test]
+fn an_inbound_call_with_a_misspelt_member_is_refused_not_sent_elsewhere() {
+    let mut h = Harness::new(world());
+    let bad = h.control("POST", "/control/inbound", json!({"from": "+14255550123", "too": "+18005550177"}));
+    assert_eq!(bad["error"]["code"], "BadRequest", "{bad}");
+    assert!(bad["error"]["message"].as_str().unwrap().contains("too"), "{bad}");
+    assert!(h.emu.next_due().is_none(), "no call was placed");
+}
+
+#[test]
 fn a_person_hangs_up_through_the_control_api() {
     // What no REST operation can do: the customer (or a Teams user) leaves. With Dana still in
     // the call the roster shrinks; when the last person leaves, the call ends for the app.

@@ -227,7 +227,8 @@ fn world_with_kim() -> WorldConfig {
 fn all_agents_busy_the_call_overflows_past_busy_offline_decline_and_no_licence() {
     // Order: Robin (Busy), Jo (Offline here), Sam (no licence), Kim (declines), Dana.
     let mut f = Floor::new(world_with_kim(), overflow(&[ROBIN, JO, SAM, KIM, DANA]));
-    f.h.control("PATCH", &format!("/control/teams/{JO}"), json!({"presence": "offline"}));
+    let ok = f.h.control("PATCH", &format!("/control/teams/{JO}"), json!({"presence": "Offline"}));
+    assert!(ok.get("error").is_none(), "{ok}");
     f.inbound(CUSTOMER);
     f.run(60_000);
     let c = f.queue.call("q1").expect("queued");
@@ -267,7 +268,8 @@ fn all_agents_busy_the_call_overflows_past_busy_offline_decline_and_no_licence()
 fn a_taker_the_roster_shows_has_taken_the_call_though_its_add_succeeded_was_lost() {
     // Dana joins, but the AddParticipantSucceeded saying so never arrives: the roster does.
     let mut f = Floor::new(world(), overflow(&[DANA, ROBIN]));
-    f.h.control("PATCH", &format!("/control/teams/{ROBIN}"), json!({"presence": "available"}));
+    let ok = f.h.control("PATCH", &format!("/control/teams/{ROBIN}"), json!({"presence": "Available"}));
+    assert!(ok.get("error").is_none(), "{ok}");
     f.lost.push("AddParticipantSucceeded");
     f.inbound(CUSTOMER);
     // Past the offer's ring time and the 30 s after which the queue gives an unheard offer up.

@@ -320,6 +320,16 @@ test('a bad overflow policy is a clear error at load, naming the field', async (
     [{ groups: [{ name: 'Empty', members: [] }] }, 'tenants.contoso.overflow.groups[0].members'],
     [{ invitationTimeoutSeconds: -5 }, 'tenants.contoso.overflow.invitationTimeoutSeconds'],
   ];
+  // Not a document at all: 503 too, and no empty field named.
+  const broken = await startStack({ mutateTenants: () => 'not a document', readyStatus: 503 });
+  try {
+    const r = await api(broken.worker.url, 'GET', '/api/me');
+    assert.equal(r.status, 503, r.text);
+    assert.equal(r.json.error.code, 'bad_configuration');
+    assert.equal('field' in r.json.error, false, r.text);
+  } finally {
+    await broken.stop();
+  }
   for (const [patch, field] of cases) {
     // Health says so too: a deployment check fails rather than passing over a broken document.
     const stack = await startStack({ mutateTenants: overflow(patch), readyStatus: 503 });
@@ -328,7 +338,7 @@ test('a bad overflow policy is a clear error at load, naming the field', async (
       assert.equal(health.json.ok, false);
       assert.ok(health.json.problem.startsWith(`TENANTS is invalid: ${field}: `), health.text);
       const r = await api(stack.worker.url, 'GET', '/api/me');
-      assert.equal(r.status, 500, r.text);
+      assert.equal(r.status, 503, r.text);
       assert.equal(r.json.error.code, 'bad_configuration');
       assert.equal(r.json.error.field, field);
       assert.match(r.json.error.message, new RegExp(`TENANTS is invalid: ${field.replace(/[[\]().]/g, '\\$&')}: .+`));
