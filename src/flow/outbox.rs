@@ -9,10 +9,10 @@ use serde_json::{Map, Value};
 use crate::auth::{ConnectionString, HttpDate, Repeatability};
 use crate::ops::{build_by_name, HttpRequest, OpError, RequestOptions};
 
-/// Why an entry was sent: the reply to an agent waits for its own entries only. Stored as
-/// `{"kind": "agent"}` ([`stored_purpose`]).
+/// Why an entry was sent: the reply to an agent waits for its own entries only. Written as
+/// `{"kind": "agent"}`, in the stored outbox and in the call's log ([`tagged`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(into = "tagged::Tagged", from = "tagged::Tagged")]
 pub enum Purpose {
     /// An agent's command.
     Agent,
@@ -44,7 +44,6 @@ pub struct OutboxEntry {
     /// Who asked (an agent id, or `workflow`).
     pub by: Option<String>,
     /// Why.
-    #[serde(with = "stored_purpose")]
     pub purpose: Purpose,
     /// Attempts so far.
     pub attempts: u32,
@@ -53,25 +52,49 @@ pub struct OutboxEntry {
     pub retry_at: Option<i64>,
 }
 
-/// A [`Purpose`] in its stored shape, `{"kind": "agent"}` (once serde's internally tagged
-/// form): the same bytes through a one-member struct, as serde's internally tagged enums read
-/// through a buffer of the whole value — code the Worker carried for this one enum.
-mod stored_purpose {
-    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+/// A [`Purpose`] as written, `{"kind": "agent"}` (once serde's internally tagged form): the same
+/// bytes through a one-member struct, as serde reads an internally tagged enum by buffering the
+/// whole value first — code the Worker carried for this one enum.
+mod tagged {
+    use serde::{Deserialize, Serialize};
 
     use super::Purpose;
 
+    #[derive(Clone, Copy, Serialize, Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    enum Kind {
+        Agent,
+        Routing,
+        Workflow,
+        Reconcile,
+    }
+
     #[derive(Serialize, Deserialize)]
-    struct Kind {
-        kind: Purpose,
+    pub(super) struct Tagged {
+        kind: Kind,
     }
 
-    pub(super) fn serialize<S: Serializer>(purpose: &Purpose, s: S) -> Result<S::Ok, S::Error> {
-        Kind { kind: *purpose }.serialize(s)
+    impl From<Purpose> for Tagged {
+        fn from(p: Purpose) -> Self {
+            let kind = match p {
+                Purpose::Agent => Kind::Agent,
+                Purpose::Routing => Kind::Routing,
+                Purpose::Workflow => Kind::Workflow,
+                Purpose::Reconcile => Kind::Reconcile,
+            };
+            Self { kind }
+        }
     }
 
-    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Purpose, D::Error> {
-        Ok(Kind::deserialize(d)?.kind)
+    impl From<Tagged> for Purpose {
+        fn from(t: Tagged) -> Self {
+            match t.kind {
+                Kind::Agent => Purpose::Agent,
+                Kind::Routing => Purpose::Routing,
+                Kind::Workflow => Purpose::Workflow,
+                Kind::Reconcile => Purpose::Reconcile,
+            }
+        }
     }
 }
 
@@ -223,5 +246,7 @@ mod tests {
         }
         let err = serde_json::from_value::<OutboxEntry>(stored("gossip")).unwrap_err().to_string();
         assert!(err.contains("unknown variant `gossip`"), "{err}");
+        // The call's log writes it the same way (consoles and tools read `purpose.kind`).
+        assert_eq!(serde_json::to_value(Purpose::Reconcile).unwrap(), serde_json::json!({"kind": "reconcile"}));
     }
 }
