@@ -301,16 +301,24 @@ function take(record, live = false) {
     const result = data.resultInformation;
     // A media operation cancelled (the hold music stopping for the taker) is what was asked.
     const failed = result && result.code >= 300 && !/Canceled$/.test(record.detail.type);
-    feed(`${clock(record.at)} ${record.detail.type}${data.operationContext ? ` — ${contextWords(data.operationContext)}` : ''}${failed ? `: ${resultWords(result)}` : ''}`, record);
+    // A recording's new state belongs in its line.
+    const state = /RecordingStateChanged$/.test(record.detail.type) && data.state ? ` (${data.state})` : '';
+    feed(`${clock(record.at)} ${record.detail.type}${state}${data.operationContext ? ` — ${contextWords(data.operationContext)}` : ''}${failed ? `: ${resultWords(result)}` : ''}`, record);
     if (live) outcome(record.detail.type, data);
   }
   if (record.kind === 'sent' && record.detail.status >= 400) feed(`${clock(record.at)} ${record.detail.operation} refused by ACS (${record.detail.status})`, record);
 }
 
 /** An operation context in words: a consultation's is its expert ("Dana Expert (c4f2…-1)"). */
+/** What an event's operation context refers to, in words: the expert, the queue, or the request. */
 function contextWords(ctx) {
   const c = (app.view?.consultations ?? []).find((x) => x.id === ctx);
-  return c ? `${nameOf(c.expert)} (${ctx})` : ctx;
+  if (c) return `${nameOf(c.expert)} (${ctx})`;
+  if (ctx === 'queue-hold') return "the queue's hold audio";
+  if (ctx === 'queue-message') return "the queue's message";
+  if (ctx.startsWith('queue-offer-')) return `queue offer ${ctx.slice('queue-offer-'.length)}`;
+  const asked = app.records.find((r) => r.kind === 'request' && r.detail.operationContext === ctx);
+  return asked ? `for ${asked.detail.operation} (${ctx})` : ctx;
 }
 
 // What the agent asked for and ACS only answered later, in words where the agent looks.

@@ -121,8 +121,13 @@ pub fn check(state: &CallState, action: &Action) -> Result<(), Refusal> {
         && !ANY_STATE.contains(&op)
         && state.connection_state != Some(crate::model::CallConnectionState::Connected)
     {
-        let now = state.connection_state.as_ref().map_or("not connected yet", |s| s.as_str());
-        return refuse(&CALL_CONNECTED, format!("the call is not connected (state: {now})"));
+        return refuse(
+            &CALL_CONNECTED,
+            match &state.connection_state {
+                None => "the call is not connected yet".to_owned(),
+                Some(s) => format!("the call is not connected (it is {s})"),
+            },
+        );
     }
     match op {
         "recognize" | "startContinuousDtmfRecognition" => {

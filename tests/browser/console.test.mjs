@@ -123,6 +123,8 @@ test('Dana is added with a recording and a display name, joins, and is released'
   await consultation(DANA).and(page.locator('.joined')).waitFor();
   assert.equal(await consultation(DANA).innerText(), 'Dana Expert joined');
   await page.locator('#call-recording', { hasText: 'recording active' }).waitFor();
+  // The feed gives a recording's new state in its line.
+  await page.locator('#feed li', { hasText: 'RecordingStateChanged (active)' }).first().waitFor();
   // Dana is in the call: her checkbox is disabled by the rules, with the reason.
   const box = page.locator(`#expert-${DANA}`);
   assert.equal(await box.isDisabled(), true);
@@ -153,6 +155,8 @@ test('Dana is added with a recording and a display name, joins, and is released'
   await consultation(DANA).and(page.locator('.left')).waitFor();
   // Removed by the agent, not gone of her own accord: said so.
   assert.equal(await consultation(DANA).innerText(), 'Dana Expert was removed from the call');
+  // The outcome's operation context is said as the request it answers, not as a bare id.
+  await page.locator('#feed li', { hasText: /RemoveParticipantSucceeded — for removeParticipant \(/ }).first().waitFor();
   // The timeline's description gives the bars' times in words (a screen reader cannot see them).
   assert.match(await page.locator('#tl-desc').textContent(), /Dana Expert: removed \(in \+\d+ s to \+\d+ s\)/);
   assert.equal(await text('#call-state'), 'connected');
