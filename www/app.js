@@ -164,6 +164,7 @@ async function signIn(token) {
   keepFocus('calls-title');
   setInterval(refreshCalls, 2000);
   setInterval(refreshExperts, 10000);
+  setInterval(tickRinging, 1000);
   return true;
 }
 
@@ -310,6 +311,15 @@ function take(record, live = false) {
 }
 
 /** An operation context in words: a consultation's is its expert ("Dana Expert (c4f2…-1)"). */
+/** The time each ringing invitation has rung, and how long it may (its invitation timeout). */
+function tickRinging() {
+  for (const el of document.querySelectorAll('#consultations .rang')) {
+    const s = Math.max(0, Math.floor((Date.now() - Number(el.dataset.since)) / 1000));
+    const of = el.dataset.timeout ? ` of up to ${el.dataset.timeout} s` : '';
+    setText(el, `· asked ${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')} ago${of}`);
+  }
+}
+
 /** What an event's operation context refers to, in words: the expert, the queue, or the request. */
 function contextWords(ctx) {
   const c = (app.view?.consultations ?? []).find((x) => x.id === ctx);
@@ -544,8 +554,17 @@ function render() {
     li.dataset.expert = c.expert.microsoftTeamsUser?.userId ?? '';
     const still = stayed.length > 1 && stayed.some((p) => p.identifier.rawId === c.expert.rawId);
     li.textContent = still ? `${nameOf(c.expert)} was still in the call when Switchboard left` : consultationWords(c);
+    if (c.phase === 'ringing' && !still) {
+      // How long it has rung, counted by the clock below (not part of what is said on changes).
+      const rang = document.createElement('small');
+      rang.className = 'rang';
+      rang.dataset.since = String(c.requestedAt);
+      rang.dataset.timeout = String(c.invitationTimeoutInSeconds ?? '');
+      li.append(' ', rang);
+    }
     return li;
   }));
+  tickRinging();
 
   // Experts: Available first; the others greyed, with their presence as the reason. An expert
   // this call already learnt cannot be reached (no licence, not allowed) is not offered again.
@@ -615,7 +634,7 @@ function render() {
   gate($('terminate'), { operation: 'terminateCall' });
   // Why each unavailable control is so, in view (not only on hover): buttons with one reason together.
   const why = new Map();
-  for (const b of ['join', 'rec-start', 'rec-pause', 'rec-resume', 'rec-stop', 'play', 'transfer', 'hangup', 'terminate'].map((id) => $(id))) {
+  for (const b of ['add-experts', 'join', 'rec-start', 'rec-pause', 'rec-resume', 'rec-stop', 'play', 'transfer', 'hangup', 'terminate'].map((id) => $(id))) {
     if (b.getAttribute('aria-disabled') !== 'true' || !b.title.startsWith('Not allowed: ')) continue;
     const reason = readable(b.title.slice('Not allowed: '.length), v);
     why.set(reason, [...(why.get(reason) ?? []), b.id.startsWith('rec-') ? `${b.textContent} recording` : b.textContent]);

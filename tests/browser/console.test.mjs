@@ -183,6 +183,11 @@ test('a ringing invitation is cancelled from the console', async () => {
   await page.locator(`#expert-${JO}`).check();
   await page.getByRole('button', { name: 'Add selected experts' }).click();
   await consultation(JO).and(page.locator('.ringing')).waitFor();
+  // How long it has rung counts up, with how long it may.
+  const rang = consultation(JO).locator('.rang');
+  const first = await rang.innerText();
+  assert.match(first, /^· asked 0:\d\d ago( of up to \d+ s)?$/);
+  await until(async () => (await rang.innerText()) !== first, 5_000, 'the ring time to count');
   const cancel = page.getByRole('button', { name: 'Cancel the invitation of Jo Away' });
   await until(async () => !(await cancel.isDisabled()), 10_000, 'the invitation id');
   await cancel.click();
