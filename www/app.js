@@ -6,7 +6,7 @@ import * as sb from './pkg/web.js';
 import { timelineSvg } from './timeline.js';
 import { dropQueueSocket, queueHas, queueWaiting, startQueue } from './queue.js';
 import { announce } from './say.js';
-import { keyed, presenceWords, setText } from './dom.js';
+import { keyed, mmss, presenceWords, setText } from './dom.js';
 import { drop, watch } from './link.js';
 
 const $ = (id) => document.getElementById(id);
@@ -314,9 +314,8 @@ function take(record, live = false) {
 /** The time each ringing invitation has rung, and how long it may (its invitation timeout). */
 function tickRinging() {
   for (const el of document.querySelectorAll('#consultations .rang')) {
-    const s = Math.max(0, Math.floor((Date.now() - Number(el.dataset.since)) / 1000));
     const of = el.dataset.timeout ? ` of up to ${el.dataset.timeout} s` : '';
-    setText(el, `· asked ${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')} ago${of}`);
+    setText(el, `· asked ${mmss(Date.now() - Number(el.dataset.since))} ago${of}`);
   }
 }
 

@@ -27,6 +27,12 @@ export function keyed(list, items, keyOf, make, update, tag = 'li') {
   });
 }
 
+/** A duration in milliseconds as m:ss ("1:05"); nothing below zero. */
+export function mmss(ms) {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+}
+
 /** Sets a text only when it changed (no needless DOM writes for screen readers). */
 export function setText(el, text) {
   if (el.textContent !== text) el.textContent = text;

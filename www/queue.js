@@ -4,7 +4,7 @@
 // this module lays the view out, keeps live waits counting between pushes, and holds the queue
 // WebSocket — watching only, or with `ready=true` so the agent is offered queue calls.
 
-import { keyed, presenceWords, setText } from './dom.js';
+import { keyed, mmss, presenceWords, setText } from './dom.js';
 import { announce } from './say.js';
 import { drop, watch } from './link.js';
 
@@ -119,11 +119,6 @@ function linkStatus(text) {
 // ---- words ---------------------------------------------------------------------------------
 
 const plural = (n, one, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
-
-function mmss(ms) {
-  const s = Math.max(0, Math.floor(ms / 1000));
-  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
-}
 
 const serverNow = () => Date.now() + q.skew;
 

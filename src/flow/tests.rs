@@ -410,10 +410,14 @@ fn a_cancelled_consultation_is_not_moved_by_a_later_one_of_the_same_expert() {
         json!([{"id": id, "type": format!("Microsoft.Communication.{kind}"), "time": time, "data": d}]).to_string()
     };
     let mut s = connected_session();
-    let consult = || commands::read(&CallRoute::Consult, &format!(r#"{{"expert":"{DANA}"}}"#)).unwrap();
-    let (ids, _) = s.command(consult(), ctx(10_000)).unwrap();
-    s.sent(ids[0], 202, &json!({"invitationId": "inv-1"}).to_string(), ctx(10_100));
-    let first = s.consultations[0].id.clone();
+    // Dana consulted at `at`, ACS accepting the invitation 100 ms later: the consultation's id.
+    let consult = |s: &mut CallSession, at: i64, invitation: &str| {
+        let read = commands::read(&CallRoute::Consult, &format!(r#"{{"expert":"{DANA}"}}"#)).unwrap();
+        let (ids, _) = s.command(read, ctx(at)).unwrap();
+        s.sent(ids[0], 202, &json!({"invitationId": invitation}).to_string(), ctx(at + 100));
+        s.consultations.last().unwrap().id.clone()
+    };
+    let first = consult(&mut s, 10_000, "inv-1");
     let cancelled = ev(
         "x1",
         "CancelAddParticipantSucceeded",
@@ -422,9 +426,7 @@ fn a_cancelled_consultation_is_not_moved_by_a_later_one_of_the_same_expert() {
     );
     s.callback(&parse_events(&cancelled).unwrap(), ctx(12_000));
     assert_eq!(s.consultations[0].phase, crate::flow::Phase::Cancelled);
-    let (ids, _) = s.command(consult(), ctx(20_000)).unwrap();
-    s.sent(ids[0], 202, &json!({"invitationId": "inv-2"}).to_string(), ctx(20_100));
-    let second = s.consultations[1].id.clone();
+    let second = consult(&mut s, 20_000, "inv-2");
     let joined = ev(
         "p1",
         "ParticipantsUpdated",
