@@ -46,6 +46,10 @@ pub struct Tenant {
     pub teams_tenant_id: Option<String>,
     /// The key Event Grid puts in the webhook URL (`?tenant=<id>&key=<key>`).
     pub event_grid_key: Option<String>,
+    /// Keys of the callback URIs' signatures (`callbackKeys`): the first signs new calls, every
+    /// one (and the ACS access key) is accepted, so neither rotating the ACS key nor rotating
+    /// these breaks the URLs of calls in progress. Empty: the ACS access key signs.
+    callback_keys: Vec<String>,
     /// Event Grid topics (the ACS resource's ARM id) IncomingCall may come from; empty: any.
     /// When set, a topic must also have completed the validation handshake first.
     pub event_grid_topics: Vec<String>,
@@ -268,6 +272,19 @@ impl Tenant {
                 return Err(FieldError::new("eventGridKey", "must be at least 16 characters"));
             }
         }
+        let callback_keys: Vec<String> =
+            t.strings("callbackKeys")?.unwrap_or_default().into_iter().map(str::to_owned).collect();
+        if t.get("callbackKeys").is_some() && callback_keys.is_empty() {
+            return Err(FieldError::new("callbackKeys", "must list at least one key (or be left out)"));
+        }
+        for (i, k) in callback_keys.iter().enumerate() {
+            if k.len() < 32 {
+                return Err(FieldError::new(format!("callbackKeys[{i}]"), "must be at least 32 characters"));
+            }
+            if callback_keys[..i].contains(k) {
+                return Err(FieldError::new(format!("callbackKeys[{i}]"), "is listed twice"));
+            }
+        }
         let event_grid_topics =
             t.strings("eventGridTopics")?.unwrap_or_default().into_iter().map(str::to_owned).collect();
         let mut agents = Vec::new();
@@ -335,6 +352,7 @@ impl Tenant {
             acs_resource_id,
             teams_tenant_id,
             event_grid_key,
+            callback_keys,
             event_grid_topics,
             agents,
             experts,
@@ -359,21 +377,32 @@ impl Tenant {
             || topic.is_some_and(|t| self.event_grid_topics.iter().any(|a| a.eq_ignore_ascii_case(t)))
     }
 
-    /// The signature in a call's callback URI (`?sig=`): HMAC-SHA256 under the tenant's ACS
-    /// access key over tenant and call, so a callback (or a replayed token) aimed at another
-    /// call's URL is refused before anything else. Base64url, 128 bits.
+    /// The signature in a call's callback URI (`?sig=`): HMAC-SHA256 over tenant and call, so
+    /// a callback (or a replayed token) aimed at another call's URL is refused before anything
+    /// else. Keyed by the first of `callbackKeys`, else the ACS access key. Base64url, 128 bits.
     pub fn callback_signature(&self, call_id: &str) -> String {
+        let key = self.callback_keys.first().map_or(self.connection_string.access_key(), |k| k.as_bytes());
+        self.signature_under(key, call_id)
+    }
+
+    /// Checks a callback URI's signature (constant time) under every key it may have been
+    /// made with: each of `callbackKeys` and the ACS access key.
+    pub fn callback_signature_matches(&self, call_id: &str, sig: &str) -> bool {
+        let keys = self.callback_keys.iter().map(String::as_bytes);
+        let mut matched = false;
+        for key in keys.chain(std::iter::once(self.connection_string.access_key())) {
+            matched |= constant_time_eq(self.signature_under(key, call_id).as_bytes(), sig.as_bytes());
+        }
+        matched
+    }
+
+    fn signature_under(&self, key: &[u8], call_id: &str) -> String {
         use base64::Engine as _;
         use hmac::{Hmac, KeyInit, Mac};
-        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(self.connection_string.access_key())
+        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(key)
             .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
         mac.update(format!("switchboard-callback\n{}\n{call_id}", self.id).as_bytes());
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&mac.finalize().into_bytes()[..16])
-    }
-
-    /// Checks a callback URI's signature (constant time).
-    pub fn callback_signature_matches(&self, call_id: &str, sig: &str) -> bool {
-        constant_time_eq(self.callback_signature(call_id).as_bytes(), sig.as_bytes())
     }
 
     /// The raw ids of agents who join calls with ACS identities.
@@ -430,6 +459,7 @@ const TENANT_FIELDS: &[&str] = &[
     "acsResourceId",
     "teamsTenantId",
     "eventGridKey",
+    "callbackKeys",
     "eventGridTopics",
     "agents",
     "experts",
@@ -576,6 +606,47 @@ mod tests {
         assert!(!a.topic_allowed(Some("/subscriptions/evil")));
         assert!(!a.topic_allowed(None));
         assert!(b.topic_allowed(None), "no allow-list: any topic");
+    }
+
+    #[test]
+    fn rotating_a_key_keeps_the_urls_of_calls_in_progress() {
+        const OLD: &str = "old-callback-key-0123456789abcdef";
+        const NEW: &str = "new-callback-key-0123456789abcdef";
+        let tenant = |extra: &str, cs: &str| {
+            let c = Config::parse(&doc(extra).replacen(CS, cs, 1)).unwrap();
+            c.tenant("contoso").unwrap().clone()
+        };
+        let rotated_acs = CS.replace("accesskey=U3dp", "accesskey=QUJD");
+        // Without callbackKeys the ACS key signs, and rotating it breaks live URLs; adding
+        // callbackKeys first keeps them (the access key still verifies).
+        let by_acs_key = tenant("", CS).callback_signature("call-1");
+        assert!(!tenant("", &rotated_acs).callback_signature_matches("call-1", &by_acs_key));
+        let with_keys = tenant(&format!(r#","callbackKeys":["{OLD}"]"#), CS);
+        assert!(with_keys.callback_signature_matches("call-1", &by_acs_key), "migrating to callbackKeys");
+        // With callbackKeys, the ACS key rotates freely.
+        let by_old = with_keys.callback_signature("call-1");
+        assert_ne!(by_old, by_acs_key);
+        let acs_rotated = tenant(&format!(r#","callbackKeys":["{OLD}"]"#), &rotated_acs);
+        assert!(acs_rotated.callback_signature_matches("call-1", &by_old));
+        // Rotating callbackKeys: the new key first signs, the old one still verifies.
+        let both = tenant(&format!(r#","callbackKeys":["{NEW}","{OLD}"]"#), &rotated_acs);
+        let by_new = both.callback_signature("call-1");
+        assert_ne!(by_new, by_old);
+        assert!(
+            both.callback_signature_matches("call-1", &by_old) && both.callback_signature_matches("call-1", &by_new)
+        );
+        assert!(!both.callback_signature_matches("call-2", &by_new));
+        // The old key retired: its URLs no longer verify.
+        let retired = tenant(&format!(r#","callbackKeys":["{NEW}"]"#), &rotated_acs);
+        assert!(!retired.callback_signature_matches("call-1", &by_old));
+        for (extra, field) in [
+            (r#","callbackKeys":[]"#.to_owned(), "tenants.contoso.callbackKeys"),
+            (r#","callbackKeys":["short"]"#.to_owned(), "tenants.contoso.callbackKeys[0]"),
+            (format!(r#","callbackKeys":["{OLD}","{OLD}"]"#), "tenants.contoso.callbackKeys[1]"),
+            (r#","callbackKeys":"one"]"#.replace(']', ""), "tenants.contoso.callbackKeys"),
+        ] {
+            assert_eq!(Config::parse(&doc(&extra)).unwrap_err().field, field, "{extra}");
+        }
     }
 
     #[test]

@@ -67,7 +67,7 @@ test('Event Grid topic allow-list: unknown topics refused, validation first', as
 
 test('no secret leaks into logs, pushes, errors, the console assets or the package', async () => {
   const tenant = stack.tenants.tenants.contoso;
-  const secrets = [tenant.connectionString.split('accesskey=')[1], CONTOSO_TOKEN, FABRIKAM_TOKEN, tenant.eventGridKey, stack.tenants.tenants.fabrikam.eventGridKey];
+  const secrets = [tenant.connectionString.split('accesskey=')[1], CONTOSO_TOKEN, FABRIKAM_TOKEN, tenant.eventGridKey, ...tenant.callbackKeys, stack.tenants.tenants.fabrikam.eventGridKey];
   await fetch(`${stack.emulator.url}/control/inbound`, { method: 'POST', body: JSON.stringify({ from: CUSTOMER }) });
   const call = await until(async () => (await api(url, 'GET', '/api/calls')).json.calls.find((c) => c.connectionState === 'connected'), 15_000, 'a call');
   const pushes = [];
