@@ -2,6 +2,7 @@
 //! OpenAPI document and the tests), agent request bodies read into typed commands, and the
 //! error shape. The Worker (`src/worker/`) only moves bytes through these.
 
+pub mod checks;
 pub mod commands;
 mod error;
 pub mod experts;

@@ -55,6 +55,9 @@ pub fn document(server: &str) -> Value {
         if matches!(d.operation_id, "watchCall" | "watchQueue") {
             params.push(json!({"name": "access_token", "in": "query", "required": false, "description": "The agent token (browsers cannot set headers on a WebSocket).", "schema": {"type": "string"}}));
         }
+        if d.operation_id == "runChecks" {
+            op["responses"]["503"] = json!({"description": "A check failed (or the Worker is misconfigured: then an Error).", "content": {"application/json": {"schema": {"oneOf": [{"$ref": "#/components/schemas/Checks"}, {"$ref": "#/components/schemas/Error"}]}}}});
+        }
         if !params.is_empty() {
             op["parameters"] = Value::Array(params);
         }
@@ -150,6 +153,7 @@ fn schemas() -> Value {
     json!({
         "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "object", "required": ["code", "message"], "properties": {"code": s("string"), "message": s("string"), "field": s("string"), "detail": {}}}}},
         "Health": {"type": "object", "required": ["ok"], "properties": {"ok": s("boolean"), "version": s("string"), "acsMode": s("string")}},
+        "Checks": {"type": "object", "required": ["ok", "checks"], "properties": {"ok": s("boolean"), "checks": {"type": "array", "items": {"type": "object", "required": ["name", "ok", "message"], "properties": {"name": {"enum": ["acs", "callbackKeys", "graph"]}, "ok": s("boolean"), "status": {"type": ["integer", "null"], "description": "The HTTP status seen (0: no answer; null: not asked)."}, "message": s("string")}}}}},
         "CommunicationIdentifier": {"type": "object", "properties": {"kind": s("string"), "rawId": s("string"), "communicationUser": s("object"), "phoneNumber": s("object"), "microsoftTeamsUser": s("object"), "microsoftTeamsApp": s("object"), "teamsExtensionUser": s("object")}},
         "Target": target,
         "EventGridBody": {"description": "Event Grid events (array or single; Event Grid or CloudEvents schema).", "oneOf": [s("array"), s("object")]},

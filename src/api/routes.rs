@@ -60,6 +60,16 @@ pub static ROUTES: &[RouteDoc] = &[
     doc("GET", "/api/health", "health", "Liveness.", Public, None, 200, Some("Health")),
     doc("GET", "/api/openapi.json", "openApi", "This document.", Public, None, 200, None),
     doc(
+        "GET",
+        "/api/checks",
+        "runChecks",
+        "Probes what the agent's tenant depends on: ACS takes its access key, the callback-token keys load, Graph answers presence. 503 when one fails.",
+        Agent,
+        None,
+        200,
+        Some("Checks"),
+    ),
+    doc(
         "POST",
         "/api/events/incoming",
         "eventGridWebhook",
@@ -394,6 +404,8 @@ pub enum Route {
         /// Our call id.
         call_id: String,
     },
+    /// `GET /api/checks`.
+    Checks,
     /// `GET /api/me`.
     Me,
     /// `GET /api/experts`.
@@ -444,6 +456,7 @@ impl Route {
             Route::EventGrid => "eventGridWebhook",
             Route::EventGridHandshake => "eventGridHandshake",
             Route::Callback { .. } => "acsCallback",
+            Route::Checks => "runChecks",
             Route::Me => "whoAmI",
             Route::Experts => "listExperts",
             Route::Queue => "getQueue",
@@ -532,6 +545,7 @@ fn match_path(path: &str) -> Result<Vec<(&'static str, Route)>, ApiError> {
             check_id("callId", call_id)?;
             vec![("POST", Route::Callback { tenant: (*tenant).to_owned(), call_id: (*call_id).to_owned() })]
         }
+        ["checks"] => vec![("GET", Route::Checks)],
         ["me"] => vec![("GET", Route::Me)],
         ["experts"] => vec![("GET", Route::Experts)],
         ["queue"] => vec![("GET", Route::Queue)],

@@ -7,8 +7,13 @@ use serde_json::Value;
 
 use crate::tenant::Tenant;
 
-/// Graph's answer body for these object ids.
+/// Graph's answer body for these object ids, when it answered 200.
 pub async fn presence_body(tenant: &Tenant, ids: &[&str]) -> Option<String> {
+    presence_answer(tenant, ids).await.filter(|(status, _)| *status == 200).map(|(_, body)| body)
+}
+
+/// Graph's status (0: no answer) and body for these object ids; `None` without `graph`.
+pub async fn presence_answer(tenant: &Tenant, ids: &[&str]) -> Option<(u16, String)> {
     let g = tenant.graph.as_ref()?;
     let headers = Headers::new();
     headers.set("Content-Type", "application/json").ok()?;
@@ -17,10 +22,14 @@ pub async fn presence_body(tenant: &Tenant, ids: &[&str]) -> Option<String> {
     }
     let url = format!("{}/v1.0/communications/getPresencesByUserId", g.endpoint);
     let body = crate::api::experts::presence_request(ids);
-    match Fetch::Request(super::env::request(Method::Post, &url, Some(&headers), Some(&body)).ok()?).send().await {
-        Ok(mut r) if r.status_code() == 200 => r.text().await.ok(),
-        _ => None,
-    }
+    let sent = match super::env::request(Method::Post, &url, Some(&headers), Some(&body)) {
+        Ok(req) => Fetch::Request(req).send().await,
+        Err(e) => Err(e),
+    };
+    Some(match sent {
+        Ok(mut r) => (r.status_code(), r.text().await.unwrap_or_default()),
+        Err(e) => (0, e.to_string()),
+    })
 }
 
 /// `(objectId, availability)` for these ids.

@@ -7,6 +7,7 @@
 
 mod acs;
 mod call_object;
+mod checks;
 mod env;
 mod error;
 mod graph;
@@ -162,7 +163,9 @@ async fn handle(mut req: Request, env: &Env) -> Result<Response, ApiError> {
             // limiter, not them. The call list, views and logs are the Worker's own.
             let reaches_out = matches!(
                 route,
-                Route::Experts | Route::Call { op: CallRoute::ListParticipants | CallRoute::GetParticipant(_), .. }
+                Route::Experts
+                    | Route::Checks
+                    | Route::Call { op: CallRoute::ListParticipants | CallRoute::GetParticipant(_), .. }
             );
             if reaches_out || matches!(req.method(), Method::Post | Method::Delete) {
                 rate_limit(env, tenant, agent).await?;
@@ -173,6 +176,7 @@ async fn handle(mut req: Request, env: &Env) -> Result<Response, ApiError> {
                     200,
                 ),
                 Route::Experts => list_experts(&req, tenant).await,
+                Route::Checks => checks::run(tenant, &config.acs).await,
                 Route::Queue | Route::QueueEvents => {
                     if tenant.overflow.is_none() {
                         return Err(ApiError::not_found("this tenant has no queue (no overflow policy)"));

@@ -1,0 +1,63 @@
+// GET /api/checks in real workerd against the emulator: every check passes on the development
+// tenants; a wrong access key is ACS's 401, a Graph that does not answer and a key document
+// that is not there are said in words, each with its status, and the answer is then a 503.
+import test, { after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { api, startStack, CONTOSO_TOKEN, FABRIKAM_TOKEN } from '../../scripts/stack.mjs';
+import { freePort } from '../../scripts/wrangler.mjs';
+
+let stack;
+
+before(async () => {
+  const deadPort = await freePort();
+  stack = await startStack({
+    mutateTenants: (t) => {
+      // fabrikam: a rotated-away key (valid base64, not the resource's) and a Graph nobody runs.
+      t.tenants.fabrikam.connectionString = t.tenants.fabrikam.connectionString.replace(/accesskey=.*/, 'accesskey=cm90YXRlZC1hd2F5LWtleS0wMTIzNDU2Nzg5YWJjZGVm');
+      t.tenants.fabrikam.graph = { endpoint: `http://127.0.0.1:${deadPort}` };
+      return t;
+    },
+  });
+});
+
+after(async () => {
+  await stack?.stop();
+});
+
+const byName = (json) => Object.fromEntries(json.checks.map((c) => [c.name, c]));
+
+test('every check passes for a tenant configured right', async () => {
+  const r = await api(stack.worker.url, 'GET', '/api/checks', { token: CONTOSO_TOKEN });
+  assert.equal(r.status, 200, r.text);
+  const c = byName(r.json);
+  assert.equal(r.json.ok, true);
+  assert.deepEqual([c.acs.ok, c.acs.status], [true, 404]);
+  assert.deepEqual([c.callbackKeys.ok, c.callbackKeys.status], [true, 200]);
+  assert.match(c.callbackKeys.message, /^1 RS256 signing key/);
+  assert.deepEqual([c.graph.ok, c.graph.status], [true, 200]);
+  assert.match(c.graph.message, /presence for \d+ of \d+ user/);
+});
+
+test('a wrong access key and a Graph that does not answer fail their checks, in words', async () => {
+  const r = await api(stack.worker.url, 'GET', '/api/checks', { token: FABRIKAM_TOKEN });
+  assert.equal(r.status, 503, r.text);
+  const c = byName(r.json);
+  assert.equal(r.json.ok, false);
+  assert.deepEqual([c.acs.ok, c.acs.status], [false, 401]);
+  assert.match(c.acs.message, /refused the access key/);
+  assert.deepEqual([c.graph.ok, c.graph.status], [false, 0]);
+  assert.equal(c.callbackKeys.ok, true, 'the shared key document is fine');
+  // The answer names no secret.
+  assert.ok(!r.text.includes('cm90YXRlZC1hd2F5'), r.text);
+});
+
+test('a callback key document that is not there fails its check; agents only', async () => {
+  stack.tenants.acs.jwksUrl = `${stack.emulator.url}/calling/no-such-keys`;
+  await stack.restartWorker();
+  const r = await api(stack.worker.url, 'GET', '/api/checks', { token: CONTOSO_TOKEN });
+  assert.equal(r.status, 503, r.text);
+  const c = byName(r.json);
+  assert.deepEqual([c.callbackKeys.ok, c.callbackKeys.status, c.acs.ok], [false, 404, true]);
+  assert.match(c.callbackKeys.message, /no-such-keys answered 404: callbacks are refused/);
+  assert.equal((await api(stack.worker.url, 'GET', '/api/checks', { token: null })).status, 401);
+});
