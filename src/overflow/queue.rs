@@ -392,9 +392,22 @@ impl Queue {
 
     fn offer_ended(&mut self, call_id: &str, offer_id: u64, outcome: OfferOutcome, now: i64, out: &mut Vec<Command>) {
         let Some(ci) = self.calls.iter().position(|c| c.call_id == call_id) else { return };
-        let Some(oi) = self.calls[ci].offers.iter().position(|o| o.id == offer_id && o.outcome.is_none()) else {
+        // A join heard after the queue gave the offer up as lost is the truth of it: the
+        // taker is in the call (its event was lost; the call's roster told). The call is theirs
+        // unless someone took it meanwhile, and they are on it either way.
+        let ended = matches!(self.calls[ci].stage, Stage::Ended | Stage::Redirected);
+        let late_join = outcome == OfferOutcome::Joined && !ended;
+        let open = |o: &&Offer| o.outcome.is_none() || (late_join && o.outcome == Some(OfferOutcome::Lost));
+        let Some(oi) = self.calls[ci].offers.iter().position(|o| o.id == offer_id && open(&o)) else {
             return; // unknown or already concluded (a repeated outcome)
         };
+        if self.calls[ci].offers[oi].outcome == Some(OfferOutcome::Lost) {
+            self.stats.timed_out = self.stats.timed_out.saturating_sub(1);
+            // They may have been offered another call since: withdrawn, they are on this one.
+            if let Some((other_call, other_offer)) = self.seat_offer(&self.calls[ci].offers[oi].to) {
+                out.push(Command::Cancel { call_id: other_call, offer_id: other_offer });
+            }
+        }
         let offer = &mut self.calls[ci].offers[oi];
         offer.outcome = Some(outcome.clone());
         offer.ended_at = Some(now);
@@ -418,7 +431,9 @@ impl Queue {
         if outcome == OfferOutcome::Joined && !taken {
             // Joined a call someone else already took (ring group race): they are on it now.
             self.set_busy(&to, Busy::OnCall { call_id: call_id.to_owned() }, now);
-        } else {
+        } else if taken || self.seat_offer(&to) == Some((call_id.to_owned(), offer_id)) {
+            // An offer that did not take the call frees only a seat it still holds: one that
+            // joined another call meanwhile (a late join, above) stays on it.
             self.set_busy(&to, busy, now);
         }
         if let (OfferOutcome::Refused { code, sub_code }, Taker::KnowledgeWorker { object_id }) = (&outcome, &to) {
@@ -524,6 +539,20 @@ impl Queue {
                     w.busy = busy;
                 }
             }
+        }
+    }
+
+    /// The offer `who`'s seat is held for, if it is.
+    fn seat_offer(&self, who: &Taker) -> Option<(String, u64)> {
+        let busy = match who {
+            Taker::Agent { id } => self.agents.iter().find(|a| &a.id == id).map(|a| &a.busy),
+            Taker::KnowledgeWorker { object_id } => {
+                self.workers.iter().find(|w| &w.object_id == object_id).map(|w| &w.busy)
+            }
+        };
+        match busy? {
+            Busy::Offered { call_id, offer_id } => Some((call_id.clone(), *offer_id)),
+            _ => None,
         }
     }
 

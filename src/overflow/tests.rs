@@ -380,10 +380,76 @@ fn an_offer_whose_outcome_is_lost_frees_the_seat_and_round_robin_rotates() {
     assert!(out.contains(&Command::Cancel { call_id: "c1".into(), offer_id: o[0].1 }), "withdrawn: {out:?}");
     assert_eq!(offers(&out)[0].2, orgid(KIM), "round robin: the next member");
     assert_eq!(q.stats.timed_out, 1);
-    // A late outcome of the lost offer changes nothing.
+    // A late outcome of the lost offer that is no join changes nothing.
     let before = q.clone();
-    q.step(&p, Input::OfferEnded { call_id: "c1".into(), offer_id: o[0].1, outcome: OfferOutcome::Joined }, 50_001);
-    assert_eq!(q.calls, before.calls);
+    q.step(&p, Input::OfferEnded { call_id: "c1".into(), offer_id: o[0].1, outcome: OfferOutcome::NoAnswer }, 50_001);
+    assert_eq!((q.calls.clone(), q.stats.timed_out), (before.calls, 1));
+}
+
+/// The queue gave an offer up as lost (no event in ring time + grace) and moved on, but the
+/// taker had joined: their AddParticipantSucceeded was lost and the call's roster tells later.
+/// The call is theirs, the next offer is withdrawn, and a call offered to them meanwhile too.
+#[test]
+fn a_join_heard_after_the_offer_was_lost_takes_the_call() {
+    let mut v = base();
+    v["groups"] = json!([{"order": "roundRobin", "members": [DANA, KIM]}]);
+    v["maxOffers"] = json!(5);
+    let p = policy(v);
+    let mut q = Queue::new();
+    q.step(&p, presences(&[(DANA, "Available"), (KIM, "Available")]), 0);
+    q.step(&p, arrived("c1"), 0);
+    let first = offers(&q.step(&p, Input::Answered { call_id: "c1".into() }, 0));
+    assert_eq!(first[0].2, orgid(DANA));
+    let next = offers(&q.step(&p, Input::Tick, 50_000));
+    assert_eq!(next[0].2, orgid(KIM), "Dana's offer lost; Kim's turn");
+    // A second call: Dana is free in the queue's eyes and is offered it.
+    q.step(&p, arrived("c2"), 51_000);
+    let second = offers(&q.step(&p, Input::Answered { call_id: "c2".into() }, 51_000));
+    assert_eq!((second[0].0.as_str(), second[0].2.clone()), ("c2", orgid(DANA)));
+    // The roster shows Dana in c1 after all.
+    let out = q.step(
+        &p,
+        Input::OfferEnded { call_id: "c1".into(), offer_id: first[0].1, outcome: OfferOutcome::Joined },
+        52_000,
+    );
+    assert!(out.contains(&Command::Cancel { call_id: "c1".into(), offer_id: next[0].1 }), "Kim withdrawn: {out:?}");
+    assert!(out.contains(&Command::Cancel { call_id: "c2".into(), offer_id: second[0].1 }), "c2 withdrawn: {out:?}");
+    assert!(
+        matches!(&q.call("c1").unwrap().outcome, Some(CallOutcome::Answered { by: Taker::KnowledgeWorker { object_id }, .. }) if object_id == DANA)
+    );
+    assert_eq!((q.stats.timed_out, q.stats.answered_by_knowledge_workers), (0, 1), "not a timeout after all");
+    assert!(q.audit(&p).is_empty(), "{:?}", q.audit(&p));
+    // The withdrawn offers' outcomes come: Kim is free, Dana stays on c1.
+    q.step(
+        &p,
+        Input::OfferEnded { call_id: "c1".into(), offer_id: next[0].1, outcome: OfferOutcome::Cancelled },
+        53_000,
+    );
+    q.step(
+        &p,
+        Input::OfferEnded { call_id: "c2".into(), offer_id: second[0].1, outcome: OfferOutcome::Cancelled },
+        53_000,
+    );
+    let dana = q.workers.iter().find(|w| w.object_id == DANA).unwrap();
+    assert_eq!(dana.busy, Busy::OnCall { call_id: "c1".into() });
+    let kim = q.workers.iter().find(|w| w.object_id == KIM).unwrap();
+    assert!(matches!(kim.busy, Busy::Free | Busy::Offered { .. }), "{:?}", kim.busy);
+}
+
+#[test]
+fn a_join_heard_for_a_lost_offer_of_an_ended_call_seats_nobody() {
+    let mut v = base();
+    v["groups"] = json!([{"members": [DANA]}]);
+    let p = policy(v);
+    let mut q = Queue::new();
+    q.step(&p, presences(&[(DANA, "Available")]), 0);
+    q.step(&p, arrived("c1"), 0);
+    let first = offers(&q.step(&p, Input::Answered { call_id: "c1".into() }, 0));
+    q.step(&p, Input::Tick, 50_000);
+    q.step(&p, Input::CallEnded { call_id: "c1".into(), by_app: false }, 55_000);
+    q.step(&p, Input::OfferEnded { call_id: "c1".into(), offer_id: first[0].1, outcome: OfferOutcome::Joined }, 56_000);
+    assert_eq!(q.workers[0].busy, Busy::Free);
+    assert_eq!(q.call("c1").unwrap().offers[0].outcome, Some(OfferOutcome::Lost));
 }
 
 #[test]
