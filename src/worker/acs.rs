@@ -1,4 +1,4 @@
-//! Requests to ACS: a signed [`HttpRequest`] value from the core, sent with `fetch`; 429 and
+//! Requests to ACS (and the few to Graph and the key document): a signed [`HttpRequest`] value from the core, sent with `fetch`; 429 and
 //! 5xx (and no answer at all) retried by the core's [`RetryPolicy`], waiting with timers.
 
 use std::time::Duration;

@@ -3,14 +3,14 @@
 //! one after another, once each (no retries: the answer is the verdict). The verdicts are the
 //! core's (`api::checks`).
 
-use ::worker::{Fetch, Method, Response};
+use ::worker::Response;
 use serde_json::json;
 
 use super::error::json_response;
 use super::{acs, env, graph};
 use crate::api::{checks, ApiError};
 use crate::auth::HttpDate;
-use crate::ops::{build_by_name, RequestOptions};
+use crate::ops::{build_by_name, HttpRequest, RequestOptions};
 use crate::tenant::{AcsTrust, Tenant};
 
 /// Runs the checks for `tenant`.
@@ -22,14 +22,10 @@ pub async fn run(tenant: &Tenant, trust: &AcsTrust) -> Result<Response, ApiError
     let answer = acs::send(&probe).await;
     let acs = checks::acs(answer.status, &answer.body);
 
-    let keys = match env::request(Method::Get, &trust.jwks_url, None, None) {
-        Ok(req) => Fetch::Request(req).send().await,
-        Err(e) => Err(e),
-    };
-    let keys = match keys {
-        Ok(mut r) => checks::callback_keys(&trust.jwks_url, r.status_code(), &r.text().await.unwrap_or_default()),
-        Err(_) => checks::callback_keys(&trust.jwks_url, 0, ""),
-    };
+    let get =
+        HttpRequest { method: crate::ops::Method::Get, url: trust.jwks_url.clone(), headers: vec![], body: vec![] };
+    let answer = acs::send(&get).await;
+    let keys = checks::callback_keys(&trust.jwks_url, answer.status, &answer.body);
 
     let mut ids: Vec<&str> = tenant.experts.iter().map(|e| e.object_id.as_str()).collect();
     for g in tenant.overflow.iter().flat_map(|o| &o.groups) {

@@ -2,9 +2,9 @@
 //! list and the queue's knowledge workers. A tenant without `graph`, or a Graph that does not
 //! answer 200, gives `None`: presence unknown, never an error for the caller.
 
-use ::worker::{Fetch, Headers, Method};
 use serde_json::Value;
 
+use crate::ops::HttpRequest;
 use crate::tenant::Tenant;
 
 /// Graph's answer body for these object ids, when it answered 200.
@@ -15,21 +15,18 @@ pub async fn presence_body(tenant: &Tenant, ids: &[&str]) -> Option<String> {
 /// Graph's status (0: no answer) and body for these object ids; `None` without `graph`.
 pub async fn presence_answer(tenant: &Tenant, ids: &[&str]) -> Option<(u16, String)> {
     let g = tenant.graph.as_ref()?;
-    let headers = Headers::new();
-    headers.set("Content-Type", "application/json").ok()?;
+    let mut headers = vec![("Content-Type", "application/json".to_owned())];
     if let Some(t) = &g.token {
-        headers.set("Authorization", &format!("Bearer {t}")).ok()?;
+        headers.push(("Authorization", format!("Bearer {t}")));
     }
-    let url = format!("{}/v1.0/communications/getPresencesByUserId", g.endpoint);
-    let body = crate::api::experts::presence_request(ids);
-    let sent = match super::env::request(Method::Post, &url, Some(&headers), Some(&body)) {
-        Ok(req) => Fetch::Request(req).send().await,
-        Err(e) => Err(e),
+    let req = HttpRequest {
+        method: crate::ops::Method::Post,
+        url: format!("{}/v1.0/communications/getPresencesByUserId", g.endpoint),
+        headers,
+        body: crate::api::experts::presence_request(ids).into_bytes(),
     };
-    Some(match sent {
-        Ok(mut r) => (r.status_code(), r.text().await.unwrap_or_default()),
-        Err(e) => (0, e.to_string()),
-    })
+    let answer = super::acs::send(&req).await;
+    Some((answer.status, answer.body))
 }
 
 /// `(objectId, availability)` for these ids.

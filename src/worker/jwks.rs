@@ -11,10 +11,10 @@ use std::collections::BTreeMap;
 use ::worker::js_sys::{self, Array, Object, Reflect, Uint8Array};
 use ::worker::wasm_bindgen::{JsCast, JsValue};
 use ::worker::wasm_bindgen_futures::JsFuture;
-use ::worker::{Fetch, Method};
 
 use crate::api::ApiError;
 use crate::auth::jwt::{self, Expectations, Jwks, JwtError, UnverifiedToken};
+use crate::ops::HttpRequest;
 use crate::tenant::{AcsTrust, Tenant};
 
 /// How soon an unknown `kid` may trigger another JWKS fetch.
@@ -119,15 +119,14 @@ async fn refresh(url: &str, now_ms: i64) -> Result<(), ApiError> {
 }
 
 async fn fetch_keys(url: &str) -> Result<BTreeMap<String, JsValue>, ApiError> {
-    let req = super::env::request(Method::Get, url, None, None)?;
-    let mut res = Fetch::Request(req)
-        .send()
-        .await
-        .map_err(|e| ApiError::new(502, "jwks_unavailable", format!("fetching {url}: {e}")))?;
-    if res.status_code() != 200 {
-        return Err(ApiError::new(502, "jwks_unavailable", format!("{url} answered {}", res.status_code())));
+    let get = HttpRequest { method: crate::ops::Method::Get, url: url.to_owned(), headers: vec![], body: vec![] };
+    let res = super::acs::send(&get).await;
+    match res.status {
+        200 => {}
+        0 => return Err(ApiError::new(502, "jwks_unavailable", format!("fetching {url}: {}", res.body))),
+        s => return Err(ApiError::new(502, "jwks_unavailable", format!("{url} answered {s}"))),
     }
-    let jwks = Jwks::parse(&res.text().await?).map_err(|e| unauthorized(&e))?;
+    let jwks = Jwks::parse(&res.body).map_err(|e| unauthorized(&e))?;
     let mut keys = BTreeMap::new();
     for k in &jwks.keys {
         keys.insert(k.kid.clone(), import(&k.to_webcrypto_jwk()).await?);
