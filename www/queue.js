@@ -180,6 +180,7 @@ function render() {
   $('queue-summary').textContent = `${waiting} · ${plural(v.calls.length, 'call')} shown`;
   if ($('queue-waiting').textContent !== waiting) $('queue-waiting').textContent = waiting;
   $('queue-policy').textContent = policyWords(v.policy);
+  $('queue-presence').textContent = v.presence?.words ?? '';
   $('queue-totals').replaceChildren(...totalsWords(v.stats).map((t) => {
     const li = document.createElement('li');
     li.textContent = t;

@@ -251,6 +251,13 @@ pub(super) fn handle(emu: &mut Emulator, req: &Request, rest: &str) -> Response 
 /// Microsoft Graph `POST /v1.0/communications/getPresencesByUserId` (no auth checks). A Teams
 /// user in a call shows Busy / InACall.
 pub(super) fn presences(emu: &mut Emulator, req: &Request) -> Response {
+    if let Some(status) = emu.world.faults.graph.status {
+        let code = if status < 500 { "InvalidAuthenticationToken" } else { "ServiceNotAvailable" };
+        return Response::json(
+            status,
+            &json!({"error": {"code": code, "message": "Injected by /control/faults (graph.status)."}}),
+        );
+    }
     let ids = match body::<Presences>(req) {
         Ok(p) => p.ids,
         Err(r) => return r,

@@ -37,6 +37,15 @@ pub struct RequestFaults {
     pub server_error_after_action: f64,
 }
 
+/// Faults of the emulated Microsoft Graph.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+pub struct GraphFaults {
+    /// Every presence read answered with this status (401, 403, 429 or 5xx) and Graph's error
+    /// body, none of them served: Graph down, or its token refused.
+    pub status: Option<u16>,
+}
+
 /// All fault settings. Everything 0 by default.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default, deny_unknown_fields)]
@@ -45,6 +54,8 @@ pub struct Faults {
     pub callbacks: CallbackFaults,
     /// On requests.
     pub requests: RequestFaults,
+    /// On Microsoft Graph presence reads.
+    pub graph: GraphFaults,
     /// Seed of fault decisions (default: derived from the world seed).
     pub seed: Option<u64>,
 }
@@ -74,6 +85,9 @@ impl Faults {
                 "callbacks.delayMs",
                 "must be [min, max] milliseconds, 0 <= min <= max",
             ));
+        }
+        if self.graph.status.is_some_and(|s| !matches!(s, 401 | 403 | 429 | 500..=599)) {
+            return Err(crate::FieldError::new("graph.status", "must be 401, 403, 429 or 500 to 599"));
         }
         if r.retry_after_s.is_some_and(|s| s < 0) {
             return Err(crate::FieldError::new("requests.retryAfterS", "must not be negative"));

@@ -277,6 +277,11 @@ impl Queue {
         }
     }
 
+    /// Whether the last presence read failed (Graph did not answer 200).
+    pub fn presence_failing(&self) -> bool {
+        self.presence_failing
+    }
+
     /// The call with this id.
     pub fn call(&self, call_id: &str) -> Option<&QueuedCall> {
         self.calls.iter().find(|c| c.call_id == call_id)

@@ -619,6 +619,26 @@ fn fixed_priority_waits_for_the_first_members_presence_after_their_call() {
     assert!(offers(&q.step(&p, Input::Answered { call_id: "c3".into() }, 7_200)).is_empty());
     let o3 = offers(&q.step(&p, Input::PresenceFailed, 7_300));
     assert_eq!(o3[0].2, orgid(JO), "Graph down: Jo, whose presence is known");
+    let words = view::view(&q, &p, 7_400)["presence"]["words"].as_str().unwrap().to_owned();
+    assert!(words.contains("offers go by the presence read last"), "{words}");
+}
+
+#[test]
+fn a_graph_down_from_the_start_is_said_in_the_view() {
+    let p = policy(base());
+    let mut q = Queue::new();
+    q.step(&p, arrived("c1"), 0);
+    let out = q.step(&p, Input::Answered { call_id: "c1".into() }, 100);
+    assert!(out.iter().any(|c| matches!(c, Command::ReadPresence { .. })), "{out:?}");
+    assert_eq!(view::view(&q, &p, 150)["presence"], json!({"failing": false, "words": null}));
+    let out = q.step(&p, Input::PresenceFailed, 200);
+    assert!(offers(&out).is_empty(), "nobody offered on a presence never read: {out:?}");
+    let v = view::view(&q, &p, 300);
+    assert_eq!(v["presence"]["failing"], true);
+    assert!(v["presence"]["words"].as_str().unwrap().starts_with("Teams presence cannot be read"), "{v}");
+    // Graph answers again: the words go.
+    q.step(&p, presences(&[(DANA, "Available")]), 60_000);
+    assert_eq!(view::view(&q, &p, 60_100)["presence"]["failing"], false);
 }
 
 #[test]

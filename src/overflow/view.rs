@@ -104,6 +104,7 @@ pub fn view(queue: &Queue, policy: &OverflowPolicy, now: i64) -> Value {
         "knowledgeWorkers": workers,
         "agents": agents,
         "stats": queue.stats,
+        "presence": presence(queue),
         "policy": {
             "groups": policy.groups.iter().map(|g| json!({"name": g.name, "order": g.order, "members": g.members.len()})).collect::<Vec<_>>(),
             "trigger": policy.trigger,
@@ -114,6 +115,20 @@ pub fn view(queue: &Queue, policy: &OverflowPolicy, now: i64) -> Value {
             "fallbackAfterSeconds": policy.fallback.after_seconds,
         },
     })
+}
+
+/// Whether Teams presence can be read, in words when it cannot: nobody is offered a call on a
+/// presence never read, so a Graph that fails from the start leaves the knowledge workers out.
+fn presence(queue: &Queue) -> Value {
+    let failing = queue.presence_failing();
+    let words = if !failing {
+        None
+    } else if queue.workers.iter().all(|w| w.presence_at.is_none()) {
+        Some("Teams presence cannot be read (Microsoft Graph does not answer): knowledge workers are not offered calls until it can. Agents still are; the fallback still runs.")
+    } else {
+        Some("Teams presence could not be read again (Microsoft Graph does not answer): offers go by the presence read last.")
+    };
+    json!({"failing": failing, "words": words})
 }
 
 /// An offer's outcome in words, with what only the call knows: a redirect hands the call over

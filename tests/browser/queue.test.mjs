@@ -230,3 +230,30 @@ test('fabrikam has no overflow policy: no queue in its console', async () => {
     await fay.close();
   }
 });
+
+test('Graph down from the start: the queue says knowledge workers are not offered calls', async () => {
+  const down = await startStack({ world: (w) => ({ ...w, faults: { graph: { status: 503 } } }) });
+  const p = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const pErrors = [];
+  p.on('pageerror', (e) => pErrors.push(e.message));
+  try {
+    await p.goto(`${down.worker.url}/`);
+    await p.getByLabel('Agent token').fill(CONTOSO_TOKEN);
+    await p.getByRole('button', { name: 'Sign in' }).click();
+    await p.locator('#queue-link', { hasText: 'live — watching' }).waitFor();
+    assert.equal(await p.locator('#queue-presence').isHidden(), true, 'nothing to say before presence is asked');
+    await fetch(`${down.emulator.url}/control/inbound`, { method: 'POST', body: JSON.stringify({ from: '+14255550141', to: QUEUE_NUMBER }) });
+    const notice = p.locator('#queue-presence', { hasText: 'Teams presence cannot be read (Microsoft Graph does not answer)' });
+    await notice.waitFor();
+    assert.match(await notice.innerText(), /knowledge workers are not offered calls until it can/);
+    assert.equal(await p.locator('#queue-presence').getAttribute('role'), 'status');
+    await shot(p, 'graph-down');
+    // Graph answers again: the next read clears the notice.
+    await fetch(`${down.emulator.url}/control/faults`, { method: 'PUT', body: '{}' });
+    await p.locator('#queue-presence').waitFor({ state: 'hidden', timeout: 90_000 });
+    assert.deepEqual(pErrors, []);
+  } finally {
+    await p.close();
+    await down.stop();
+  }
+});

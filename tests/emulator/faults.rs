@@ -357,3 +357,28 @@ fn cloud_events_subscription_stays_unvalidated_when_the_webhook_refuses_options(
     assert_eq!(h.deliveries.len(), 1, "only the handshake");
     assert_eq!(h.control("GET", "/control/world", Value::Null)["eventGridValidated"], false);
 }
+
+#[test]
+fn a_graph_fault_answers_every_presence_read_with_its_status_and_is_checked() {
+    let mut h = Harness::new(world());
+    let read = |h: &mut Harness| {
+        let r = switchboard::emulator::Request {
+            method: "POST".into(),
+            path: "/v1.0/communications/getPresencesByUserId".into(),
+            headers: vec![],
+            body: br#"{"ids":["8f4b6e2a-1c3d-4e5f-9a0b-1c2d3e4f5a6b"]}"#.to_vec(),
+        };
+        let now = h.now;
+        h.emu.handle(&r, now)
+    };
+    assert_eq!(read(&mut h).status, 200);
+    set_faults(&mut h, json!({"graph": {"status": 503}}));
+    let down = read(&mut h);
+    assert_eq!((down.status, body(&down)["error"]["code"].as_str()), (503, Some("ServiceNotAvailable")));
+    set_faults(&mut h, json!({"graph": {"status": 401}}));
+    assert_eq!(body(&read(&mut h))["error"]["code"], "InvalidAuthenticationToken");
+    let refused = h.control("PUT", "/control/faults", json!({"graph": {"status": 404}}));
+    assert_eq!(refused["error"]["target"], "graph.status", "{refused}");
+    set_faults(&mut h, json!({}));
+    assert_eq!(read(&mut h).status, 200);
+}

@@ -3,7 +3,7 @@
 // that is not there are said in words, each with its status, and the answer is then a 503.
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { api, startStack, CONTOSO_TOKEN, FABRIKAM_TOKEN } from '../../scripts/stack.mjs';
+import { api, startStack, until, CONTOSO_TOKEN, FABRIKAM_TOKEN } from '../../scripts/stack.mjs';
 import { freePort } from '../../scripts/wrangler.mjs';
 
 let stack;
@@ -49,6 +49,25 @@ test('a wrong access key and a Graph that does not answer fail their checks, in 
   assert.equal(c.callbackKeys.ok, true, 'the shared key document is fine');
   // The answer names no secret.
   assert.ok(!r.text.includes('cm90YXRlZC1hd2F5'), r.text);
+});
+
+test('Graph down: the check fails with its status, and the queue says nobody is offered', async () => {
+  const faults = (f) => fetch(`${stack.emulator.url}/control/faults`, { method: 'PUT', body: JSON.stringify(f) });
+  assert.equal((await faults({ graph: { status: 503 } })).status, 200);
+  try {
+    const r = await api(stack.worker.url, 'GET', '/api/checks', { token: CONTOSO_TOKEN });
+    assert.equal(r.status, 503, r.text);
+    assert.deepEqual([byName(r.json).graph.ok, byName(r.json).graph.status], [false, 503]);
+    await fetch(`${stack.emulator.url}/control/inbound`, { method: 'POST', body: JSON.stringify({ from: '+14255550140', to: '+18005550177' }) });
+    const view = await until(async () => {
+      const q = await api(stack.worker.url, 'GET', '/api/queue', { token: CONTOSO_TOKEN });
+      return q.json.presence?.failing ? q.json : null;
+    }, 15_000, 'the queue to find Graph down');
+    assert.match(view.presence.words, /^Teams presence cannot be read \(Microsoft Graph does not answer\): knowledge workers are not offered calls/);
+    assert.ok(view.calls[0].live && view.calls[0].offers.length === 0, JSON.stringify(view.calls[0]));
+  } finally {
+    await faults({});
+  }
 });
 
 test('a callback key document that is not there fails its check; agents only', async () => {
