@@ -215,7 +215,13 @@ function renderCalls() {
     b.type = 'button';
     b.innerHTML = '<strong></strong><small></small>';
     b.addEventListener('click', () => openCall(li.item.callId));
-    li.append(b);
+    // A ringing call is answered from the list without leaving the call the agent is on.
+    const answer = document.createElement('button');
+    answer.type = 'button';
+    answer.className = 'answer-here';
+    answer.textContent = 'Answer';
+    answer.addEventListener('click', () => answerFromList(li.item, answer));
+    li.append(b, answer);
   }, (li, c) => {
     const b = li.firstChild;
     b.dataset.callId = c.callId;
@@ -224,7 +230,26 @@ function renderCalls() {
     setText(b.querySelector('strong'), `${c.direction === 'inbound' ? '⇣' : '⇡'} ${who}`);
     const state = c.ended ? 'ended' : queueWaiting(c.callId) ? 'waiting in the queue' : c.connectionState;
     setText(b.querySelector('small'), `${state} · ${c.participantsConnected} in call · ${new Date(c.createdAt).toLocaleTimeString()}`);
+    const answer = li.lastChild;
+    answer.hidden = !(c.connectionState === 'offered' && !c.ended && c.callId !== app.callId);
+    answer.setAttribute('aria-label', `Answer the call from ${who}`);
   });
+}
+
+/** Answers a ringing call from the list; it opens unless the agent is on another call. */
+async function answerFromList(c, button) {
+  const who = c.counterpart ? nameOf(sb.identifierFromRawId(c.counterpart)) : 'someone';
+  button.disabled = true;
+  try {
+    await api.call('POST', `/api/calls/${encodeURIComponent(c.callId)}:answer`);
+    await refreshCalls();
+    if (app.callId === null || app.view?.ended) openCall(c.callId);
+    else setText($('calls-news'), `Answered the call from ${who}: it is in the list, open it when you are ready.`);
+  } catch (e) {
+    setText($('calls-news'), `Could not answer the call from ${who}: ${errorWords(e)}`);
+  } finally {
+    button.disabled = false;
+  }
 }
 
 async function refreshExperts() {

@@ -88,8 +88,8 @@ test('the customer calls in and the call appears; the agent opens it', async () 
     new MutationObserver(() => window.said.push(el.textContent.trim())).observe(el, { childList: true, characterData: true, subtree: true });
   });
   await fetch(`${stack.emulator.url}/control/inbound`, { method: 'POST', body: JSON.stringify({ from: CUSTOMER }) });
-  await page.locator('#calls button', { hasText: CUSTOMER }).first().waitFor();
-  await page.locator('#calls button', { hasText: 'connected' }).first().click();
+  await page.locator('#calls button[data-call-id]', { hasText: CUSTOMER }).first().waitFor();
+  await page.locator('#calls button[data-call-id]', { hasText: 'connected' }).first().click();
   await page.locator('#participants tr', { hasText: CUSTOMER }).waitFor();
   assert.equal(await page.locator('#participants tr', { hasText: CUSTOMER }).locator('td').nth(1).innerText(), 'Phone');
   // ACS gave the caller's display name with the incoming call.
@@ -287,7 +287,7 @@ test('ending the call for everyone asks first, then ends it', async () => {
 
 test('a call left ringing is redirected to a Teams user from the console', async () => {
   await fetch(`${stack.emulator.url}/control/inbound`, { method: 'POST', body: JSON.stringify({ from: '+14255550125', to: '+18005550199' }) });
-  await page.locator('#calls button', { hasText: 'offered' }).first().click();
+  await page.locator('#calls button[data-call-id]', { hasText: 'offered' }).first().click();
   await page.locator('#offer-from', { hasText: '+14255550125' }).waitFor();
   assert.match(await text('#calls-news'), /^\+14255550125 is calling: open the call to answer/);
   const redirect = page.getByRole('button', { name: 'Redirect' });
@@ -329,7 +329,7 @@ test('an outbound call to a Teams user is placed from the directory', async () =
   assert.equal(create.body.targets[0].microsoftTeamsUser.userId, DANA);
   await shot('outbound');
   // Back to the first call, older than this one: its feed counts from its own start.
-  await page.locator('#calls button').last().click();
+  await page.locator('#calls button[data-call-id]').last().click();
   await until(async () => (await page.locator('#feed li').count()) > 3, 10_000, "the first call's feed");
   const lines = await page.locator('#feed li').allTextContents();
   assert.deepEqual(lines.filter((l) => !/^\+\d+\.\ds /.test(l)), [], lines.join('\n'));
@@ -337,9 +337,9 @@ test('an outbound call to a Teams user is placed from the directory', async () =
 
 test('the page stays where the agent is: focus survives refreshes, events do not scroll, a double click sends once', async () => {
   // The outbound call to Dana, still connected.
-  await page.locator('#calls button', { hasText: 'connected' }).first().click();
+  await page.locator('#calls button[data-call-id]', { hasText: 'connected' }).first().click();
   await page.locator('#call-state', { hasText: 'connected' }).waitFor();
-  const focused = page.locator('#calls button').first();
+  const focused = page.locator('#calls button[data-call-id]').first();
   await focused.focus();
   const id = await focused.getAttribute('data-call-id');
   // The list is fetched again every 2 s; twice more and the same button has the focus.
@@ -362,6 +362,21 @@ test('the page stays where the agent is: focus survives refreshes, events do not
   await shot('focus-kept');
 });
 
+test('a call ringing while the agent is on another is answered from the list, and the open call stays', async () => {
+  const open = await page.locator('#calls button[aria-current="true"]').getAttribute('data-call-id');
+  await fetch(`${stack.emulator.url}/control/inbound`, { method: 'POST', body: JSON.stringify({ from: '+14255550127', to: '+18005550199' }) });
+  const answer = page.getByRole('button', { name: 'Answer the call from +14255550127' });
+  await answer.waitFor();
+  await answer.click();
+  await page.locator('#calls-news', { hasText: 'Answered the call from +14255550127: it is in the list, open it when you are ready.' }).waitFor();
+  await page.locator('#calls button[data-call-id]', { hasText: '+14255550127' }).locator('small', { hasText: /^connected/ }).waitFor();
+  assert.equal(await answer.isHidden(), true, 'nothing left to answer');
+  assert.equal(await page.locator('#calls button[aria-current="true"]').getAttribute('data-call-id'), open, 'still on the call it was on');
+  assert.equal(await page.locator('#call-state', { hasText: 'connected' }).count(), 1);
+  assert.equal((await operations()).filter((o) => o === 'answerCall').length >= 1, true);
+  await shot('answered-from-list');
+});
+
 test('a transfer ACS does not complete is said in words; the target is not carried to the next call', async () => {
   // Robin declines: ACS accepted the request (202), then CallTransferFailed.
   await page.getByLabel('Blind transfer').fill(ROBIN);
@@ -369,7 +384,7 @@ test('a transfer ACS does not complete is said in words; the target is not carri
   await page.locator('#error', { hasText: 'The transfer failed: declined' }).waitFor();
   assert.match(await page.locator('#feed li', { hasText: 'CallTransferFailed' }).last().innerText(), /declined/);
   await shot('transfer-failed');
-  await page.locator('#calls button').last().click();
+  await page.locator('#calls button[data-call-id]').last().click();
   await page.locator('#call-state', { hasText: 'disconnected' }).waitFor();
   assert.equal(await page.getByLabel('Blind transfer').inputValue(), '');
   assert.equal(await text('#error'), '');
@@ -377,7 +392,7 @@ test('a transfer ACS does not complete is said in words; the target is not carri
 
 test('hanging up a call others are still in says so, and fits a phone held upright', async () => {
   await fetch(`${stack.emulator.url}/control/inbound`, { method: 'POST', body: JSON.stringify({ from: '+14255550126' }) });
-  await page.locator('#calls button', { hasText: '+14255550126' }).first().click();
+  await page.locator('#calls button[data-call-id]', { hasText: '+14255550126' }).first().click();
   await page.locator('#call-state', { hasText: 'connected' }).waitFor();
   // The agent adds themselves; once in, joining again is refused by the rules.
   await page.getByRole('button', { name: 'Join the call' }).click();
