@@ -91,6 +91,7 @@ fn calls_view(emu: &Emulator) -> Value {
             json!({
                 "callConnectionId": c.id,
                 "serverCallId": c.server_call_id,
+                "correlationId": c.correlation_id,
                 "state": c.state,
                 "ended": c.ended,
                 "participants": c.legs.iter().map(|l| json!({"rawId": l.id.raw_id(), "isMuted": l.muted, "isOnHold": l.on_hold})).collect::<Vec<_>>(),

@@ -102,6 +102,12 @@ pub struct CallSummary {
     pub participants_connected: usize,
     /// Ended.
     pub ended: bool,
+    /// ACS's id of the call connection, once known: what ACS's logs and support name the call by.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_connection_id: Option<String>,
+    /// ACS's correlation id of the call, once known (Azure Monitor logs, support requests).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub correlation_id: Option<String>,
 }
 
 /// One call, as its Durable Object holds it.
@@ -645,6 +651,8 @@ impl CallSession {
                 .filter(|p| p.status == ParticipantStatus::Connected)
                 .count(),
             ended: self.state.is_ended(),
+            call_connection_id: self.state.call_connection_id.clone(),
+            correlation_id: self.state.correlation_id.clone(),
         }
     }
 

@@ -42,6 +42,11 @@ test('a customer calls in, the Worker answers and lists the call', async () => {
   assert.equal(calls.counterpart, `4:${CUSTOMER}`);
   assert.equal(calls.direction, 'inbound');
   assert.deepEqual(await operations(), ['answerCall 200']);
+  // The list names the call as ACS does (its logs, Azure support): its call connection and
+  // correlation ids, the emulator's own.
+  const truth = (await (await fetch(`${stack.emulator.url}/control/calls`)).json())[0];
+  assert.deepEqual([calls.callConnectionId, calls.correlationId], [truth.callConnectionId, truth.correlationId]);
+  assert.match(calls.correlationId, /^[0-9a-f-]{36}$/);
 });
 
 test('the console watches, adds the agent and consults Dana with a recording', async () => {
