@@ -74,6 +74,7 @@ const TABLE = {
   'OPTIONS /api/events/incoming': { id: 'eventGridHandshake', auth: 'public' },
   'POST /api/callbacks/{tenant}/{callId}': { id: 'acsCallback', auth: 'callback' },
   'GET /api/me': { id: 'whoAmI', auth: 'agent' },
+  'GET /api/checks': { id: 'runChecks', auth: 'agent' },
   'GET /api/experts': { id: 'listExperts', auth: 'agent' },
   'GET /api/queue': { id: 'getQueue', auth: 'agent' },
   'GET /api/queue/events': { id: 'watchQueue', auth: 'agent' },
