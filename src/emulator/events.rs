@@ -98,7 +98,8 @@ impl Emulator {
             event_type,
             event_id: id,
         };
-        self.queue_delivery(d, true);
+        let faults = self.world.faults.callbacks.applies_to(name, &event.call_connection_id);
+        self.queue_delivery(d, faults);
     }
 
     /// Queues `Microsoft.Communication.IncomingCall` to the Event Grid webhook (after the
@@ -150,7 +151,8 @@ impl Emulator {
             event_id: id,
         };
         if self.event_grid.validated {
-            self.queue_delivery(d, true);
+            let faults = self.world.faults.callbacks.applies_to("IncomingCall", "");
+            self.queue_delivery(d, faults);
             return;
         }
         self.event_grid.waiting.push(d);

@@ -21,6 +21,21 @@ pub struct CallbackFaults {
     pub delay_ms: Option<[i64; 2]>,
     /// Share of a command's first callback delivered before its HTTP response.
     pub before_response: f64,
+    /// Only callbacks of these event types (`AddParticipantSucceeded`, with or without the
+    /// `Microsoft.Communication.` prefix) meet these faults; empty: every type.
+    pub event_types: Vec<String>,
+    /// Only callbacks about this call connection meet these faults.
+    pub call_connection_id: Option<String>,
+}
+
+impl CallbackFaults {
+    /// Whether a callback of `event_type` about `call_connection_id` is in scope.
+    pub fn applies_to(&self, event_type: &str, call_connection_id: &str) -> bool {
+        let short = event_type.strip_prefix("Microsoft.Communication.").unwrap_or(event_type);
+        let typed = self.event_types.is_empty()
+            || self.event_types.iter().any(|t| t.strip_prefix("Microsoft.Communication.").unwrap_or(t) == short);
+        typed && self.call_connection_id.as_deref().is_none_or(|id| id == call_connection_id)
+    }
 }
 
 /// Faults applied to REST requests.
@@ -35,6 +50,19 @@ pub struct RequestFaults {
     pub server_error: f64,
     /// Share answered 500 *after* acting (the response is lost; only Repeatability saves a retry).
     pub server_error_after_action: f64,
+    /// Only requests of these operations (`addParticipant`, as in `/control/log`) meet these
+    /// faults; empty: every operation.
+    pub operations: Vec<String>,
+    /// Only requests about this call connection (in their path) meet these faults.
+    pub call_connection_id: Option<String>,
+}
+
+impl RequestFaults {
+    /// Whether a request of `operation` about `call_connection_id` (from its path) is in scope.
+    pub fn applies_to(&self, operation: &str, call_connection_id: Option<&str>) -> bool {
+        (self.operations.is_empty() || self.operations.iter().any(|o| o == operation))
+            && self.call_connection_id.as_deref().is_none_or(|id| Some(id) == call_connection_id)
+    }
 }
 
 /// Faults of the emulated Microsoft Graph.
@@ -85,6 +113,9 @@ impl Faults {
                 "callbacks.delayMs",
                 "must be [min, max] milliseconds, 0 <= min <= max",
             ));
+        }
+        if let Some(op) = r.operations.iter().find(|o| crate::ops::operation_by_name(o).is_none()) {
+            return Err(crate::FieldError::new("requests.operations", format!("{op} is no Call Automation operation")));
         }
         if self.graph.status.is_some_and(|s| !matches!(s, 401 | 403 | 429 | 500..=599)) {
             return Err(crate::FieldError::new("graph.status", "must be 401, 403, 429 or 500 to 599"));

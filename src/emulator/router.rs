@@ -176,7 +176,12 @@ fn acs(emu: &mut Emulator, req: &Request, meta: &'static OperationMeta, params: 
         log_request(emu, req, Some(meta), &res, None, false);
         return res;
     }
-    let fault = emu.dice.request(&emu.world.faults.requests);
+    let call = meta.params.iter().position(|p| *p == "callConnectionId").and_then(|i| params.get(i));
+    let fault = if emu.world.faults.requests.applies_to(meta.name, call.map(String::as_str)) {
+        emu.dice.request(&emu.world.faults.requests)
+    } else {
+        RequestFault::None
+    };
     match fault {
         RequestFault::Throttle => {
             let retry = emu.world.faults.requests.retry_after_s.unwrap_or(1);

@@ -382,3 +382,50 @@ fn a_graph_fault_answers_every_presence_read_with_its_status_and_is_checked() {
     set_faults(&mut h, json!({}));
     assert_eq!(read(&mut h).status, 200);
 }
+
+#[test]
+fn request_faults_aimed_at_one_operation_and_one_call_spare_the_rest() {
+    let mut h = Harness::new(world());
+    let call = h.inbound_answered();
+    let other = h.inbound_answered();
+    set_faults(
+        &mut h,
+        json!({"requests": {"serverError": 1.0, "operations": ["addParticipant"], "callConnectionId": call}}),
+    );
+    // Another operation on the aimed call, and the aimed operation on another call: untouched.
+    assert_eq!(h.call("getCall", json!({"callConnectionId": call})).status, 200);
+    let req = add_agent(&mut h, &other);
+    assert_eq!(h.send(&req).status, 202);
+    // The aimed operation on the aimed call fails.
+    let req = add_agent(&mut h, &call);
+    assert_eq!(h.send(&req).status, 503);
+    assert_eq!(fault_counts(&mut h), json!({"server_error": 1}));
+    let refused = h.control("PUT", "/control/faults", json!({"requests": {"operations": ["addParticipants"]}}));
+    assert_eq!(refused["error"]["target"], "requests.operations", "{refused}");
+    assert!(refused["error"]["message"].as_str().unwrap().contains("addParticipants is no Call Automation operation"));
+}
+
+#[test]
+fn callback_faults_aimed_at_one_event_type_and_one_call_spare_the_rest() {
+    let mut h = Harness::new(world());
+    let call = h.inbound_answered();
+    let other = h.inbound_answered();
+    set_faults(
+        &mut h,
+        json!({"callbacks": {"drop": 1.0, "eventTypes": ["Microsoft.Communication.AddParticipantSucceeded"], "callConnectionId": call}}),
+    );
+    for c in [&call, &other] {
+        let req = add_agent(&mut h, c);
+        assert_eq!(h.send(&req).status, 202);
+    }
+    h.run(5_000);
+    let delivered = |h: &Harness, c: &str, t: &str| {
+        h.deliveries
+            .iter()
+            .any(|d| d.event_type.ends_with(t) && d.body.contains(&format!("\"callConnectionId\":\"{c}\"")))
+    };
+    assert!(!delivered(&h, &call, "AddParticipantSucceeded"), "the aimed event of the aimed call is dropped");
+    assert!(delivered(&h, &call, "ParticipantsUpdated"), "another event of the aimed call is not");
+    assert!(delivered(&h, &other, "AddParticipantSucceeded"), "the aimed event of another call is not");
+    assert_eq!(fault_counts(&mut h), json!({"drop": 1}));
+}
