@@ -116,6 +116,13 @@ impl Stopwatch {
     }
 }
 
+/// `METHOD /path` of a request, without the query (which may carry a key or a signature): what
+/// an error log line answers.
+pub fn request_line(req: &::worker::Request) -> String {
+    let url = url(req);
+    format!("{} {}", req.method().as_ref(), crate::api::RequestUrl::parse(&url).path())
+}
+
 /// The request's URL as workerd gives it, read with [`crate::api::RequestUrl`] rather than
 /// `Request::url()`, whose `url::Url` parse brings IDNA tables into the bundle.
 pub fn url(req: &::worker::Request) -> String {

@@ -14,12 +14,15 @@ impl From<::worker::Error> for ApiError {
 }
 
 /// The answer for an error. Only fails if workerd cannot build a response at all.
-pub fn error_response(e: ApiError) -> ::worker::Result<Response> {
+pub fn error_response(e: ApiError, at: &str) -> ::worker::Result<Response> {
     let body = e.body();
     // One line per error answer, where it is made (the front Worker or a call's or queue's
     // object), for whoever reads the Worker's log (`wrangler tail`): the answer's own JSON with
-    // its status, so it can be filtered and counted. Answers never carry keys or tokens.
-    ::worker::console_log!("{{\"answer\":{},{}", e.status, body.trim_start_matches('{'));
+    // its status and the request it answers (`at`: method and path, no query: the path names
+    // tenant and call, a query may carry a key), so it can be filtered and counted. Answers
+    // never carry keys or tokens.
+    let at = serde_json::Value::from(at);
+    ::worker::console_log!("{{\"answer\":{},\"at\":{at},{}", e.status, body.trim_start_matches('{'));
     let res = text_response(&body, e.status)?;
     if e.status == 429 {
         res.headers().set("Retry-After", "60")?;

@@ -50,12 +50,16 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> ::worker::Result<Respon
                 headers.set("Access-Control-Max-Age", "600")?;
                 Ok(Response::empty()?.with_status(204).with_headers(headers))
             }
-            None => error_response(ApiError::new(403, "cors_origin_not_allowed", "this origin may not call the API")),
+            None => error_response(
+                ApiError::new(403, "cors_origin_not_allowed", "this origin may not call the API"),
+                &env::request_line(&req),
+            ),
         };
     }
+    let at = env::request_line(&req);
     let res = match handle(req, &env).await {
         Ok(r) => r,
-        Err(e) => error_response(e)?,
+        Err(e) => error_response(e, &at)?,
     };
     match origin {
         Some(o) if res.status_code() != 101 => {

@@ -68,9 +68,10 @@ impl DurableObject for QueueObject {
     }
 
     async fn fetch(&self, req: Request) -> ::worker::Result<Response> {
+        let at = super::env::request_line(&req);
         match self.route(req).await {
             Ok(r) => Ok(r),
-            Err(e) => error_response(e),
+            Err(e) => error_response(e, &at),
         }
     }
 

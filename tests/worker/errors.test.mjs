@@ -236,17 +236,22 @@ test('five terminates at once: one reaches ACS, the others are refused by the ru
   assert.deepEqual(sent.map((e) => e.status), [204], 'one terminate reached ACS, and ACS took it');
 });
 
-test('every error answer is one JSON line in the Worker log, with its status, and no secret', async () => {
+test('every error answer is one JSON line in the Worker log, with its status and request, and no secret', async () => {
   const wrong = 'not-a-real-agent-token-0123456789';
   assert.equal((await api(url, 'GET', '/api/me', { token: wrong })).status, 401);
   const refused = await api(url, 'POST', `/api/calls/${callId}/participants`, { body: { participant: { teamsUserId: 'nope' } } });
   assert.equal(refused.status, 400);
+  const keyed = await api(url, 'POST', '/api/events/incoming?tenant=contoso&key=wrong-event-grid-key-0123', { token: null, body: '[]' });
+  assert.equal(keyed.status, 401);
   const lines = await until(async () => {
     const found = stack.worker.output().split('\n').map((l) => l.slice(l.indexOf('{"answer":'))).filter((l) => l.startsWith('{"answer":'));
     return found.some((l) => l.includes('"field":"participant.teamsUserId"')) && found;
   }, 10_000, 'the log lines');
   const answers = lines.map((l) => JSON.parse(l));
-  assert.ok(answers.some((a) => a.answer === 401 && a.error.code), lines.join('\n'));
-  assert.ok(answers.some((a) => a.answer === 400 && a.error.field === 'participant.teamsUserId'), lines.join('\n'));
+  assert.ok(answers.some((a) => a.answer === 401 && a.at === 'GET /api/me' && a.error.code), lines.join('\n'));
+  // Made in the call's object, it names the request it answers: the call is in the path.
+  assert.ok(answers.some((a) => a.answer === 400 && a.at === `POST /api/calls/${callId}/participants` && a.error.field === 'participant.teamsUserId'), lines.join('\n'));
+  assert.ok(answers.some((a) => a.answer === 401 && a.at === 'POST /api/events/incoming'), lines.join('\n'));
   assert.ok(!lines.some((l) => l.includes(wrong)), 'the token given is not logged');
+  assert.ok(!lines.some((l) => l.includes('wrong-event-grid-key')), 'nor a key from a query');
 });
