@@ -44,6 +44,12 @@ const app = {
   retry: 0,
   selected: new Set(),
   announced: new Set(),
+  /**
+   * Experts a call in this tab could not reach (403/404: no licence, not allowed), by object id:
+   * {callId, at, why}. Said in the list of later calls, not refused there (a licence may be
+   * given meanwhile). Kept per tab, like the token.
+   */
+  refused: new Map(JSON.parse(sessionStorage.getItem('switchboard.refused') ?? '[]')),
   /** Calls seen in the list (a new one is announced; the first list is not). */
   listed: null,
   /** What was last said of the open call: its state, recording and consultations in words. */
@@ -595,6 +601,12 @@ function render() {
   const order = { Available: 0, AvailableIdle: 0, Busy: 1, DoNotDisturb: 1, BeRightBack: 2, Away: 2, Offline: 3, PresenceUnknown: 4 };
   const experts = [...app.experts].sort((a, b) => (order[a.availability] ?? 5) - (order[b.availability] ?? 5));
   const unreachable = new Map((v.consultations ?? []).filter((c) => c.phase === 'failed' && [403, 404].includes(c.result?.code)).map((c) => [c.expert.microsoftTeamsUser?.userId?.toLowerCase(), c]));
+  for (const [id, c] of unreachable) {
+    if (id && app.refused.get(id)?.callId !== v.callId) {
+      app.refused.set(id, { callId: v.callId, at: Date.now(), why: consultationWords(c).replace(/^.*? cannot be added: /, '') });
+      sessionStorage.setItem('switchboard.refused', JSON.stringify([...app.refused]));
+    }
+  }
   keyed($('experts'), experts, (e) => e.objectId, (li) => {
     li.innerHTML = '<span class="presence" aria-hidden="true"></span><input type="checkbox"><label></label><button type="button">New call</button>';
     const box = li.querySelector('input');
@@ -610,9 +622,11 @@ function render() {
     const available = e.availability === 'Available';
     li.className = `${e.availability} ${available ? '' : 'away'}`;
     const presence = available ? 'Available' : presenceWords(e.availability, e.activity);
-    setText(li.querySelector('label'), `${e.displayName}${e.skill ? ` — ${e.skill}` : ''} · ${presence}`);
     const box = li.querySelector('input');
     const failed = unreachable.get(e.objectId.toLowerCase());
+    const earlier = failed ? null : app.refused.get(e.objectId.toLowerCase());
+    const when = earlier && new Date(earlier.at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+    setText(li.querySelector('label'), `${e.displayName}${e.skill ? ` — ${e.skill}` : ''} · ${presence}${earlier ? ` · could not be added to a call at ${when}: ${earlier.why}` : ''}`);
     const verdict = gate(box, { operation: 'addParticipant', participantToAdd: { rawId: e.rawId } }, failed ? `${e.displayName} ${consultationWords(failed).replace(/^.*? cannot be added: /, 'cannot be added: ')}` : null);
     if (verdict.allowed && !available) box.title = `${e.displayName} is ${presence}: their Teams may not answer`;
     // The rules name people by raw id; the agent knows them by name.

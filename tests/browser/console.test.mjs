@@ -394,6 +394,9 @@ test('hanging up a call others are still in says so, and fits a phone held uprig
   await fetch(`${stack.emulator.url}/control/inbound`, { method: 'POST', body: JSON.stringify({ from: '+14255550126' }) });
   await page.locator('#calls button[data-call-id]', { hasText: '+14255550126' }).first().click();
   await page.locator('#call-state', { hasText: 'connected' }).waitFor();
+  // Sam could not be added to the first call: this call's list says so, and still lets him be tried.
+  assert.match(await page.locator(`label[for="expert-${SAM}"]`).innerText(), /· could not be added to a call at \d{1,2}:\d\d( [AP]M)?: no Teams Phone licence/);
+  assert.equal(await page.locator(`#expert-${SAM}`).getAttribute('aria-disabled'), null);
   // The agent adds themselves; once in, joining again is refused by the rules.
   await page.getByRole('button', { name: 'Join the call' }).click();
   await page.locator('#participants tr', { hasText: 'You (agent)' }).locator('.st', { hasText: 'connected' }).waitFor();
