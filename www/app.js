@@ -161,6 +161,7 @@ async function signIn(token) {
     }),
     refreshCalls(),
     refreshExperts(),
+    checkTenant(),
   ]);
   // A call id from the address bar is data from whoever made the link: only the shape ids have.
   const fromHash = new URLSearchParams(location.hash.slice(1)).get('call');
@@ -170,6 +171,7 @@ async function signIn(token) {
   keepFocus('calls-title');
   setInterval(refreshCalls, 2000);
   setInterval(refreshExperts, 10000);
+  setInterval(checkTenant, 5 * 60_000);
   setInterval(tickRinging, 1000);
   return true;
 }
@@ -256,6 +258,23 @@ async function answerFromList(c, button) {
   } finally {
     button.disabled = false;
   }
+}
+
+/**
+ * What the tenant depends on (GET /api/checks: ACS takes its key, callbacks can be verified,
+ * Graph answers presence): a failed check is said at the top of the page, in the Worker's
+ * words, for the agent to pass on — before every button fails with it.
+ */
+async function checkTenant() {
+  let res;
+  try {
+    res = await fetch('/api/checks', { headers: { Authorization: `Bearer ${api.token}` } });
+  } catch {
+    return; // the link's own check says when the Worker cannot be reached
+  }
+  const body = res.status === 503 ? await res.json().catch(() => null) : null;
+  const failed = (body?.checks ?? []).filter((c) => !c.ok).map((c) => c.message);
+  setText($('health'), failed.length ? `Not everything works for your team; tell your administrator: ${failed.join(' · ')}` : '');
 }
 
 async function refreshExperts() {

@@ -71,12 +71,16 @@ test('a wrong token is refused in plain words; the right one signs in', async ()
   assert.equal(await page.getByLabel('Agent token').getAttribute('aria-invalid'), 'true');
   assert.equal(await page.getByLabel('Agent token').getAttribute('aria-describedby'), 'sign-in-error');
   await page.getByLabel('Agent token').fill(CONTOSO_TOKEN);
+  const checked = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/checks');
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.locator('#who', { hasText: 'Alex Agent · contoso' }).waitFor();
   // The form the focus was in is gone: the focus is on the heading of what is shown (this
   // tenant has a queue, shown first), not lost on the page.
   await until(async () => (await page.evaluate(() => document.activeElement?.id)) === 'queue-title', 5_000, 'the focus on the queue');
   assert.equal(await page.getByLabel('Agent token').getAttribute('aria-invalid'), null);
+  // Everything the tenant depends on answered its check: nothing to say at the top.
+  assert.equal((await checked).status(), 200);
+  assert.equal(await page.locator('#health').isHidden(), true);
   await shot('signed-in');
 });
 

@@ -242,6 +242,10 @@ test('Graph down from the start: the queue says knowledge workers are not offere
     await p.getByRole('button', { name: 'Sign in' }).click();
     await p.locator('#queue-link', { hasText: 'live — watching' }).waitFor();
     assert.equal(await p.locator('#queue-presence').isHidden(), true, 'nothing to say before presence is asked');
+    // The sign-in's check of what the tenant depends on found Graph down, and says so at the top.
+    const health = p.locator('#health', { hasText: 'tell your administrator: Graph answered 503' });
+    await health.waitFor();
+    assert.equal(await health.getAttribute('role'), 'alert');
     await fetch(`${down.emulator.url}/control/inbound`, { method: 'POST', body: JSON.stringify({ from: '+14255550141', to: QUEUE_NUMBER }) });
     const notice = p.locator('#queue-presence', { hasText: 'Teams presence cannot be read (Microsoft Graph does not answer)' });
     await notice.waitFor();
