@@ -364,8 +364,8 @@ fn a_ring_group_rings_everyone_and_cancels_the_rest_when_one_answers() {
     assert!(matches!(q.workers[1].busy, Busy::OnCall { .. }));
 }
 
-#[test]
-fn an_offer_whose_outcome_is_lost_frees_the_seat_and_round_robin_rotates() {
+/// Dana and Kim, Available, in one round-robin group; call c1 answered at 0 and offered to Dana.
+fn round_robin_offered_to_dana() -> (OverflowPolicy, Queue, Vec<(String, u64, String)>) {
     let mut v = base();
     v["groups"] = json!([{"order": "roundRobin", "members": [DANA, KIM]}]);
     v["maxOffers"] = json!(5);
@@ -375,6 +375,12 @@ fn an_offer_whose_outcome_is_lost_frees_the_seat_and_round_robin_rotates() {
     q.step(&p, arrived("c1"), 0);
     let o = offers(&q.step(&p, Input::Answered { call_id: "c1".into() }, 0));
     assert_eq!(o[0].2, orgid(DANA));
+    (p, q, o)
+}
+
+#[test]
+fn an_offer_whose_outcome_is_lost_frees_the_seat_and_round_robin_rotates() {
+    let (p, mut q, o) = round_robin_offered_to_dana();
     assert_eq!(q.next_wake(&p), Some(20_000 + queue::OFFER_GRACE_MS));
     let out = q.step(&p, Input::Tick, 50_000);
     assert!(out.contains(&Command::Cancel { call_id: "c1".into(), offer_id: o[0].1 }), "withdrawn: {out:?}");
@@ -391,15 +397,7 @@ fn an_offer_whose_outcome_is_lost_frees_the_seat_and_round_robin_rotates() {
 /// The call is theirs, the next offer is withdrawn, and a call offered to them meanwhile too.
 #[test]
 fn a_join_heard_after_the_offer_was_lost_takes_the_call() {
-    let mut v = base();
-    v["groups"] = json!([{"order": "roundRobin", "members": [DANA, KIM]}]);
-    v["maxOffers"] = json!(5);
-    let p = policy(v);
-    let mut q = Queue::new();
-    q.step(&p, presences(&[(DANA, "Available"), (KIM, "Available")]), 0);
-    q.step(&p, arrived("c1"), 0);
-    let first = offers(&q.step(&p, Input::Answered { call_id: "c1".into() }, 0));
-    assert_eq!(first[0].2, orgid(DANA));
+    let (p, mut q, first) = round_robin_offered_to_dana();
     let next = offers(&q.step(&p, Input::Tick, 50_000));
     assert_eq!(next[0].2, orgid(KIM), "Dana's offer lost; Kim's turn");
     // A second call: Dana is free in the queue's eyes and is offered it.
