@@ -678,15 +678,17 @@ function render() {
     // ACS ends a call that would be left with one person in it.
     const others = (v.participants ?? []).filter((p) => p.status === 'connected').length;
     if (others <= 1) {
-      $('hangup').title = 'Only one other person is in the call: leaving ends it for them too';
-      warnings.push(`Hang up: ${$('hangup').title.replace(/^O/, 'o')}`);
+      const risk = 'only one other person is in the call: leaving ends it for them too';
+      $('hangup').title = `${risk[0].toUpperCase()}${risk.slice(1)}`;
+      warnings.push(`Hang up: ${risk}`);
     }
   }
   // The Teams preview rule: once a Teams user has joined, a recording started cannot be stopped.
   const teamsJoined = (v.participants ?? []).some((p) => p.identifier.kind === 'microsoftTeamsUser' && (p.stays?.length ?? 0) > 0);
   if ($('rec-start').getAttribute('aria-disabled') !== 'true' && teamsJoined) {
-    $('rec-start').title = 'A Teams user has been in this call: a recording started now can be paused and resumed but not stopped (Teams interop preview)';
-    warnings.push(`Start recording: ${$('rec-start').title.replace(/^A/, 'a')}`);
+    const risk = 'a Teams user has been in this call: a recording started now can be paused and resumed but not stopped (Teams interop preview)';
+    $('rec-start').title = `${risk[0].toUpperCase()}${risk.slice(1)}`;
+    warnings.push(`Start recording: ${risk}`);
   }
   gate($('terminate'), { operation: 'terminateCall' });
   // Why each unavailable control is so, in view (not only on hover): buttons with one reason together.

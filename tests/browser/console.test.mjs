@@ -176,6 +176,9 @@ test('with Dana gone the call is 1:1 again: transfer is allowed, and a missing t
   assert.equal(await transfer.isDisabled(), false, await transfer.getAttribute('title'));
   const stop = page.getByRole('button', { name: 'Stop' });
   assert.equal(await stop.isDisabled(), false, 'the recording started before Dana joined: it can be stopped');
+  // Allowed with a consequence: said in view before the click, and on the button.
+  assert.match(await text('#reasons'), /Hang up: only one other person is in the call: leaving ends it for them too/);
+  assert.equal(await page.locator('#hangup').getAttribute('title'), 'Only one other person is in the call: leaving ends it for them too');
   await page.getByLabel('Blind transfer').fill('');
   assert.equal(await transfer.isDisabled(), true);
   assert.match(await transfer.getAttribute('title'), /Teams object id or a \+E\.164 number/);
@@ -399,15 +402,19 @@ test('hanging up a call others are still in says so, and fits a phone held uprig
   await page.locator('#calls button[data-call-id]', { hasText: '+14255550126' }).first().click();
   await page.locator('#call-state', { hasText: 'connected' }).waitFor();
   // Sam could not be added to the first call: this call's list says so, and still lets him be tried.
-  assert.match(await page.locator(`label[for="expert-${SAM}"]`).innerText(), /· could not be added to a call at \d{1,2}:\d\d( [AP]M)?: no Teams Phone licence/);
+  await page.locator(`label[for="expert-${SAM}"]`, { hasText: /· could not be added to a call at \d{1,2}:\d\d( [AP]M)?: no Teams Phone licence/ }).waitFor();
   assert.equal(await page.locator(`#expert-${SAM}`).getAttribute('aria-disabled'), null);
   // The agent adds themselves; once in, joining again is refused by the rules.
   await page.getByRole('button', { name: 'Join the call' }).click();
   await page.locator('#participants tr', { hasText: 'You (agent)' }).locator('.st', { hasText: 'connected' }).waitFor();
   assert.equal(await page.getByRole('button', { name: 'Join the call' }).isDisabled(), true);
   await page.locator(`#expert-${DANA}`).check();
+  await page.getByLabel(/Record the consultation/).uncheck();
   await page.getByRole('button', { name: 'Add selected experts' }).click();
   await consultation(DANA).and(page.locator('.joined')).waitFor();
+  // Dana has been in the call: a recording started now could not be stopped (the preview's rule).
+  await until(async () => /Start recording: a Teams user has been in this call: a recording started now can be paused and resumed but not stopped \(Teams interop preview\)/.test(await text('#reasons')), 5_000, 'the recording warning');
+  assert.match(await page.locator('#rec-start').getAttribute('title'), /^A Teams user has been in this call/);
 
   await page.setViewportSize({ width: 390, height: 844 });
   const overflow = await page.evaluate(() => [document.documentElement, document.getElementById('call')].map((el) => el.scrollWidth - el.clientWidth));
