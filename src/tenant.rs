@@ -174,8 +174,25 @@ impl Default for Policy {
 pub struct Graph {
     /// `https://graph.microsoft.com` (or the emulator's origin).
     pub endpoint: String,
-    /// A bearer token, when Graph needs one (`Presence.Read.All`).
+    /// A bearer token, when Graph needs one (`Presence.Read.All`): a fixed one (tests, a proxy)…
     pub token: Option<String>,
+    /// …or the app registration the Worker gets tokens for itself (client credentials).
+    pub app: Option<GraphApp>,
+}
+
+/// An Entra app registration with `Presence.Read.All` (application permission): the Worker
+/// asks the identity platform for a Graph token with its secret, and again before it expires.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GraphApp {
+    /// The Entra tenant the app is registered in.
+    pub tenant_id: String,
+    /// The app's (client) id.
+    pub client_id: String,
+    /// Its client secret.
+    pub client_secret: String,
+    /// The identity platform's origin: `https://login.microsoftonline.com` (the default), a
+    /// national cloud's, or the emulator's.
+    pub authority: String,
 }
 
 impl Config {
@@ -324,12 +341,19 @@ impl Tenant {
             None => Policy::default(),
             Some(p) => Policy::from_doc(&p)?,
         };
-        let graph = match t.object("graph", &["endpoint", "token"])? {
+        let graph = match t.object("graph", &["endpoint", "token", "app"])? {
             None => None,
-            Some(g) => Some(Graph {
-                endpoint: g.required_str("endpoint")?.trim_end_matches('/').to_owned(),
-                token: g.str("token")?.map(str::to_owned),
-            }),
+            Some(g) => {
+                let app = match g.object("app", &["tenantId", "clientId", "clientSecret", "authority"])? {
+                    None => None,
+                    Some(a) => Some(GraphApp::from_doc(&a).map_err(|e| e.within("app").within("graph"))?),
+                };
+                let token = g.str("token")?.map(str::to_owned);
+                if token.is_some() && app.is_some() {
+                    return Err(FieldError::new("graph.app", "give a token or an app, not both"));
+                }
+                Some(Graph { endpoint: g.required_str("endpoint")?.trim_end_matches('/').to_owned(), token, app })
+            }
         };
         let overflow = match t.get("overflow") {
             None => None,
@@ -408,6 +432,30 @@ impl Tenant {
     /// The raw ids of agents who join calls with ACS identities.
     pub fn agent_raw_ids(&self) -> Vec<RawId> {
         self.agents.iter().filter_map(|a| a.acs_user_id.clone()).collect()
+    }
+}
+
+impl GraphApp {
+    fn from_doc(a: &Obj<'_>) -> Result<GraphApp, FieldError> {
+        let guid = |k: &str| -> Result<String, FieldError> {
+            let v = a.required_str(k)?;
+            EntraObjectId::parse(v).map_err(|e| FieldError::new(k, e.to_string()))?;
+            Ok(v.to_owned())
+        };
+        let client_secret = a.required_str("clientSecret")?.to_owned();
+        if client_secret.is_empty() {
+            return Err(FieldError::new("clientSecret", "must not be empty"));
+        }
+        let authority = a.str("authority")?.unwrap_or("https://login.microsoftonline.com").trim_end_matches('/');
+        if !authority.starts_with("https://") && !authority.starts_with("http://127.0.0.1") {
+            return Err(FieldError::new("authority", "must be an https origin (or the emulator's on loopback)"));
+        }
+        Ok(GraphApp {
+            tenant_id: guid("tenantId")?,
+            client_id: guid("clientId")?,
+            client_secret,
+            authority: authority.to_owned(),
+        })
     }
 }
 
@@ -646,6 +694,40 @@ mod tests {
             (r#","callbackKeys":"one"]"#.replace(']', ""), "tenants.contoso.callbackKeys"),
         ] {
             assert_eq!(Config::parse(&doc(&extra)).unwrap_err().field, field, "{extra}");
+        }
+    }
+
+    #[test]
+    fn a_graph_app_is_read_and_checked() {
+        const APP: &str = r#""tenantId":"72f988bf-86f1-41af-91ab-2d7cd011db47","clientId":"11111111-2222-4333-8444-555555555555","clientSecret":"s3cr3t""#;
+        let c =
+            Config::parse(&doc(&format!(r#","graph":{{"endpoint":"https://graph.microsoft.com/","app":{{{APP}}}}}"#)))
+                .unwrap();
+        let g = c.tenant("contoso").unwrap().graph.clone().unwrap();
+        let app = g.app.unwrap();
+        assert_eq!(
+            (g.endpoint.as_str(), app.authority.as_str()),
+            ("https://graph.microsoft.com", "https://login.microsoftonline.com")
+        );
+        assert_eq!(app.client_secret, "s3cr3t");
+        for (graph, field) in [
+            (format!(r#"{{"endpoint":"https://g","token":"t","app":{{{APP}}}}}"#), "tenants.contoso.graph.app"),
+            (
+                r#"{"endpoint":"https://g","app":{"tenantId":"x","clientId":"y","clientSecret":"z"}}"#.to_owned(),
+                "tenants.contoso.graph.app.tenantId",
+            ),
+            (
+                format!(r#"{{"endpoint":"https://g","app":{{{}}}}}"#, APP.replace("s3cr3t", "")),
+                "tenants.contoso.graph.app.clientSecret",
+            ),
+            (
+                format!(r#"{{"endpoint":"https://g","app":{{{APP},"authority":"http://evil.example"}}}}"#),
+                "tenants.contoso.graph.app.authority",
+            ),
+            (format!(r#"{{"endpoint":"https://g","app":{{{APP},"colour":"red"}}}}"#), "tenants.contoso.graph.app"),
+        ] {
+            let e = Config::parse(&doc(&format!(r#","graph":{graph}"#))).unwrap_err();
+            assert_eq!(e.field, field, "{graph}: {e}");
         }
     }
 

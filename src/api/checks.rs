@@ -58,15 +58,17 @@ pub fn graph(answer: Option<(u16, &str)>, asked: usize) -> Value {
     let Some((status, body)) = answer else {
         return verdict("graph", true, None, "no graph configured: presence shows as unknown".into());
     };
-    let read = serde_json::from_str::<Value>(body)
-        .ok()
-        .and_then(|v| v.get("value").and_then(Value::as_array).map(Vec::len))
-        .filter(|_| status == 200);
+    let v = serde_json::from_str::<Value>(body).unwrap_or(Value::Null);
+    let read = v.get("value").and_then(Value::as_array).map(Vec::len).filter(|_| status == 200);
     let (ok, message) = match read {
         Some(n) => (true, format!("Graph answered presence for {n} of {asked} user(s)")),
-        None if status == 401 || status == 403 => {
-            (false, format!("Graph refused the token ({status}): presence shows as unknown, the queue offers nobody"))
-        }
+        None if status == 401 || status == 403 => (
+            false,
+            format!(
+                "Graph refused the token ({status}: {}): presence shows as unknown, the queue offers nobody",
+                v.pointer("/error/message").and_then(Value::as_str).unwrap_or("no reason given")
+            ),
+        ),
         None if status == 0 => {
             (false, "Graph did not answer: presence shows as unknown, the queue offers nobody".into())
         }

@@ -4,6 +4,7 @@
 mod connection_string;
 mod date;
 mod endpoint;
+pub mod entra;
 pub mod hmac;
 pub mod jwt;
 mod repeatability;

@@ -31,6 +31,19 @@ pub struct WorldConfig {
     pub teams: Vec<TeamsUser>,
     /// Fault injection.
     pub faults: super::faults::Faults,
+    /// App registrations the emulated identity platform knows (client id and secret): a token
+    /// request from any other is refused. Empty: any client credentials get a token.
+    pub entra_apps: Vec<EntraApp>,
+}
+
+/// An app registration of the emulated identity platform.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct EntraApp {
+    /// Application (client) id.
+    pub client_id: String,
+    /// Its client secret.
+    pub client_secret: String,
 }
 
 impl Default for WorldConfig {
@@ -44,6 +57,7 @@ impl Default for WorldConfig {
             agents: Vec::new(),
             teams: Vec::new(),
             faults: super::faults::Faults::default(),
+            entra_apps: Vec::new(),
         }
     }
 }

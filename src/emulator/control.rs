@@ -249,9 +249,88 @@ pub(super) fn handle(emu: &mut Emulator, req: &Request, rest: &str) -> Response 
     res
 }
 
-/// Microsoft Graph `POST /v1.0/communications/getPresencesByUserId` (no auth checks). A Teams
-/// user in a call shows Busy / InACall.
+/// The identity platform's token endpoint (`POST /{tenantId}/oauth2/v2.0/token`), client
+/// credentials only: a Graph token good for an hour, for a known app (any app when the world
+/// lists none). Errors in its shape (`error`, `error_description` with an AADSTS code).
+pub(super) fn entra_token(emu: &mut Emulator, req: &Request) -> Response {
+    let form: Vec<(String, String)> = String::from_utf8_lossy(&req.body)
+        .split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .map(|(k, v)| (k.to_owned(), percent_decode(v)))
+        .collect();
+    let get = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    let refuse = |status: u16, error: &str, description: &str| {
+        Response::json(status, &json!({"error": error, "error_description": description}))
+    };
+    if get("grant_type") != Some("client_credentials") {
+        return refuse(400, "unsupported_grant_type", "AADSTS70003: The app requested an unsupported grant type.");
+    }
+    let (Some(client_id), Some(secret)) = (get("client_id"), get("client_secret")) else {
+        return refuse(
+            400,
+            "invalid_request",
+            "AADSTS900144: The request body must contain client_id and client_secret.",
+        );
+    };
+    if !get("scope").is_some_and(|s| s.ends_with("/.default")) {
+        return refuse(
+            400,
+            "invalid_scope",
+            "AADSTS1002012: The scope must end with /.default for client credentials.",
+        );
+    }
+    let apps = &emu.world.entra_apps;
+    if !apps.is_empty() && !apps.iter().any(|a| a.client_id == client_id && a.client_secret == secret) {
+        return refuse(401, "invalid_client", "AADSTS7000215: Invalid client secret provided.");
+    }
+    let token = format!("emu-graph-{}", emu.rng.uuid());
+    emu.graph_tokens.push((token.clone(), emu.now + 3_599_000));
+    Response::json(
+        200,
+        &json!({"token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599, "access_token": token}),
+    )
+}
+
+fn percent_decode(v: &str) -> String {
+    let b = v.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| (c as char).to_digit(16);
+        match (b[i], b.get(i + 1).and_then(|c| hex(*c)), b.get(i + 2).and_then(|c| hex(*c))) {
+            (b'%', Some(h), Some(l)) => {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+            }
+            (b'+', _, _) => {
+                out.push(b' ');
+                i += 1;
+            }
+            (c, _, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Microsoft Graph `POST /v1.0/communications/getPresencesByUserId`. A request with a bearer
+/// token needs one the emulated identity platform issued and has not expired (401
+/// InvalidAuthenticationToken otherwise); one without is served (local runs need no app). A
+/// Teams user in a call shows Busy / InACall.
 pub(super) fn presences(emu: &mut Emulator, req: &Request) -> Response {
+    if let Some(auth) = req.header("authorization") {
+        let now = emu.now;
+        let known =
+            auth.strip_prefix("Bearer ").is_some_and(|t| emu.graph_tokens.iter().any(|(k, exp)| k == t && now < *exp));
+        if !known {
+            return Response::json(
+                401,
+                &json!({"error": {"code": "InvalidAuthenticationToken", "message": "Access token validation failure. Invalid audience or expired token."}}),
+            );
+        }
+    }
     if let Some(status) = emu.world.faults.graph.status {
         let code = if status < 500 { "InvalidAuthenticationToken" } else { "ServiceNotAvailable" };
         return Response::json(

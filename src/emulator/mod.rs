@@ -28,7 +28,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-pub use config::{WorldConfig, DEV_ACCESS_KEY, DEV_RESOURCE_ID};
+pub use config::{EntraApp, WorldConfig, DEV_ACCESS_KEY, DEV_RESOURCE_ID};
 pub use log::LogEntry;
 
 use calls::Call;
@@ -202,6 +202,8 @@ pub struct Emulator {
     fresh: Vec<(i64, u64)>,
     /// Jobs scheduled by the request being handled (for the before-response fault).
     fresh_jobs: Vec<(i64, u64)>,
+    /// Graph tokens the emulated identity platform issued, with their expiry (virtual ms).
+    graph_tokens: Vec<(String, i64)>,
 }
 
 impl Emulator {
@@ -235,6 +237,7 @@ impl Emulator {
             log: Vec::new(),
             fresh: Vec::new(),
             fresh_jobs: Vec::new(),
+            graph_tokens: Vec::new(),
             world,
         })
     }

@@ -74,6 +74,9 @@ pub(super) fn route(emu: &mut Emulator, req: &Request) -> Response {
     }
     match (req.method.as_str(), path_only) {
         ("POST", "/v1.0/communications/getPresencesByUserId") => return control::presences(emu, req),
+        ("POST", p) if p.ends_with("/oauth2/v2.0/token") && p.matches('/').count() == 4 => {
+            return control::entra_token(emu, req)
+        }
         ("GET", "/calling/keys") => return Response::json(200, &emu.signer().jwks()),
         ("GET", "/calling/.well-known/acsopenidconfiguration") => {
             return Response::json(200, &emu.signer().openid_configuration(&emu.origin))

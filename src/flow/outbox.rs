@@ -10,7 +10,7 @@ use crate::auth::{ConnectionString, HttpDate, Repeatability};
 use crate::ops::{build_by_name, HttpRequest, OpError, RequestOptions};
 
 /// Why an entry was sent: the reply to an agent waits for its own entries only. Written as
-/// `{"kind": "agent"}`, in the stored outbox and in the call's log ([`tagged`]).
+/// `{"kind": "agent"}`, in the stored outbox and in the call's log (the `tagged` module below).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(into = "tagged::Tagged", from = "tagged::Tagged")]
 pub enum Purpose {

@@ -429,3 +429,43 @@ fn callback_faults_aimed_at_one_event_type_and_one_call_spare_the_rest() {
     assert!(delivered(&h, &other, "AddParticipantSucceeded"), "the aimed event of another call is not");
     assert_eq!(fault_counts(&mut h), json!({"drop": 1}));
 }
+
+#[test]
+fn the_identity_platform_gives_graph_tokens_to_known_apps_and_graph_checks_them() {
+    let mut w = world();
+    w.entra_apps =
+        vec![switchboard::emulator::EntraApp { client_id: "app-1".into(), client_secret: "s3cr3t+/=".into() }];
+    let mut h = Harness::new(w);
+    let post = |h: &mut Harness, path: &str, headers: Vec<(String, String)>, body: &str| {
+        let r = switchboard::emulator::Request {
+            method: "POST".into(),
+            path: path.into(),
+            headers,
+            body: body.as_bytes().to_vec(),
+        };
+        let now = h.now;
+        h.emu.handle(&r, now)
+    };
+    let token_path = "/72f988bf-86f1-41af-91ab-2d7cd011db47/oauth2/v2.0/token";
+    let form = |secret: &str| {
+        format!("grant_type=client_credentials&client_id=app-1&client_secret={secret}&scope=http%3A%2F%2F127.0.0.1%3A8788%2F.default")
+    };
+    let refused = post(&mut h, token_path, vec![], &form("wrong"));
+    assert_eq!((refused.status, body(&refused)["error"].as_str()), (401, Some("invalid_client")));
+    let granted = post(&mut h, token_path, vec![], &form("s3cr3t%2B%2F%3D"));
+    assert_eq!(granted.status, 200, "{}", granted.body);
+    assert_eq!(body(&granted)["expires_in"], 3599);
+    let token = body(&granted)["access_token"].as_str().unwrap().to_owned();
+    let grant = post(&mut h, token_path, vec![], "grant_type=password&client_id=app-1");
+    assert_eq!(body(&grant)["error"], "unsupported_grant_type");
+
+    let presence = "/v1.0/communications/getPresencesByUserId";
+    let ids = r#"{"ids":["8f4b6e2a-1c3d-4e5f-9a0b-1c2d3e4f5a6b"]}"#;
+    let bearer = |t: &str| vec![("Authorization".to_owned(), format!("Bearer {t}"))];
+    assert_eq!(post(&mut h, presence, bearer(&token), ids).status, 200);
+    let wrong = post(&mut h, presence, bearer("made-up"), ids);
+    assert_eq!((wrong.status, body(&wrong)["error"]["code"].as_str()), (401, Some("InvalidAuthenticationToken")));
+    assert_eq!(post(&mut h, presence, vec![], ids).status, 200, "no token: served, as before");
+    h.run(3_600_000);
+    assert_eq!(post(&mut h, presence, bearer(&token), ids).status, 401, "expired after an hour");
+}

@@ -7,10 +7,12 @@ import { api, startStack, until, CONTOSO_TOKEN, FABRIKAM_TOKEN } from '../../scr
 import { freePort } from '../../scripts/wrangler.mjs';
 
 let stack;
+const APP = { tenantId: '72f988bf-86f1-41af-91ab-2d7cd011db47', clientId: '3f1c2a9e-5b7d-4e8f-9a0b-1c2d3e4f5a6b', clientSecret: 'dev+graph/secret=1' };
 
 before(async () => {
   const deadPort = await freePort();
   stack = await startStack({
+    world: (w) => ({ ...w, entraApps: [{ clientId: APP.clientId, clientSecret: APP.clientSecret }] }),
     mutateTenants: (t) => {
       // fabrikam: a rotated-away key (valid base64, not the resource's) and a Graph nobody runs.
       t.tenants.fabrikam.connectionString = t.tenants.fabrikam.connectionString.replace(/accesskey=.*/, 'accesskey=cm90YXRlZC1hd2F5LWtleS0wMTIzNDU2Nzg5YWJjZGVm');
@@ -79,4 +81,26 @@ test('a callback key document that is not there fails its check; agents only', a
   assert.deepEqual([c.callbackKeys.ok, c.callbackKeys.status, c.acs.ok], [false, 404, true]);
   assert.match(c.callbackKeys.message, /no-such-keys answered 404: callbacks are refused/);
   assert.equal((await api(stack.worker.url, 'GET', '/api/checks', { token: null })).status, 401);
+});
+
+test('Graph by an app registration: the Worker gets its own token; a wrong secret is said with the platform\'s reason', async () => {
+  const contoso = stack.tenants.tenants.contoso;
+  stack.tenants.acs.jwksUrl = `${stack.emulator.url}/calling/keys`;
+  contoso.graph = { endpoint: stack.emulator.url, app: { ...APP, authority: stack.emulator.url } };
+  await stack.restartWorker();
+  const ok = await api(stack.worker.url, 'GET', '/api/checks', { token: CONTOSO_TOKEN });
+  assert.equal(ok.status, 200, ok.text);
+  assert.match(byName(ok.json).graph.message, /^Graph answered presence for \d+ of \d+ user/);
+  // The expert list reads presence through the same token.
+  const experts = await api(stack.worker.url, 'GET', '/api/experts', { token: CONTOSO_TOKEN });
+  assert.equal(experts.json.presence, 'graph');
+
+  contoso.graph.app.clientSecret = 'not-the-secret';
+  await stack.restartWorker();
+  const refused = await api(stack.worker.url, 'GET', '/api/checks', { token: CONTOSO_TOKEN });
+  assert.equal(refused.status, 503, refused.text);
+  const graph = byName(refused.json).graph;
+  assert.deepEqual([graph.ok, graph.status], [false, 401]);
+  assert.match(graph.message, /the identity platform answered 401: AADSTS7000215: Invalid client secret provided/);
+  assert.ok(!refused.text.includes('not-the-secret') && !refused.text.includes(APP.clientSecret), 'no secret in the answer');
 });
