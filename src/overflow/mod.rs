@@ -22,6 +22,7 @@ pub use policy::{BusinessHours, Fallback, Group, Handoff, Member, Order, Overflo
 pub use queue::{Queue, Stats};
 pub use queued::{CallOutcome, Offer, OfferOutcome, OfferVia, QueuedCall, Stage, Taker};
 pub use seats::{AgentSeat, Busy, WorkerSeat};
+pub use wire::command as read_command;
 
 use crate::call::{Action, CallState, Refusal};
 

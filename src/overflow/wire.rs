@@ -86,7 +86,8 @@ fn offer_outcome(v: &Value) -> Result<OfferOutcome, String> {
     })
 }
 
-fn command(v: &Value) -> Result<Command, String> {
+/// A queue command from its JSON form (what `Command` serializes to).
+pub fn command(v: &Value) -> Result<Command, String> {
     let call_id = || text(v, "callId");
     Ok(match v.get("op").and_then(Value::as_str).unwrap_or_default() {
         "answer" => Command::Answer { call_id: call_id()? },

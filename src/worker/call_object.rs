@@ -36,13 +36,6 @@ pub const TOKEN_HEADER: &str = "x-switchboard-token";
 
 const SESSION_KEY: &str = "session";
 
-/// The queue's answer to an input: its commands for this call.
-#[derive(serde::Deserialize)]
-struct QueueReply {
-    #[serde(default)]
-    commands: Vec<crate::overflow::Command>,
-}
-
 /// One call's Durable Object.
 #[durable_object]
 pub struct CallObject {
@@ -209,7 +202,11 @@ impl CallObject {
     /// The tenant queue's command for this call; answers what the queue must hear next.
     async fn queue_command(&self, caller: &Caller, body: &str) -> Result<Response, ApiError> {
         let tenant = self.tenant(&caller.tenant)?;
-        let cmd: crate::overflow::Command = serde_json::from_str(body)
+        // Read through Value and the queue's own reader, like the queue's answers below: a
+        // derived reader per shape costs the bundle more.
+        let cmd = serde_json::from_str::<Value>(body)
+            .map_err(|e| e.to_string())
+            .and_then(|v| crate::overflow::read_command(&v))
             .map_err(|e| ApiError::new(400, "invalid_body", format!("not a queue command: {e}")))?;
         self.load().await?;
         let now = env::now_ms();
@@ -467,7 +464,15 @@ impl CallObject {
         .await;
         match sent {
             // Straight from the text (through a `Value` would be a second reader of commands).
-            Ok(text) => serde_json::from_str::<QueueReply>(&text).map(|r| r.commands).unwrap_or_default(),
+            // The queue's answer: {commands: [...]}, this call's commands.
+            Ok(text) => serde_json::from_str::<Value>(&text)
+                .ok()
+                .and_then(|v| {
+                    v.get("commands")?
+                        .as_array()
+                        .map(|a| a.iter().filter_map(|c| crate::overflow::read_command(c).ok()).collect())
+                })
+                .unwrap_or_default(),
             Err(e) => {
                 ::worker::console_warn!("CallObject could not reach the queue: {}", e.message);
                 Vec::new()
