@@ -25,7 +25,8 @@ let step = 0;
 const errors = [];
 
 const shot = async (p, name) => p.screenshot({ path: join(shots, `${String(++step).padStart(2, '0')}-${name}.png`), fullPage: true });
-const requests = async () => (await (await fetch(`${stack.emulator.url}/control/log?since=0`)).json()).entries.filter((e) => e.kind === 'request' && e.operation);
+// What ACS was asked for calls (the console's sign-in check reads a call that does not exist: not one of them).
+const requests = async () => (await (await fetch(`${stack.emulator.url}/control/log?since=0`)).json()).entries.filter((e) => e.kind === 'request' && e.operation && !e.path?.includes('/switchboard-check'));
 const callToQueue = (from) => fetch(`${stack.emulator.url}/control/inbound`, { method: 'POST', body: JSON.stringify({ from, to: QUEUE_NUMBER }) });
 const queueCall = (caller) => page.locator('#queue-calls > li[data-call-id]', { hasText: caller });
 const worker = (oid) => page.locator(`#queue-workers tr[data-object-id="${oid}"]`);
