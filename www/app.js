@@ -674,21 +674,20 @@ function render() {
   gate($('transfer'), { operation: 'transferToParticipant', ...(target ? { targetParticipant: target } : {}) }, target ? null : 'enter a Teams object id or a +E.164 number');
   // Allowed, but with a consequence the agent should know before clicking: said in view too.
   const warnings = [];
+  // The consequence on the button (its tooltip) and in view: "<label>: <risk>".
+  const warn = (button, label, risk) => {
+    button.title = `${risk[0].toUpperCase()}${risk.slice(1)}`;
+    warnings.push(`${label}: ${risk}`);
+  };
   if (gate($('hangup'), { operation: 'hangupCall' }).allowed) {
     // ACS ends a call that would be left with one person in it.
     const others = (v.participants ?? []).filter((p) => p.status === 'connected').length;
-    if (others <= 1) {
-      const risk = 'only one other person is in the call: leaving ends it for them too';
-      $('hangup').title = `${risk[0].toUpperCase()}${risk.slice(1)}`;
-      warnings.push(`Hang up: ${risk}`);
-    }
+    if (others <= 1) warn($('hangup'), 'Hang up', 'only one other person is in the call: leaving ends it for them too');
   }
   // The Teams preview rule: once a Teams user has joined, a recording started cannot be stopped.
   const teamsJoined = (v.participants ?? []).some((p) => p.identifier.kind === 'microsoftTeamsUser' && (p.stays?.length ?? 0) > 0);
   if ($('rec-start').getAttribute('aria-disabled') !== 'true' && teamsJoined) {
-    const risk = 'a Teams user has been in this call: a recording started now can be paused and resumed but not stopped (Teams interop preview)';
-    $('rec-start').title = `${risk[0].toUpperCase()}${risk.slice(1)}`;
-    warnings.push(`Start recording: ${risk}`);
+    warn($('rec-start'), 'Start recording', 'a Teams user has been in this call: a recording started now can be paused and resumed but not stopped (Teams interop preview)');
   }
   gate($('terminate'), { operation: 'terminateCall' });
   // Why each unavailable control is so, in view (not only on hover): buttons with one reason together.

@@ -253,16 +253,14 @@ pub(super) fn handle(emu: &mut Emulator, req: &Request, rest: &str) -> Response 
 /// credentials only: a Graph token good for an hour, for a known app (any app when the world
 /// lists none). Errors in its shape (`error`, `error_description` with an AADSTS code).
 pub(super) fn entra_token(emu: &mut Emulator, req: &Request) -> Response {
-    let form: Vec<(String, String)> = String::from_utf8_lossy(&req.body)
-        .split('&')
-        .filter_map(|kv| kv.split_once('='))
-        .map(|(k, v)| (k.to_owned(), percent_decode(v)))
-        .collect();
-    let get = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    // A form body reads as a query does (`+` a space, %XX escapes).
+    let form = format!("?{}", String::from_utf8_lossy(&req.body));
+    let form = crate::api::RequestUrl::parse(&form);
+    let get = |k: &str| form.query(k);
     let refuse = |status: u16, error: &str, description: &str| {
         Response::json(status, &json!({"error": error, "error_description": description}))
     };
-    if get("grant_type") != Some("client_credentials") {
+    if get("grant_type").as_deref() != Some("client_credentials") {
         return refuse(400, "unsupported_grant_type", "AADSTS70003: The app requested an unsupported grant type.");
     }
     let (Some(client_id), Some(secret)) = (get("client_id"), get("client_secret")) else {
@@ -289,30 +287,6 @@ pub(super) fn entra_token(emu: &mut Emulator, req: &Request) -> Response {
         200,
         &json!({"token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599, "access_token": token}),
     )
-}
-
-fn percent_decode(v: &str) -> String {
-    let b = v.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        let hex = |c: u8| (c as char).to_digit(16);
-        match (b[i], b.get(i + 1).and_then(|c| hex(*c)), b.get(i + 2).and_then(|c| hex(*c))) {
-            (b'%', Some(h), Some(l)) => {
-                out.push((h * 16 + l) as u8);
-                i += 3;
-            }
-            (b'+', _, _) => {
-                out.push(b' ');
-                i += 1;
-            }
-            (c, _, _) => {
-                out.push(c);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Microsoft Graph `POST /v1.0/communications/getPresencesByUserId`. A request with a bearer

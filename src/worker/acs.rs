@@ -1,5 +1,6 @@
-//! Requests to ACS (and the few to Graph and the key document): a signed [`HttpRequest`] value from the core, sent with `fetch`; 429 and
-//! 5xx (and no answer at all) retried by the core's [`RetryPolicy`], waiting with timers.
+//! Requests to ACS (and the few to Graph, the identity platform and the key document): an
+//! [`HttpRequest`] value from the core, signed for ACS, sent with `fetch`; 429 and 5xx (and no
+//! answer at all) retried by the core's [`RetryPolicy`], waiting with timers.
 
 use std::time::Duration;
 
@@ -18,6 +19,11 @@ pub struct Answer {
     pub body: String,
     /// The `Retry-After` header.
     pub retry_after: Option<String>,
+}
+
+/// A plain `GET` of `url` (the callback-token key document), once.
+pub async fn get(url: &str) -> Answer {
+    send(&HttpRequest { method: crate::ops::Method::Get, url: url.to_owned(), headers: vec![], body: vec![] }).await
 }
 
 /// Sends one request.

@@ -463,8 +463,7 @@ impl CallObject {
         }
         .await;
         match sent {
-            // Straight from the text (through a `Value` would be a second reader of commands).
-            // The queue's answer: {commands: [...]}, this call's commands.
+            // The queue's answer: {commands: [...]}, this call's commands, read as above.
             Ok(text) => serde_json::from_str::<Value>(&text)
                 .ok()
                 .and_then(|v| {

@@ -10,7 +10,7 @@ use super::error::json_response;
 use super::{acs, env, graph};
 use crate::api::{checks, ApiError};
 use crate::auth::HttpDate;
-use crate::ops::{build_by_name, HttpRequest, RequestOptions};
+use crate::ops::{build_by_name, RequestOptions};
 use crate::tenant::{AcsTrust, Tenant};
 
 /// Runs the checks for `tenant`.
@@ -22,14 +22,14 @@ pub async fn run(tenant: &Tenant, trust: &AcsTrust) -> Result<Response, ApiError
     let answer = acs::send(&probe).await;
     let acs = checks::acs(answer.status, &answer.body);
 
-    let get =
-        HttpRequest { method: crate::ops::Method::Get, url: trust.jwks_url.clone(), headers: vec![], body: vec![] };
-    let answer = acs::send(&get).await;
+    let answer = acs::get(&trust.jwks_url).await;
     let keys = checks::callback_keys(&trust.jwks_url, answer.status, &answer.body);
 
     let mut ids: Vec<&str> = tenant.experts.iter().map(|e| e.object_id.as_str()).collect();
-    for g in tenant.overflow.iter().flat_map(|o| &o.groups) {
-        ids.extend(g.members.iter().map(|m| m.object_id.as_str()).filter(|id| !ids.contains(id)).collect::<Vec<_>>());
+    for (_, m) in tenant.overflow.iter().flat_map(|o| o.members()) {
+        if !ids.contains(&m.object_id.as_str()) {
+            ids.push(m.object_id.as_str());
+        }
     }
     let presence = graph::presence_answer(tenant, &ids).await;
     let graph = checks::graph(presence.as_ref().map(|(s, b)| (*s, b.as_str())), ids.len());

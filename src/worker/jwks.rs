@@ -14,7 +14,6 @@ use ::worker::wasm_bindgen_futures::JsFuture;
 
 use crate::api::ApiError;
 use crate::auth::jwt::{self, Expectations, Jwks, JwtError, UnverifiedToken};
-use crate::ops::HttpRequest;
 use crate::tenant::{AcsTrust, Tenant};
 
 /// How soon an unknown `kid` may trigger another JWKS fetch.
@@ -119,8 +118,7 @@ async fn refresh(url: &str, now_ms: i64) -> Result<(), ApiError> {
 }
 
 async fn fetch_keys(url: &str) -> Result<BTreeMap<String, JsValue>, ApiError> {
-    let get = HttpRequest { method: crate::ops::Method::Get, url: url.to_owned(), headers: vec![], body: vec![] };
-    let res = super::acs::send(&get).await;
+    let res = super::acs::get(url).await;
     match res.status {
         200 => {}
         0 => return Err(ApiError::new(502, "jwks_unavailable", format!("fetching {url}: {}", res.body))),
